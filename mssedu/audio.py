@@ -1,0 +1,302 @@
+"""Reading, writing and listening to audio.
+
+Every signal in mssedu is a float32 numpy array shaped ``(channels, samples)``; a mono
+signal has one channel. :func:`load` always returns that shape, whatever the file holds.
+
+Reading tries :mod:`soundfile` (wav, flac, ogg, and mp3 with libsndfile >= 1.1) and falls
+back to ``ffmpeg`` (mp3, m4a, anything ffmpeg knows). ``.stem.mp4`` multitracks are read
+with :mod:`stempeg`; ``load`` returns their mixture stream, and
+:func:`mssedu.data.load_multitrack` returns every stem.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+from ._errors import MsseduError, as_signal, check_finite, check_rate
+
+__all__ = ["load", "save", "info", "resample", "to_mono", "to_stereo", "normalize", "play",
+           "ffmpeg_path"]
+
+#: Formats :func:`save` writes, by file suffix.
+WRITABLE = {".wav": "WAV", ".flac": "FLAC", ".ogg": "OGG", ".mp3": "MP3"}
+
+
+def ffmpeg_path() -> str:
+    """Path of the ``ffmpeg`` executable, or a :class:`MsseduError` saying how to install it."""
+    exe = shutil.which("ffmpeg")
+    if exe is None:
+        raise MsseduError(
+            "ffmpeg was not found on PATH; it is needed for mp3/m4a/mp4 files. Install it with "
+            "`sudo apt-get install ffmpeg` (Debian/Ubuntu) or `brew install ffmpeg` (macOS), "
+            "or run ./course lab which installs it where it can.")
+    return exe
+
+
+def _check_readable(path) -> Path:
+    path = Path(path).expanduser()
+    if not path.exists():
+        raise MsseduError(f"No such file: {path}. Check the path (it is resolved from {Path.cwd()}).")
+    if path.is_dir():
+        raise MsseduError(f"{path} is a folder, not an audio file. "
+                          "For a folder of stems use mssedu.data.load_multitrack.")
+    if path.stat().st_size == 0:
+        raise MsseduError(f"{path} is empty (0 bytes). Re-export or re-download it.")
+    if not os.access(path, os.R_OK):
+        raise MsseduError(f"{path} exists but cannot be read (permissions).")
+    return path
+
+
+def info(path) -> dict:
+    """Sample rate, channel count, frame count and duration of an audio file, without
+    decoding it all. Returns a dict with keys ``sr, channels, samples, seconds``."""
+    path = _check_readable(path)
+    import soundfile as sf
+
+    try:
+        i = sf.info(str(path))
+        return {"sr": i.samplerate, "channels": i.channels, "samples": i.frames,
+                "seconds": i.frames / i.samplerate}
+    except Exception:
+        pass
+    exe = shutil.which("ffprobe")
+    if exe is None:
+        sig, sr = load(path)
+        return {"sr": sr, "channels": sig.shape[0], "samples": sig.shape[1],
+                "seconds": sig.shape[1] / sr}
+    out = subprocess.run([exe, "-v", "error", "-select_streams", "a:0", "-show_entries",
+                          "stream=sample_rate,channels:format=duration", "-of",
+                          "default=noprint_wrappers=1", str(path)],
+                         capture_output=True, text=True)
+    fields = dict(line.split("=", 1) for line in out.stdout.split() if "=" in line)
+    if out.returncode != 0 or "sample_rate" not in fields:
+        raise MsseduError(f"{path} is not an audio file that soundfile or ffmpeg can read.")
+    sr = int(fields["sample_rate"])
+    seconds = float(fields.get("duration", "nan"))
+    return {"sr": sr, "channels": int(fields["channels"]), "samples": int(round(seconds * sr)),
+            "seconds": seconds}
+
+
+def _load_soundfile(path: Path, offset: float, duration):
+    import soundfile as sf
+
+    with sf.SoundFile(str(path)) as f:
+        sr = f.samplerate
+        start = int(round(offset * sr))
+        if start:
+            f.seek(min(start, f.frames))
+        frames = -1 if duration is None else int(round(duration * sr))
+        data = f.read(frames=frames, dtype="float32", always_2d=True)
+    return data.T, sr
+
+
+def _load_ffmpeg(path: Path, offset: float, duration):
+    exe = ffmpeg_path()
+    # ask ffprobe-free: decode to float32 little-endian at the native rate and channel count
+    probe = subprocess.run([exe, "-hide_banner", "-i", str(path)], capture_output=True, text=True)
+    import re
+
+    m = re.search(r"Audio: .*?(\d+) Hz, ([^,]+)", probe.stderr)
+    if m is None:
+        raise MsseduError(f"{path} holds no audio stream that ffmpeg can decode "
+                          "(is it really an audio file?).")
+    sr = int(m.group(1))
+    layout = m.group(2).strip()
+    channels = {"mono": 1, "stereo": 2}.get(layout)
+    if channels is None:
+        m2 = re.match(r"(\d+) channels", layout)
+        channels = int(m2.group(1)) if m2 else 2
+    cmd = [exe, "-v", "error", "-nostdin"]
+    if offset:
+        cmd += ["-ss", str(offset)]
+    cmd += ["-i", str(path)]
+    if duration is not None:
+        cmd += ["-t", str(duration)]
+    cmd += ["-map", "0:a:0", "-f", "f32le", "-acodec", "pcm_f32le", "-ac", str(channels), "-"]
+    out = subprocess.run(cmd, capture_output=True)
+    if out.returncode != 0:
+        raise MsseduError(f"ffmpeg could not decode {path}: {out.stderr.decode(errors='replace')[-300:]}")
+    data = np.frombuffer(out.stdout, dtype="<f4")
+    data = data[: len(data) // channels * channels].reshape(-1, channels).T
+    return np.ascontiguousarray(data), sr
+
+
+def load(path, sr: int | None = None, mono: bool = False, offset: float = 0.0,
+         duration: float | None = None):
+    """Load an audio file as float32 ``(channels, samples)``.
+
+    Parameters
+    ----------
+    path : str or Path
+        wav, flac, ogg, mp3, m4a, or a ``.stem.mp4`` (its mixture stream is returned).
+    sr : int or None
+        Resample to this rate; ``None`` keeps the file's rate.
+    mono : bool
+        Average the channels into one (shape ``(1, samples)``).
+    offset, duration : float
+        Read only ``duration`` seconds starting at ``offset`` seconds (for long files:
+        read them in pieces instead of all at once).
+
+    Returns
+    -------
+    signal : np.ndarray, float32, shape ``(channels, samples)``
+    sr : int
+
+    Examples
+    --------
+    >>> from mssedu import audio, data
+    >>> y, sr = audio.load(data.example_path())
+    >>> y.shape[0], sr
+    (2, 44100)
+    """
+    path = _check_readable(path)
+    if offset < 0 or (duration is not None and duration <= 0):
+        raise MsseduError(f"offset must be >= 0 and duration > 0, got offset={offset}, duration={duration}.")
+    if path.name.endswith(".stem.mp4"):
+        import stempeg
+
+        try:
+            stems, rate = stempeg.read_stems(str(path), stem_id=0, start=offset or None,
+                                             duration=duration, dtype=np.float32)
+        except Exception as err:
+            raise MsseduError(f"{path} could not be read as a stem file: {err}") from err
+        signal, file_sr = np.ascontiguousarray(np.asarray(stems, dtype=np.float32).T), int(rate)
+    else:
+        try:
+            signal, file_sr = _load_soundfile(path, offset, duration)
+        except Exception:
+            signal, file_sr = _load_ffmpeg(path, offset, duration)
+    if signal.size == 0:
+        raise MsseduError(f"{path} decoded to no samples (empty audio, or offset past the end).")
+    check_finite(signal, f"audio in {path.name}")
+    if mono:
+        signal = to_mono(signal)
+    if sr is not None and check_rate(sr) != file_sr:
+        signal = resample(signal, file_sr, sr)
+        file_sr = int(sr)
+    return signal.astype(np.float32, copy=False), int(file_sr)
+
+
+def save(path, signal, sr: int, overwrite: bool = False, subtype: str | None = None) -> Path:
+    """Write ``signal`` ``(channels, samples)`` to ``path``, atomically.
+
+    The audio is written to a temporary file beside ``path`` and renamed into place, so an
+    interrupted write never leaves half a file, and an existing file is never replaced unless
+    ``overwrite=True``. The format follows the suffix: .wav (float32 unless ``subtype``),
+    .flac (24-bit), .ogg, .mp3 (through ffmpeg). Returns the path written.
+    """
+    path = Path(path).expanduser()
+    suffix = path.suffix.lower()
+    if suffix not in WRITABLE:
+        raise MsseduError(f"Cannot write {path.name}: unknown format {suffix!r}; "
+                          f"use one of {', '.join(WRITABLE)}.")
+    if path.exists() and not overwrite:
+        raise MsseduError(f"{path} already exists; pass overwrite=True (CLI: --force) to replace it.")
+    sr = check_rate(sr)
+    x = as_signal(signal, "signal")
+    if x.ndim == 1:
+        x = x[None]
+    if x.ndim != 2:
+        raise MsseduError(f"signal must be (channels, samples), got shape {x.shape}.")
+    parent = path.parent
+    if not parent.exists():
+        parent.mkdir(parents=True, exist_ok=True)
+    if not os.access(parent, os.W_OK):
+        raise MsseduError(f"Cannot write into {parent}: the folder is not writable.")
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=suffix, dir=parent)
+    os.close(fd)
+    try:
+        if suffix == ".mp3":
+            _save_mp3(Path(tmp), x, sr)
+        else:
+            import soundfile as sf
+
+            if subtype is None:
+                subtype = {".wav": "FLOAT", ".flac": "PCM_24", ".ogg": "VORBIS"}[suffix]
+            peak = float(np.max(np.abs(x))) if x.size else 0.0
+            if subtype.startswith("PCM") and peak > 1.0:
+                x = x / peak  # integer formats would clip: keep the shape of the waveform
+            sf.write(tmp, x.T, sr, format=WRITABLE[suffix], subtype=subtype)
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+    return path
+
+
+def _save_mp3(path: Path, x: np.ndarray, sr: int) -> None:
+    exe = ffmpeg_path()
+    peak = float(np.max(np.abs(x))) or 1.0
+    pcm = (np.clip(x / max(peak, 1.0), -1, 1) * 32767).astype("<i2").T.tobytes()
+    cmd = [exe, "-v", "error", "-y", "-f", "s16le", "-ar", str(sr), "-ac", str(x.shape[0]),
+           "-i", "-", "-b:a", "256k", "-f", "mp3", str(path)]
+    out = subprocess.run(cmd, input=pcm, capture_output=True)
+    if out.returncode != 0:
+        raise MsseduError(f"ffmpeg could not write mp3: {out.stderr.decode(errors='replace')[-300:]}")
+
+
+def resample(signal, orig_sr: int, target_sr: int) -> np.ndarray:
+    """Resample ``(..., samples)`` from ``orig_sr`` to ``target_sr`` (polyphase, scipy)."""
+    from math import gcd
+
+    from scipy.signal import resample_poly
+
+    orig_sr, target_sr = check_rate(orig_sr, "orig_sr"), check_rate(target_sr, "target_sr")
+    x = as_signal(signal)
+    if orig_sr == target_sr:
+        return x
+    g = gcd(orig_sr, target_sr)
+    return resample_poly(x, target_sr // g, orig_sr // g, axis=-1).astype(np.float32)
+
+
+def to_mono(signal) -> np.ndarray:
+    """Average channels: ``(channels, samples)`` -> ``(1, samples)``; 1-D input becomes ``(1, samples)``."""
+    x = as_signal(signal)
+    if x.ndim == 1:
+        return x[None]
+    return x.mean(axis=-2, keepdims=True)
+
+
+def to_stereo(signal) -> np.ndarray:
+    """Make a signal two-channel: mono is duplicated, stereo is kept, more channels are an error."""
+    x = as_signal(signal)
+    if x.ndim == 1:
+        x = x[None]
+    if x.shape[-2] == 1:
+        return np.repeat(x, 2, axis=-2)
+    if x.shape[-2] == 2:
+        return x
+    raise MsseduError(f"to_stereo expects 1 or 2 channels, got {x.shape[-2]}. "
+                      "Down-mix multichannel audio first (e.g. to_mono).")
+
+
+def normalize(signal, peak: float = 0.99) -> np.ndarray:
+    """Scale so that the largest absolute sample equals ``peak``; silence is returned as is."""
+    x = as_signal(signal)
+    m = float(np.max(np.abs(x))) if x.size else 0.0
+    return x if m == 0 else (x * (peak / m)).astype(np.float32)
+
+
+def play(signal, sr: int, normalize_level: bool = False):
+    """An IPython audio player for ``signal`` (``(channels, samples)`` or 1-D).
+
+    Levels are kept as they are (``normalize_level=False``) so that players side by side
+    can be compared by ear; samples beyond +-1 are scaled down to avoid clipping.
+    """
+    from IPython.display import Audio
+
+    x = as_signal(signal)
+    sr = check_rate(sr)
+    if x.ndim == 2 and x.shape[0] == 1:
+        x = x[0]
+    if x.ndim > 2:
+        raise MsseduError(f"play expects (channels, samples), got shape {x.shape}.")
+    peak = float(np.max(np.abs(x))) if x.size else 0.0
+    if not normalize_level and peak > 1.0:
+        x = x / peak
+    return Audio(x, rate=sr, normalize=bool(normalize_level and peak > 0.0))

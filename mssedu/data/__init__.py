@@ -1,0 +1,120 @@
+"""Multitracks: a mixture and the stems it is made of.
+
+:class:`Track` is the one object every part of the course passes around. The real
+example (:func:`example_track`) is the MUSDB18 excerpt that the ``stempeg`` package ships,
+so it is always there, offline.
+"""
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .._errors import MsseduError
+
+__all__ = ["Track", "example_track", "example_path", "MUSDB_STEMS"]
+
+#: Stem names and order of MUSDB18 (after the mixture stream in a ``.stem.mp4``).
+MUSDB_STEMS = ("drums", "bass", "other", "vocals")
+
+
+@dataclass
+class Track:
+    """A multitrack song.
+
+    Attributes
+    ----------
+    name : str
+    sr : int
+        Sample rate in Hz.
+    mixture : np.ndarray, float32, shape ``(channels, samples)``
+        The mix as stored (for lossy MUSDB files it is not exactly the sum of the stems).
+    stems : dict[str, np.ndarray]
+        Each ``(channels, samples)``, same shape as ``mixture``.
+    """
+
+    name: str
+    sr: int
+    mixture: np.ndarray
+    stems: dict = field(default_factory=dict)
+    path: str | None = None
+
+    def __post_init__(self):
+        shapes = {k: v.shape for k, v in self.stems.items()}
+        for k, shp in shapes.items():
+            if shp != self.mixture.shape:
+                raise MsseduError(f"Stem {k!r} has shape {shp}, the mixture {self.mixture.shape}; "
+                                  "all stems must have the mixture's channels and length.")
+
+    @property
+    def duration(self) -> float:
+        """Length in seconds."""
+        return self.mixture.shape[-1] / self.sr
+
+    @property
+    def stem_names(self) -> list:
+        return list(self.stems)
+
+    def residual(self) -> float:
+        """Relative size of ``mixture - sum(stems)`` in dB (below the mixture): very
+        negative for an exact sum, about -20 to -40 dB for lossy-coded MUSDB files."""
+        res = self.mixture - sum(self.stems.values())
+        num = float(np.sum(res.astype(np.float64) ** 2))
+        den = float(np.sum(self.mixture.astype(np.float64) ** 2)) or 1e-20
+        return 10 * np.log10(max(num, 1e-20) / den)
+
+    def accompaniment(self, target: str = "vocals") -> np.ndarray:
+        """Sum of every stem except ``target``."""
+        if target not in self.stems:
+            raise MsseduError(f"No stem {target!r}; this track has {self.stem_names}.")
+        return sum(v for k, v in self.stems.items() if k != target)
+
+    def excerpt(self, start: float = 0.0, duration: float | None = None) -> "Track":
+        """A new Track cut to ``duration`` seconds from ``start``."""
+        a = int(round(start * self.sr))
+        b = self.mixture.shape[-1] if duration is None else a + int(round(duration * self.sr))
+        if a < 0 or a >= self.mixture.shape[-1] or b <= a:
+            raise MsseduError(f"Excerpt [{start}, {start} + {duration}] s lies outside the "
+                              f"track ({self.duration:.2f} s).")
+        return Track(self.name, self.sr, self.mixture[:, a:b].copy(),
+                     {k: v[:, a:b].copy() for k, v in self.stems.items()}, self.path)
+
+    def __repr__(self) -> str:
+        return (f"Track({self.name!r}, {self.duration:.2f} s, {self.sr} Hz, "
+                f"{self.mixture.shape[0]} ch, stems={self.stem_names})")
+
+
+def example_path() -> str:
+    """Path of the MUSDB18 excerpt that the ``stempeg`` package ships."""
+    import stempeg
+
+    return stempeg.example_stem_path()
+
+
+@functools.lru_cache(maxsize=1)
+def _decode_example():
+    import stempeg
+
+    stems, rate = stempeg.read_stems(example_path(), dtype=np.float32)
+    # stempeg gives (streams, samples, channels); we use (channels, samples)
+    return np.ascontiguousarray(np.transpose(stems, (0, 2, 1))), int(rate)
+
+
+def example_track() -> Track:
+    """The real MUSDB18 excerpt shipped by stempeg: "The Easton Ellises - Falcon 69",
+    about 6.1 s of 44.1 kHz stereo; streams mixture, drums, bass, other, vocals.
+
+    No network is needed. The decode is cached; each call returns fresh copies.
+
+    Examples
+    --------
+    >>> from mssedu.data import example_track
+    >>> t = example_track()
+    >>> t.sr, t.mixture.shape[0], sorted(t.stems)
+    (44100, 2, ['bass', 'drums', 'other', 'vocals'])
+    """
+    streams, rate = _decode_example()
+    streams = streams.copy()
+    return Track("The Easton Ellises - Falcon 69", rate, streams[0],
+                 {name: streams[i + 1] for i, name in enumerate(MUSDB_STEMS)}, example_path())

@@ -1,0 +1,117 @@
+"""Figures every chapter uses: waveforms, spectrograms, masks side by side."""
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = ["spectrogram_figure", "waveform_figure", "spectrogram_axes", "stems_figure"]
+
+
+def _mono(x):
+    x = np.asarray(x)
+    return x.mean(axis=0) if x.ndim == 2 else x
+
+
+def spectrogram_axes(ax, S, sr: int, hop_length: int, y_axis: str = "hz", db: bool = True,
+                     title: str | None = None, vmin=None, vmax=None, cmap="magma",
+                     colorbar: bool = True, freqs=None):
+    """Draw a magnitude (or mask) ``(freq, frames)`` or ``(channels, freq, frames)`` image on
+    ``ax``. ``S`` complex or real; channels are averaged. ``db=True`` shows decibels (80 dB
+    range); masks should pass ``db=False`` (0..1). ``y_axis`` is ``"hz"``, ``"log"`` or
+    ``"cqt"`` (then pass ``freqs``)."""
+    from ..spectral import amplitude_to_db
+
+    S = np.abs(np.asarray(S))
+    if S.ndim == 3:
+        S = S.mean(axis=0)
+    img = amplitude_to_db(S, ref=np.max) if db else S
+    n_freq, n_fr = img.shape
+    t_end = n_fr * hop_length / sr
+    if freqs is None:
+        freqs = np.linspace(0, sr / 2, n_freq)
+    extent = [0, t_end, 0, n_freq]
+    im = ax.imshow(img, origin="lower", aspect="auto", cmap=cmap, extent=extent,
+                   vmin=vmin if vmin is not None else (None if db else 0.0),
+                   vmax=vmax if vmax is not None else (None if db else 1.0),
+                   interpolation="nearest")
+    ticks = np.linspace(0, n_freq - 1, 6).astype(int)
+    if y_axis in ("log", "cqt") and y_axis == "log":
+        ax.set_yscale("symlog", linthresh=max(1, n_freq // 64))
+    ax.set_yticks(ticks + 0.5)
+    ax.set_yticklabels([f"{freqs[t]:.0f}" for t in ticks])
+    ax.set_ylabel("frequency (Hz)")
+    ax.set_xlabel("time (s)")
+    if title:
+        ax.set_title(title)
+    if colorbar:
+        ax.figure.colorbar(im, ax=ax, label="dB" if db else "mask value", pad=0.01)
+    return im
+
+
+def spectrogram_figure(S, sr: int, hop_length: int = 1024, title=None, db: bool = True,
+                       figsize=(9, 3.2), **kwargs):
+    """One spectrogram (or a list of them, side by side with shared colour scale), returned
+    as a matplotlib Figure. ``S``: ``(freq, frames)``, ``(channels, freq, frames)`` or a
+    list/dict of such; complex spectrograms are shown as magnitudes in dB."""
+    import matplotlib.pyplot as plt
+
+    if isinstance(S, dict):
+        titles, items = list(S.keys()), list(S.values())
+    elif isinstance(S, (list, tuple)):
+        items = list(S)
+        titles = list(title) if isinstance(title, (list, tuple)) else [title] * len(items)
+    else:
+        items, titles = [S], [title]
+    fig, axes = plt.subplots(1, len(items), figsize=(figsize[0] if len(items) == 1 else 4.2 * len(items), figsize[1]),
+                             squeeze=False, constrained_layout=True)
+    for ax, item, t in zip(axes[0], items, titles):
+        spectrogram_axes(ax, item, sr, hop_length, db=db, title=t, **kwargs)
+    plt.close(fig)
+    return fig
+
+
+def waveform_figure(signals, sr: int, title=None, figsize=(9, 2.6)):
+    """Waveforms of one signal or of a dict name -> signal ``(channels, samples)``, stacked
+    with a shared time axis (channels averaged for display)."""
+    import matplotlib.pyplot as plt
+
+    if not isinstance(signals, dict):
+        signals = {title or "signal": signals}
+    n = len(signals)
+    fig, axes = plt.subplots(n, 1, figsize=(figsize[0], max(figsize[1], 1.3 * n)), sharex=True,
+                             squeeze=False, constrained_layout=True)
+    peak = max(float(np.max(np.abs(_mono(s)))) for s in signals.values()) or 1.0
+    for ax, (name, sig) in zip(axes[:, 0], signals.items()):
+        y = _mono(sig)
+        t = np.arange(len(y)) / sr
+        step = max(1, len(y) // 20000)
+        ax.plot(t[::step], y[::step], lw=0.6)
+        ax.set_ylim(-peak * 1.05, peak * 1.05)
+        ax.set_ylabel(name, rotation=0, ha="right", va="center")
+        ax.set_yticks([])
+    axes[-1, 0].set_xlabel("time (s)")
+    plt.close(fig)
+    return fig
+
+
+def stems_figure(track, n_fft: int = 4096, hop_length: int = 1024, figsize=None):
+    """Spectrograms of a Track's mixture and each stem in a grid, same colour scale."""
+    import matplotlib.pyplot as plt
+
+    from ..spectral import amplitude_to_db, stft
+
+    names = ["mixture"] + list(track.stems)
+    sigs = [track.mixture] + list(track.stems.values())
+    mags = [np.abs(stft(s, n_fft, hop_length)).mean(axis=0) for s in sigs]
+    ref = max(float(m.max()) for m in mags) or 1.0
+    cols = min(3, len(names))
+    rows = int(np.ceil(len(names) / cols))
+    fig, axes = plt.subplots(rows, cols, figsize=figsize or (4.2 * cols, 2.8 * rows),
+                             squeeze=False, constrained_layout=True)
+    for ax, name, m in zip(axes.flat, names, mags):
+        db = amplitude_to_db(m, ref=ref, top_db=None)
+        spectrogram_axes(ax, 10 ** (np.maximum(db, -80) / 20), track.sr, hop_length, title=name,
+                         vmin=-80, vmax=0, colorbar=False)
+    for ax in list(axes.flat)[len(names):]:
+        ax.axis("off")
+    plt.close(fig)
+    return fig

@@ -1,0 +1,380 @@
+r"""Time-frequency representations: the STFT, its inverse, and the constant-Q transform.
+
+The short-time Fourier transform of a signal :math:`x[n]` with analysis window :math:`w`
+of length :math:`N` (``n_fft``) and hop :math:`H` (``hop_length``) is
+
+.. math::
+
+    X[k, m] = \sum_{n=0}^{N-1} x[n + mH]\, w[n]\, e^{-2\pi i k n / N},
+    \qquad k = 0, \dots, N/2 .
+
+:func:`istft` inverts it by weighted overlap-add (Griffin & Lim, 1984):
+
+.. math::
+
+    \hat x[n] = \frac{\sum_m w[n - mH]\; \mathrm{IDFT}(X[\cdot, m])[n - mH]}
+                     {\sum_m w[n - mH]^2},
+
+which returns :math:`x` exactly whenever the denominator never vanishes (the NOLA
+condition). Shapes follow librosa: ``(..., samples)`` in, ``(..., freq, frames)`` out, with
+``freq = n_fft // 2 + 1``.
+
+Two paths, one set of names: numpy arrays go through the readable numpy implementation
+below; torch tensors go through :func:`torch.stft` on the tensor's device (fast, batched,
+differentiable). Both give librosa's numbers (``center=True`` pads with zeros, as
+``librosa.stft`` does by default since 0.10).
+"""
+from __future__ import annotations
+
+import numpy as np
+import scipy.fft
+import scipy.signal
+
+from ._errors import MsseduError, as_signal, check_finite, check_rate
+
+__all__ = ["stft", "istft", "magphase", "amplitude_to_db", "get_window", "check_cola",
+           "n_frames", "cqt", "icqt", "cqt_frequencies", "constant_q_kernel", "naive_cqt",
+           "spectrogram_figure"]
+
+
+def _is_torch(x) -> bool:
+    try:
+        import torch
+    except ImportError:  # pragma: no cover - torch is a hard dependency
+        return False
+    return isinstance(x, torch.Tensor)
+
+
+def _check_params(n_fft: int, hop_length: int | None) -> int:
+    if int(n_fft) != n_fft or n_fft < 2:
+        raise MsseduError(f"n_fft must be an integer >= 2, got {n_fft!r}.")
+    hop = n_fft // 4 if hop_length is None else hop_length
+    if int(hop) != hop or hop < 1:
+        raise MsseduError(f"hop_length must be a positive integer, got {hop!r}.")
+    if hop > n_fft:
+        raise MsseduError(
+            f"hop_length={hop} is larger than n_fft={n_fft}: samples between frames would "
+            "never be analysed. Use hop_length <= n_fft (n_fft // 4 is the usual choice).")
+    return int(hop)
+
+
+def get_window(window="hann", n_fft: int = 2048, dtype=np.float32) -> np.ndarray:
+    """A periodic analysis window of length ``n_fft`` (scipy's names:
+    ``"hann"``, ``"hamming"``, ``"blackman"``, ``"boxcar"``/``"rectangular"``, ...), or a
+    given array checked for length."""
+    if isinstance(window, str) and window in ("rect", "rectangular", "ones"):
+        window = "boxcar"
+    if isinstance(window, (str, tuple)):
+        try:
+            return scipy.signal.get_window(window, n_fft, fftbins=True).astype(dtype)
+        except (ValueError, TypeError) as err:
+            raise MsseduError(
+                f"Unknown window {window!r}. Use a scipy window name such as 'hann', "
+                "'hamming', 'blackman' or 'boxcar', or pass the window as an array.") from err
+    win = np.asarray(window, dtype=dtype)
+    if win.shape != (n_fft,):
+        raise MsseduError(f"window has shape {win.shape}, expected ({n_fft},).")
+    return win
+
+
+def n_frames(n_samples: int, n_fft: int, hop_length: int, center: bool = True) -> int:
+    """How many STFT frames a signal of ``n_samples`` gives."""
+    if center:
+        n_samples = n_samples + 2 * (n_fft // 2)
+    return 1 + (n_samples - n_fft) // hop_length
+
+
+def stft(x, n_fft: int = 2048, hop_length: int | None = None, window="hann",
+         center: bool = True):
+    """Short-time Fourier transform.
+
+    Parameters
+    ----------
+    x : np.ndarray or torch.Tensor, shape ``(..., samples)``
+    n_fft : int
+        Frame (and FFT) length in samples.
+    hop_length : int
+        Step between frames; default ``n_fft // 4``.
+    window : str or array
+        Analysis window (see :func:`get_window`).
+    center : bool
+        Pad ``n_fft // 2`` zeros on both sides so frame ``m`` is centred on sample ``m * hop``.
+
+    Returns
+    -------
+    X : complex64 array or tensor, shape ``(..., n_fft // 2 + 1, frames)``
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from mssedu.spectral import stft
+    >>> stft(np.zeros((2, 44100), np.float32), n_fft=4096, hop_length=1024).shape
+    (2, 2049, 44)
+    """
+    hop = _check_params(n_fft, hop_length)
+    if _is_torch(x):
+        return _stft_torch(x, n_fft, hop, window, center)
+    x = as_signal(x, "x")
+    needed = n_fft if not center else 1
+    if x.shape[-1] < needed or (center and x.shape[-1] + 2 * (n_fft // 2) < n_fft):
+        raise MsseduError(f"The signal has {x.shape[-1]} samples, shorter than one frame "
+                          f"(n_fft={n_fft}). Use a longer clip or a smaller n_fft.")
+    win64 = get_window(window, n_fft, dtype=np.float64)
+    if center:
+        pad = [(0, 0)] * (x.ndim - 1) + [(n_fft // 2, n_fft // 2)]
+        x = np.pad(x, pad, mode="constant")
+    # 1. cut the signal into overlapping frames: (..., frames, n_fft), a view, no copy
+    frames = np.lib.stride_tricks.sliding_window_view(x, n_fft, axis=-1)[..., ::hop, :]
+    # 2. window each frame and take its real FFT (in float64, as librosa does, then stored
+    #    as complex64), a block of frames at a time to bound memory: (..., freq, frames)
+    out = np.empty(frames.shape[:-2] + (n_fft // 2 + 1, frames.shape[-2]), dtype=np.complex64)
+    block = max(1, 2 ** 22 // (n_fft * max(1, int(np.prod(frames.shape[:-2])))))
+    for a in range(0, frames.shape[-2], block):
+        spec = scipy.fft.rfft(frames[..., a:a + block, :] * win64, axis=-1)
+        # 3. put frequency before time, as in every spectrogram picture
+        out[..., a:a + block] = np.swapaxes(spec, -1, -2)
+    return out
+
+
+def istft(X, hop_length: int | None = None, window="hann", center: bool = True,
+          length: int | None = None, n_fft: int | None = None):
+    """Inverse STFT by weighted overlap-add.
+
+    ``X`` is ``(..., freq, frames)`` (numpy or torch); ``n_fft`` defaults to
+    ``2 * (freq - 1)``. ``length`` trims or zero-pads the output to exactly that many
+    samples (pass the original length to get ``istft(stft(x)) == x``).
+    Returns ``(..., samples)`` float32.
+    """
+    if X.shape[-2] < 2:
+        raise MsseduError(f"X must be (..., freq, frames) with freq >= 2, got shape {tuple(X.shape)}.")
+    n_fft = 2 * (X.shape[-2] - 1) if n_fft is None else int(n_fft)
+    if n_fft // 2 + 1 != X.shape[-2]:
+        raise MsseduError(f"n_fft={n_fft} does not match {X.shape[-2]} frequency bins "
+                          f"(expected n_fft // 2 + 1).")
+    hop = _check_params(n_fft, hop_length)
+    if _is_torch(X):
+        return _istft_torch(X, n_fft, hop, window, center, length)
+    X = np.asarray(X)
+    check_finite(X, "X")
+    win = get_window(window, n_fft)
+    n_fr = X.shape[-1]
+    # 1. back to time-domain frames, each multiplied by the synthesis window: (..., frames, n_fft)
+    frames = np.fft.irfft(np.swapaxes(X, -1, -2), n=n_fft, axis=-1).astype(np.float32) * win
+    # 2. overlap-add the frames, and the squared window alongside
+    total = n_fft + hop * (n_fr - 1)
+    y = np.zeros(X.shape[:-2] + (total,), dtype=np.float32)
+    wss = np.zeros(total, dtype=np.float32)
+    for m in range(n_fr):
+        y[..., m * hop: m * hop + n_fft] += frames[..., m, :]
+        wss[m * hop: m * hop + n_fft] += win ** 2
+    # 3. divide by the window-sum-square where it is non-zero
+    nonzero = wss > np.finfo(np.float32).tiny
+    y[..., nonzero] /= wss[nonzero]
+    # 4. undo the centring pad and fix the length
+    start = n_fft // 2 if center else 0
+    if length is None:
+        end = total - n_fft // 2 if center else total
+        return y[..., start:end]
+    y = y[..., start:start + length]
+    if y.shape[-1] < length:
+        y = np.pad(y, [(0, 0)] * (y.ndim - 1) + [(0, length - y.shape[-1])])
+    return y
+
+
+def _torch_window(window, n_fft, device):
+    import torch
+
+    return torch.from_numpy(get_window(window, n_fft)).to(device)
+
+
+def _stft_torch(x, n_fft, hop, window, center):
+    import torch
+
+    check_finite(x, "x")
+    if x.shape[-1] < (1 if center else n_fft) or (not center and x.shape[-1] < n_fft):
+        raise MsseduError(f"The signal has {x.shape[-1]} samples, shorter than one frame "
+                          f"(n_fft={n_fft}).")
+    if center and x.shape[-1] <= n_fft // 2:
+        # torch's zero padding works; only reflect padding needs more samples. Nothing to do.
+        pass
+    batch = x.shape[:-1]
+    flat = x.reshape(-1, x.shape[-1])
+    if not flat.is_floating_point():
+        flat = flat.float()
+    X = torch.stft(flat, n_fft, hop_length=hop, window=_torch_window(window, n_fft, x.device).to(flat.dtype),
+                   center=center, pad_mode="constant", return_complex=True)
+    return X.reshape(batch + X.shape[-2:])
+
+
+def _istft_torch(X, n_fft, hop, window, center, length):
+    import torch
+
+    batch = X.shape[:-2]
+    flat = X.reshape((-1,) + X.shape[-2:])
+    win = _torch_window(window, n_fft, X.device)
+    if not center:
+        # torch.istft needs NOLA over the whole span; do the overlap-add by hand with fold.
+        frames = torch.fft.irfft(flat.transpose(-1, -2), n=n_fft) * win
+        n_fr = frames.shape[-2]
+        total = n_fft + hop * (n_fr - 1)
+        y = torch.nn.functional.fold(frames.transpose(-1, -2), (1, total), (1, n_fft), stride=(1, hop))
+        wss = torch.nn.functional.fold((win ** 2).expand(1, n_fr, n_fft).transpose(-1, -2),
+                                       (1, total), (1, n_fft), stride=(1, hop))
+        y = y.reshape(flat.shape[0], total)
+        wss = wss.reshape(total)
+        y = torch.where(wss > 1e-11, y / wss.clamp_min(1e-11), y)
+        if length is not None:
+            y = torch.nn.functional.pad(y[..., :length], (0, max(0, length - y.shape[-1])))
+        return y.reshape(batch + y.shape[-1:])
+    y = torch.istft(flat, n_fft, hop_length=hop, window=win, center=True, length=length)
+    return y.reshape(batch + y.shape[-1:])
+
+
+def magphase(X):
+    """Split a complex spectrogram into magnitude ``|X|`` and unit-modulus phase ``X/|X|``
+    (phase 1 where ``|X| = 0``), so that ``X == magnitude * phase``."""
+    if _is_torch(X):
+        import torch
+
+        mag = X.abs()
+        phase = torch.where(mag > 0, X / mag.clamp_min(1e-30), torch.ones_like(X))
+        return mag, phase
+    X = np.asarray(X)
+    mag = np.abs(X)
+    phase = np.ones_like(X)
+    nz = mag > 0
+    phase[nz] = X[nz] / mag[nz]
+    return mag, phase
+
+
+def amplitude_to_db(S, ref=1.0, amin: float = 1e-5, top_db: float | None = 80.0) -> np.ndarray:
+    r"""Convert magnitudes to decibels, :math:`20\log_{10}(\max(|S|, a_{min}) / ref)`,
+    clipped to ``top_db`` below the peak (librosa's convention). ``ref`` may be a number
+    or a function such as ``np.max``."""
+    S = np.abs(np.asarray(S))
+    if amin <= 0:
+        raise MsseduError(f"amin must be > 0, got {amin}.")
+    ref_value = ref(S) if callable(ref) else ref
+    db = 20.0 * np.log10(np.maximum(amin, S)) - 20.0 * np.log10(np.maximum(amin, abs(ref_value)))
+    if top_db is not None:
+        if top_db < 0:
+            raise MsseduError("top_db must be >= 0.")
+        db = np.maximum(db, db.max() - top_db)
+    return db.astype(np.float32)
+
+
+def check_cola(window="hann", n_fft: int = 2048, hop_length: int | None = None,
+               tol: float = 1e-6) -> dict:
+    r"""Does this window/hop pair allow perfect reconstruction?
+
+    Returns a dict with ``cola`` (the shifted windows sum to a constant,
+    :math:`\sum_m w[n - mH] = C`: plain overlap-add works), ``nola`` (the shifted *squared*
+    windows never vanish: :func:`istft`'s weighted overlap-add works) and ``ripple`` (the
+    relative peak-to-peak variation of :math:`\sum_m w[n-mH]`; 0 for COLA).
+    """
+    hop = _check_params(n_fft, hop_length)
+    win = get_window(window, n_fft).astype(np.float64)
+    cola = bool(scipy.signal.check_COLA(win, n_fft, n_fft - hop, tol=tol))
+    nola = bool(scipy.signal.check_NOLA(win, n_fft, n_fft - hop, tol=1e-10))
+    acc = np.zeros(hop)
+    for start in range(0, n_fft, hop):
+        seg = win[start:start + hop]
+        acc[: len(seg)] += seg
+    ripple = float((acc.max() - acc.min()) / max(acc.mean(), 1e-12))
+    return {"cola": cola, "nola": nola, "ripple": ripple}
+
+
+# --- constant-Q transform --------------------------------------------------------------
+
+def cqt_frequencies(n_bins: int = 84, fmin: float = 32.70, bins_per_octave: int = 12) -> np.ndarray:
+    r"""Centre frequencies :math:`f_k = f_{min}\, 2^{k / B}` of the CQT bins."""
+    return fmin * 2.0 ** (np.arange(n_bins) / bins_per_octave)
+
+
+def constant_q_kernel(sr: int, fmin: float = 32.70, n_bins: int = 84,
+                      bins_per_octave: int = 12, window="hann"):
+    r"""The constant-Q filters, from scratch (Brown, 1991).
+
+    Bin :math:`k` has centre :math:`f_k = f_{min} 2^{k/B}` and quality factor
+    :math:`Q = 1 / (2^{1/B} - 1)`, so its filter is :math:`N_k = \lceil Q\, f_s / f_k \rceil`
+    samples long: long for low notes (fine frequency resolution), short for high ones
+    (fine time resolution). The filter is a window times a complex exponential,
+
+    .. math::  a_k[n] = \frac{w[n]}{N_k} \, e^{2\pi i Q n / N_k}, \qquad n = 0..N_k-1 .
+
+    Returns ``(filters, lengths, freqs)``: a list of complex arrays, their lengths and the
+    centre frequencies.
+    """
+    sr = check_rate(sr)
+    freqs = cqt_frequencies(n_bins, fmin, bins_per_octave)
+    if freqs[-1] >= sr / 2:
+        raise MsseduError(f"The top CQT bin ({freqs[-1]:.0f} Hz) is above Nyquist ({sr / 2:.0f} Hz); "
+                          "use fewer bins or a lower fmin.")
+    Q = 1.0 / (2.0 ** (1.0 / bins_per_octave) - 1.0)
+    lengths = np.ceil(Q * sr / freqs).astype(int)
+    filters = []
+    for N in lengths:
+        n = np.arange(N)
+        w = scipy.signal.get_window(window, N, fftbins=False) if N > 1 else np.ones(1)
+        filters.append((w / N) * np.exp(2j * np.pi * Q * n / N))
+    return filters, lengths, freqs
+
+
+def naive_cqt(x, sr: int, hop_length: int = 512, fmin: float = 32.70, n_bins: int = 84,
+              bins_per_octave: int = 12) -> np.ndarray:
+    r"""Teaching CQT: correlate each centred frame with each constant-Q filter directly,
+
+    .. math:: X^{CQ}[k, m] = \sum_n x[n + mH - N_k/2]\; \overline{a_k[n]} .
+
+    Slow (it is a loop over bins, for reading, not for songs) and mono only: ``x`` is 1-D.
+    Returns complex ``(n_bins, frames)``, frames centred on multiples of ``hop_length``.
+    """
+    x = as_signal(x, "x")
+    if x.ndim != 1:
+        raise MsseduError("naive_cqt takes a mono 1-D signal; use cqt for (channels, samples).")
+    filters, lengths, _ = constant_q_kernel(sr, fmin, n_bins, bins_per_octave)
+    pad = int(lengths.max()) // 2 + 1
+    xp = np.pad(x, pad)
+    n_fr = 1 + len(x) // hop_length
+    out = np.zeros((n_bins, n_fr), dtype=np.complex64)
+    for k, (a, N) in enumerate(zip(filters, lengths)):
+        # every frame of this bin at once: strided view of the padded signal
+        starts = pad + np.arange(n_fr) * hop_length - N // 2
+        frames = np.lib.stride_tricks.sliding_window_view(xp, N)[starts]
+        out[k] = frames @ np.conj(a)
+    return out
+
+
+def cqt(x, sr: int, hop_length: int = 512, fmin: float = 32.70, n_bins: int = 84,
+        bins_per_octave: int = 12) -> np.ndarray:
+    """Constant-Q transform of ``(..., samples)`` -> complex ``(..., n_bins, frames)``,
+    computed by :func:`librosa.cqt` (its recursive down-sampling is much faster than
+    :func:`naive_cqt`, which shows the idea). ``hop_length`` must be divisible by
+    ``2**(octaves - 1)``."""
+    import librosa
+
+    sr = check_rate(sr)
+    x = as_signal(x, "x")
+    try:
+        return librosa.cqt(x, sr=sr, hop_length=hop_length, fmin=fmin, n_bins=n_bins,
+                           bins_per_octave=bins_per_octave)
+    except librosa.util.exceptions.ParameterError as err:
+        raise MsseduError(f"CQT parameters rejected: {err}") from err
+
+
+def icqt(C, sr: int, hop_length: int = 512, fmin: float = 32.70, bins_per_octave: int = 12,
+         length: int | None = None) -> np.ndarray:
+    """Approximate inverse of :func:`cqt` (:func:`librosa.icqt`). The CQT is not a tight
+    frame, so the reconstruction is close but not exact: a point the course makes."""
+    import librosa
+
+    sr = check_rate(sr)
+    return librosa.icqt(np.asarray(C), sr=sr, hop_length=hop_length, fmin=fmin,
+                        bins_per_octave=bins_per_octave, length=length).astype(np.float32)
+
+
+def spectrogram_figure(*args, **kwargs):
+    """See :func:`mssedu.plot.spectrogram_figure` (the one implementation)."""
+    from .plot import spectrogram_figure as _fig
+
+    return _fig(*args, **kwargs)
