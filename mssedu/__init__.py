@@ -15,7 +15,7 @@ __all__ = ["MsseduError", "__version__"]
 
 _SUBMODULES = {"audio", "spectral", "data", "masks", "phase", "metrics", "unet", "losses",
                "train", "pretrained", "plot", "widgets", "exercises", "cli", "classical",
-               "spatial", "compat", "separate", "device"}
+               "spatial", "compat", "separator"}
 
 
 def __getattr__(name):
