@@ -1,0 +1,43 @@
+"""The project's set-up files agree with each other and with the README."""
+from __future__ import annotations
+
+import re
+import sys
+from pathlib import Path
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+ROOT = Path(__file__).resolve().parents[1]
+# conda-forge names that differ from PyPI's
+CONDA_NAMES = {"soundfile": "pysoundfile", "torch": "pytorch"}
+
+
+def _name(req: str) -> str:
+    return re.split(r"[<>=!~;\[ ]", req, maxsplit=1)[0].strip().lower().replace("_", "-")
+
+
+def test_environment_yml_lists_every_dependency():
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    wanted = list(project["dependencies"])
+    for extra in ("test", "nussl"):
+        wanted += project["optional-dependencies"][extra]
+    env = (ROOT / "environment.yml").read_text().lower().replace("_", "-")
+    listed = set(re.findall(r"^\s*-\s+([a-z0-9.\-]+)", env, flags=re.M))
+    missing = [r for r in wanted if CONDA_NAMES.get(_name(r), _name(r)) not in listed]
+    assert not missing, f"environment.yml lacks {missing}"
+
+
+def test_ci_runs_the_readme_test_command():
+    readme = (ROOT / "README.md").read_text()
+    commands = re.findall(r"^(\./course \w+)", readme, flags=re.M)
+    assert commands[:2] == ["./course lab", "./course test"], commands[:2]
+    ci = (ROOT / ".ci" / "run").read_text()
+    assert re.search(r"^exec \./course test\s*$", ci, flags=re.M), ci
+
+
+def test_console_script_points_at_cli_main():
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    assert project["scripts"]["mssedu"] == "mssedu.cli:main"
