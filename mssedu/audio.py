@@ -20,8 +20,13 @@ import numpy as np
 
 from ._errors import MsseduError, as_signal, check_finite, check_rate
 
-__all__ = ["load", "save", "info", "resample", "to_mono", "to_stereo", "normalize", "play",
-           "ffmpeg_path"]
+__all__ = ["load", "save", "info", "stream", "resample", "to_mono", "to_stereo", "normalize",
+           "play", "ffmpeg_path", "MAX_LOAD_BYTES"]
+
+#: :func:`load` refuses to decode more than this many bytes of float32 audio at once
+#: (about 100 minutes of 44.1 kHz stereo); longer files are read in pieces with
+#: ``offset``/``duration`` or :func:`stream`.
+MAX_LOAD_BYTES = 2 * 1024 ** 3
 
 #: Formats :func:`save` writes, by file suffix.
 WRITABLE = {".wav": "WAV", ".flac": "FLAC", ".ogg": "OGG", ".mp3": "MP3"}
@@ -157,6 +162,7 @@ def load(path, sr: int | None = None, mono: bool = False, offset: float = 0.0,
     path = _check_readable(path)
     if offset < 0 or (duration is not None and duration <= 0):
         raise MsseduError(f"offset must be >= 0 and duration > 0, got offset={offset}, duration={duration}.")
+    _check_size(path, duration)
     if path.name.endswith(".stem.mp4"):
         import stempeg
 
@@ -180,6 +186,42 @@ def load(path, sr: int | None = None, mono: bool = False, offset: float = 0.0,
         signal = resample(signal, file_sr, sr)
         file_sr = int(sr)
     return signal.astype(np.float32, copy=False), int(file_sr)
+
+
+def _check_size(path: Path, duration) -> None:
+    try:
+        meta = info(path)
+    except MsseduError:
+        return  # not decodable: the reader below gives the precise message
+    seconds = meta["seconds"] if duration is None else min(duration, meta["seconds"])
+    if not np.isfinite(seconds):
+        return
+    nbytes = seconds * meta["sr"] * meta["channels"] * 4
+    if nbytes > MAX_LOAD_BYTES:
+        raise MsseduError(
+            f"{path.name} is {seconds / 60:.0f} minutes long: decoding it at once needs "
+            f"{nbytes / 1024 ** 3:.1f} GiB. Read it in pieces with load(path, offset=..., "
+            "duration=...) or `for block, sr in mssedu.audio.stream(path): ...`.")
+
+
+def stream(path, block_seconds: float = 30.0, sr: int | None = None, mono: bool = False):
+    """Read a long file block by block: yields ``(signal, sr)`` pairs of at most
+    ``block_seconds`` each, in order, so memory stays bounded whatever the file's length.
+
+    Examples
+    --------
+    >>> from mssedu import audio, data
+    >>> sum(b.shape[-1] for b, _ in audio.stream(data.example_path(), 2.0)) > 0
+    True
+    """
+    if block_seconds <= 0:
+        raise MsseduError(f"block_seconds must be > 0, got {block_seconds}.")
+    total = info(path)["seconds"]
+    offset = 0.0
+    while offset < total:
+        block, rate = load(path, sr=sr, mono=mono, offset=offset, duration=block_seconds)
+        yield block, rate
+        offset += block_seconds
 
 
 def save(path, signal, sr: int, overwrite: bool = False, subtype: str | None = None) -> Path:
