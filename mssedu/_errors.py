@@ -53,6 +53,10 @@ def as_signal(x, name: str = "signal", min_samples: int = 1) -> np.ndarray:
 
 def check_rate(sr, name: str = "sr") -> int:
     """Validate a sample rate and return it as int."""
-    if sr is None or not np.isscalar(sr) or float(sr) <= 0 or float(sr) != int(sr):
+    try:
+        ok = sr is not None and np.isscalar(sr) and float(sr) > 0 and float(sr) == int(sr)
+    except (TypeError, ValueError, OverflowError):  # "44.1k", inf, ...
+        ok = False
+    if not ok:
         raise MsseduError(f"{name} must be a positive whole number of Hz, got {sr!r}.")
     return int(sr)

@@ -3,6 +3,15 @@
 :class:`Track` is the one object every part of the course passes around. The real
 example (:func:`example_track`) is the MUSDB18 excerpt that the ``stempeg`` package ships,
 so it is always there, offline.
+
+More data, same object:
+
+* :func:`load_multitrack` reads any ``.stem.mp4`` or folder of stems (MUSDB18-HQ layout);
+* :func:`musdb_tracks` lists MUSDB18 (full or its 7-second previews) through ``musdb``;
+* :func:`make_dataset` (module :mod:`mssedu.data.synth`) renders synthetic multitracks
+  from MIDI with a General-MIDI SoundFont, so every stem is exact;
+* :class:`ExcerptDataset` / :func:`make_loader` (module :mod:`mssedu.data.dataset`) turn
+  tracks into augmented training excerpts for torch.
 """
 from __future__ import annotations
 
@@ -13,7 +22,9 @@ import numpy as np
 
 from .._errors import MsseduError
 
-__all__ = ["Track", "example_track", "example_path", "MUSDB_STEMS"]
+__all__ = ["Track", "example_track", "example_path", "MUSDB_STEMS", "load_multitrack",
+           "save_multitrack", "MixtureResidualWarning", "musdb_tracks", "make_dataset", "render_song",
+           "ExcerptDataset", "Augment", "make_loader", "active_frames"]
 
 #: Stem names and order of MUSDB18 (after the mixture stream in a ``.stem.mp4``).
 MUSDB_STEMS = ("drums", "bass", "other", "vocals")
@@ -118,3 +129,9 @@ def example_track() -> Track:
     streams = streams.copy()
     return Track("The Easton Ellises - Falcon 69", rate, streams[0],
                  {name: streams[i + 1] for i, name in enumerate(MUSDB_STEMS)}, example_path())
+
+
+from .multitrack import MixtureResidualWarning, load_multitrack, save_multitrack  # noqa: E402
+from .dataset import Augment, ExcerptDataset, active_frames, make_loader  # noqa: E402
+from .musdb import musdb_tracks  # noqa: E402
+from .synth import make_dataset, render_song  # noqa: E402

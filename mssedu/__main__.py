@@ -1,0 +1,4 @@
+"""``python -m mssedu ...`` runs the ``mssedu`` command line (see :mod:`mssedu.cli`)."""
+from .cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,184 @@
+"""MUSDB18, the standard benchmark of music source separation (Rafii et al., 2017), through
+the ``musdb`` package.
+
+MUSDB18 holds 150 full songs (100 ``train``, 50 ``test``) as ``.stem.mp4`` files (mixture,
+drums, bass, other, vocals, AAC-coded) and, as MUSDB18-HQ, as folders of wav files. It is
+distributed on request from Zenodo (https://zenodo.org/records/1117372 and
+https://zenodo.org/records/3338373), so it cannot ship with the course. Its **7-second
+previews** of every song can be downloaded freely; ``musdb`` does that with
+``download=True``, and :func:`musdb_tracks` caches them in ``mssedu._config.cache_dir("musdb")``.
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+
+from .._config import cache_dir
+from .._errors import MsseduError
+
+__all__ = ["musdb_tracks", "MusdbTracks", "musdb_help"]
+
+#: Host of the previews (the ``sample-url`` of musdb's configuration).
+_PREVIEW_HOST = ("github.com", 443)
+
+
+def musdb_help(root=None) -> str:
+    """Where MUSDB18 goes and how to get it (the text of the error when none is found)."""
+    cache = os.path.join(os.environ.get("MSSEDU_CACHE") or "~/.cache/mssedu", "musdb", "MUSDB18-7")
+    return (
+        "MUSDB18 was not found" + (f" in {root}" if root else "") + ". Either:\n"
+        "  * download the free 7-second previews: call musdb_tracks() on a machine with internet "
+        f"(they are cached in {cache}), or\n"
+        "  * request the full dataset from https://zenodo.org/records/1117372 (.stem.mp4) or "
+        "https://zenodo.org/records/3338373 (MUSDB18-HQ, wav), unpack it so that it has "
+        "train/ and test/ folders, then call musdb_tracks(root='/path/to/musdb18') "
+        "(is_wav=True for MUSDB18-HQ) or set the MUSDB_PATH environment variable.\n"
+        "Without MUSDB the course runs on mssedu.data.example_track() and synthetic songs "
+        "(mssedu.data.make_dataset)."
+    )
+
+
+def _online(host=_PREVIEW_HOST, timeout: float = 3.0) -> bool:
+    """Can we open a TCP connection to the preview host within ``timeout`` seconds?"""
+    import socket
+
+    try:
+        with socket.create_connection(host, timeout=timeout):
+            return True
+    except OSError:
+        return False
+
+
+def _to_track(mtrack):
+    from . import MUSDB_STEMS, Track
+
+    if getattr(mtrack, "is_wav", False) and getattr(mtrack, "sample_rate", None) is None:
+        # MUSDB18-HQ folder: read the wav files ourselves (musdb decodes them through ffmpeg
+        # as 16-bit, which would quantise float files)
+        import warnings
+
+        from .multitrack import load_multitrack
+
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            track = load_multitrack(Path(mtrack.path).parent, stems=MUSDB_STEMS, name=mtrack.name)
+        track.subset = mtrack.subset
+        return track
+    mixture = np.ascontiguousarray(np.asarray(mtrack.audio, dtype=np.float32).T)
+    stems = {}
+    for name in MUSDB_STEMS:
+        if name not in mtrack.sources:
+            raise MsseduError(f"MUSDB track {mtrack.name!r} has no {name!r} stem (file {mtrack.path}); "
+                              "the download may be incomplete.")
+        stems[name] = np.ascontiguousarray(np.asarray(mtrack.sources[name].audio, dtype=np.float32).T)
+    n = min([mixture.shape[-1]] + [s.shape[-1] for s in stems.values()])
+    track = Track(mtrack.name, int(mtrack.rate), mixture[:, :n], {k: v[:, :n] for k, v in stems.items()},
+                  str(mtrack.path))
+    track.subset = mtrack.subset
+    track.mixture_residual_db = track.residual()
+    return track
+
+
+class MusdbTracks:
+    """A list-like view of MUSDB18 tracks: ``len``, indexing and iteration give
+    :class:`~mssedu.data.Track` objects, decoded when accessed (full songs are large:
+    about 45 MB of float32 per minute for the five streams).
+
+    Attributes
+    ----------
+    db : musdb.DB
+    names : list of str
+    root : str
+    """
+
+    def __init__(self, db):
+        self.db = db
+        self.root = db.root
+        self.names = [t.name for t in db.tracks]
+
+    def __len__(self):
+        return len(self.db.tracks)
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self)))]
+        if isinstance(index, str):
+            if index not in self.names:
+                raise MsseduError(f"No MUSDB track named {index!r}; there are {len(self)} (see .names).")
+            index = self.names.index(index)
+        return _to_track(self.db.tracks[index])
+
+    def __iter__(self):
+        for i in range(len(self)):
+            yield self[i]
+
+    def __repr__(self):
+        return f"MusdbTracks({len(self)} tracks in {self.root})"
+
+
+def musdb_tracks(root=None, subset: str = "train", split: str | None = None, is_wav: bool = False,
+                 download: bool | None = None, sample_rate: int | None = None) -> MusdbTracks:
+    """MUSDB18 tracks as :class:`~mssedu.data.Track` objects.
+
+    Parameters
+    ----------
+    root : str, Path or None
+        The dataset folder (with ``train/`` and ``test/``). ``None``: ``$MUSDB_PATH`` if set,
+        else the cached 7-second previews in ``cache_dir("musdb")/MUSDB18-7``, downloaded
+        there first if they are not (needs internet; about 140 MB).
+    subset : "train" or "test"
+    split : None, "train" or "valid"
+        With ``subset="train"``: musdb's official split (14 validation songs).
+    is_wav : bool
+        True for MUSDB18-HQ (folders of wav files), False for ``.stem.mp4`` files.
+    download : bool or None
+        Allow downloading the previews when ``root`` is None (default: yes).
+    sample_rate : int or None
+        Resample on load (musdb's own resampler); ``None`` keeps 44.1 kHz.
+
+    Returns
+    -------
+    MusdbTracks
+        Sequence of Track (decoded on access).
+
+    Raises
+    ------
+    MsseduError
+        No dataset where it was looked for and none could be downloaded: the message says
+        where to put it and how (see :func:`musdb_help`).
+    """
+    import musdb
+
+    if subset not in ("train", "test"):
+        raise MsseduError(f"subset must be 'train' or 'test', got {subset!r}.")
+    if split not in (None, "train", "valid"):
+        raise MsseduError(f"split must be None, 'train' or 'valid', got {split!r}.")
+    if split is not None and subset != "train":
+        raise MsseduError("split applies to subset='train' only (the validation songs come from train).")
+    if root is None and os.environ.get("MUSDB_PATH"):
+        root = os.environ["MUSDB_PATH"]
+    if root is None:
+        root = Path(cache_dir("musdb")) / "MUSDB18-7"
+        if not (root / "train").is_dir():
+            if download is False:
+                raise MsseduError(musdb_help() + "\n(download=False: the previews were not fetched.)")
+            if not _online():
+                raise MsseduError(musdb_help() + "\n(No internet connection to download the previews.)")
+            try:
+                musdb.DB(root=str(root), download=True, subsets=[subset], split=split)
+            except Exception as err:  # network errors, truncated zip...
+                raise MsseduError(f"Downloading the MUSDB18 previews failed ({type(err).__name__}: {err}).\n"
+                                  + musdb_help()) from err
+            is_wav = False  # the previews are .stem.mp4 files
+    root = Path(root).expanduser()
+    if not (root / subset).is_dir():
+        raise MsseduError(f"{root} has no {subset}/ folder.\n" + musdb_help(root))
+    db = musdb.DB(root=str(root), subsets=[subset], split=split, is_wav=is_wav, sample_rate=sample_rate)
+    if not db.tracks:
+        kind = "track folders (mixture.wav, drums.wav, ...)" if is_wav else ".stem.mp4 files"
+        other = "is_wav=False" if is_wav else "is_wav=True"
+        raise MsseduError(f"No MUSDB tracks in {root / subset}: expected {kind}. If the dataset is the "
+                          f"other format, pass {other}.\n" + musdb_help(root))
+    return MusdbTracks(db)

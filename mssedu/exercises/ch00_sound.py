@@ -1,0 +1,71 @@
+"""Exercises of chapter 0 (setup and sound): mixtures, stem levels, the lossy residual.
+
+Reference answers are computed from :func:`mssedu.data.example_track` (the whole excerpt).
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from . import close, exercise
+
+
+def _example():
+    from ..data import example_track
+
+    return example_track()
+
+
+def _rms_db(x) -> float:
+    return 10 * np.log10(max(float(np.mean(np.asarray(x, dtype=np.float64) ** 2)), 1e-20))
+
+
+@exercise("sound.mixture_from_stems")
+def mixture_from_stems(answer):
+    """The linear mixture of the example's four stems, ``(2, samples)``."""
+    t = _example()
+    expected = sum(t.stems.values())
+    a = np.asarray(answer)
+    if a.shape == expected.shape[::-1]:
+        return False, (f"Your array is {a.shape}, i.e. (samples, channels); mssedu signals are "
+                       "(channels, samples). Sum the stems as they are, without transposing.")
+    if a.shape == t.mixture.shape and np.allclose(a, t.mixture, atol=1e-6):
+        return False, ("That is the stored mixture itself (track.mixture). Build it from the "
+                       "stems: add track.stems['drums'], ['bass'], ['other'] and ['vocals'].")
+    return close(answer, expected, "your mixture", rtol=1e-4, atol=1e-5,
+                 hint="Add the four stem arrays sample by sample (sum(track.stems.values())).")
+
+
+@exercise("sound.loudest_stem")
+def loudest_stem(answer):
+    """Name of the stem with the highest RMS level."""
+    t = _example()
+    levels = {k: _rms_db(v) for k, v in t.stems.items()}
+    best = max(levels, key=levels.get)
+    if not isinstance(answer, str):
+        return False, f"Answer with the stem's name as a string, one of {sorted(levels)}; got {type(answer).__name__}."
+    if answer.strip().lower() == best:
+        table = ", ".join(f"{k} {v:.1f} dB" for k, v in sorted(levels.items(), key=lambda kv: -kv[1]))
+        return True, f"Right: {table}."
+    if answer.strip().lower() not in levels:
+        return False, f"{answer!r} is not a stem of this track; choose one of {sorted(levels)}."
+    return False, ("Not that one. Compute each stem's RMS, sqrt(mean(s**2)), over both channels "
+                   "and all samples, and compare (the peak sample is not the level).")
+
+
+@exercise("sound.residual_db")
+def residual_db(answer):
+    """Residual of the stored mixture against the sum of stems, in dB below the mixture."""
+    t = _example()
+    expected = t.residual()
+    try:
+        value = float(answer)
+    except (TypeError, ValueError):
+        return False, f"Answer with one number in dB; got {type(answer).__name__}."
+    if abs(value - expected) < 0.1:
+        return True, f"Right: {expected:.1f} dB. The stems and the mix were coded separately (AAC), so they disagree a little."
+    if abs(value + expected) < 0.1:
+        return False, "Check the sign: the residual is weaker than the mixture, so the ratio in dB is negative."
+    if abs(value - expected / 2) < 0.1 or abs(value - 2 * expected) < 0.1:
+        return False, "Energies (squared samples) take 10 log10; amplitudes take 20 log10. Mixing the two halves or doubles the value."
+    return False, ("Compute 10 * log10(sum(r**2) / sum(x**2)) with r = mixture - sum of stems and "
+                   "x = the stored mixture, over both channels.")

@@ -1,0 +1,121 @@
+"""Exercises of chapter 1 (notebook ``01_stft_and_cqt``): resolution, frame counts, your own
+STFT, and the largest COLA hop. Reference answers come from :mod:`mssedu.spectral`.
+
+>>> from mssedu.exercises import check
+>>> check("stft.freq_resolution", 44100 / 4096).ok
+True
+"""
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+
+from . import close, exercise
+
+#: the settings the notebook's questions use
+SR, N_FFT, HOP = 44100, 4096, 1024
+FRAMES_SR, FRAMES_SECONDS, FRAMES_N_FFT, FRAMES_HOP = 22050, 3.0, 2048, 512
+MY_STFT_N_FFT, MY_STFT_HOP = 256, 64
+
+
+def short_signal() -> np.ndarray:
+    """The signal of the 'write your own STFT' exercise: 2048 samples (at 8 kHz) of a
+    440 Hz tone that jumps to 1000 Hz half-way, float32, 1-D."""
+    sr = 8000
+    n = np.arange(2048)
+    f = np.where(n < 1024, 440.0, 1000.0)
+    phase = 2 * np.pi * np.cumsum(f) / sr
+    return (0.5 * np.sin(phase)).astype(np.float32)
+
+
+def _number(answer, name):
+    if isinstance(answer, np.ndarray) and answer.size == 1:
+        answer = answer.item()
+    if isinstance(answer, bool) or not isinstance(answer, numbers.Real):
+        raise TypeError(f"{name} should be a single number, got {type(answer).__name__}")
+    return float(answer)
+
+
+@exercise("stft.freq_resolution")
+def _freq_resolution(answer):
+    """Bin spacing in Hz of an STFT with n_fft = 4096 at 44.1 kHz."""
+    value = _number(answer, "delta_f")
+    expected = SR / N_FFT
+    if abs(value - expected) <= 1e-3 * expected:
+        return True, (f"{expected:.2f} Hz: two partials closer than about two bins "
+                      f"(~{2 * expected:.0f} Hz with a Hann window) blur into one.")
+    if abs(value - N_FFT / SR) < 1e-6 or abs(value - 1000 * N_FFT / SR) < 1e-3:
+        return False, "That is the frame length in time. The bin spacing is sr divided by n_fft, in Hz."
+    if abs(value - SR / 2 / N_FFT) <= 1e-3 * expected:
+        return False, "Close: the n_fft//2+1 bins span 0..sr/2, so the spacing is (sr/2)/(n_fft/2)."
+    return False, "Not quite. Bin k sits at k * sr / n_fft Hz; what is the distance between two bins?"
+
+
+@exercise("stft.n_frames")
+def _n_frames(answer):
+    """Frames of a 3 s clip at 22050 Hz, n_fft 2048, hop 512, center=True."""
+    from ..spectral import n_frames
+
+    value = _number(answer, "frames")
+    n = int(FRAMES_SECONDS * FRAMES_SR)
+    expected = n_frames(n, FRAMES_N_FFT, FRAMES_HOP, center=True)
+    if value == expected:
+        return True, f"{expected} frames: with center=True there is one frame every hop, plus one."
+    if value == n_frames(n, FRAMES_N_FFT, FRAMES_HOP, center=False):
+        return False, ("That is the count without padding (center=False). With center=True the signal "
+                       "is padded by n_fft // 2 on both sides first.")
+    if value == n / FRAMES_HOP:
+        return False, "Almost: count the frame at sample 0 too, and round down: 1 + floor(samples / hop)."
+    return False, ("Not yet. With center=True the padded signal has samples + 2 * (n_fft // 2) samples; "
+                   "frames start every hop: 1 + (padded - n_fft) // hop.")
+
+
+@exercise("stft.my_stft")
+def _my_stft(answer, x=None):
+    """Your own framing + Hann window + rFFT of ``short_signal()``, center=False."""
+    from ..spectral import stft
+
+    x = short_signal() if x is None else np.asarray(x, dtype=np.float32)
+    expected = stft(x, MY_STFT_N_FFT, MY_STFT_HOP, "hann", center=False)
+    a = np.asarray(answer)
+    if a.ndim == 2 and a.shape == expected.shape[::-1]:
+        return False, ("The shape is (frames, freq); the convention is frequency first: "
+                       "transpose it (X.T).")
+    if a.shape != expected.shape:
+        return False, (f"Shape {a.shape}; expected {expected.shape} = (n_fft // 2 + 1 bins, frames). "
+                       f"Frames start at 0, {MY_STFT_HOP}, {2 * MY_STFT_HOP}, ... and must fit whole "
+                       "(no padding); np.fft.rfft gives n_fft // 2 + 1 bins.")
+    if not np.iscomplexobj(a):
+        if np.allclose(a, np.abs(expected), rtol=1e-3, atol=1e-3):
+            return False, "These are magnitudes; keep the complex rFFT values (no np.abs)."
+        return False, "Keep the complex values that np.fft.rfft returns."
+    ok, msg = close(a, expected, "X", rtol=1e-3, atol=1e-3)
+    if ok:
+        return True, "Your STFT matches mssedu.spectral.stft(x, 256, 64, center=False)."
+    frames = np.lib.stride_tricks.sliding_window_view(x, MY_STFT_N_FFT)[::MY_STFT_HOP]
+    unwindowed = np.fft.rfft(frames, axis=-1).T
+    if np.allclose(a, unwindowed, rtol=1e-3, atol=1e-3):
+        return False, "Multiply every frame by the Hann window (mssedu.spectral.get_window('hann', 256)) before the FFT."
+    sym = np.fft.rfft(frames * np.hanning(MY_STFT_N_FFT), axis=-1).T
+    if np.allclose(a, sym, rtol=1e-3, atol=1e-3):
+        return False, ("np.hanning is the symmetric window; STFTs use the periodic one: "
+                       "mssedu.spectral.get_window('hann', 256) (or scipy.signal.get_window).")
+    return False, msg + " Check the hop between frames and that frame m starts at m * hop."
+
+
+@exercise("stft.cola_hop")
+def _cola_hop(answer):
+    """Largest hop for which a periodic Hann window of 1024 samples is COLA."""
+    from ..spectral import check_cola
+
+    value = _number(answer, "hop")
+    if value != int(value) or not 1 <= value <= 1024:
+        return False, "A hop is a whole number of samples between 1 and n_fft = 1024."
+    verdict = check_cola("hann", 1024, int(value))
+    if int(value) == 512:
+        return True, "512 = n_fft / 2 (50 % overlap): the largest hop whose Hann windows add up to a constant."
+    if verdict["cola"]:
+        return False, f"{int(value)} is COLA, but not the largest such hop. Try the COLA explorer with bigger hops."
+    return False, (f"hop {int(value)} is not COLA (the window sum ripples by {100 * verdict['ripple']:.0f} %). "
+                   "Move the hop slider of the COLA explorer until the black line is flat.")

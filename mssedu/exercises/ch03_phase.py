@@ -1,0 +1,103 @@
+"""Exercises of chapter 3 (notebook ``03_phase``): spectral convergence and MISI's mixing
+constraint. Reference answers come from :mod:`mssedu.phase`.
+
+>>> from mssedu.exercises import check
+>>> from mssedu.exercises.ch03_phase import misi_problem
+>>> est, mix = misi_problem()
+>>> check("phase.misi_step", est + (mix - est.sum(axis=0)) / len(est)).ok
+True
+"""
+from __future__ import annotations
+
+import functools
+import numbers
+
+import numpy as np
+
+from . import close, exercise
+
+N_FFT, HOP = 512, 128
+
+
+def _signal() -> np.ndarray:
+    """One second at 8 kHz: a 220 Hz tone with harmonics, plus a little noise, float32."""
+    sr = 8000
+    t = np.arange(sr) / sr
+    x = sum(np.sin(2 * np.pi * 220 * k * t) / k for k in range(1, 6))
+    x = x + 0.05 * np.random.default_rng(3).standard_normal(sr)
+    return (0.3 * x).astype(np.float32)
+
+
+@functools.lru_cache(maxsize=1)
+def _sc_problem():
+    from ..phase import griffin_lim
+    from ..spectral import stft
+
+    x = _signal()
+    A = np.abs(stft(x, N_FFT, HOP))
+    y, _ = griffin_lim(A, n_iter=4, momentum=0.0, length=len(x), seed=1)
+    return A, stft(y, N_FFT, HOP)
+
+
+def sc_problem():
+    """The spectral-convergence exercise's inputs: the target magnitude ``A`` (real
+    ``(257, 63)``) and the STFT ``X_hat`` (complex, same shape) of a 4-iteration
+    Griffin-Lim reconstruction."""
+    A, X = _sc_problem()
+    return A.copy(), X.copy()
+
+
+def misi_problem():
+    """The MISI exercise's inputs: ``estimates`` ``(3, 4000)`` (three source waveforms that
+    do not add up to the mixture) and ``mixture`` ``(4000,)``."""
+    rng = np.random.default_rng(7)
+    sources = rng.standard_normal((3, 4000)).astype(np.float32) * np.array([[1.0], [0.5], [0.25]], np.float32)
+    estimates = (sources * 0.8 + 0.05 * rng.standard_normal((3, 4000))).astype(np.float32)
+    return estimates, sources.sum(axis=0)
+
+
+def _number(answer, name):
+    if isinstance(answer, np.ndarray) and answer.size == 1:
+        answer = answer.item()
+    if isinstance(answer, bool) or not isinstance(answer, numbers.Real):
+        raise TypeError(f"{name} should be a single number, got {type(answer).__name__}")
+    return float(answer)
+
+
+@exercise("phase.spectral_convergence")
+def _spectral_convergence(answer):
+    from ..phase import spectral_convergence
+
+    value = _number(answer, "sc")
+    A, X = _sc_problem()
+    expected = spectral_convergence(A, X)
+    if abs(value - expected) <= 1e-3 * expected:
+        return True, (f"SC = {expected:.4f}: after 4 classic iterations the magnitudes are still "
+                      f"{100 * expected:.0f}% off (relative, in the Frobenius norm).")
+    if abs(value - np.linalg.norm(X - A) / np.linalg.norm(A)) <= 1e-3 * expected:
+        return False, ("You compared the complex STFT with the magnitude. Spectral convergence "
+                       "compares magnitudes: take np.abs(X_hat) first.")
+    if abs(value - np.linalg.norm(np.abs(X) - A)) <= 1e-3 * np.linalg.norm(np.abs(X) - A):
+        return False, "That is the numerator only: divide by the norm of A (np.linalg.norm(A))."
+    if abs(value - np.linalg.norm(np.abs(X) - A) ** 2 / np.linalg.norm(A) ** 2) <= 1e-3:
+        return False, "Squared norms: take the square root of both (np.linalg.norm does it for you)."
+    return False, "Not quite: SC = ||  |X_hat| - A  ||_F / ||A||_F (np.linalg.norm flattens the array)."
+
+
+@exercise("phase.misi_step")
+def _misi_step(answer):
+    est, mix = misi_problem()
+    a = np.asarray(answer, dtype=np.float64)
+    expected = est + (mix - est.sum(axis=0)) / len(est)
+    if a.shape != est.shape:
+        return False, f"Return all three corrected sources, shape {est.shape}; got {a.shape}."
+    ok, msg = close(a, expected, "corrected estimates", rtol=1e-4, atol=1e-5)
+    if ok:
+        return True, ("The corrected estimates add up to the mixture exactly, and each moved by "
+                      "the same third of the error: MISI does this at every iteration.")
+    if np.allclose(a.sum(axis=0), mix, atol=1e-4):
+        return False, ("They do add up to the mixture, but the error should be shared equally: "
+                       "add (mixture - sum of estimates) / J to every source.")
+    if np.allclose(a, est + (mix - est.sum(axis=0)), atol=1e-4):
+        return False, "You added the whole error to every source: divide it by J (the number of sources)."
+    return False, "Compute delta = mixture - estimates.sum(axis=0), then estimates + delta / J."

@@ -1,0 +1,110 @@
+"""Figures of chapter 7 (the pretrained separator): segment weights, the comparison table."""
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = ["segment_weights", "chunking_figure", "comparison_figure", "demo_figure"]
+
+
+def segment_weights(length: int, segment: int, overlap: float = 0.25, transition_power: float = 1.0):
+    r"""The weights ``demucs.apply.apply_model`` gives each segment when it cuts a signal.
+
+    Segment :math:`k` starts at :math:`o_k = k\,\lfloor (1 - \mathrm{overlap})\,L \rfloor`
+    and is weighted by a triangle :math:`w` peaking in its middle (raised to
+    ``transition_power``); the output is :math:`\sum_k w_k \hat s^{(k)} / \sum_k w_k`.
+
+    Returns ``(offsets, weights, total)``: segment starts, a ``(segments, length)`` array of
+    each segment's weight on the timeline and their sum :math:`\sum_k w_k`."""
+    if segment < 2 or length < 1 or not 0 <= overlap < 1:
+        from .._errors import MsseduError
+
+        raise MsseduError(f"Need segment >= 2 samples, length >= 1 and 0 <= overlap < 1; got "
+                          f"{segment}, {length}, {overlap}.")
+    stride = max(1, int((1 - overlap) * segment))
+    half = segment // 2
+    tri = np.concatenate([np.arange(1, half + 1), np.arange(segment - half, 0, -1)]).astype(float)
+    tri = (tri / tri.max()) ** transition_power
+    offsets = np.arange(0, length, stride)
+    weights = np.zeros((len(offsets), length))
+    for k, o in enumerate(offsets):
+        n = min(segment, length - o)
+        weights[k, o:o + n] = tri[:n]
+    return offsets, weights, weights.sum(axis=0)
+
+
+def chunking_figure(seconds: float = 20.0, segment: float = 7.8, overlap: float = 0.25,
+                    sr: int = 100, figsize=(9, 3.2)):
+    """How a long song is cut into overlapping segments and cross-faded back: each
+    segment's triangular weight (top) and its normalised share :math:`w_k / \\sum_j w_j`
+    (bottom), which always sums to one. ``sr`` is only the plotting resolution."""
+    import matplotlib.pyplot as plt
+
+    length, seg = int(seconds * sr), int(segment * sr)
+    offsets, w, total = segment_weights(length, seg, overlap)
+    t = np.arange(length) / sr
+    fig, (a, b) = plt.subplots(2, 1, figsize=figsize, sharex=True, constrained_layout=True)
+    for k in range(len(offsets)):
+        a.plot(t, w[k], lw=1.2)
+        b.plot(t, w[k] / np.maximum(total, 1e-12), lw=1.2)
+    a.set_ylabel("weight $w_k$")
+    a.set_title(f"{len(offsets)} segments of {segment:g} s, overlap {overlap:.0%}")
+    b.plot(t, (w / np.maximum(total, 1e-12)).sum(axis=0), "k--", lw=1, label="sum = 1")
+    b.set_ylabel("share")
+    b.set_xlabel("time (s)")
+    b.legend(loc="lower right", fontsize=8)
+    plt.close(fig)
+    return fig
+
+
+def comparison_figure(table, metric: str = "SDR", source: str = "vocals", ax=None, figsize=(7, 3)):
+    """Horizontal bars of ``metric`` for ``source``, one per separator, from
+    :func:`mssedu.pretrained.compare`'s table."""
+    import matplotlib.pyplot as plt
+
+    rows = table[table["source"] == source]
+    fig = None
+    if ax is None:
+        fig, ax = plt.subplots(figsize=figsize, constrained_layout=True)
+    names = list(rows["separator"])
+    values = np.asarray(rows[metric], dtype=float)
+    colors = ["#999999" if "oracle" in n.lower() or "irm" in n.lower() else
+              ("#d62728" if "random" in n.lower() else "#1f77b4") for n in names]
+    ax.barh(range(len(names)), np.nan_to_num(values), color=colors)
+    ax.set_yticks(range(len(names)))
+    ax.set_yticklabels(names)
+    ax.invert_yaxis()
+    ax.axvline(0, color="k", lw=0.8)
+    for i, v in enumerate(values):
+        ax.text(v if np.isfinite(v) else 0, i, f" {v:.1f} dB" if np.isfinite(v) else " n/a", va="center", fontsize=8)
+    ax.set_xlabel(f"{source} {metric} (dB, median over 1 s frames)")
+    if fig is not None:
+        plt.close(fig)
+        return fig
+    return ax.figure
+
+
+def demo_figure(table, vocals: dict, track, n_fft: int = 4096, hop_length: int = 1024):
+    """The ``mssedu demo`` figure: vocals SDR per method (left) and the spectrogram of each
+    method's vocals estimate next to the true vocals (right)."""
+    import matplotlib.pyplot as plt
+
+    from ..spectral import amplitude_to_db, stft
+    from .core import spectrogram_axes
+
+    vocals = {"true vocals": track.stems.get("vocals"), **{k: v for k, v in vocals.items() if v is not None}}
+    vocals = {k: v for k, v in vocals.items() if v is not None}
+    n = len(vocals)
+    cols = min(3, n)
+    rows = int(np.ceil(n / cols))
+    fig = plt.figure(figsize=(5 + 3.6 * cols, 2.6 * max(rows, 1) + 0.4), constrained_layout=True)
+    grid = fig.add_gridspec(max(rows, 1), cols + 2)
+    comparison_figure(table, ax=fig.add_subplot(grid[:, :2]))
+    mags = {k: np.abs(stft(v, n_fft, hop_length)).mean(axis=0) for k, v in vocals.items()}
+    ref = max(float(m.max()) for m in mags.values()) or 1.0
+    for i, (name, m) in enumerate(mags.items()):
+        ax = fig.add_subplot(grid[i // cols, 2 + i % cols])
+        db = amplitude_to_db(m, ref=ref, top_db=None)
+        spectrogram_axes(ax, 10 ** (np.maximum(db, -80) / 20), track.sr, hop_length, title=name,
+                         vmin=-80, vmax=0, colorbar=False)
+    plt.close(fig)
+    return fig

@@ -1,0 +1,105 @@
+"""Figures of chapter 8 (beyond): stereo cues and band splits."""
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = ["ild_figure", "ild_histogram_figure", "band_split_figure"]
+
+
+def ild_figure(signals: dict, sr: int, n_fft: int = 2048, hop_length: int = 512,
+               max_hz: float = 8000.0, figsize=None):
+    """ILD maps (dB, diverging colours, red = louder left) of several stereo signals side
+    by side; quiet bins (60 dB under the loudest) are greyed out."""
+    import matplotlib.pyplot as plt
+
+    from ..spatial import ild_ipd, _stereo_stft
+
+    n = len(signals)
+    fig, axes = plt.subplots(1, n, figsize=figsize or (3.8 * n, 3.0), squeeze=False,
+                             constrained_layout=True)
+    im = None
+    for ax, (label, x) in zip(axes[0], signals.items()):
+        X = _stereo_stft(x, n_fft, hop_length, "hann")
+        ild, _ = ild_ipd(X, max_db=20)
+        top = max(2, int(max_hz * n_fft / sr))
+        energy = np.abs(X[0]) ** 2 + np.abs(X[1]) ** 2
+        quiet = energy < energy.max() * 1e-6
+        shown = np.ma.masked_where(quiet[:top], ild[:top])
+        ax.set_facecolor("0.85")
+        im = ax.imshow(shown, origin="lower", aspect="auto", cmap="RdBu_r", vmin=-20, vmax=20,
+                       extent=[0, X.shape[-1] * hop_length / sr, 0, top * sr / n_fft],
+                       interpolation="nearest")
+        ax.set_title(label)
+        ax.set_xlabel("time (s)")
+    axes[0, 0].set_ylabel("frequency (Hz)")
+    if im is not None:
+        fig.colorbar(im, ax=axes[0, -1], label="ILD (dB)", pad=0.01)
+    plt.close(fig)
+    return fig
+
+
+def ild_histogram_figure(signals: dict, n_fft: int = 2048, hop_length: int = 512,
+                         expected: dict | None = None, figsize=(7, 3.0)):
+    """Energy-weighted histograms of the ILD of each stereo signal: where in the stereo
+    field its energy sits (0 dB = centre). ``expected``: label -> ILD to mark."""
+    import matplotlib.pyplot as plt
+
+    from ..spatial import ild_ipd, _stereo_stft
+
+    fig, ax = plt.subplots(figsize=figsize, constrained_layout=True)
+    bins = np.linspace(-30, 30, 61)
+    for i, (label, x) in enumerate(signals.items()):
+        X = _stereo_stft(x, n_fft, hop_length, "hann")
+        ild, _ = ild_ipd(X, max_db=30)
+        w = (np.abs(X[0]) ** 2 + np.abs(X[1]) ** 2).ravel()
+        ax.hist(ild.ravel(), bins=bins, weights=w / (w.sum() or 1.0), histtype="step", lw=1.6,
+                label=label, color=f"C{i}")
+        if expected and label in expected and np.isfinite(expected[label]):
+            ax.axvline(expected[label], color=f"C{i}", ls="--", lw=1)
+    ax.set_xlabel("ILD (dB): left louder  >  0  >  right louder")
+    ax.set_ylabel("share of energy")
+    ax.legend(fontsize=8)
+    plt.close(fig)
+    return fig
+
+
+def band_split_figure(S, sr: int, hop_length: int, band_edges_hz, max_hz: float | None = None,
+                      title: str = "band split", figsize=(9, 3.4)):
+    """A spectrogram with the sub-band boundaries of a band-split model drawn over it
+    (``band_edges_hz``: increasing edges from 0 to sr/2)."""
+    import matplotlib.pyplot as plt
+
+    from ..spectral import amplitude_to_db
+
+    S = np.abs(np.asarray(S))
+    S = S.mean(axis=0) if S.ndim == 3 else S
+    n_fft = 2 * (S.shape[0] - 1)
+    max_hz = max_hz or sr / 2
+    top = int(max_hz * n_fft / sr) + 1
+    fig, ax = plt.subplots(figsize=figsize, constrained_layout=True)
+    ax.imshow(amplitude_to_db(S[:top], ref=np.max), origin="lower", aspect="auto", cmap="magma",
+              extent=[0, S.shape[1] * hop_length / sr, 0, top * sr / n_fft])
+    for e in band_edges_hz:
+        if 0 < e < max_hz:
+            ax.axhline(e, color="w", lw=0.6, alpha=0.8)
+    ax.set_ylabel("frequency (Hz)")
+    ax.set_xlabel("time (s)")
+    ax.set_title(f"{title}: {len(band_edges_hz) - 1} bands")
+    plt.close(fig)
+    return fig
+
+
+def bsrnn_band_edges(sr: int = 44100) -> np.ndarray:
+    """Sub-band edges in Hz of the band-split RNN's "v7" layout (Luo & Yu, 2023): 100 Hz
+    bands up to 1 kHz, 250 Hz up to 4 kHz, 500 Hz up to 8 kHz, 1 kHz up to 16 kHz, 2 kHz up
+    to 20 kHz, and one band for the rest (41 bands at 44.1 kHz)."""
+    edges = [0.0]
+    for stop, width in ((1000, 100), (4000, 250), (8000, 500), (16000, 1000), (20000, 2000)):
+        while edges[-1] + width <= min(stop, sr / 2) + 1e-9:
+            edges.append(edges[-1] + width)
+    if edges[-1] < sr / 2:
+        edges.append(sr / 2)
+    return np.asarray(edges)
+
+
+__all__.append("bsrnn_band_edges")

@@ -1,0 +1,228 @@
+r"""Figures for chapter 1: windows, the time-frequency trade-off, overlap-add, and the CQT.
+
+Each function returns a closed matplotlib Figure (so notebooks show it once, and widgets
+can redraw it). The maths comes from :mod:`mssedu.spectral`; only :func:`window_sum`, the
+picture of overlap-add, is computed here:
+
+.. math:: s[n] = \sum_m w[n - mH],
+
+which plain overlap-add multiplies the signal by (COLA means :math:`s[n]` is constant).
+"""
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = ["window_sum", "window_figure", "resolution_figure", "cola_figure",
+           "cqt_vs_stft_figure", "tiling_figure"]
+
+
+def window_sum(window="hann", n_fft: int = 1024, hop_length: int = 256, n_samples: int | None = None,
+               squared: bool = False) -> np.ndarray:
+    r"""The sum of shifted windows :math:`s[n] = \sum_m w[n - mH]` (or of :math:`w^2` with
+    ``squared=True``, the denominator of :func:`mssedu.spectral.istft`) over ``n_samples``
+    samples (default: eight hops more than a window), frames starting at ``m * hop_length``.
+
+    Plain overlap-add of windowed frames returns :math:`x[n]\,s[n]`: the signal is
+    reproduced up to a constant exactly when :math:`s` is constant (COLA).
+    """
+    from ..spectral import _check_params, get_window
+
+    hop = _check_params(n_fft, hop_length)
+    w = get_window(window, n_fft).astype(np.float64)
+    if squared:
+        w = w ** 2
+    n = n_fft + 8 * hop if n_samples is None else int(n_samples)
+    s = np.zeros(n + n_fft)
+    for start in range(0, n, hop):
+        s[start:start + n_fft] += w
+    return s[:n]
+
+
+def _mono(x):
+    x = np.asarray(x)
+    return x.mean(axis=0) if x.ndim == 2 else x
+
+
+def _db_image(ax, mag, times_end, fmax_shown, fmax_data, title=None, vmin=-80, cmap="magma"):
+    """Draw a (freq, frames) magnitude in dB (0 dB = its maximum), y axis in Hz."""
+    from ..spectral import amplitude_to_db
+
+    n_freq = mag.shape[0]
+    keep = max(2, int(np.ceil(n_freq * min(1.0, fmax_shown / fmax_data))))
+    img = amplitude_to_db(mag, ref=float(mag.max()) or 1.0, top_db=None)[:keep]
+    top = fmax_data * keep / n_freq
+    im = ax.imshow(img, origin="lower", aspect="auto", cmap=cmap, vmin=vmin, vmax=0,
+                   extent=[0, times_end, 0, top], interpolation="nearest")
+    ax.set_ylim(0, min(fmax_shown, top))
+    ax.set_xlabel("time (s)")
+    ax.set_ylabel("frequency (Hz)")
+    if title:
+        ax.set_title(title, fontsize=10)
+    return im
+
+
+def window_figure(windows=("boxcar", "hann", "hamming", "blackman"), n_fft: int = 1024,
+                  sr: int = 44100, figsize=(10, 3.2)):
+    """Each window's shape (left) and its spectrum in dB around 0 Hz (right): a wider main
+    lobe blurs neighbouring frequencies, lower side lobes leak less."""
+    import matplotlib.pyplot as plt
+
+    from ..spectral import get_window
+
+    fig, (a, b) = plt.subplots(1, 2, figsize=figsize, constrained_layout=True)
+    zoom = 16
+    for name in windows:
+        w = get_window(name, n_fft).astype(np.float64)
+        a.plot(np.arange(n_fft) / sr * 1000, w, label=name, lw=1.2)
+        W = np.abs(np.fft.rfft(w, zoom * n_fft))
+        W_db = 20 * np.log10(np.maximum(W / W.max(), 1e-6))
+        f = np.arange(len(W)) * sr / (zoom * n_fft)
+        show = f <= 8 * sr / n_fft
+        b.plot(f[show], W_db[show], label=name, lw=1.0)
+    a.set_xlabel("time (ms)")
+    a.set_title(f"windows, n_fft = {n_fft}", fontsize=10)
+    a.legend(fontsize=8)
+    b.set_ylim(-100, 3)
+    b.set_xlabel("frequency offset (Hz)")
+    b.set_ylabel("dB")
+    b.set_title(f"their spectra (bin spacing sr/n_fft = {sr / n_fft:.1f} Hz)", fontsize=10)
+    for k in range(1, 9):
+        b.axvline(k * sr / n_fft, color="0.85", lw=0.6, zorder=0)
+    plt.close(fig)
+    return fig
+
+
+def resolution_figure(signals: dict, sr: int, n_fft: int = 2048, hop_length: int = 512,
+                      window="hann", fmax: float = 5000.0, figsize=None):
+    r"""STFT magnitudes (dB) of several signals side by side with the same settings, titled
+    with the two resolutions the settings imply:
+    :math:`\Delta f = f_s / N` between bins and :math:`N / f_s` of signal per frame."""
+    import matplotlib.pyplot as plt
+
+    from ..spectral import stft
+
+    n = len(signals)
+    fig, axes = plt.subplots(1, n, figsize=figsize or (4.6 * n, 3.4), squeeze=False,
+                             constrained_layout=True)
+    for ax, (name, sig) in zip(axes[0], signals.items()):
+        mag = np.abs(stft(_mono(sig), n_fft, hop_length, window))
+        im = _db_image(ax, mag, mag.shape[-1] * hop_length / sr, fmax, sr / 2, title=name)
+    fig.colorbar(im, ax=axes[0, -1], label="dB", pad=0.01)
+    fig.suptitle(f"n_fft = {n_fft} ({1000 * n_fft / sr:.0f} ms per frame, bins {sr / n_fft:.1f} Hz apart), "
+                 f"hop = {hop_length} ({1000 * hop_length / sr:.1f} ms), window = {window}", fontsize=10)
+    plt.close(fig)
+    return fig
+
+
+def cola_figure(window="hann", n_fft: int = 1024, hop_length: int = 512, n_frames: int = 8,
+                figsize=(10, 3.4)):
+    r"""The shifted windows :math:`w[n - mH]` (thin), their sum :math:`\sum_m w[n-mH]` (thick:
+    flat = COLA) and the sum of squares that :func:`mssedu.spectral.istft` divides by
+    (dashed: never zero = NOLA), with :func:`mssedu.spectral.check_cola`'s verdict."""
+    import matplotlib.pyplot as plt
+
+    from ..spectral import check_cola, get_window
+
+    verdict = check_cola(window, n_fft, hop_length)
+    w = get_window(window, n_fft).astype(np.float64)
+    total = n_fft + (n_frames - 1) * hop_length
+    s = window_sum(window, n_fft, hop_length, total)
+    s2 = window_sum(window, n_fft, hop_length, total, squared=True)
+    # frames start before 0 too, so the middle is what a long signal sees
+    fig, ax = plt.subplots(figsize=figsize, constrained_layout=True)
+    n = np.arange(total)
+    for m in range(n_frames):
+        ax.plot(n[m * hop_length: m * hop_length + n_fft], w, color="tab:blue", lw=0.8, alpha=0.6)
+    ax.plot(n, s, color="black", lw=2, label=r"$\sum_m w[n-mH]$ (plain overlap-add)")
+    ax.plot(n, s2, color="tab:orange", lw=1.5, ls="--", label=r"$\sum_m w^2[n-mH]$ (iSTFT divides by it)")
+    lo, hi = n_fft, max(n_fft + 1, total - n_fft)
+    ax.axvspan(lo, hi, color="0.93", zorder=0, label="steady state")
+    verdict_txt = (f"COLA: {'yes' if verdict['cola'] else 'no'} (ripple {100 * verdict['ripple']:.1f} %)   "
+                   f"NOLA: {'yes' if verdict['nola'] else 'no'}")
+    ax.set_title(f"{window}, n_fft = {n_fft}, hop = {hop_length} (overlap {100 * (1 - hop_length / n_fft):.0f} %)"
+                 f"  —  {verdict_txt}", fontsize=10)
+    ax.set_xlabel("sample n")
+    ax.set_ylim(0, max(1.05 * s.max(), 1.1))
+    ax.legend(fontsize=8, loc="upper right", framealpha=0.9)
+    plt.close(fig)
+    return fig
+
+
+def cqt_vs_stft_figure(x, sr: int, n_fft: int = 2048, hop_length: int = 512, fmin: float = 32.70,
+                       n_bins: int = 84, bins_per_octave: int = 12, C=None, title: str = "",
+                       figsize=(11, 3.6)):
+    """Left: STFT magnitude with a logarithmic frequency axis (its bins are spaced evenly in
+    Hz, so low notes get few bins). Right: the CQT (``C`` if given, else
+    :func:`mssedu.spectral.cqt`) whose bins are spaced evenly in pitch."""
+    import matplotlib.pyplot as plt
+
+    from ..spectral import amplitude_to_db, cqt, cqt_frequencies, stft
+
+    y = _mono(x)
+    mag = np.abs(stft(y, n_fft, hop_length))
+    if C is None:
+        C = cqt(y, sr, hop_length=hop_length, fmin=fmin, n_bins=n_bins, bins_per_octave=bins_per_octave)
+    C = np.abs(C)
+    freqs = cqt_frequencies(C.shape[0], fmin, bins_per_octave)
+    fig, (a, b) = plt.subplots(1, 2, figsize=figsize, constrained_layout=True)
+    t_end = mag.shape[-1] * hop_length / sr
+    f_lin = np.arange(mag.shape[0]) * sr / n_fft
+    a.pcolormesh(np.linspace(0, t_end, mag.shape[-1] + 1), np.r_[f_lin, f_lin[-1] + sr / n_fft][1:],
+                 amplitude_to_db(mag[1:], ref=float(mag.max()) or 1.0)[:, :], cmap="magma", shading="flat")
+    a.set_yscale("log")
+    a.set_ylim(freqs[0], freqs[-1])
+    a.set_title(f"STFT (n_fft = {n_fft}): bins {sr / n_fft:.1f} Hz apart", fontsize=10)
+    a.set_ylabel("frequency (Hz, log scale)")
+    a.set_xlabel("time (s)")
+    t_end_c = C.shape[-1] * hop_length / sr
+    edges = fmin * 2.0 ** ((np.arange(C.shape[0] + 1) - 0.5) / bins_per_octave)
+    b.pcolormesh(np.linspace(0, t_end_c, C.shape[-1] + 1), edges,
+                 amplitude_to_db(C, ref=float(C.max()) or 1.0), cmap="magma", shading="flat")
+    b.set_yscale("log")
+    b.set_ylim(edges[0], edges[-1])
+    b.set_title(f"CQT: {bins_per_octave} bins per octave from {fmin:.1f} Hz", fontsize=10)
+    b.set_xlabel("time (s)")
+    if title:
+        fig.suptitle(title, fontsize=11)
+    plt.close(fig)
+    return fig
+
+
+def tiling_figure(sr: int = 8000, n_fft: int = 64, fmin: float = 125.0, bins_per_octave: int = 3,
+                  n_octaves: int = 5, duration: float = 0.064, figsize=(10, 3.6)):
+    r"""How the two transforms tile the time-frequency plane (a schematic with coarse
+    settings so that the cells can be seen): STFT cells are all :math:`N/f_s` long and
+    :math:`f_s/N` tall; the CQT cell of bin :math:`k` is :math:`N_k/f_s = Q/f_k` long and
+    spans :math:`f_k 2^{\pm 1/(2B)}`, about :math:`f_k/Q` tall: always the same number of
+    periods of its frequency, so the shape changes with pitch."""
+    import matplotlib.pyplot as plt
+    from matplotlib.patches import Rectangle
+
+    from ..spectral import constant_q_kernel
+
+    n_bins = n_octaves * bins_per_octave
+    _, lengths, freqs = constant_q_kernel(sr, fmin, n_bins, bins_per_octave)
+    Q = 1.0 / (2.0 ** (1.0 / bins_per_octave) - 1.0)
+    fig, (a, b) = plt.subplots(1, 2, figsize=figsize, constrained_layout=True, sharey=True)
+    df, dt = sr / n_fft, n_fft / sr
+    f_top = freqs[-1] * 2 ** (0.5 / bins_per_octave)
+    for k in range(int(np.ceil(f_top / df)) + 1):
+        for j in range(int(np.ceil(duration / dt))):
+            a.add_patch(Rectangle((j * dt, k * df - df / 2), dt, df, fill=True, fc="#dbe9f6",
+                                  lw=0.8, ec="tab:blue"))
+    half = 2.0 ** (0.5 / bins_per_octave)
+    for f, N in zip(freqs, lengths):
+        L = N / sr
+        for j in range(int(np.ceil(duration / L))):
+            b.add_patch(Rectangle((j * L, f / half), L, f * half - f / half, fill=True, fc="#dcf0dc",
+                                  lw=0.8, ec="tab:green"))
+    for ax, title in [(a, f"STFT: every cell {1000 * dt:.0f} ms x {df:.0f} Hz"),
+                      (b, f"CQT ({bins_per_octave} bins/octave, Q = {Q:.1f}): long low, short high")]:
+        ax.set_xlim(0, duration)
+        ax.set_ylim(0, f_top)
+        ax.set_xlabel("time (s)")
+        ax.set_title(title, fontsize=10)
+    a.set_ylabel("frequency (Hz)")
+    fig.suptitle(f"Time-frequency tiling (schematic at {sr} Hz)", fontsize=10)
+    plt.close(fig)
+    return fig

@@ -1,0 +1,135 @@
+"""Figures for chapter 6 (the mini U-Net): the architecture, feature maps, masks and
+training curves."""
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = ["unet_architecture_figure", "feature_maps_figure", "mask_comparison_figure",
+           "loss_curve_figure", "draw_loss_curve"]
+
+
+def unet_architecture_figure(model, frames: int | None = None, figsize=(10, 3.6)):
+    """The U shape: one bar per block, its height the frequency size (log scale) and its
+    label ``channels x freq x frames``; grey arrows are the skip connections."""
+    import matplotlib.pyplot as plt
+
+    rows = model.layer_table(frames)
+    enc = [r for r in rows if r["name"].startswith("encoder")]
+    dec = [r for r in rows if r["name"].startswith("decoder")]
+    blocks = [rows[0]] + enc + dec
+    fig, ax = plt.subplots(figsize=figsize, constrained_layout=True)
+    x_of = {}
+    top = np.log2(rows[0]["output"][2]) + 1
+    for i, r in enumerate(blocks):
+        c, f, t = r["output"][1], r["output"][2], r["output"][3]
+        h = np.log2(f) + 1
+        colour = "#4c72b0" if r["name"].startswith("encoder") else (
+            "#dd8452" if r["name"].startswith("decoder") else "#55a868")
+        ax.bar(i, h, width=0.6, bottom=top - h, color=colour, alpha=0.85)
+        ax.text(i, top - h - 0.25, f"{c}\u00d7{f}\u00d7{t}", ha="center", va="top", fontsize=7)
+        ax.text(i, top + 0.15, r["name"].replace("input (cropped)", "input"), ha="center",
+                va="bottom", fontsize=7, rotation=30)
+        x_of[r["name"]] = (i, top - h)
+    depth = len(enc)
+    for k in range(depth - 1):  # encoder k feeds decoder (depth - 1 - k) + 1 input via concat
+        xe, _ = x_of[f"encoder.{k}"]
+        xd, _ = x_of[f"decoder.{depth - 1 - k}"]
+        ax.annotate("", xy=(xd - 0.35, top - 0.6 - 0.4 * k), xytext=(xe + 0.35, top - 0.6 - 0.4 * k),
+                    arrowprops=dict(arrowstyle="->", color="grey", lw=0.8))
+    ax.set_xlim(-0.7, len(blocks) - 0.3)
+    ax.set_ylim(-0.8, top + 1.6)
+    ax.axis("off")
+    n = model.num_parameters()
+    ax.set_title(f"MiniUNet: blue = encoder (conv 5x5/2), orange = decoder (transposed conv), "
+                 f"grey = skips; {n:,} parameters", fontsize=9)
+    plt.close(fig)
+    return fig
+
+
+def feature_maps_figure(maps: dict, layer: str, n: int = 8, start: int = 0, figsize=None):
+    """``n`` channels of one layer's feature maps (from :meth:`MiniUNet.feature_maps`),
+    each an image with frequency up and time to the right."""
+    import matplotlib.pyplot as plt
+
+    fm = np.asarray(maps[layer])
+    n = int(min(n, fm.shape[0] - start))
+    cols = min(4, n)
+    rows = int(np.ceil(n / cols))
+    fig, axes = plt.subplots(rows, cols, figsize=figsize or (2.6 * cols, 1.9 * rows),
+                             squeeze=False, constrained_layout=True)
+    for k, ax in enumerate(axes.flat):
+        if k >= n:
+            ax.axis("off")
+            continue
+        img = fm[start + k]
+        vmax = float(np.abs(img).max()) or 1.0
+        ax.imshow(img, origin="lower", aspect="auto", cmap="magma" if img.min() >= 0 else "RdBu_r",
+                  vmin=0 if img.min() >= 0 else -vmax, vmax=vmax, interpolation="nearest")
+        ax.set_title(f"{layer} ch {start + k}", fontsize=8)
+        ax.set_xticks([])
+        ax.set_yticks([])
+    fig.suptitle(f"{layer}: {fm.shape[0]} channels of {fm.shape[1]} x {fm.shape[2]} "
+                 "(frequency x frames)", fontsize=9)
+    plt.close(fig)
+    return fig
+
+
+def mask_comparison_figure(masks: dict, sr: int, hop_length: int, fmax: float | None = 8000.0,
+                           figsize=None):
+    """Masks side by side (e.g. ``{"U-Net": M, "oracle IRM": M_irm}``), each
+    ``(channels, freq, frames)`` or ``(freq, frames)``, 0 (black) .. 1 (bright)."""
+    import matplotlib.pyplot as plt
+
+    from .core import spectrogram_axes
+
+    items = list(masks.items())
+    fig, axes = plt.subplots(1, len(items), figsize=figsize or (4.3 * len(items), 3.0),
+                             squeeze=False, constrained_layout=True)
+    for ax, (name, m) in zip(axes[0], items):
+        m = np.asarray(m)
+        if m.ndim == 3:
+            m = m.mean(axis=0)
+        n_freq = m.shape[0]
+        freqs = np.linspace(0, sr / 2, n_freq)
+        if fmax is not None:
+            keep = int(np.searchsorted(freqs, fmax)) + 1
+            m, freqs = m[:keep], freqs[:keep]
+        spectrogram_axes(ax, m, sr, hop_length, db=False, title=name, freqs=freqs,
+                         colorbar=ax is axes[0, -1], cmap="viridis")
+    plt.close(fig)
+    return fig
+
+
+def draw_loss_curve(ax, history: dict, smooth: int = 10):
+    """Draw the training loss (raw, light; running mean, dark) and, on a second axis, the
+    validation SDR, onto ``ax``. Returns the second axis (or None)."""
+    steps = np.asarray(history.get("step", []))
+    loss = np.asarray(history.get("loss", []), dtype=float)
+    ax.clear()
+    if loss.size:
+        ax.plot(steps, loss, color="#4c72b0", alpha=0.25, lw=0.8)
+        k = max(1, min(smooth, loss.size))
+        run = np.convolve(loss, np.ones(k) / k, mode="valid")
+        ax.plot(steps[k - 1:], run, color="#4c72b0", lw=1.6, label="training loss")
+    ax.set_xlabel("step")
+    ax.set_ylabel("loss", color="#4c72b0")
+    ax2 = None
+    if history.get("val_sdr"):
+        ax2 = ax.twinx()
+        ax2.plot(history["val_step"], history["val_sdr"], "o-", color="#c44e52", ms=3,
+                 label="validation SDR")
+        ax2.set_ylabel("validation SDR (dB)", color="#c44e52")
+    ax.grid(alpha=0.3)
+    return ax2
+
+
+def loss_curve_figure(history: dict, title: str | None = None, figsize=(7, 3)):
+    """Training loss and validation SDR against the step (from ``TrainResult.history``)."""
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=figsize, constrained_layout=True)
+    draw_loss_curve(ax, history)
+    if title:
+        ax.set_title(title)
+    plt.close(fig)
+    return fig

@@ -1,0 +1,150 @@
+"""Widgets for chapter 5 (before deep learning): the karaoke trick, HPSS and REPET.
+
+Each factory returns an ``ipywidgets`` box, drawn once already (so it works headless).
+The maths comes from :mod:`mssedu.classical`, scores from :mod:`mssedu.metrics`, figures
+from :mod:`mssedu.plot.classical`.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from .core import figure_output, show_figure
+from .phase import _audio_out, _labelled, _set_audio, _si_sdr
+
+__all__ = ["karaoke_explorer", "hpss_explorer", "repet_explorer"]
+
+
+def karaoke_explorer(track):
+    """A slider from the original mix (0) to full centre-channel cancellation (1).
+
+    The bars show, for every stem, its level in the output relative to the original
+    (computed stem by stem: the operation is linear), so you can watch bass and kick drum
+    drop out together with the voice; the player lets you hear it.
+    """
+    import ipywidgets as w
+
+    from ..classical import centre_channel_cancellation
+    from ..plot.classical import cancellation_figure
+
+    slider = w.FloatSlider(value=1.0, min=0.0, max=1.0, step=0.05, description="L-R amount",
+                           continuous_update=False)
+    readout = w.HTML()
+    readout.add_class("mssedu-karaoke-readout")
+    plot_out = figure_output()
+    audio, original = _audio_out(), _audio_out()
+    _set_audio(original, track.mixture, track.sr)
+    energy = {k: float(np.sum(v.astype(np.float64) ** 2))
+              for k, v in [("mixture", track.mixture)] + list(track.stems.items())}
+
+    def update(_=None):
+        a = float(slider.value)
+        levels = {}
+        for k, v in [("mixture", track.mixture)] + list(track.stems.items()):
+            y = centre_channel_cancellation(v, a).astype(np.float64)
+            levels[k] = 10 * np.log10(max(float(np.sum(y ** 2)), 1e-30) / energy[k])
+        show_figure(plot_out, cancellation_figure(levels, title=f"level left with amount {a:.2f}"))
+        _set_audio(audio, centre_channel_cancellation(track.mixture, a), track.sr)
+        stems = {k: v for k, v in levels.items() if k != "mixture"}
+        lowest = min(stems, key=stems.get)
+        readout.value = (f"amount <b>{a:.2f}</b>: the {lowest} drop most "
+                         f"(<b>{stems[lowest]:.1f} dB</b>); vocals {stems.get('vocals', float('nan')):.1f} dB")
+
+    slider.observe(update, names="value")
+    update()
+    return w.VBox([slider, readout, plot_out,
+                   w.HBox([_labelled("karaoke output", audio), _labelled("original mix", original)])])
+
+
+def hpss_explorer(track, n_fft: int = 2048, hop_length: int = 512):
+    """Median-filter HPSS with sliders for the two kernel sizes, the margin and the mask power.
+
+    Shows the harmonic and percussive masks, lets you hear the parts (and the residual when
+    the margin is above 1), and scores the percussive part against the drums stem and the
+    harmonic part against everything else (SI-SDR).
+    """
+    import ipywidgets as w
+
+    from ..classical import hpss_masks
+    from ..plot.classical import hpss_figure
+    from ..spectral import istft, stft
+
+    X = stft(track.mixture, n_fft, hop_length)
+    V = np.abs(X).mean(axis=0)            # one set of masks for both channels (2x faster)
+    length = track.mixture.shape[-1]
+    drums = track.stems.get("drums")
+    rest = track.mixture - drums if drums is not None else None
+    kh = w.IntSlider(value=31, min=3, max=63, step=2, description="harm. kernel",
+                     continuous_update=False)
+    kp = w.IntSlider(value=31, min=3, max=63, step=2, description="perc. kernel",
+                     continuous_update=False)
+    margin = w.FloatSlider(value=1.0, min=1.0, max=4.0, step=0.5, description="margin",
+                           continuous_update=False)
+    power = w.Dropdown(options=[("1", 1.0), ("2 (Wiener)", 2.0), ("binary", np.inf)], value=2.0,
+                       description="power")
+    readout = w.HTML()
+    readout.add_class("mssedu-hpss-readout")
+    plot_out = figure_output()
+    harm, perc, resid = _audio_out(), _audio_out(), _audio_out()
+
+    def update(_=None):
+        mh, mp = hpss_masks(V, (int(kh.value), int(kp.value)), float(power.value), float(margin.value))
+        yh = istft(X * mh, hop_length, length=length)
+        yp = istft(X * mp, hop_length, length=length)
+        show_figure(plot_out, hpss_figure(X, mh, mp, track.sr, hop_length))
+        _set_audio(harm, yh, track.sr)
+        _set_audio(perc, yp, track.sr)
+        _set_audio(resid, track.mixture - yh - yp, track.sr)
+        text = (f"kernels {kh.value} frames x {kp.value} bins, margin {margin.value:g}: "
+                f"mask mean harmonic {mh.mean():.2f}, percussive {mp.mean():.2f}")
+        if drums is not None:
+            text += (f"<br>SI-SDR percussive vs drums <b>{_si_sdr(drums, yp):.1f} dB</b> &nbsp;·&nbsp; "
+                     f"harmonic vs the rest <b>{_si_sdr(rest, yh):.1f} dB</b>")
+        readout.value = text
+
+    for c in (kh, kp, margin, power):
+        c.observe(update, names="value")
+    update()
+    return w.VBox([w.HBox([kh, kp]), w.HBox([margin, power]), readout, plot_out,
+                   w.HBox([_labelled("harmonic", harm), _labelled("percussive", perc),
+                           _labelled("residual (margin > 1)", resid)])])
+
+
+def repet_explorer(track, n_fft: int = 2048, hop_length: int = 512):
+    """REPET with the repeating period on a slider, starting at the automatic choice.
+
+    The beat spectrum shows why a period is likely (peaks at the period and its
+    multiples); move the slider off the peak and hear the foreground (voice) get worse.
+    """
+    import ipywidgets as w
+
+    from ..classical import repet
+    from ..plot.classical import beat_spectrum_figure
+
+    auto = repet(track.mixture, track.sr, n_fft, hop_length)
+    top = track.duration / 3
+    slider = w.FloatSlider(value=round(auto.period_s, 2), min=0.2, max=round(top, 2), step=0.01,
+                           description="period (s)", continuous_update=False)
+    readout = w.HTML()
+    readout.add_class("mssedu-repet-readout")
+    plot_out = figure_output()
+    fg, bg = _audio_out(), _audio_out()
+    vocals = track.stems.get("vocals")
+
+    def update(_=None):
+        r = repet(track.mixture, track.sr, n_fft, hop_length, period=float(slider.value))
+        show_figure(plot_out, beat_spectrum_figure(auto.beat_spectrum, track.sr, hop_length, r.period,
+                                                   search=(0.8, top)))
+        _set_audio(fg, r.foreground, track.sr)
+        _set_audio(bg, r.background, track.sr)
+        text = f"period {r.period_s:.2f} s ({r.period} frames; automatic: {auto.period_s:.2f} s)"
+        if vocals is not None:
+            text += (f"<br>SI-SDR foreground vs vocals <b>{_si_sdr(vocals, r.foreground):.1f} dB</b>"
+                     f" &nbsp;·&nbsp; background vs accompaniment "
+                     f"<b>{_si_sdr(track.mixture - vocals, r.background):.1f} dB</b>")
+        readout.value = text
+
+    slider.observe(update, names="value")
+    update()
+    return w.VBox([slider, readout, plot_out,
+                   w.HBox([_labelled("foreground (non-repeating)", fg),
+                           _labelled("background (repeating)", bg)])])

@@ -1,0 +1,162 @@
+"""Widgets of chapter 7: segment overlap, a stem mixer (karaoke), and separating your own song."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+__all__ = ["chunking_explorer", "stem_mixer", "song_separator", "AUDIO_SUFFIXES"]
+
+#: File types the upload widget accepts.
+AUDIO_SUFFIXES = (".wav", ".flac", ".mp3", ".ogg", ".m4a", ".aiff", ".aif")
+
+
+def chunking_explorer(seconds: float = 20.0, segment: float = 7.8):
+    """Sliders for the segment overlap and the transition sharpness of
+    ``demucs.apply.apply_model``: see how segments are weighted and why the shares always
+    sum to one (no seams, no clicks)."""
+    import ipywidgets as w
+
+    from ..plot.pretrained import chunking_figure
+    from .core import figure_output, show_figure
+
+    overlap = w.FloatSlider(value=0.25, min=0.0, max=0.75, step=0.05, description="overlap",
+                            readout_format=".2f", continuous_update=False)
+    seg = w.FloatSlider(value=segment, min=2.0, max=10.0, step=0.2, description="segment (s)",
+                        continuous_update=False)
+    info = w.HTML()
+    out = figure_output()
+
+    def update(*_):
+        show_figure(out, chunking_figure(seconds, seg.value, overlap.value))
+        stride = int((1 - overlap.value) * seg.value * 100) / 100
+        n = int(np.ceil(seconds / max(stride, 1e-9)))
+        info.value = (f"hop between segments: {stride:.2f} s &rarr; about {n} model calls for "
+                      f"{seconds:g} s of audio; every second is computed about "
+                      f"{seg.value / max(stride, 1e-9):.2f} times.")
+
+    overlap.observe(update, "value")
+    seg.observe(update, "value")
+    update()
+    return w.VBox([w.HBox([overlap, seg]), info, out])
+
+
+def stem_mixer(stems: dict, sr: int, mixture=None):
+    """One gain slider per stem; the player plays :math:`\\sum_k g_k \\hat s_k`.
+
+    Set vocals to 0 for karaoke, or solo one stem. With ``mixture`` given, the residual
+    :math:`\\|x - \\sum_k \\hat s_k\\| / \\|x\\|` (all gains 1) says how well the stems add up."""
+    import ipywidgets as w
+
+    from .core import audio_player
+
+    names = list(stems)
+    sliders = [w.FloatSlider(value=1.0, min=0.0, max=1.5, step=0.05, description=n,
+                             continuous_update=False) for n in names]
+    out = w.Output()
+    info = w.HTML()
+    if mixture is not None:
+        total = np.sum([np.asarray(stems[n], np.float64) for n in names], axis=0)
+        x = np.asarray(mixture, np.float64)
+        res = np.linalg.norm(x - total) / max(np.linalg.norm(x), 1e-12)
+        info.value = (f"With every gain at 1 the stems add up to the mixture up to "
+                      f"{20 * np.log10(max(res, 1e-12)):.1f} dB (relative error).")
+
+    def update(*_):
+        mix = sum(s.value * np.asarray(stems[n], np.float32) for s, n in zip(sliders, names))
+        label = ", ".join(f"{n} x{s.value:.2f}" for s, n in zip(sliders, names))
+        out.clear_output(wait=True)
+        with out:
+            from IPython.display import display
+
+            display(audio_player(mix, sr, label))
+
+    for s in sliders:
+        s.observe(update, "value")
+    update()
+    box = w.VBox([w.HBox(sliders[:2]), w.HBox(sliders[2:]), info, out])
+    box.sliders = dict(zip(names, sliders))
+    return box
+
+
+def _check_upload(name: str, size: int, max_mb: float):
+    from .._errors import MsseduError
+
+    suffix = Path(name).suffix.lower()
+    if suffix not in AUDIO_SUFFIXES:
+        raise MsseduError(f"{name!r} is not an audio file this course reads; upload one of "
+                          f"{', '.join(AUDIO_SUFFIXES)}.")
+    if size > max_mb * 1024 * 1024:
+        raise MsseduError(f"{name!r} is {size / 2**20:.1f} MiB; the limit here is {max_mb:g} MiB. "
+                          "Cut or compress it (an mp3 of a whole song is usually < 10 MiB).")
+    if size == 0:
+        raise MsseduError(f"{name!r} is empty.")
+
+
+def song_separator(separator, out_dir="my_stems", max_mb: float = 50.0, max_seconds: float | None = None,
+                   two_stems: str | None = None):
+    """Upload your own song, separate it with ``separator``, listen and download the stems.
+
+    The upload (a ``FileUpload``) is checked for type (:data:`AUDIO_SUFFIXES`) and size
+    (``max_mb``); only the first ``max_seconds`` are separated if given (fast mode: 10 s).
+    Stems are written to ``out_dir/<song>/`` (existing files are kept: a new name is
+    chosen) and offered as download links. ``box.process_file(name, bytes)`` does the same
+    without the browser (used by the tests)."""
+    import tempfile
+
+    import ipywidgets as w
+    from IPython.display import FileLink, display
+
+    from .. import audio
+    from .._config import fast_mode
+    from .._errors import MsseduError
+    from ..pretrained import separate
+    from .core import players_row
+
+    if max_seconds is None and fast_mode():
+        max_seconds = 10.0
+    upload = w.FileUpload(accept=",".join(AUDIO_SUFFIXES), multiple=False,
+                          description="Upload a song")
+    status = w.HTML(f"<i>Choose an audio file ({', '.join(AUDIO_SUFFIXES)}, at most {max_mb:g} MiB). "
+                    f"It will be separated with <b>{separator.name}</b>"
+                    + (f" (first {max_seconds:g} s only)" if max_seconds else "") + ".</i>")
+    out = w.Output()
+
+    def process_file(name: str, data: bytes):
+        _check_upload(name, len(data), max_mb)
+        suffix = Path(name).suffix.lower()
+        with tempfile.TemporaryDirectory() as tmp:
+            path = Path(tmp) / f"upload{suffix}"
+            path.write_bytes(bytes(data))
+            signal, sr = audio.load(path, duration=max_seconds)
+        stems = separate(separator, signal, sr, two_stems=two_stems, progress=True)
+        folder = Path(out_dir) / Path(name).stem
+        k = 1
+        while folder.exists() and any(folder.iterdir()):
+            folder = Path(out_dir) / f"{Path(name).stem}_{k}"
+            k += 1
+        paths = [audio.save(folder / f"{stem}.wav", sig, sr) for stem, sig in stems.items()]
+        return stems, sr, paths
+
+    def on_upload(change):
+        files = change["new"]
+        if not files:
+            return
+        item = files[0]
+        out.clear_output()
+        status.value = f"Separating <b>{item['name']}</b> ..."
+        with out:
+            try:
+                stems, sr, paths = process_file(item["name"], item["content"])
+            except MsseduError as err:
+                status.value = f"<b style='color:#b3261e'>Cannot use this file:</b> {err}"
+                return
+            status.value = f"Done: {len(stems)} stems of <b>{item['name']}</b>."
+            display(players_row(stems, sr))
+            for p in paths:
+                display(FileLink(str(p), result_html_prefix="download: "))
+
+    upload.observe(on_upload, "value")
+    box = w.VBox([upload, status, out])
+    box.process_file = process_file
+    return box

@@ -1,0 +1,219 @@
+"""Widgets for chapter 1: the STFT's time-frequency trade-off, overlap-add (COLA), and the CQT.
+
+Each factory returns an ``ipywidgets`` box, already drawn once (so it works in a notebook
+executed headless, and the first picture is there before anyone touches a control). The
+figures come from :mod:`mssedu.plot.stft`; the maths from :mod:`mssedu.spectral`.
+
+>>> import mssedu
+>>> box = mssedu.widgets.stft_explorer(mssedu.data.example_track())   # doctest: +SKIP
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from .core import figure_output
+
+__all__ = ["stft_explorer", "cola_explorer", "cqt_explorer"]
+
+WINDOWS = ("hann", "hamming", "blackman", "boxcar")
+HOP_FRACTIONS = (("N/8", 8), ("N/4", 4), ("N/3", 3), ("N/2", 2), ("3N/4", 4 / 3), ("N", 1))
+
+
+def show_figure(out, fig):
+    """Replace what ``out`` shows by ``fig``. Writes the Output widget's state directly
+    (``append_display_data``) instead of capturing with ``with out: display(...)``: the
+    capture route makes nbclient (headless runs, CI) wait for its output timeout when a
+    captured message is large (e.g. a few seconds of stereo audio)."""
+    out.outputs = ()
+    out.append_display_data(fig)
+
+
+def audio_player(signal, sr: int, label: str = ""):
+    """A labelled audio player (see :func:`mssedu.audio.play`), built without output capture."""
+    import ipywidgets as w
+
+    from ..audio import play
+
+    out = w.Output()
+    out.append_display_data(play(signal, sr))
+    return w.VBox([w.HTML(f"<b>{label}</b>"), out]) if label else out
+
+
+def _mono(x):
+    x = np.asarray(x)
+    return x.mean(axis=0) if x.ndim == 2 else x
+
+
+def _excerpt(track, seconds):
+    if seconds is None or seconds >= track.duration:
+        return track
+    # start a little in, where every stem plays in the example track
+    start = min(max(0.0, track.duration - seconds), 1.0)
+    return track.excerpt(start, seconds)
+
+
+def stft_explorer(track, stems=("drums", "vocals"), seconds: float | None = 3.0,
+                  fmax: float = 5000.0, n_fft: int = 2048, hop: str = "N/4", window: str = "hann"):
+    """Sliders for ``n_fft``, hop and window over the spectrograms of two stems side by side.
+
+    Short windows draw the drums' hits as sharp vertical lines but smear the voice's
+    harmonics; long windows resolve the harmonics (horizontal lines ``f0`` apart) and smear
+    the hits. The readout gives the numbers behind it: bin spacing ``sr / n_fft`` in Hz,
+    frame length ``n_fft / sr`` in ms, frame count, and the reconstruction error of
+    ``istft(stft(x))`` (perfect for every setting: the trade-off is in what we *see*).
+    """
+    import ipywidgets as w
+
+    from ..spectral import istft, stft
+    from ..plot.stft import resolution_figure
+    from .._errors import MsseduError
+
+    missing = [s for s in stems if s not in track.stems]
+    if missing:
+        raise MsseduError(f"stft_explorer: stems {missing} are not in this track; it has {track.stem_names}.")
+    clip = _excerpt(track, seconds)
+    signals = {name: _mono(clip.stems[name]) for name in stems}
+    sr = clip.sr
+
+    n_fft_slider = w.SelectionSlider(options=[256, 512, 1024, 2048, 4096, 8192], value=n_fft,
+                                     description="n_fft", continuous_update=False)
+    hop_slider = w.SelectionSlider(options=[h for h, _ in HOP_FRACTIONS], value=hop,
+                                   description="hop", continuous_update=False)
+    window_menu = w.Dropdown(options=list(WINDOWS), value=window, description="window")
+    readout = w.HTML(layout=w.Layout(min_height="3em"))
+    readout.add_class("mssedu-stft-readout")
+    out = figure_output()
+
+    def update(_=None):
+        N = int(n_fft_slider.value)
+        H = max(1, int(round(N / dict(HOP_FRACTIONS)[hop_slider.value])))
+        win = window_menu.value
+        show_figure(out, resolution_figure(signals, sr, N, H, win, fmax=fmax))
+        x = signals[stems[-1]]
+        X = stft(x, N, H, win)
+        err = float(np.max(np.abs(istft(X, H, win, length=len(x)) - x)))
+        readout.value = (f"<b>bins</b> {sr / N:.1f} Hz apart &nbsp;·&nbsp; <b>frame</b> {1000 * N / sr:.1f} ms"
+                         f" &nbsp;·&nbsp; <b>hop</b> {H} samples = {1000 * H / sr:.1f} ms"
+                         f" &nbsp;·&nbsp; <b>spectrogram</b> {X.shape[0]} bins x {X.shape[1]} frames"
+                         f" &nbsp;·&nbsp; <b>max |istft(stft(x)) - x|</b> = {err:.1e}")
+
+    for control in (n_fft_slider, hop_slider, window_menu):
+        control.observe(update, names="value")
+    update()
+    players = w.HBox([audio_player(sig, sr, name) for name, sig in signals.items()])
+    return w.VBox([w.HBox([n_fft_slider, hop_slider, window_menu]), readout, out, players])
+
+
+def _plain_ola(x, window, n_fft, hop):
+    """What plain overlap-add of the windowed frames returns: ``x[n] * sum_m w[n - mH]``,
+    scaled by the mean of that sum (so that a COLA pair gives back ``x``). Frames cover
+    the signal from ``n_fft`` samples before its start, as in a long recording."""
+    from ..plot.stft import window_sum
+
+    s = window_sum(window, n_fft, hop, len(x) + n_fft)[n_fft:]
+    return (x * s / s.mean()).astype(np.float32)
+
+
+def cola_explorer(signal=None, sr: int | None = None, n_fft: int = 1024, window: str = "hann",
+                  hop: int | None = None):
+    r"""Pick a window and a hop; see the shifted windows, their sum and its ripple, read the
+    :func:`mssedu.spectral.check_cola` verdict, and *hear* plain overlap-add.
+
+    With ``signal`` (mono or ``(channels, samples)``) the box also has two players: the
+    signal after plain overlap-add (which multiplies it by :math:`\sum_m w[n-mH]`: a
+    non-COLA pair makes it flutter at ``sr / hop`` Hz) and after :func:`mssedu.spectral.istft`
+    (weighted overlap-add with the window-sum division: exact whenever NOLA holds).
+    """
+    import ipywidgets as w
+
+    from ..plot.stft import cola_figure
+    from ..spectral import check_cola, istft, stft
+    from .._errors import MsseduError
+
+    hop = n_fft // 2 if hop is None else int(hop)
+    window_menu = w.Dropdown(options=list(WINDOWS), value=window, description="window")
+    hop_slider = w.IntSlider(value=hop, min=max(1, n_fft // 16), max=n_fft, step=max(1, n_fft // 64),
+                             description="hop", continuous_update=False)
+    readout = w.HTML(layout=w.Layout(min_height="3em"))
+    readout.add_class("mssedu-cola-readout")
+    out = figure_output()
+    sound = w.HBox()
+    x = None
+    if signal is not None:
+        if sr is None:
+            raise MsseduError("cola_explorer: pass sr= together with signal=.")
+        x = _mono(signal).astype(np.float32)
+
+    def update(_=None):
+        H, win = int(hop_slider.value), window_menu.value
+        v = check_cola(win, n_fft, H)
+        show_figure(out, cola_figure(win, n_fft, H))
+        colour = "#1a7f37" if v["cola"] else "#b3261e"
+        text = (f"<b style='color:{colour}'>{'COLA' if v['cola'] else 'not COLA'}</b>"
+                f" (ripple of the window sum {100 * v['ripple']:.2f} %) &nbsp;·&nbsp; "
+                f"<b>{'NOLA' if v['nola'] else 'not NOLA'}</b>: "
+                + ("istft reconstructs exactly" if v["nola"] else "some samples are never seen: no inverse"))
+        if x is not None:
+            ola = _plain_ola(x, win, n_fft, H)
+            wola = istft(stft(x, n_fft, H, win), H, win, length=len(x)) if v["nola"] else np.zeros_like(x)
+            err_ola = float(np.max(np.abs(ola - x)))
+            err_wola = float(np.max(np.abs(wola - x)))
+            text += (f"<br>max error: plain overlap-add {err_ola:.1e} &nbsp;·&nbsp; "
+                     f"istft (weighted overlap-add) {err_wola:.1e}")
+            sound.children = [audio_player(x, sr, "original"),
+                              audio_player(ola, sr, "plain overlap-add"),
+                              audio_player(wola, sr, "istft")]
+        readout.value = text
+
+    window_menu.observe(update, names="value")
+    hop_slider.observe(update, names="value")
+    update()
+    return w.VBox([w.HBox([window_menu, hop_slider]), readout, out, sound])
+
+
+def cqt_explorer(track, stem: str = "mixture", seconds: float | None = 3.0, n_fft: int = 4096,
+                 bins_per_octave: int = 12, fmin: float = 32.70, n_octaves: int = 7,
+                 hop_length: int = 512):
+    """STFT (log-frequency axis) beside the CQT of a stem, with a stem menu, an ``n_fft``
+    slider and a bins-per-octave slider, a readout of each transform's resolution at a low
+    and a high note, and a player for the stem and its :func:`mssedu.spectral.icqt`
+    resynthesis (close, not exact: the CQT is not a tight frame)."""
+    import ipywidgets as w
+
+    from ..plot.stft import cqt_vs_stft_figure
+    from ..spectral import constant_q_kernel, cqt, icqt
+
+    clip = _excerpt(track, seconds)
+    sr = clip.sr
+    sources = {"mixture": clip.mixture, **clip.stems}
+    stem_menu = w.Dropdown(options=list(sources), value=stem, description="stem")
+    n_fft_slider = w.SelectionSlider(options=[1024, 2048, 4096, 8192, 16384], value=n_fft,
+                                     description="STFT n_fft", continuous_update=False)
+    bpo_slider = w.SelectionSlider(options=[12, 24, 36], value=bins_per_octave,
+                                   description="bins/octave", continuous_update=False)
+    readout = w.HTML(layout=w.Layout(min_height="3em"))
+    out = figure_output()
+    sound = w.HBox()
+
+    def update(_=None):
+        x = _mono(sources[stem_menu.value])
+        N, B = int(n_fft_slider.value), int(bpo_slider.value)
+        C = cqt(x, sr, hop_length=hop_length, fmin=fmin, n_bins=n_octaves * B, bins_per_octave=B)
+        show_figure(out, cqt_vs_stft_figure(x, sr, N, hop_length, fmin, n_octaves * B, B, C=C,
+                                            title=f"{stem_menu.value}: same audio, two tilings"))
+        _, lengths, freqs = constant_q_kernel(sr, fmin, n_octaves * B, B)
+        lo, hi = 0, len(freqs) - 1
+        readout.value = (f"<b>STFT</b>: every bin {sr / N:.1f} Hz wide, every frame {1000 * N / sr:.0f} ms long"
+                         f"<br><b>CQT</b>: at {freqs[lo]:.0f} Hz a bin is {freqs[lo] * (2 ** (1 / B) - 1):.1f} Hz wide "
+                         f"and its filter {1000 * lengths[lo] / sr:.0f} ms long; at {freqs[hi]:.0f} Hz "
+                         f"{freqs[hi] * (2 ** (1 / B) - 1):.0f} Hz wide and {1000 * lengths[hi] / sr:.1f} ms long")
+        y = icqt(C, sr, hop_length=hop_length, fmin=fmin, bins_per_octave=B, length=len(x))
+        rel = float(np.linalg.norm(y - x) / (np.linalg.norm(x) or 1.0))
+        sound.children = [audio_player(x, sr, stem_menu.value),
+                          audio_player(y, sr, f"icqt(cqt(x)): relative error {100 * rel:.0f} % "
+                                       f"(the CQT keeps only {freqs[0]:.0f}-{freqs[-1]:.0f} Hz)")]
+
+    for control in (stem_menu, n_fft_slider, bpo_slider):
+        control.observe(update, names="value")
+    update()
+    return w.VBox([w.HBox([stem_menu, n_fft_slider, bpo_slider]), readout, out, sound])

@@ -1,0 +1,199 @@
+"""Widgets for chapter 6 (the mini U-Net): a live loss curve while training, a feature-map
+browser, a mask-sharpness explorer and a "hear it learn" slider over training snapshots.
+
+Each factory returns an ``ipywidgets`` box drawn once already (so it works in a notebook
+executed headless). Figures come from :mod:`mssedu.plot.unet`, the model from
+:mod:`mssedu.unet`, training from :mod:`mssedu.train`.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from .core import figure_output, players_row, show_figure
+
+__all__ = ["LiveLossPlot", "live_loss_plot", "feature_map_browser", "mask_sharpness_explorer",
+           "training_snapshots_player"]
+
+
+class LiveLossPlot:
+    """A training callback that redraws the loss curve (and validation SDR) in an
+    ``ipywidgets.Output`` each time :func:`mssedu.train.train` calls it.
+
+    >>> live = LiveLossPlot()                      # doctest: +SKIP
+    >>> display(live.widget)                       # doctest: +SKIP
+    >>> train(..., callbacks=[live])               # doctest: +SKIP
+    """
+
+    def __init__(self, title: str = "training", figsize=(7, 3)):
+        import ipywidgets as w
+
+        self.title = title
+        self.figsize = figsize
+        self.widget = w.Output()
+        self.calls = 0
+
+    def __call__(self, history: dict) -> None:
+        import matplotlib.pyplot as plt
+
+        from ..plot.unet import draw_loss_curve
+
+        fig, ax = plt.subplots(figsize=self.figsize, constrained_layout=True)
+        draw_loss_curve(ax, history)
+        last = f"step {history['step'][-1]}" if history.get("step") else ""
+        if history.get("val_sdr"):
+            last += f", validation SDR {history['val_sdr'][-1]:+.2f} dB"
+        ax.set_title(f"{self.title}: {last}", fontsize=10)
+        plt.close(fig)
+        show_figure(self.widget, fig)
+        self.calls += 1
+
+    def _ipython_display_(self):
+        from IPython.display import display
+
+        display(self.widget)
+
+
+def live_loss_plot(title: str = "training") -> LiveLossPlot:
+    """A :class:`LiveLossPlot`: display it, then pass it in ``train(callbacks=[...])``."""
+    return LiveLossPlot(title)
+
+
+def feature_map_browser(model, track, seconds: float = 3.0, start: float = 0.0):
+    """Pick a layer and a group of channels; see what the network computes there for the
+    mixture of ``track`` (its first ``seconds``). Early encoder maps look like edge-detected
+    spectrograms (onsets, harmonics); deep ones are coarse; decoder maps grow back to full
+    resolution; the last is the mask."""
+    import ipywidgets as w
+    import torch
+
+    from ..plot.unet import feature_maps_figure
+    from ..spectral import stft
+
+    cfg = model.config
+    clip = track.excerpt(start, min(seconds, track.duration - start))
+    X = stft(torch.from_numpy(clip.mixture), cfg.n_fft, cfg.hop_length)
+    maps = model.feature_maps(X.abs()[None, :, :cfg.n_bins])
+    layers = list(maps)
+    layer = w.Dropdown(options=layers, value=layers[0], description="layer")
+    first = w.IntSlider(value=0, min=0, max=max(0, maps[layers[0]].shape[0] - 1), step=4,
+                        description="channels from", continuous_update=False)
+    info = w.HTML()
+    out = figure_output()
+
+    def update(*_):
+        fm = maps[layer.value]
+        first.max = max(0, fm.shape[0] - 1)
+        info.value = (f"<code>{layer.value}</code>: {fm.shape[0]} channels, {fm.shape[1]} frequency "
+                      f"rows x {fm.shape[2]} frames (input: {cfg.n_bins} x {X.shape[-1]}).")
+        show_figure(out, feature_maps_figure(maps, layer.value, n=8, start=min(first.value, fm.shape[0] - 1)))
+
+    layer.observe(update, "value")
+    first.observe(update, "value")
+    update()
+    return w.VBox([w.HBox([layer, first]), info, out])
+
+
+def mask_sharpness_explorer(separator, track, seconds: float | None = None):
+    """Soft or hard? Raise the U-Net's vocal mask to a power ``p`` (``p -> 0``: all ones,
+    ``p = 1``: as trained, large ``p``: towards binary) or binarise it at a threshold, and
+    hear and measure (plain SDR) what happens to the vocals."""
+    import ipywidgets as w
+
+    from ..spectral import istft, stft
+    from ..train import plain_sdr
+
+    clip = track if seconds is None or seconds >= track.duration else track.excerpt(0, seconds)
+    cfg = separator.config
+    target = cfg.targets[0]
+    mask = separator.predict_mask(clip.mixture)[0]
+    X = stft(clip.mixture, cfg.n_fft, cfg.hop_length)
+    mode = w.ToggleButtons(options=["power", "threshold"], value="power", description="mask")
+    power = w.FloatLogSlider(value=1.0, base=10, min=-1, max=1, step=0.1, description="power p",
+                             continuous_update=False)
+    thresh = w.FloatSlider(value=0.5, min=0.05, max=0.95, step=0.05, description="threshold",
+                           continuous_update=False)
+    readout = w.HTML()
+    fig_out = figure_output()
+    audio_out = w.Output()
+
+    def update(*_):
+        from ..plot.unet import mask_comparison_figure
+
+        if mode.value == "power":
+            m = mask ** power.value
+            label = f"M^{power.value:.2g}"
+        else:
+            m = (mask >= thresh.value).astype(np.float32)
+            label = f"M >= {thresh.value:.2f}"
+        est = istft(m * X, cfg.hop_length, length=clip.mixture.shape[-1], n_fft=cfg.n_fft)
+        sdr = plain_sdr(clip.stems[target], est)
+        base = plain_sdr(clip.stems[target], istft(mask * X, cfg.hop_length,
+                                                   length=clip.mixture.shape[-1], n_fft=cfg.n_fft))
+        readout.value = (f"<b>{label}</b>: {target} SDR {sdr:+.2f} dB "
+                         f"(trained mask: {base:+.2f} dB; mixture as estimate: "
+                         f"{plain_sdr(clip.stems[target], clip.mixture):+.2f} dB)")
+        show_figure(fig_out, mask_comparison_figure({"trained mask": mask, label: m}, clip.sr, cfg.hop_length))
+        audio_out.clear_output(wait=True)
+        with audio_out:
+            from IPython.display import display
+
+            display(players_row({"mixture": clip.mixture, f"{target} ({label})": est,
+                                 f"true {target}": clip.stems[target]}, clip.sr))
+
+    for c in (mode, power, thresh):
+        c.observe(update, "value")
+    update()
+    return w.VBox([mode, w.HBox([power, thresh]), readout, fig_out, audio_out])
+
+
+def training_snapshots_player(result, track, seconds: float | None = None):
+    """Slide through the validation steps of a run trained with ``snapshots=True`` and hear
+    the vocals the model separated at each one, with the SDR curve marking where you are."""
+    import ipywidgets as w
+
+    from .._errors import MsseduError
+    from ..train import plain_sdr
+    from ..unet import UNetSeparator
+
+    if not result.snapshots:
+        raise MsseduError("This run kept no snapshots; train with snapshots=True.")
+    clip = track if seconds is None or seconds >= track.duration else track.excerpt(0, seconds)
+    target = result.config.targets[0]
+    steps = [s for s, _ in result.snapshots]
+    cache = {}
+
+    def estimate(step):
+        if step not in cache:
+            sep = UNetSeparator(result.model_at(step), device="cpu")
+            cache[step] = sep.separate(clip.mixture, progress=False)[target]
+        return cache[step]
+
+    slider = w.SelectionSlider(options=steps, value=steps[-1], description="step",
+                               continuous_update=False)
+    readout = w.HTML()
+    fig_out = figure_output()
+    audio_out = w.Output()
+
+    def update(*_):
+        import matplotlib.pyplot as plt
+
+        from ..plot.unet import draw_loss_curve
+
+        est = estimate(slider.value)
+        readout.value = (f"step {slider.value}: {target} SDR {plain_sdr(clip.stems[target], est):+.2f} dB "
+                         f"on {clip.name!r}")
+        fig, ax = plt.subplots(figsize=(7, 2.6), constrained_layout=True)
+        ax2 = draw_loss_curve(ax, result.history)
+        (ax2 or ax).axvline(slider.value, color="k", ls="--", lw=1)
+        plt.close(fig)
+        show_figure(fig_out, fig)
+        audio_out.clear_output(wait=True)
+        with audio_out:
+            from IPython.display import display
+
+            display(players_row({"mixture": clip.mixture, f"{target} at step {slider.value}": est,
+                                 f"true {target}": clip.stems[target]}, clip.sr))
+
+    slider.observe(update, "value")
+    update()
+    return w.VBox([slider, readout, fig_out, audio_out])

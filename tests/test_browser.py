@@ -1,0 +1,181 @@
+"""A real browser drives the course: JupyterLab + headless Chromium (Playwright).
+
+The test starts JupyterLab on a free loopback port over a temporary copy of ``notebooks/``
+(``MSSEDU_FAST=1``), opens ``02_masks.ipynb``, runs all cells from the Run menu, finds the
+mask explorer (the widget with the ``alpha`` slider, the ``mssedu-metrics`` readout and the
+``mssedu-audio`` player), moves the slider with the keyboard, and checks that the SDR readout
+and the audio element's ``src`` change. A screenshot goes to ``artifacts/browser_masks.png``.
+
+Chromium is Debian's (``/usr/bin/chromium``, or ``MSSEDU_CHROMIUM``): Playwright's own
+browser download cannot work offline. The test is skipped, with the reason, when Chromium or
+Playwright is missing; ``./course test`` installs both.
+"""
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+NOTEBOOK = os.environ.get("MSSEDU_BROWSER_NOTEBOOK", "02_masks.ipynb")
+CHROMIUM = os.environ.get("MSSEDU_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                 "--disable-dev-shm-usage"]
+TOKEN = "mssedu-browser-test"
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.timeout(420)]
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def jupyterlab(tmp_path_factory):
+    """A JupyterLab server on 127.0.0.1:<free port> over a copy of notebooks/; yields its URL
+    and stops it (the whole process group: server and kernels) afterwards."""
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"Chromium not found at {CHROMIUM} (apt-get install chromium, or set MSSEDU_CHROMIUM)")
+    pytest.importorskip("playwright.sync_api", reason="playwright for Python is not installed")
+    if not (ROOT / "notebooks" / NOTEBOOK).exists():
+        pytest.skip(f"notebooks/{NOTEBOOK} does not exist yet")
+    base = tmp_path_factory.mktemp("lab")
+    root_dir = base / "notebooks"
+    shutil.copytree(ROOT / "notebooks", root_dir, ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
+    for sub in ("config", "data", "runtime", "settings", "workspaces"):
+        (base / sub).mkdir()
+    env = dict(os.environ)
+    env.update({"MSSEDU_FAST": "1", "JUPYTER_CONFIG_DIR": str(base / "config"),
+                "JUPYTER_RUNTIME_DIR": str(base / "runtime"), "JUPYTER_PREFER_ENV_PATH": "1",
+                "JUPYTERLAB_SETTINGS_DIR": str(base / "settings"),
+                "JUPYTERLAB_WORKSPACES_DIR": str(base / "workspaces")})
+    env.pop("MPLBACKEND", None)
+    port = free_port()
+    log = open(base / "jupyterlab.log", "w")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "jupyter", "lab", "--no-browser", f"--port={port}", "--ip=127.0.0.1",
+         f"--IdentityProvider.token={TOKEN}", f"--ServerApp.root_dir={root_dir}",
+         "--ServerApp.port_retries=0", "--LabApp.news_url=", "--LabApp.extension_manager=readonly",
+         "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate"]
+        + (["--allow-root"] if hasattr(os, "geteuid") and os.geteuid() == 0 else []),
+        cwd=root_dir, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 90
+        while True:
+            if proc.poll() is not None:
+                pytest.fail(f"JupyterLab exited ({proc.returncode}):\n{(base / 'jupyterlab.log').read_text()[-3000:]}")
+            try:
+                with urllib.request.urlopen(f"{url}/api/status?token={TOKEN}", timeout=2) as r:
+                    if r.status == 200:
+                        break
+            except OSError:
+                pass
+            if time.monotonic() > deadline:
+                pytest.fail("JupyterLab did not answer within 90 s:\n"
+                            + (base / "jupyterlab.log").read_text()[-3000:])
+            time.sleep(0.5)
+        yield url
+    finally:
+        try:
+            os.killpg(proc.pid, signal.SIGTERM)
+            proc.wait(timeout=20)
+        except (ProcessLookupError, subprocess.TimeoutExpired):
+            try:
+                os.killpg(proc.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+            proc.wait(timeout=10)
+        log.close()
+
+
+def test_mask_explorer_in_jupyterlab(jupyterlab, artifacts_dir):
+    from playwright.sync_api import sync_playwright
+
+    screenshot = artifacts_dir / "browser_masks.png"
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1400, "height": 1000})
+            page.set_default_timeout(60_000)
+            page.goto(f"{jupyterlab}/lab/tree/{NOTEBOOK}?token={TOKEN}&reset")
+            page.wait_for_selector(".jp-NotebookPanel .jp-Cell", timeout=90_000)
+            # wait until the kernel is up (status shown as Idle in the toolbar/status bar)
+            page.wait_for_function(
+                "() => !!document.querySelector('.jp-NotebookPanel') && "
+                "[...document.querySelectorAll('.jp-Toolbar-kernelStatus, .jp-Notebook-ExecutionIndicator')]"
+                ".some(e => /idle/i.test(e.getAttribute('title') || e.textContent || e.getAttribute('aria-label') || ''))",
+                timeout=120_000)
+            # Run > Run All Cells
+            page.locator(".lm-MenuBar-itemLabel", has_text=re.compile(r"^Run$")).click()
+            page.locator(".lm-Menu-itemLabel", has_text=re.compile(r"^Run All Cells$")).click()
+
+            # the mask explorer: the output that holds the slider described "alpha"
+            explorer = page.locator(".jp-OutputArea-output").filter(
+                has=page.locator(".widget-slider .widget-label", has_text=re.compile(r"^alpha$"))).first
+            explorer.wait_for(state="visible", timeout=240_000)
+            metrics = explorer.locator(".mssedu-metrics").first
+            audio = explorer.locator(".mssedu-audio audio").first
+            page.wait_for_function(
+                "el => /SDR/.test(el.textContent)", arg=metrics.element_handle(), timeout=120_000)
+            audio.wait_for(state="attached", timeout=60_000)
+            explorer.scroll_into_view_if_needed()
+            sdr_before = metrics.inner_text()
+            sdr_before_text = metrics.evaluate("e => e.textContent")
+            src_before = audio.get_attribute("src")
+            assert src_before, "the audio element has no src"
+
+            # move alpha from 1 to its maximum with the keyboard (noUiSlider handle)
+            slider = explorer.locator(".widget-slider", has=page.locator(".widget-label", has_text=re.compile(r"^alpha$"))).first
+            handle = slider.locator(".noUi-handle").first
+            readout = slider.locator(".widget-readout").first
+            value_before = readout.inner_text()
+            handle.focus()
+            handle.press("End")
+            if readout.inner_text() == value_before:  # older noUiSlider: no End key
+                for _ in range(4):
+                    handle.press("ArrowRight")
+            if readout.inner_text() == value_before:  # last resort: drag the handle
+                box = handle.bounding_box()
+                track = slider.locator(".noUi-target, .noUi-base").first.bounding_box()
+                page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+                page.mouse.down()
+                page.mouse.move(track["x"] + track["width"] - 2, box["y"] + box["height"] / 2, steps=8)
+                page.mouse.up()
+            assert readout.inner_text() != value_before, "the alpha slider did not move"
+
+            page.wait_for_function(
+                "([el, before]) => /SDR/.test(el.textContent) && el.textContent !== before",
+                arg=[metrics.element_handle(), sdr_before_text], timeout=120_000)
+            page.wait_for_function(
+                "([el, before]) => el.getAttribute('src') && el.getAttribute('src') !== before",
+                arg=[audio.element_handle(), src_before], timeout=120_000)
+            sdr_after = metrics.inner_text()
+            src_after = audio.get_attribute("src")
+            explorer.scroll_into_view_if_needed()
+            page.screenshot(path=str(screenshot), full_page=False)
+        except Exception:
+            try:
+                page.screenshot(path=str(artifacts_dir / "browser_masks_failure.png"))
+            except Exception:
+                pass
+            raise
+        finally:
+            browser.close()
+    sdr_numbers = lambda text: re.findall(r"-?\d+\.\d+", text)  # noqa: E731
+    assert "SDR" in sdr_after and sdr_numbers(sdr_after) != sdr_numbers(sdr_before), (
+        f"SDR readout did not change:\n{sdr_before}\n---\n{sdr_after}")
+    assert src_after != src_before
+    assert screenshot.exists() and screenshot.stat().st_size > 10_000

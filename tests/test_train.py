@@ -1,0 +1,174 @@
+"""mssedu.train: the loop optimises, is reproducible, checkpoints round-trip and fail safely."""
+import pickle
+import warnings
+
+import numpy as np
+import pytest
+import torch
+
+from mssedu import MsseduError
+from mssedu.data import Track
+from mssedu.losses import l1_magnitude
+from mssedu.train import (TrainConfig, load_checkpoint, plain_sdr, save_checkpoint,
+                          seed_everything, spectrogram_batch, train)
+from mssedu.unet import MiniUNet, UNetConfig
+
+SR = 8000
+MODEL = dict(sr=SR, n_fft=256, hop_length=64, n_bins=64, channels=(4, 8, 16), patch_frames=16)
+QUICK = dict(model=MODEL, batch_size=2, steps=4, val_every=2, songs_per_epoch=8, max_seconds=None)
+
+
+def toy_track(seed, seconds=2.0, name=None):
+    """A 'song': a harmonic 'voice' over noise 'accompaniment' (stereo, 8 kHz)."""
+    rng = np.random.default_rng(seed)
+    t = np.arange(int(seconds * SR)) / SR
+    f0 = rng.uniform(150, 400)
+    voice = sum(np.sin(2 * np.pi * k * f0 * t) / k for k in range(1, 6)) * 0.1
+    voice = np.stack([voice, 0.8 * voice]).astype(np.float32)
+    acc = (0.05 * rng.standard_normal((2, t.size))).astype(np.float32)
+    return Track(name or f"toy{seed}", SR, voice + acc, {"vocals": voice, "accompaniment": acc})
+
+
+@pytest.fixture(scope="module")
+def toy_tracks():
+    return [toy_track(i) for i in range(3)]
+
+
+def test_plain_sdr_hand_value():
+    s = np.array([1.0, 0.0, -1.0, 0.0])
+    # error energy 0.02 vs signal energy 2 -> 20 dB
+    assert plain_sdr(s, s + np.array([0.1, 0.0, 0.1, 0.0])) == pytest.approx(20.0)
+    with pytest.raises(MsseduError, match="same shape"):
+        plain_sdr(s, s[:3])
+
+
+def test_a_few_steps_reduce_the_loss_on_a_fixed_batch(toy_tracks):
+    seed_everything(0)
+    model = MiniUNet(UNetConfig(**MODEL))
+    batch = {"mixture": torch.from_numpy(np.stack([t.mixture[:, :4000] for t in toy_tracks])),
+             "vocals": torch.from_numpy(np.stack([t.stems["vocals"][:, :4000] for t in toy_tracks]))}
+    X, S = spectrogram_batch(batch, ("vocals",), 256, 64, "cpu")
+    opt = torch.optim.AdamW(model.parameters(), lr=3e-3)
+    losses = []
+    for _ in range(25):
+        loss = l1_magnitude(model(X.abs()), S)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        losses.append(loss.item())
+    assert losses[-1] < 0.7 * losses[0]
+
+
+def test_deterministic_with_a_seed(toy_tracks):
+    a = train(toy_tracks, valid=toy_tracks[0], seed=3, progress=False, **QUICK)
+    b = train(toy_tracks, valid=toy_tracks[0], seed=3, progress=False, **QUICK)
+    c = train(toy_tracks, valid=toy_tracks[0], seed=4, progress=False, **QUICK)
+    assert a.history["loss"] == b.history["loss"]
+    assert a.history["val_sdr"] == b.history["val_sdr"]
+    for (k, va), vb in zip(a.model.state_dict().items(), b.model.state_dict().values()):
+        assert torch.equal(va, vb), k
+    assert a.history["loss"] != c.history["loss"]
+    assert a.steps == 4 and len(a.history["val_sdr"]) == 2 and a.stopped == "steps"
+
+
+def test_checkpoint_round_trip_is_bit_exact(tmp_path, toy_tracks):
+    res = train(toy_tracks, valid=toy_tracks[0], progress=False, checkpoint=tmp_path / "u.pt", **QUICK)
+    model, config = load_checkpoint(tmp_path / "u.pt")
+    assert config == res.config
+    for (k, va), vb in zip(res.model.state_dict().items(), model.state_dict().values()):
+        assert torch.equal(va, vb), k
+    mag = torch.rand(1, 2, 129, 20)
+    with torch.no_grad():
+        assert torch.equal(res.model.eval()(mag), model(mag))
+    # the file is plain: torch's safe loader reads it
+    state = torch.load(tmp_path / "u.pt", weights_only=True)
+    assert state["step"] == 4 and "optimizer" in state
+
+
+def test_save_checkpoint_refuses_to_overwrite(tmp_path):
+    model = MiniUNet(UNetConfig(**MODEL))
+    path = save_checkpoint(tmp_path / "m.pt", model)
+    with pytest.raises(MsseduError, match="overwrite=True"):
+        save_checkpoint(path, model)
+    save_checkpoint(path, model, overwrite=True)
+    loaded, _ = load_checkpoint(path, which="last")
+    for va, vb in zip(model.state_dict().values(), loaded.state_dict().values()):
+        assert torch.equal(va, vb)
+
+
+class _Evil:
+    def __reduce__(self):
+        return (print, ("this would run on load",))
+
+
+def test_unsafe_and_broken_checkpoints_are_refused(tmp_path):
+    evil = tmp_path / "evil.pt"
+    torch.save({"format": "mssedu.unet.v1", "config": {}, "model": {}, "x": _Evil()}, evil)
+    with pytest.raises(MsseduError, match="weights_only=True"):
+        load_checkpoint(evil)
+    junk = tmp_path / "junk.pt"
+    junk.write_bytes(b"not a checkpoint at all")
+    with pytest.raises(MsseduError, match="not a readable torch checkpoint"):
+        load_checkpoint(junk)
+    foreign = tmp_path / "foreign.pt"
+    torch.save({"weights": torch.zeros(3)}, foreign)
+    with pytest.raises(MsseduError, match="not an mssedu U-Net checkpoint"):
+        load_checkpoint(foreign)
+    with pytest.raises(MsseduError, match="No checkpoint"):
+        load_checkpoint(tmp_path / "missing.pt")
+    bad_weights = tmp_path / "bad.pt"
+    torch.save({"format": "mssedu.unet.v1", "config": UNetConfig(**MODEL).to_dict(),
+                "model": {"input_scale": torch.zeros(3)}}, bad_weights)
+    with pytest.raises(MsseduError, match="do not fit"):
+        load_checkpoint(bad_weights)
+
+
+def test_resume_continues_the_run(tmp_path, toy_tracks):
+    ck = tmp_path / "r.pt"
+    first = train(toy_tracks, valid=toy_tracks[0], progress=False, checkpoint=ck, **QUICK)
+    with pytest.raises(MsseduError, match="resume=True"):
+        train(toy_tracks, valid=toy_tracks[0], progress=False, checkpoint=ck, **QUICK)
+    more = {**QUICK, "steps": 6}
+    second = train(toy_tracks, valid=toy_tracks[0], progress=False, checkpoint=ck, resume=True, **more)
+    assert second.steps == 6
+    assert second.history["loss"][:4] == first.history["loss"]
+    assert second.history["val_step"] == [2, 4, 6]
+    with pytest.raises(MsseduError, match="Cannot resume"):
+        train(toy_tracks, valid=toy_tracks[0], progress=False, checkpoint=ck, resume=True,
+              **{**more, "model": {**MODEL, "channels": (4, 8)}})
+
+
+def test_waveform_loss_callbacks_and_early_stopping(toy_tracks):
+    seen = []
+    res = train(toy_tracks, valid=toy_tracks[0], progress=False, callbacks=[lambda h: seen.append(len(h["loss"]))],
+                **{**QUICK, "loss": "si_sdr", "steps": 40, "val_every": 1, "patience": 1, "min_delta": 100.0})
+    assert res.stopped == "early stopping" and res.steps == 2
+    assert seen == [1, 2]
+    assert np.isfinite(res.history["loss"]).all()
+
+
+def test_max_seconds_stops_the_run(toy_tracks):
+    res = train(toy_tracks, valid=None, progress=False, **{**QUICK, "steps": 10_000, "max_seconds": 0.5})
+    assert res.stopped == "max_seconds" and res.steps < 10_000
+
+
+def test_training_on_the_example_track_warns():
+    from mssedu.data import example_track
+
+    track = example_track().excerpt(0, 1.0)
+    with pytest.warns(UserWarning, match="held-out"):
+        train(track, valid=None, progress=False,
+              **{**QUICK, "model": {**MODEL, "sr": 44100}, "steps": 1, "augment": None})
+
+
+def test_train_input_errors(toy_tracks):
+    with pytest.raises(MsseduError, match="unknown settings"):
+        train(toy_tracks, progress=False, stpes=3)
+    with pytest.raises(MsseduError, match="Unknown loss"):
+        TrainConfig(loss="l3")
+    with pytest.raises(MsseduError, match="batch_size"):
+        TrainConfig(batch_size=0)
+    with pytest.raises(MsseduError, match="no such file"):
+        train("/nonexistent/songs", progress=False, **QUICK)
+    with pytest.raises(MsseduError, match="drums"):
+        train(toy_tracks, valid=toy_tracks[0], progress=False, **{**QUICK, "targets": ("drums",)})
