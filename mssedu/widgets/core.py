@@ -1,37 +1,45 @@
-"""Building blocks shared by the chapter widgets: labelled audio players and figure outputs."""
+"""Building blocks shared by the chapter widgets: labelled audio players and figure outputs.
+
+Both avoid ipywidgets' output *capture* (``with out: display(...)``): a captured message of a
+few seconds of audio makes headless runs (nbclient, CI) wait for their output timeout.
+Players are plain ``ipywidgets.HTML`` ``<audio>`` elements (CSS class ``mssedu-audio``),
+figures are appended to an Output directly.
+"""
 from __future__ import annotations
 
-__all__ = ["audio_player", "players_row", "figure_output", "show_figure"]
+__all__ = ["audio_html", "audio_player", "players_row", "figure_output", "show_figure"]
+
+
+def audio_html(signal, sr: int, label: str = "") -> str:
+    """An HTML ``<audio>`` element whose ``src`` is ``signal`` as a base64 WAV (so the
+    ``src`` changes whenever the sound does), with an optional bold caption."""
+    from ..audio import play
+
+    src = play(signal, sr).src_attr()
+    caption = f"<div><b>{label}</b></div>" if label else ""
+    return f'{caption}<audio controls preload="none" src="{src}"></audio>'
 
 
 def audio_player(signal, sr: int, label: str = ""):
-    """An ipywidgets box with a label above an HTML5 audio player for ``signal``."""
+    """A labelled audio player widget for ``signal`` ``(channels, samples)``; levels are kept
+    as they are so that players side by side compare by ear (see :func:`mssedu.audio.play`)."""
     import ipywidgets as w
 
-    from ..audio import play
-
-    out = w.Output()
-    with out:
-        from IPython.display import display
-
-        display(play(signal, sr))
-    return w.VBox([w.HTML(f"<b>{label}</b>"), out]) if label else out
+    return w.HTML(audio_html(signal, sr, label)).add_class("mssedu-audio")
 
 
 def players_row(signals: dict, sr: int):
     """A row of labelled players, one per entry of ``signals`` (name -> ``(channels, samples)``)."""
     import ipywidgets as w
 
-    return w.HBox([audio_player(sig, sr, name) for name, sig in signals.items()])
+    return w.HBox([audio_player(sig, sr, name) for name, sig in signals.items()],
+                  layout=w.Layout(flex_flow="row wrap"))
 
 
 def show_figure(out, fig):
     """Replace what ``out`` (an ipywidgets.Output) shows by ``fig``."""
-    from IPython.display import display
-
-    out.clear_output(wait=True)
-    with out:
-        display(fig)
+    out.outputs = ()
+    out.append_display_data(fig)
 
 
 def figure_output(fig=None):

@@ -27,7 +27,7 @@ def gain_explorer(reference, estimate, sr: int, gains_db=None):
     from ..metrics import gain_sensitivity, sdr, si_sdr
     from ..plot.evaluation import gain_sensitivity_figure
     from .core import show_figure
-    from .masks import audio_html
+    from .core import audio_html
 
     table = gain_sensitivity(reference, estimate, gains_db)
     gain = w.FloatSlider(value=0.0, min=-12, max=12, step=1, description="gain (dB)",
@@ -83,7 +83,7 @@ def distortion_explorer(track, target: str = "vocals", duration: float = 3.0):
     import ipywidgets as w
 
     from ..metrics import bss_eval_quick, sdr, si_sdr
-    from .masks import audio_html
+    from .core import audio_html
 
     t = track.excerpt(0, min(duration, track.duration))
     s = t.stems[target]

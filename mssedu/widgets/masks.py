@@ -7,21 +7,11 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["mask_explorer", "wdo_explorer", "audio_html"]
+__all__ = ["mask_explorer", "wdo_explorer"]
 
 #: Mask types offered by the explorer: label -> mssedu.masks method.
 EXPLORER_MASKS = {"binary (IBM)": "ibm", "ratio (IRM)": "irm", "phase-sensitive (PSM)": "psm",
                   "complex (cIRM)": "cirm"}
-
-
-def audio_html(signal, sr: int, label: str = "") -> str:
-    """An HTML ``<audio>`` element whose ``src`` is the signal as a base64 WAV (so the src
-    changes whenever the sound does)."""
-    from ..audio import play
-
-    src = play(signal, sr).src_attr()
-    caption = f"<div><b>{label}</b></div>" if label else ""
-    return f'{caption}<audio controls preload="none" src="{src}"></audio>'
 
 
 def _metrics_html(df, target: str, extra: str = "") -> str:
@@ -52,7 +42,7 @@ def mask_explorer(track, n_fft: int = 4096, hop_length: int = 1024, target: str 
     from ..metrics import bss_eval, bss_eval_quick
     from ..plot.masks import masked_spectrogram_figure
     from ..spectral import istft, stft
-    from .core import show_figure
+    from .core import audio_html, show_figure
 
     if duration is not None:
         track = track.excerpt(0, min(duration, track.duration))
