@@ -17,7 +17,8 @@ git pre-commit hook: ``python scripts/strip_notebooks.py --check``).
 What is removed: code-cell ``outputs`` and ``execution_count``; the notebook-level
 ``metadata.widgets`` (saved ipywidgets state) ; per-cell ``metadata.execution`` timings
 (added by nbclient/JupyterLab), ``metadata.collapsed``/``scrolled`` view state.
-Everything else (sources, attachments, tags, kernelspec) is kept byte for byte in meaning.
+Everything else (sources, attachments, tags) is kept byte for byte in meaning; the kernelspec is set
+to the standard ``python3`` kernel so JupyterLab opens every notebook without asking.
 """
 from __future__ import annotations
 
@@ -28,11 +29,15 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 CELL_VIEW_KEYS = ("execution", "collapsed", "scrolled", "ExecuteTime")
+#: Every course notebook opens on the standard Python kernel, so JupyterLab does not ask.
+KERNELSPEC = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
 
 
 def strip(nb: dict) -> dict:
     """Return ``nb`` (a notebook as parsed JSON) without outputs, counts or widget state."""
-    nb.get("metadata", {}).pop("widgets", None)
+    nb.setdefault("metadata", {}).pop("widgets", None)
+    nb["metadata"]["kernelspec"] = dict(KERNELSPEC)
+    nb["metadata"].setdefault("language_info", {"name": "python"})
     for cell in nb.get("cells", []):
         meta = cell.get("metadata", {})
         for key in CELL_VIEW_KEYS:
@@ -48,6 +53,8 @@ def problems(nb: dict) -> list:
     found = []
     if "widgets" in nb.get("metadata", {}):
         found.append("saved widget state in metadata.widgets")
+    if nb.get("metadata", {}).get("kernelspec") != KERNELSPEC:
+        found.append("metadata.kernelspec is not the standard python3 kernel")
     for i, cell in enumerate(nb.get("cells", [])):
         meta = cell.get("metadata", {})
         stale = [k for k in CELL_VIEW_KEYS if k in meta]

@@ -101,6 +101,35 @@ def jupyterlab(tmp_path_factory):
         log.close()
 
 
+def accept_dialogs(page) -> bool:
+    """Accept a modal dialog if one is open (e.g. 'Select Kernel' when the notebook names no
+    kernel); returns whether there was one. Also dismisses the 'Jupyter news?' toast."""
+    found = False
+    dialog = page.locator(".jp-Dialog .jp-Dialog-button.jp-mod-accept")
+    if dialog.count():
+        dialog.first.click()
+        found = True
+    toast = page.locator(".jp-Notification-Toast-Button, .jp-toast-button", has_text=re.compile(r"^No$"))
+    if toast.count():
+        try:
+            toast.first.click(timeout=2000)
+        except Exception:
+            pass
+    return found
+
+
+def wait_for_kernel(page, timeout_s: float):
+    """Accept the kernel dialog if it comes, then wait for the status bar's 'Idle'."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        accept_dialogs(page)
+        status = page.locator(".jp-StatusBar-Widget").inner_text()
+        if re.search(r"\|\s*Idle", status) and not page.locator(".jp-Dialog").count():
+            return
+        page.wait_for_timeout(500)
+    raise AssertionError(f"the kernel did not become idle within {timeout_s:.0f} s")
+
+
 def test_mask_explorer_in_jupyterlab(jupyterlab, artifacts_dir):
     from playwright.sync_api import sync_playwright
 
@@ -112,20 +141,16 @@ def test_mask_explorer_in_jupyterlab(jupyterlab, artifacts_dir):
             page.set_default_timeout(60_000)
             page.goto(f"{jupyterlab}/lab/tree/{NOTEBOOK}?token={TOKEN}&reset")
             page.wait_for_selector(".jp-NotebookPanel .jp-Cell", timeout=90_000)
-            # wait until the kernel is up (status shown as Idle in the toolbar/status bar)
-            page.wait_for_function(
-                "() => !!document.querySelector('.jp-NotebookPanel') && "
-                "[...document.querySelectorAll('.jp-Toolbar-kernelStatus, .jp-Notebook-ExecutionIndicator')]"
-                ".some(e => /idle/i.test(e.getAttribute('title') || e.textContent || e.getAttribute('aria-label') || ''))",
-                timeout=120_000)
+            wait_for_kernel(page, timeout_s=120)
             # Run > Run All Cells
             page.locator(".lm-MenuBar-itemLabel", has_text=re.compile(r"^Run$")).click()
             page.locator(".lm-Menu-itemLabel", has_text=re.compile(r"^Run All Cells$")).click()
+            accept_dialogs(page)
 
             # the mask explorer: the output that holds the slider described "alpha"
             explorer = page.locator(".jp-OutputArea-output").filter(
                 has=page.locator(".widget-slider .widget-label", has_text=re.compile(r"^alpha$"))).first
-            explorer.wait_for(state="visible", timeout=240_000)
+            explorer.wait_for(state="visible", timeout=180_000)
             metrics = explorer.locator(".mssedu-metrics").first
             audio = explorer.locator(".mssedu-audio audio").first
             page.wait_for_function(

@@ -7,7 +7,7 @@ __all__ = list(_core_all)
 
 import importlib as _importlib
 
-_CHAPTER_MODULES = ["masks", "phase", "evaluation", "classical", "unet", "pretrained", "spatial", "data"]
+_CHAPTER_MODULES = ["stft", "masks", "phase", "evaluation", "classical", "unet", "pretrained", "spatial", "data"]
 for _m in _CHAPTER_MODULES:
     try:
         _mod = _importlib.import_module(f"{__name__}.{_m}")

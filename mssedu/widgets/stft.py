@@ -11,32 +11,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from .core import figure_output
+from .core import audio_player, figure_output, show_figure
 
 __all__ = ["stft_explorer", "cola_explorer", "cqt_explorer"]
 
 WINDOWS = ("hann", "hamming", "blackman", "boxcar")
 HOP_FRACTIONS = (("N/8", 8), ("N/4", 4), ("N/3", 3), ("N/2", 2), ("3N/4", 4 / 3), ("N", 1))
-
-
-def show_figure(out, fig):
-    """Replace what ``out`` shows by ``fig``. Writes the Output widget's state directly
-    (``append_display_data``) instead of capturing with ``with out: display(...)``: the
-    capture route makes nbclient (headless runs, CI) wait for its output timeout when a
-    captured message is large (e.g. a few seconds of stereo audio)."""
-    out.outputs = ()
-    out.append_display_data(fig)
-
-
-def audio_player(signal, sr: int, label: str = ""):
-    """A labelled audio player (see :func:`mssedu.audio.play`), built without output capture."""
-    import ipywidgets as w
-
-    from ..audio import play
-
-    out = w.Output()
-    out.append_display_data(play(signal, sr))
-    return w.VBox([w.HTML(f"<b>{label}</b>"), out]) if label else out
 
 
 def _mono(x):
