@@ -241,3 +241,43 @@ def test_musdb_download_failure_is_reported(monkeypatch, tmp_path):
 def test_musdb_path_environment(monkeypatch, tiny_musdb):
     monkeypatch.setenv("MUSDB_PATH", str(tiny_musdb))
     assert len(musdb_tracks(is_wav=True)) == 2
+
+
+# ---------------------------------------------------------------------------------------
+# chapter-0 teaching surfaces built on Track
+# ---------------------------------------------------------------------------------------
+def test_mix_stems_and_stem_mixer(short_example):
+    from mssedu.widgets import mix_stems, stem_mixer
+
+    t = short_example
+    np.testing.assert_allclose(mix_stems(t, {}, muted=("vocals",)), t.accompaniment("vocals"), atol=1e-6)
+    np.testing.assert_allclose(mix_stems(t, {"bass": 6.0}, muted=("drums", "other", "vocals")),
+                               10 ** (6 / 20) * t.stems["bass"], rtol=1e-6)
+    box = stem_mixer(t)
+    info = box.children[-2]
+    before = info.value
+    slider = box.children[1].children[0]
+    slider.value = 12.0  # the first fader (drums) up 12 dB: the mix gets louder
+    level = lambda html: float(html.split("<b>")[1].split(" dB")[0])
+    assert level(info.value) > level(before)
+
+
+def test_augmentation_explorer_and_figures(short_example):
+    from mssedu.plot import piano_roll_figure, residual_figure, stem_levels_figure
+    from mssedu.widgets import augmentation_explorer
+
+    box = augmentation_explorer([short_example], seconds=0.5)
+    assert "taken from" in box.children[4].value
+    fig = stem_levels_figure(short_example)
+    widths = [p.get_width() - 80 for p in fig.axes[0].patches]
+    ref = [10 * np.log10(np.mean(short_example.stems[k].astype(np.float64) ** 2)) for k in short_example.stems]
+    np.testing.assert_allclose(widths[:4], ref, atol=1e-4)
+    assert "residual" in residual_figure(short_example)._suptitle.get_text()
+    import mido
+
+    mid = mido.MidiFile()
+    tr = mido.MidiTrack()
+    mid.tracks.append(tr)
+    tr += [mido.Message("note_on", note=60, velocity=90), mido.Message("note_off", note=60, time=480)]
+    fig = piano_roll_figure(mid, {0: "vocals"})
+    assert len(fig.axes[0].patches) == 1

@@ -83,7 +83,7 @@ class Augment:
     Examples
     --------
     >>> Augment(gain_db=(-3, 3), pitch_semitones=(-1, 1))   # doctest: +ELLIPSIS
-    Augment(remix=True, gain_db=(-3, 3), ...)
+    Augment(remix=1.0, gain_db=(-3.0, 3.0), channel_swap=0.5, polarity=0.5, pitch_semitones=(-1.0, 1.0), tempo=None)
     """
 
     remix: bool | float = True

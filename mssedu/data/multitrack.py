@@ -107,7 +107,8 @@ def load_multitrack(path, stems=None, sr: int | None = None, channels: int | Non
     stems : sequence of str or None
         The stem names expected (e.g. ``mssedu.data.MUSDB_STEMS``). Missing ones are an
         error; extra ones are dropped with a warning that names them. ``None`` keeps
-        whatever is there. The Track's stems follow this order when given.
+        whatever is there (in MUSDB18's order for MUSDB's four stems, else alphabetical).
+        The Track's stems follow this order when given.
     sr : int or None
         Resample everything to this rate; ``None`` keeps the files' rate, which must agree.
     channels : 1, 2 or None
@@ -169,6 +170,11 @@ def load_multitrack(path, stems=None, sr: int | None = None, channels: int | Non
         if extra:
             warnings.warn(f"{path}: ignoring stem(s) {extra} not in stems={stems}.", UserWarning, stacklevel=2)
         sig = {s: sig[s] for s in stems}
+    else:
+        from . import MUSDB_STEMS
+
+        if set(sig) == set(MUSDB_STEMS):  # a MUSDB-layout folder: MUSDB's stem order
+            sig = {s: sig[s] for s in MUSDB_STEMS}
 
     # sample rates
     all_rates = dict(rates)
