@@ -59,7 +59,7 @@ def _throughput_rows(device_name: str, quick: bool) -> list:
             torch.cuda.synchronize()
 
     t = best_of(step, repeat=2 if quick else 5, warmup=1)
-    return [row(f"train step tiny, batch {batch_size} x 1.5 s, {device.type}", "-", None, t,
+    return [row(f"train step tiny, batch {batch_size} x 1.5 s, {device.type}", "-", float("nan"), t,
                 f"{batch_size / t:.1f} examples/s ({model.num_parameters():,} parameters)")]
 
 
@@ -106,7 +106,7 @@ def _quality_rows(quick: bool) -> list:
             model, _ = load_checkpoint(ckpt)
             est = UNetSeparator(model, device="cpu").separate(track.mixture, progress=False)["vocals"]
             sdr = _museval_sdr(vocals, est)
-            rows.append(row("vocals SDR, shipped tiny checkpoint", "mixture as estimate", None, None,
+            rows.append(row("vocals SDR, shipped tiny checkpoint", "mixture as estimate", float("nan"), float("nan"),
                             f"{sdr:+.2f} dB = {sdr - mix_sdr:+.2f} dB over the mixture; {base}"))
         return rows
     torch.set_num_threads(max(1, torch.get_num_threads()))
@@ -127,7 +127,7 @@ def _quality_rows(quick: bool) -> list:
             f"(Wiener {scores[('best', True)]:+.2f}); gain over mixture (last) "
             f"{scores[('last', False)] - mix_sdr:+.2f} dB, goal >= +6; {base}; val curve (plain SDR) {curve}")
     rows.append(row("tiny U-Net, 5 min CPU training, vocals SDR on example", "mixture as estimate",
-                    None, res.seconds, note))
+                    float("nan"), res.seconds, note))
     return rows
 
 

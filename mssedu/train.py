@@ -50,7 +50,7 @@ CHECKPOINT_FORMAT = "mssedu.unet.v1"
 
 @dataclass
 class TrainConfig:
-    """Settings of a training run (all plain values, stored in the checkpoint).
+    r"""Settings of a training run (all plain values, stored in the checkpoint).
 
     Attributes
     ----------
@@ -67,6 +67,13 @@ class TrainConfig:
         Wall-clock budget for the whole run (validation included).
     lr, weight_decay : float
         AdamW settings.
+    schedule : {"cosine", "constant"}
+        ``"cosine"`` lowers the learning rate along half a cosine from ``lr`` to
+        ``lr / 20`` over the run, :math:`\eta = \eta_{min} + (\eta_0 - \eta_{min})
+        \tfrac{1}{2}(1 + \cos \pi p)`, where the progress :math:`p` is the larger of
+        ``step / steps`` and ``elapsed / max_seconds``: the last weights are then calm, not
+        caught mid-jump. (Bounded by ``max_seconds``, the schedule follows the clock, so only
+        step-bounded runs repeat bit for bit.)
     clip_grad : float
         Largest allowed gradient norm (``0`` disables clipping).
     loss : str
@@ -98,6 +105,7 @@ class TrainConfig:
     max_seconds: float | None = 300.0
     lr: float = 2e-3
     weight_decay: float = 1e-4
+    schedule: str = "cosine"
     clip_grad: float = 5.0
     loss: str = "l1"
     val_every: int = 50
@@ -122,6 +130,8 @@ class TrainConfig:
                 raise MsseduError(f"{name} must be >= 1, got {getattr(self, name)!r}.")
         if self.max_seconds is not None and self.max_seconds <= 0:
             raise MsseduError(f"max_seconds must be > 0 or None, got {self.max_seconds!r}.")
+        if self.schedule not in ("cosine", "constant"):
+            raise MsseduError(f"schedule must be 'cosine' or 'constant', got {self.schedule!r}.")
         if self.lr <= 0:
             raise MsseduError(f"lr must be > 0, got {self.lr!r}.")
 
@@ -301,6 +311,9 @@ def save_checkpoint(path, model, train_config: TrainConfig | None = None, optimi
     os.close(fd)
     try:
         torch.save(state, tmp)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)        # mkstemp makes 0600 files; use the usual mode
         os.replace(tmp, path)
     finally:
         if os.path.exists(tmp):
@@ -391,6 +404,17 @@ def _validate(model, tracks, target: str) -> float:
     scores = [plain_sdr(t.stems[target], sep.separate(t.mixture, progress=False)[target]) for t in tracks]
     model.train()
     return float(np.mean(scores))
+
+
+def _learning_rate(cfg: TrainConfig, step: int, elapsed: float) -> float:
+    """The learning rate for this step (see ``TrainConfig.schedule``)."""
+    if cfg.schedule == "constant":
+        return cfg.lr
+    progress = step / cfg.steps
+    if cfg.max_seconds is not None:
+        progress = max(progress, elapsed / cfg.max_seconds)
+    low = cfg.lr / 20
+    return low + (cfg.lr - low) * 0.5 * (1 + math.cos(math.pi * min(progress, 1.0)))
 
 
 def train(data=None, valid="example", config: TrainConfig | None = None, checkpoint=None,
@@ -526,7 +550,11 @@ def train(data=None, valid="example", config: TrainConfig | None = None, checkpo
     # 3. the loop
     start = time.perf_counter()
     elapsed0 = history["seconds"][-1] if history["seconds"] else 0.0
-    bar = tqdm(total=cfg.steps, initial=step, desc="training", disable=not progress, leave=True)
+    # the bar counts seconds when a time budget is set (it usually ends the run), else steps
+    by_time = cfg.max_seconds is not None
+    bar = tqdm(total=float(cfg.max_seconds) if by_time else cfg.steps, initial=0 if by_time else step,
+               desc="training", unit="s" if by_time else "step", disable=not progress, leave=True,
+               bar_format="{l_bar}{bar}| {n:.0f}/{total:.0f} s {postfix}" if by_time else None)
     stopped = "steps"
     log_every = max(1, cfg.val_every // 5)
     model.train()
@@ -548,6 +576,8 @@ def train(data=None, valid="example", config: TrainConfig | None = None, checkpo
             else:
                 loss = loss_fn(estimate, S)
             optimizer.zero_grad(set_to_none=True)
+            for group in optimizer.param_groups:
+                group["lr"] = _learning_rate(cfg, step, time.perf_counter() - start)
             scaler.scale(loss).backward()
             if cfg.clip_grad:
                 scaler.unscale_(optimizer)
@@ -559,8 +589,11 @@ def train(data=None, valid="example", config: TrainConfig | None = None, checkpo
             history["step"].append(step)
             history["loss"].append(loss.item())
             history["seconds"].append(seconds)
-            bar.update(1)
-            post = {"loss": f"{history['loss'][-1]:.4f}"}
+            if by_time:
+                bar.update(min(seconds - elapsed0, cfg.max_seconds) - bar.n)
+            else:
+                bar.update(1)
+            post = {"step": step, "loss": f"{history['loss'][-1]:.4f}"}
             if history["val_sdr"]:
                 post["val SDR"] = f"{history['val_sdr'][-1]:+.2f} dB"
             bar.set_postfix(post, refresh=False)
