@@ -421,3 +421,32 @@ def test_unet_checkpoint_is_a_separator(tmp_path):
     assert stems["vocals"].shape == x.shape
     with pytest.raises(MsseduError, match="No model file"):
         P.load_separator(str(tmp_path / "missing.pt"))
+
+
+# -- the chapter's widgets (logic only, no browser) -------------------------------------------
+
+def test_song_separator_checks_uploads_and_writes_stems(tmp_path):
+    pytest.importorskip("ipywidgets")
+    import io
+
+    import soundfile as sf
+
+    from mssedu.widgets.pretrained import karaoke_mixer, song_separator
+
+    sep = P.DemucsSeparator(SegmentGainModel(8000, 1.0), name="stand-in", device="cpu")
+    box = song_separator(sep, out_dir=tmp_path / "stems", max_mb=1.0)
+    with pytest.raises(MsseduError, match="not an audio file"):
+        box.process_file("notes.txt", b"hello")
+    with pytest.raises(MsseduError, match="the limit here is 1 MiB"):
+        box.process_file("big.wav", b"0" * (2 * 1024 * 1024))
+    buf = io.BytesIO()
+    x = crescendo(8000, 1.0)
+    sf.write(buf, x.T, 8000, format="WAV")
+    stems, sr, paths = box.process_file("my song.wav", buf.getvalue())
+    assert sr == 8000 and sorted(p.name for p in paths) == sorted(f"{s}.wav" for s in SOURCES)
+    np.testing.assert_allclose(sum(stems.values()), x, atol=1e-4)
+    _, _, again = box.process_file("my song.wav", buf.getvalue())  # never overwrites
+    assert again[0].parent != paths[0].parent
+    mixer = karaoke_mixer(stems, sr, mixture=x)
+    mixer.sliders["vocals"].value = 0.0  # runs the update without a browser
+    assert "dB" in mixer.children[2].value

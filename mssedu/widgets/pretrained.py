@@ -5,7 +5,7 @@ from pathlib import Path
 
 import numpy as np
 
-__all__ = ["chunking_explorer", "stem_mixer", "song_separator", "AUDIO_SUFFIXES"]
+__all__ = ["chunking_explorer", "karaoke_mixer", "song_separator", "AUDIO_SUFFIXES"]
 
 #: File types the upload widget accepts.
 AUDIO_SUFFIXES = (".wav", ".flac", ".mp3", ".ogg", ".m4a", ".aiff", ".aif")
@@ -41,7 +41,7 @@ def chunking_explorer(seconds: float = 20.0, segment: float = 7.8):
     return w.VBox([w.HBox([overlap, seg]), info, out])
 
 
-def stem_mixer(stems: dict, sr: int, mixture=None):
+def karaoke_mixer(stems: dict, sr: int, mixture=None):
     """One gain slider per stem; the player plays :math:`\\sum_k g_k \\hat s_k`.
 
     Set vocals to 0 for karaoke, or solo one stem. With ``mixture`` given, the residual
