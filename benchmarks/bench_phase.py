@@ -1,6 +1,6 @@
 """Phase reconstruction: mssedu.phase (torch) vs librosa.griffinlim (numpy).
 
-Signal: the example track's stems tiled to 30 s of 44.1 kHz stereo (``--quick``: 3 s),
+Signal: the example track's stems tiled to 30 s of 44.1 kHz stereo (``--quick``: 2 s, a smoke run whose ratios mean little),
 STFT n_fft 2048, hop 512, Hann. Rows:
 
 1. ``griffin_lim`` vs ``librosa.griffinlim``, fast GL (momentum 0.99), both from the zero
@@ -40,7 +40,7 @@ def run(quick: bool = False) -> list:
     from mssedu.phase import griffin_lim, misi, spectral_convergence
     from mssedu.spectral import stft
 
-    seconds, n_iter, repeat = (3, 8, 1) if quick else (30, 32, 2)
+    seconds, n_iter, repeat = (2, 4, 1) if quick else (30, 32, 2)
     sr, stems = _signals(seconds)
     x = stems["vocals"]
     n = x.shape[-1]
@@ -66,7 +66,7 @@ def run(quick: bool = False) -> list:
                     f"torch threads {threads}; goal ratio >= 3"))
 
     # 2. iterations of fast GL to reach classic GL's 100-iteration error
-    ref_iter = 20 if quick else 100
+    ref_iter = 10 if quick else 100
     classic = librosa.griffinlim(A, n_iter=ref_iter, hop_length=HOP, n_fft=N_FFT, momentum=0.0,
                                  random_state=0, length=n)
     target = spectral_convergence(A, stft(classic, N_FFT, HOP))
@@ -92,7 +92,7 @@ def run(quick: bool = False) -> list:
     # 3. MISI per iteration, four sources at once
     mix = sum(stems.values())
     mags = {name: np.abs(stft(s, N_FFT, HOP)) for name, s in stems.items()}
-    m_iter = 4 if quick else 10
+    m_iter = 2 if quick else 10
     t_misi = best_of(lambda: misi(mags, mix, m_iter), repeat=repeat) / (m_iter + 1)
 
     def four_librosa():

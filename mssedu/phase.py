@@ -146,13 +146,21 @@ def _unit(X):
     return X * (1.0 / (_abs(X) + _EPS))   # complex x real is much cheaper than complex / real
 
 
-def _with_magnitude(X, A, X_abs=None):
-    """:math:`P_{\mathcal{A}}(X) = A\, e^{i\angle X}`, as one real ratio and one complex product."""
+def _with_magnitude(X, A, X_abs=None, inplace=False):
+    r""":math:`P_{\mathcal{A}}(X) = A\, e^{i\angle X}`, as one real ratio and one product.
+
+    ``X_abs`` (if given) is overwritten; ``inplace=True`` also overwrites ``X`` (the big
+    tensors of a long signal then need no new memory at every iteration)."""
+    torch = _torch()
     X_abs = _abs(X) if X_abs is None else X_abs
-    return X * A.div(X_abs.add(_EPS))
+    ratio = torch.div(A, X_abs.add_(_EPS), out=X_abs)
+    # multiply real and imaginary parts as floats: faster than complex x real on CPU
+    parts = torch.view_as_real(X)
+    parts = parts.mul_(ratio.unsqueeze(-1)) if inplace else parts * ratio.unsqueeze(-1)
+    return torch.view_as_complex(parts)
 
 
-def _progress_bar(progress, n_iter, desc):
+def _progress_bar(progress, n_iter, desc, quantity="sc"):
     """Turn ``progress`` (None/False, True, or a callable) into a step function and a closer."""
     if progress is True:
         from tqdm.auto import tqdm
@@ -161,7 +169,7 @@ def _progress_bar(progress, n_iter, desc):
 
         def step(k, n, sc):
             bar.update(1)
-            bar.set_postfix(sc=f"{sc:.4f}")
+            bar.set_postfix({quantity: f"{sc:.4g}"})
         return step, bar.close
     if callable(progress):
         return progress, (lambda: None)
@@ -392,10 +400,12 @@ def griffin_lim(magnitude, n_iter: int = 32, momentum: float = 0.99, init="rando
             for k in range(1, n_iter + 1):
                 # t_{k-1} = c + alpha (c - c_prev); only its phase matters (P_A)
                 if momentum and k > 1:
-                    accelerated = rebuilt + momentum * (rebuilt - previous)
-                    target = _with_magnitude(accelerated, A)
-                else:
-                    target = _with_magnitude(rebuilt, A, rebuilt_abs)
+                    # = previous + (1 + momentum)(rebuilt - previous), one fused pass
+                    accelerated = torch.view_as_complex(torch.lerp(
+                        torch.view_as_real(previous), torch.view_as_real(rebuilt), 1.0 + momentum))
+                    target = _with_magnitude(accelerated, A, inplace=True)
+                else:   # rebuilt is still needed as `previous` when there is momentum
+                    target = _with_magnitude(rebuilt, A, rebuilt_abs, inplace=not momentum)
                 previous = rebuilt
                 y = synthesise(target)                 # iSTFT(P_A(t))
                 rebuilt = analyse(y)                   # c_k = P_C(P_A(t))
@@ -514,7 +524,7 @@ def misi(magnitudes, mixture, n_iter: int = 32, init="mixture", n_fft: int | Non
                 S = stft(s, n_fft, hop, window, center)
                 S_abs = _abs(S)
                 history[k] = _sc_torch(S, A, norm_A, S_abs)
-                target = _with_magnitude(S, A, S_abs)     # A_j e^{i angle S_j}
+                target = _with_magnitude(S, A, S_abs, inplace=True)   # A_j e^{i angle S_j}
                 if k:
                     step(k, n_iter, history[k])
     finally:

@@ -185,6 +185,9 @@ def test_notebook_executes(path, kernel_dir):
                              "(the course's limit on 2 CPU cores)") from None
     finally:
         NOTEBOOK_TIMES[path.name] = (status, time.perf_counter() - start)
+        # we own the kernel manager, so nbclient leaves the kernel running: stop it here
+        if km.has_kernel:
+            nbclient.util.run_sync(km.shutdown_kernel)(now=True)
     assert not error_outputs(nb)
     text = output_text(nb)
     # the student notebook leaves exercises unanswered: no check may print a correct verdict

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .core import figure_output, show_figure
-from .phase import _audio_out, _labelled, _set_audio, _si_sdr
+from .core import audio_slot, figure_output, labelled, set_audio, show_figure
+from .phase import _si_sdr
 
 __all__ = ["karaoke_explorer", "hpss_explorer", "repet_explorer"]
 
@@ -31,8 +31,8 @@ def karaoke_explorer(track):
     readout = w.HTML()
     readout.add_class("mssedu-karaoke-readout")
     plot_out = figure_output()
-    audio, original = _audio_out(), _audio_out()
-    _set_audio(original, track.mixture, track.sr)
+    audio, original = audio_slot(), audio_slot()
+    set_audio(original, track.mixture, track.sr)
     energy = {k: float(np.sum(v.astype(np.float64) ** 2))
               for k, v in [("mixture", track.mixture)] + list(track.stems.items())}
 
@@ -43,7 +43,7 @@ def karaoke_explorer(track):
             y = centre_channel_cancellation(v, a).astype(np.float64)
             levels[k] = 10 * np.log10(max(float(np.sum(y ** 2)), 1e-30) / energy[k])
         show_figure(plot_out, cancellation_figure(levels, title=f"level left with amount {a:.2f}"))
-        _set_audio(audio, centre_channel_cancellation(track.mixture, a), track.sr)
+        set_audio(audio, centre_channel_cancellation(track.mixture, a), track.sr)
         stems = {k: v for k, v in levels.items() if k != "mixture"}
         lowest = min(stems, key=stems.get)
         readout.value = (f"amount <b>{a:.2f}</b>: the {lowest} drop most "
@@ -52,7 +52,7 @@ def karaoke_explorer(track):
     slider.observe(update, names="value")
     update()
     return w.VBox([slider, readout, plot_out,
-                   w.HBox([_labelled("karaoke output", audio), _labelled("original mix", original)])])
+                   w.HBox([labelled("karaoke output", audio), labelled("original mix", original)])])
 
 
 def hpss_explorer(track, n_fft: int = 2048, hop_length: int = 512):
@@ -84,16 +84,16 @@ def hpss_explorer(track, n_fft: int = 2048, hop_length: int = 512):
     readout = w.HTML()
     readout.add_class("mssedu-hpss-readout")
     plot_out = figure_output()
-    harm, perc, resid = _audio_out(), _audio_out(), _audio_out()
+    harm, perc, resid = audio_slot(), audio_slot(), audio_slot()
 
     def update(_=None):
         mh, mp = hpss_masks(V, (int(kh.value), int(kp.value)), float(power.value), float(margin.value))
         yh = istft(X * mh, hop_length, length=length)
         yp = istft(X * mp, hop_length, length=length)
         show_figure(plot_out, hpss_figure(X, mh, mp, track.sr, hop_length))
-        _set_audio(harm, yh, track.sr)
-        _set_audio(perc, yp, track.sr)
-        _set_audio(resid, track.mixture - yh - yp, track.sr)
+        set_audio(harm, yh, track.sr)
+        set_audio(perc, yp, track.sr)
+        set_audio(resid, track.mixture - yh - yp, track.sr)
         text = (f"kernels {kh.value} frames x {kp.value} bins, margin {margin.value:g}: "
                 f"mask mean harmonic {mh.mean():.2f}, percussive {mp.mean():.2f}")
         if drums is not None:
@@ -105,8 +105,8 @@ def hpss_explorer(track, n_fft: int = 2048, hop_length: int = 512):
         c.observe(update, names="value")
     update()
     return w.VBox([w.HBox([kh, kp]), w.HBox([margin, power]), readout, plot_out,
-                   w.HBox([_labelled("harmonic", harm), _labelled("percussive", perc),
-                           _labelled("residual (margin > 1)", resid)])])
+                   w.HBox([labelled("harmonic", harm), labelled("percussive", perc),
+                           labelled("residual (margin > 1)", resid)])])
 
 
 def repet_explorer(track, n_fft: int = 2048, hop_length: int = 512):
@@ -127,15 +127,15 @@ def repet_explorer(track, n_fft: int = 2048, hop_length: int = 512):
     readout = w.HTML()
     readout.add_class("mssedu-repet-readout")
     plot_out = figure_output()
-    fg, bg = _audio_out(), _audio_out()
+    fg, bg = audio_slot(), audio_slot()
     vocals = track.stems.get("vocals")
 
     def update(_=None):
         r = repet(track.mixture, track.sr, n_fft, hop_length, period=float(slider.value))
         show_figure(plot_out, beat_spectrum_figure(auto.beat_spectrum, track.sr, hop_length, r.period,
                                                    search=(0.8, top)))
-        _set_audio(fg, r.foreground, track.sr)
-        _set_audio(bg, r.background, track.sr)
+        set_audio(fg, r.foreground, track.sr)
+        set_audio(bg, r.background, track.sr)
         text = f"period {r.period_s:.2f} s ({r.period} frames; automatic: {auto.period_s:.2f} s)"
         if vocals is not None:
             text += (f"<br>SI-SDR foreground vs vocals <b>{_si_sdr(vocals, r.foreground):.1f} dB</b>"
@@ -146,5 +146,5 @@ def repet_explorer(track, n_fft: int = 2048, hop_length: int = 512):
     slider.observe(update, names="value")
     update()
     return w.VBox([slider, readout, plot_out,
-                   w.HBox([_labelled("foreground (non-repeating)", fg),
-                           _labelled("background (repeating)", bg)])])
+                   w.HBox([labelled("foreground (non-repeating)", fg),
+                           labelled("background (repeating)", bg)])])

@@ -7,7 +7,8 @@ figures are appended to an Output directly.
 """
 from __future__ import annotations
 
-__all__ = ["audio_html", "audio_player", "players_row", "figure_output", "show_figure"]
+__all__ = ["audio_html", "audio_slot", "set_audio", "audio_player", "players_row", "set_players",
+           "labelled", "figure_output", "show_figure"]
 
 
 def audio_html(signal, sr: int, label: str = "") -> str:
@@ -20,20 +21,44 @@ def audio_html(signal, sr: int, label: str = "") -> str:
     return f'{caption}<audio controls preload="none" src="{src}"></audio>'
 
 
+def audio_slot():
+    """An empty player widget (``ipywidgets.HTML``, CSS class ``mssedu-audio``) for a widget
+    to fill, and refill, with :func:`set_audio`."""
+    import ipywidgets as w
+
+    return w.HTML().add_class("mssedu-audio")
+
+
+def set_audio(slot, signal, sr: int, label: str = ""):
+    """Put ``signal`` ``(channels, samples)`` into the player ``slot``; returns the slot."""
+    slot.value = audio_html(signal, sr, label)
+    return slot
+
+
 def audio_player(signal, sr: int, label: str = ""):
     """A labelled audio player widget for ``signal`` ``(channels, samples)``; levels are kept
     as they are so that players side by side compare by ear (see :func:`mssedu.audio.play`)."""
-    import ipywidgets as w
-
-    return w.HTML(audio_html(signal, sr, label)).add_class("mssedu-audio")
+    return set_audio(audio_slot(), signal, sr, label)
 
 
 def players_row(signals: dict, sr: int):
     """A row of labelled players, one per entry of ``signals`` (name -> ``(channels, samples)``)."""
     import ipywidgets as w
 
-    return w.HBox([audio_player(sig, sr, name) for name, sig in signals.items()],
-                  layout=w.Layout(flex_flow="row wrap"))
+    return set_players(w.HBox(layout=w.Layout(flex_flow="row wrap")), signals, sr)
+
+
+def set_players(row, signals: dict, sr: int):
+    """Replace the players in ``row`` (a box from :func:`players_row`) by new ones."""
+    row.children = tuple(audio_player(sig, sr, name) for name, sig in signals.items())
+    return row
+
+
+def labelled(label: str, widget):
+    """``widget`` with a bold caption above it."""
+    import ipywidgets as w
+
+    return w.VBox([w.HTML(f"<b>{label}</b>"), widget])
 
 
 def show_figure(out, fig):

@@ -115,7 +115,7 @@ def augmentation_explorer(tracks, seconds: float = 3.0, target: str = "vocals"):
     import matplotlib.pyplot as plt
 
     from ..data import Augment, ExcerptDataset
-    from .core import figure_output, players_row, show_figure
+    from .core import figure_output, players_row, set_players, show_figure
 
     if not isinstance(tracks, (list, tuple)):
         tracks = [tracks]
@@ -127,7 +127,7 @@ def augmentation_explorer(tracks, seconds: float = 3.0, target: str = "vocals"):
     index = w.IntSlider(value=0, min=0, max=49, description="excerpt #", continuous_update=False)
     seed = w.IntText(value=0, description="seed", layout=w.Layout(width="160px"))
     sources = w.HTML()
-    players = w.Output()
+    players = players_row({}, 1)
     fig_out = figure_output()
 
     def update(*_):
@@ -144,12 +144,8 @@ def augmentation_explorer(tracks, seconds: float = 3.0, target: str = "vocals"):
         rows = "".join(f"<tr><td>{k}</td><td>{src}</td><td>{start:.2f} s</td></tr>"
                        for k, (src, start) in item["sources"].items())
         sources.value = ("<table><tr><th>stem</th><th>taken from</th><th>at</th></tr>" + rows + "</table>")
-        players.clear_output(wait=True)
-        with players:
-            from IPython.display import display
-
-            display(players_row({"mixture (input)": item["mixture"], f"{target} (target)": item[target],
-                                 "the rest": item["mixture"] - item[target]}, ds.sr))
+        set_players(players, {"mixture (input)": item["mixture"], f"{target} (target)": item[target],
+                                 "the rest": item["mixture"] - item[target]}, ds.sr)
         fig, axes = plt.subplots(2, 1, figsize=(10, 3.2), sharex=True, constrained_layout=True)
         t = np.arange(item["mixture"].shape[-1]) / ds.sr
         step = max(1, len(t) // 6000)

@@ -9,31 +9,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from .core import figure_output, show_figure
+from .core import audio_slot, figure_output, labelled, set_audio, show_figure
 
 __all__ = ["griffin_lim_explorer", "phase_choice_explorer"]
-
-
-def _audio_out():
-    import ipywidgets as w
-
-    return w.Output()
-
-
-def _set_audio(out, signal, sr):
-    from IPython.display import display
-
-    from ..audio import play
-
-    out.clear_output(wait=True)
-    with out:
-        display(play(signal, sr))
-
-
-def _labelled(label, out):
-    import ipywidgets as w
-
-    return w.VBox([w.HTML(f"<b>{label}</b>"), out])
 
 
 def _si_sdr(reference, estimate) -> float:
@@ -75,15 +53,15 @@ def griffin_lim_explorer(track, stem: str = "vocals", max_iter: int | None = Non
     readout = w.HTML()
     readout.add_class("mssedu-gl-readout")
     plot_out = figure_output()
-    est_audio, true_audio = _audio_out(), _audio_out()
-    _set_audio(true_audio, x, track.sr)
+    est_audio, true_audio = audio_slot(), audio_slot()
+    set_audio(true_audio, x, track.sr)
 
     def update(_=None):
         k = int(slider.value)
         y, hist = griffin_lim(A, k, momentum=float(algo.value), **common)
         show_figure(plot_out, convergence_figure(curves, marker=k,
                                                  title=f"{stem}: Griffin-Lim from a random phase"))
-        _set_audio(est_audio, y, track.sr)
+        set_audio(est_audio, y, track.sr)
         readout.value = (f"after <b>{k}</b> iterations ({'fast' if algo.value else 'classic'}): "
                          f"spectral convergence <b>{hist[-1]:.3f}</b> &nbsp;·&nbsp; "
                          f"SI-SDR against the true {stem} <b>{_si_sdr(x, y):.1f} dB</b>")
@@ -92,8 +70,8 @@ def griffin_lim_explorer(track, stem: str = "vocals", max_iter: int | None = Non
     algo.observe(update, names="value")
     update()
     return w.VBox([w.HBox([slider, algo]), readout, plot_out,
-                   w.HBox([_labelled(f"Griffin-Lim estimate", est_audio),
-                           _labelled(f"true {stem}", true_audio)])])
+                   w.HBox([labelled(f"Griffin-Lim estimate", est_audio),
+                           labelled(f"true {stem}", true_audio)])])
 
 
 def phase_choice_explorer(track, n_fft: int = 2048, hop_length: int = 512, n_iter: int | None = None):
@@ -145,7 +123,7 @@ def phase_choice_explorer(track, n_fft: int = 2048, hop_length: int = 512, n_ite
     readout = w.HTML()
     readout.add_class("mssedu-phase-readout")
     plot_out = figure_output()
-    audio = _audio_out()
+    audio = audio_slot()
 
     def update(_=None):
         est, scores = estimates(stem_menu.value)
@@ -159,7 +137,7 @@ def phase_choice_explorer(track, n_fft: int = 2048, hop_length: int = 512, n_ite
         ax.invert_yaxis()
         plt.close(fig)
         show_figure(plot_out, fig)
-        _set_audio(audio, est[phase_menu.value], track.sr)
+        set_audio(audio, est[phase_menu.value], track.sr)
         readout.value = (f"<b>{stem_menu.value}</b>, true magnitude + <b>{phase_menu.value}</b>: "
                          f"SI-SDR <b>{scores[phase_menu.value]:.1f} dB</b>")
 

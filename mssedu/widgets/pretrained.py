@@ -48,12 +48,12 @@ def karaoke_mixer(stems: dict, sr: int, mixture=None):
     :math:`\\|x - \\sum_k \\hat s_k\\| / \\|x\\|` (all gains 1) says how well the stems add up."""
     import ipywidgets as w
 
-    from .core import audio_player
+    from .core import audio_slot, set_audio
 
     names = list(stems)
     sliders = [w.FloatSlider(value=1.0, min=0.0, max=1.5, step=0.05, description=n,
                              continuous_update=False) for n in names]
-    out = w.Output()
+    out = audio_slot()
     info = w.HTML()
     if mixture is not None:
         total = np.sum([np.asarray(stems[n], np.float64) for n in names], axis=0)
@@ -65,11 +65,7 @@ def karaoke_mixer(stems: dict, sr: int, mixture=None):
     def update(*_):
         mix = sum(s.value * np.asarray(stems[n], np.float32) for s, n in zip(sliders, names))
         label = ", ".join(f"{n} x{s.value:.2f}" for s, n in zip(sliders, names))
-        out.clear_output(wait=True)
-        with out:
-            from IPython.display import display
-
-            display(audio_player(mix, sr, label))
+        set_audio(out, mix, sr, label)
 
     for s in sliders:
         s.observe(update, "value")

@@ -7,8 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .core import figure_output, show_figure
-from .phase import _audio_out, _labelled, _set_audio
+from .core import audio_slot, figure_output, labelled, set_audio, show_figure
 
 __all__ = ["panning_explorer", "stereo_image_explorer"]
 
@@ -34,7 +33,7 @@ def panning_explorer(track, stem: str = "vocals"):
     readout = w.HTML()
     readout.add_class("mssedu-pan-readout")
     plot_out = figure_output()
-    audio = _audio_out()
+    audio = audio_slot()
 
     def update(_=None):
         p = float(slider.value)
@@ -44,14 +43,14 @@ def panning_explorer(track, stem: str = "vocals"):
         show_figure(plot_out, ild_histogram_figure({label: y, f"original {stem}": track.stems[stem]},
                                                    expected={label: expected}))
         ild, _ = ild_ipd(y, max_db=60)
-        _set_audio(audio, y, track.sr)
+        set_audio(audio, y, track.sr)
         readout.value = (f"pan {p:+.2f}: pan law predicts ILD <b>{expected:.2f} dB</b>, "
                          f"measured median <b>{float(np.median(ild)):.2f} dB</b> "
                          "(use headphones: the voice moves, its level does not)")
 
     slider.observe(update, names="value")
     update()
-    return w.VBox([slider, readout, plot_out, _labelled("panned (mono source)", audio)])
+    return w.VBox([slider, readout, plot_out, labelled("panned (mono source)", audio)])
 
 
 def stereo_image_explorer(track, estimates: dict | None = None):
@@ -80,7 +79,7 @@ def stereo_image_explorer(track, estimates: dict | None = None):
     readout = w.HTML()
     readout.add_class("mssedu-stereo-readout")
     plot_out = figure_output()
-    ref_audio, est_audio = _audio_out(), _audio_out()
+    ref_audio, est_audio = audio_slot(), audio_slot()
 
     def update(_=None):
         ref = track.stems[stem_menu.value]
@@ -93,8 +92,8 @@ def stereo_image_explorer(track, estimates: dict | None = None):
         s = stereo_image_preservation(ref, est)
         show_figure(plot_out, ild_figure({f"{stem_menu.value} (reference)": ref,
                                           f"{kind.value}": est}, track.sr))
-        _set_audio(ref_audio, ref, track.sr)
-        _set_audio(est_audio, est, track.sr)
+        set_audio(ref_audio, ref, track.sr)
+        set_audio(est_audio, est, track.sr)
         readout.value = (f"<b>{stem_menu.value}</b> vs <b>{kind.value}</b>: score "
                          f"<b>{s['score']:.3f}</b> &nbsp;·&nbsp; ILD error {s['ild_error_db']:.2f} dB"
                          f" &nbsp;·&nbsp; IPD error {s['ipd_error_rad']:.2f} rad")
@@ -103,4 +102,4 @@ def stereo_image_explorer(track, estimates: dict | None = None):
         c.observe(update, names="value")
     update()
     return w.VBox([w.HBox([stem_menu, width]), kind, readout, plot_out,
-                   w.HBox([_labelled("reference stem", ref_audio), _labelled("estimate", est_audio)])])
+                   w.HBox([labelled("reference stem", ref_audio), labelled("estimate", est_audio)])])

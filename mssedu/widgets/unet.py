@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .core import figure_output, players_row, show_figure
+from .core import figure_output, players_row, set_players, show_figure
 
 __all__ = ["LiveLossPlot", "live_loss_plot", "feature_map_browser", "mask_sharpness_explorer",
            "training_snapshots_player"]
@@ -114,7 +114,7 @@ def mask_sharpness_explorer(separator, track, seconds: float | None = None):
                            continuous_update=False)
     readout = w.HTML()
     fig_out = figure_output()
-    audio_out = w.Output()
+    audio_out = players_row({}, 1)
 
     def update(*_):
         from ..plot.unet import mask_comparison_figure
@@ -133,12 +133,8 @@ def mask_sharpness_explorer(separator, track, seconds: float | None = None):
                          f"(trained mask: {base:+.2f} dB; mixture as estimate: "
                          f"{plain_sdr(clip.stems[target], clip.mixture):+.2f} dB)")
         show_figure(fig_out, mask_comparison_figure({"trained mask": mask, label: m}, clip.sr, cfg.hop_length))
-        audio_out.clear_output(wait=True)
-        with audio_out:
-            from IPython.display import display
-
-            display(players_row({"mixture": clip.mixture, f"{target} ({label})": est,
-                                 f"true {target}": clip.stems[target]}, clip.sr))
+        set_players(audio_out, {"mixture": clip.mixture, f"{target} ({label})": est,
+                                 f"true {target}": clip.stems[target]}, clip.sr)
 
     for c in (mode, power, thresh):
         c.observe(update, "value")
@@ -172,7 +168,7 @@ def training_snapshots_player(result, track, seconds: float | None = None):
                                continuous_update=False)
     readout = w.HTML()
     fig_out = figure_output()
-    audio_out = w.Output()
+    audio_out = players_row({}, 1)
 
     def update(*_):
         import matplotlib.pyplot as plt
@@ -187,12 +183,8 @@ def training_snapshots_player(result, track, seconds: float | None = None):
         (ax2 or ax).axvline(slider.value, color="k", ls="--", lw=1)
         plt.close(fig)
         show_figure(fig_out, fig)
-        audio_out.clear_output(wait=True)
-        with audio_out:
-            from IPython.display import display
-
-            display(players_row({"mixture": clip.mixture, f"{target} at step {slider.value}": est,
-                                 f"true {target}": clip.stems[target]}, clip.sr))
+        set_players(audio_out, {"mixture": clip.mixture, f"{target} at step {slider.value}": est,
+                                 f"true {target}": clip.stems[target]}, clip.sr)
 
     slider.observe(update, "value")
     update()
