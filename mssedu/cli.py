@@ -149,7 +149,8 @@ def run_demo(out=Path("mssedu-demo"), force: bool = False, repo=None, random_htd
     """The whole course pipeline on the shipped real excerpt, headless (``mssedu demo``).
 
     Oracle masks (IRM), the same magnitudes with Griffin-Lim and with MISI phases, the mini
-    U-Net (a short training run, or ``MSSEDU_UNET_CHECKPOINT``), HT-Demucs when its weights
+    U-Net (the shipped checkpoint, ``MSSEDU_UNET_CHECKPOINT``, or a fresh training run of
+    ``unet_seconds``), HT-Demucs when its weights
     are here; one SDR/SIR/SAR table (vocals and accompaniment, BSSEval v4 medians), the
     stems and a figure in ``out``. Returns the exit status."""
     import numpy as np
@@ -218,19 +219,24 @@ def run_demo(out=Path("mssedu-demo"), force: bool = False, repo=None, random_htd
     def unet():
         from .pretrained import load_separator, separate
 
-        ckpt = os.environ.get("MSSEDU_UNET_CHECKPOINT")
-        if ckpt:
-            sep = load_separator(ckpt)
-        else:
+        if unet_seconds:
             from .train import train
 
-            budget = unet_seconds if unet_seconds is not None else (20.0 if fast else 120.0)
-            result = train(max_seconds=budget, val_every=25, progress=progress, valid="example")
+            result = train(max_seconds=unet_seconds, val_every=25, progress=progress, valid="example")
             sep = result.separator
+        else:
+            from .unet import shipped_checkpoint
+
+            sep = load_separator(os.environ.get("MSSEDU_UNET_CHECKPOINT") or shipped_checkpoint())
         return separate(sep, track.mixture, track.sr, two_stems="vocals", progress=progress)
 
-    r = _demo_step("mini U-Net (short training run on synthetic songs)" if not os.environ.get(
-        "MSSEDU_UNET_CHECKPOINT") else "mini U-Net (checkpoint)", unet, estimates, notes)
+    if unet_seconds:
+        unet_title = f"mini U-Net (trained now for {unet_seconds:.0f} s on synthetic songs)"
+    elif os.environ.get("MSSEDU_UNET_CHECKPOINT"):
+        unet_title = "mini U-Net (checkpoint in $MSSEDU_UNET_CHECKPOINT)"
+    else:
+        unet_title = "mini U-Net (shipped checkpoint: 5 minutes of CPU training on synthetic songs)"
+    r = _demo_step(unet_title, unet, estimates, notes)
     if r is not None:
         estimates["mini U-Net"] = r
 
@@ -388,8 +394,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     m = sub.add_parser("demo", help="run the whole course pipeline headless on the real excerpt",
                        description="On the shipped MUSDB18 excerpt: oracle masks, Griffin-Lim and "
-                       "MISI phase reconstruction, the mini U-Net (short training run, or the "
-                       "checkpoint in $MSSEDU_UNET_CHECKPOINT) and HT-Demucs when its weights are "
+                       "MISI phase reconstruction, the mini U-Net (the shipped checkpoint, the one in "
+                       "$MSSEDU_UNET_CHECKPOINT, or a fresh run with --unet-seconds) and HT-Demucs when its weights are "
                        "present. Prints one SDR/SIR/SAR table and writes stems, the table and a "
                        "figure. MSSEDU_FAST=1 (or --fast) makes it quicker.")
     m.add_argument("--out", "-o", default="mssedu-demo", metavar="DIR", help="output folder (default ./mssedu-demo)")
@@ -398,7 +404,8 @@ def build_parser() -> argparse.ArgumentParser:
     m.add_argument("--random-htdemucs", action="store_true",
                    help="also run HT-Demucs with random weights (shows the mechanics; not a result)")
     m.add_argument("--unet-seconds", type=float, default=None,
-                   help="training budget of the mini U-Net (default 120, 20 in fast mode)")
+                   help="train a fresh mini U-Net for this many seconds instead of using the "
+                   "shipped checkpoint")
     m.add_argument("--fast", action="store_true", help="same as MSSEDU_FAST=1")
     m.add_argument("--quiet", "-q", action="store_true", help="no progress bars")
     m.set_defaults(func=cmd_demo)
