@@ -18,7 +18,7 @@ import importlib
 from dataclasses import dataclass
 from typing import Callable
 
-__all__ = ["exercise", "check", "Result", "list_exercises", "close"]
+__all__ = ["exercise", "check", "Result", "list_exercises", "close", "as_number"]
 
 _REGISTRY: dict = {}
 #: chapter prefix -> module in this package that registers it
@@ -101,3 +101,17 @@ def close(answer, expected, name="answer", rtol=1e-3, atol=1e-5, hint=""):
         return True, "Matches the reference."
     err = float(np.max(np.abs(a.astype(np.complex128) - e.astype(np.complex128))))
     return False, f"{name} differs from the reference (largest difference {err:.3g}). {hint}"
+
+
+def as_number(answer, name="answer") -> float:
+    """``answer`` as a float if it is one real number (a size-1 array counts); otherwise a
+    TypeError whose message :func:`check` shows the student."""
+    import numbers
+
+    import numpy as np
+
+    if isinstance(answer, np.ndarray) and answer.size == 1:
+        answer = answer.item()
+    if isinstance(answer, bool) or not isinstance(answer, numbers.Real):
+        raise TypeError(f"{name} should be a single number, got {type(answer).__name__}")
+    return float(answer)

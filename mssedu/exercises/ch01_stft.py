@@ -7,11 +7,10 @@ True
 """
 from __future__ import annotations
 
-import numbers
 
 import numpy as np
 
-from . import close, exercise
+from . import as_number, close, exercise
 
 #: the settings the notebook's questions use
 SR, N_FFT, HOP = 44100, 4096, 1024
@@ -29,18 +28,10 @@ def short_signal() -> np.ndarray:
     return (0.5 * np.sin(phase)).astype(np.float32)
 
 
-def _number(answer, name):
-    if isinstance(answer, np.ndarray) and answer.size == 1:
-        answer = answer.item()
-    if isinstance(answer, bool) or not isinstance(answer, numbers.Real):
-        raise TypeError(f"{name} should be a single number, got {type(answer).__name__}")
-    return float(answer)
-
-
 @exercise("stft.freq_resolution")
 def _freq_resolution(answer):
     """Bin spacing in Hz of an STFT with n_fft = 4096 at 44.1 kHz."""
-    value = _number(answer, "delta_f")
+    value = as_number(answer, "delta_f")
     expected = SR / N_FFT
     if abs(value - expected) <= 1e-3 * expected:
         return True, (f"{expected:.2f} Hz: two partials closer than about two bins "
@@ -57,7 +48,7 @@ def _n_frames(answer):
     """Frames of a 3 s clip at 22050 Hz, n_fft 2048, hop 512, center=True."""
     from ..spectral import n_frames
 
-    value = _number(answer, "frames")
+    value = as_number(answer, "frames")
     n = int(FRAMES_SECONDS * FRAMES_SR)
     expected = n_frames(n, FRAMES_N_FFT, FRAMES_HOP, center=True)
     if value == expected:
@@ -109,7 +100,7 @@ def _cola_hop(answer):
     """Largest hop for which a periodic Hann window of 1024 samples is COLA."""
     from ..spectral import check_cola
 
-    value = _number(answer, "hop")
+    value = as_number(answer, "hop")
     if value != int(value) or not 1 <= value <= 1024:
         return False, "A hop is a whole number of samples between 1 and n_fft = 1024."
     verdict = check_cola("hann", 1024, int(value))

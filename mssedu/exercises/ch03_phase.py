@@ -10,11 +10,10 @@ True
 from __future__ import annotations
 
 import functools
-import numbers
 
 import numpy as np
 
-from . import close, exercise
+from . import as_number, close, exercise
 
 N_FFT, HOP = 512, 128
 
@@ -56,19 +55,11 @@ def misi_problem():
     return estimates, sources.sum(axis=0)
 
 
-def _number(answer, name):
-    if isinstance(answer, np.ndarray) and answer.size == 1:
-        answer = answer.item()
-    if isinstance(answer, bool) or not isinstance(answer, numbers.Real):
-        raise TypeError(f"{name} should be a single number, got {type(answer).__name__}")
-    return float(answer)
-
-
 @exercise("phase.spectral_convergence")
 def _spectral_convergence(answer):
     from ..phase import spectral_convergence
 
-    value = _number(answer, "sc")
+    value = as_number(answer, "sc")
     A, X = _sc_problem()
     expected = spectral_convergence(A, X)
     if abs(value - expected) <= 1e-3 * expected:

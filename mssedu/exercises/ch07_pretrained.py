@@ -8,11 +8,10 @@ True
 """
 from __future__ import annotations
 
-import numbers
 
 import numpy as np
 
-from . import close, exercise
+from . import as_number, close, exercise
 
 #: settings of the notebook's questions: a 3-minute song at 44.1 kHz, HT-Demucs' 7.8 s
 #: segments, 25 % overlap
@@ -28,17 +27,9 @@ def n_segments(seconds: float = SONG_SECONDS, sr: int = SR, segment: float = SEG
     return len(range(0, length, stride))
 
 
-def _number(answer, name):
-    if isinstance(answer, np.ndarray) and answer.size == 1:
-        answer = answer.item()
-    if isinstance(answer, bool) or not isinstance(answer, numbers.Real):
-        raise TypeError(f"{name} should be a single number, got {type(answer).__name__}")
-    return float(answer)
-
-
 @exercise("pretrained.n_segments")
 def _n_segments(answer, **_):
-    value = _number(answer, "the number of segments")
+    value = as_number(answer, "the number of segments")
     expected = n_segments()
     if value == expected:
         return True, (f"Right: {expected} segments, so each second of audio is computed "
@@ -63,7 +54,7 @@ def _karaoke(answer, estimates=None, **_):
 def _shift_cost(answer, **_):
     """How many segment evaluations for the 3-minute song with ``shifts=2`` (and the bag of
     4 fine-tuned models of ``htdemucs_ft``)?"""
-    value = _number(answer, "the number of model calls")
+    value = as_number(answer, "the number of model calls")
     # each shift pads the song by up to 0.5 s; the worst case adds at most one segment
     low = 4 * 2 * n_segments()
     high = 4 * 2 * n_segments(SONG_SECONDS + 0.5)
