@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["spectrogram_figure", "waveform_figure", "spectrogram_axes", "stems_figure"]
+__all__ = ["spectrogram_figure", "waveform_figure", "spectrogram_axes", "stems_figure",
+           "masked_bins_axes"]
 
 
 def _mono(x):
@@ -44,6 +45,21 @@ def spectrogram_axes(ax, S, sr: int, hop_length: int, y_axis: str = "hz", db: bo
         ax.set_title(title)
     if colorbar:
         ax.figure.colorbar(im, ax=ax, label="dB" if db else "mask value", pad=0.01)
+    return im
+
+
+def masked_bins_axes(ax, values, quiet, sr: int, n_fft: int, hop_length: int, cmap: str,
+                     vmin: float, vmax: float, title: str | None = None):
+    """Draw a per-bin quantity ``(freq, frames)`` (a phase, an ILD, ...) from 0 Hz up, with the
+    ``quiet`` bins (where the quantity means nothing) greyed out. Returns the image."""
+    shown = np.ma.masked_where(quiet, values)
+    ax.set_facecolor("0.85")
+    im = ax.imshow(shown, origin="lower", aspect="auto", cmap=cmap, vmin=vmin, vmax=vmax,
+                   extent=[0, values.shape[-1] * hop_length / sr, 0, values.shape[0] * sr / n_fft],
+                   interpolation="nearest")
+    if title:
+        ax.set_title(title)
+    ax.set_xlabel("time (s)")
     return im
 
 

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from .core import masked_bins_axes
+
 __all__ = ["convergence_figure", "phase_figure"]
 
 
@@ -64,13 +66,7 @@ def phase_figure(spectrograms: dict, sr: int, hop_length: int, max_hz: float = 2
         ang = np.angle(Z)
         mag = np.abs(Z)
         quiet = mag < mag.max() * 1e-3 if mag.max() > 0 else np.ones_like(mag, bool)
-        shown = np.ma.masked_where(quiet, ang)
-        ax.set_facecolor("0.85")
-        im = ax.imshow(shown, origin="lower", aspect="auto", cmap="twilight", vmin=-np.pi,
-                       vmax=np.pi, extent=[0, Z.shape[1] * hop_length / sr, 0, top * sr / n_fft],
-                       interpolation="nearest")
-        ax.set_title(label)
-        ax.set_xlabel("time (s)")
+        im = masked_bins_axes(ax, ang, quiet, sr, n_fft, hop_length, "twilight", -np.pi, np.pi, label)
     axes[0, 0].set_ylabel("frequency (Hz)")
     if im is not None:
         fig.colorbar(im, ax=axes[0, -1], label="phase (rad)", pad=0.01)

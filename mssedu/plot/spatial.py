@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from .core import masked_bins_axes
+
 __all__ = ["ild_figure", "ild_histogram_figure", "band_split_figure"]
 
 
@@ -24,13 +26,7 @@ def ild_figure(signals: dict, sr: int, n_fft: int = 2048, hop_length: int = 512,
         top = max(2, int(max_hz * n_fft / sr))
         energy = np.abs(X[0]) ** 2 + np.abs(X[1]) ** 2
         quiet = energy < energy.max() * 1e-6
-        shown = np.ma.masked_where(quiet[:top], ild[:top])
-        ax.set_facecolor("0.85")
-        im = ax.imshow(shown, origin="lower", aspect="auto", cmap="RdBu_r", vmin=-20, vmax=20,
-                       extent=[0, X.shape[-1] * hop_length / sr, 0, top * sr / n_fft],
-                       interpolation="nearest")
-        ax.set_title(label)
-        ax.set_xlabel("time (s)")
+        im = masked_bins_axes(ax, ild[:top], quiet[:top], sr, n_fft, hop_length, "RdBu_r", -20, 20, label)
     axes[0, 0].set_ylabel("frequency (Hz)")
     if im is not None:
         fig.colorbar(im, ax=axes[0, -1], label="ILD (dB)", pad=0.01)
