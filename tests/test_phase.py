@@ -11,7 +11,7 @@ import torch
 
 from mssedu import MsseduError
 from mssedu.phase import consistency, griffin_lim, misi, spectral_convergence
-from mssedu.spectral import stft
+from mssedu.spectral import istft, n_frames, stft
 
 N_FFT, HOP = 512, 128
 
@@ -26,6 +26,46 @@ def track():
 @pytest.fixture(scope="module")
 def vocals(track):
     return track.stems["vocals"]
+
+
+@pytest.fixture(params=[None, 3000], ids=["one-block", "many-blocks"])
+def block_bins(request, monkeypatch):
+    """Run a test with the CPU block size as shipped, and with blocks of a few frames, so
+    that the block seams (overlap-add across blocks) are exercised."""
+    import mssedu.phase
+
+    if request.param is not None:
+        monkeypatch.setattr(mssedu.phase, "_CPU_BLOCK_BINS", request.param)
+    return request.param
+
+
+@pytest.mark.parametrize("n_fft, hop, center", [
+    (512, 128, True), (512, 128, False),      # hop divides n_fft
+    (512, 100, True), (400, 160, False),      # it does not: the last piece is shorter
+    (64, 16, True),
+])
+def test_consistent_projection_is_stft_of_istft(n_fft, hop, center, block_bins):
+    """The fused projection that GL, MISI and consistency() iterate equals
+    mssedu.spectral.stft(mssedu.spectral.istft(.)) (itself tested against librosa) to float32
+    rounding: 1e-6 of the peak, for the spectrogram and for the signal."""
+    from mssedu.phase import _ConsistentProjection, _frames_major
+
+    rng = np.random.default_rng(1)
+    length = 5000 + 7
+    frames = n_frames(length, n_fft, hop, center)
+    shape = (2, 3, n_fft // 2 + 1, frames)
+    X = torch.from_numpy((rng.standard_normal(shape) + 1j * rng.standard_normal(shape))
+                         .astype(np.complex64))
+    signal_ref = istft(X, hop, "hann", center, length=length, n_fft=n_fft)
+    ref = stft(signal_ref, n_fft, hop, "hann", center)
+    project = _ConsistentProjection(n_fft, hop, "hann", center, frames, length, 6, "cpu")
+    assert (len(project.blocks) > 1) == (block_bins is not None)
+    y = project.synthesise(_frames_major(X))
+    ours = torch.cat([block for _, block in project.analyse(y)], dim=1)
+    ours = ours.transpose(-1, -2).reshape(shape)
+    assert float((ours - ref).abs().max()) < 1e-6 * float(ref.abs().max())
+    signal = project.signal(y).reshape(signal_ref.shape)
+    assert float((signal - signal_ref).abs().max()) < 1e-6 * float(signal_ref.abs().max())
 
 
 def test_classic_griffin_lim_never_increases_spectral_convergence(vocals):
@@ -55,7 +95,7 @@ def test_griffin_lim_from_the_true_phase_stays_put(vocals):
 
 
 @pytest.mark.parametrize("momentum", [0.0, 0.99])
-def test_same_result_as_librosa_from_the_same_initial_phase(vocals, momentum):
+def test_same_result_as_librosa_from_the_same_initial_phase(vocals, momentum, block_bins):
     """From the zero phase both are deterministic: librosa.griffinlim(init=None) and ours
     must give the same waveform (tolerance 1e-3 of the peak: float32 vs float64 FFTs)."""
     librosa = pytest.importorskip("librosa")
@@ -91,7 +131,7 @@ def test_batched_torch_in_torch_out_and_progress(track):
     assert isinstance(y2, np.ndarray) and y2.dtype == np.float32
 
 
-def test_misi_estimates_sum_to_the_mixture(track):
+def test_misi_estimates_sum_to_the_mixture(track, block_bins):
     rng = np.random.default_rng(0)
     # imperfect magnitudes (as a separator would give): oracle times 0.5..1.5 noise
     mags = {k: np.abs(stft(v, N_FFT, HOP)) * rng.uniform(0.5, 1.5, (2, N_FFT // 2 + 1, 1))
