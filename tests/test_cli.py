@@ -149,6 +149,7 @@ def test_demo_tolerates_missing_module_and_refuses_to_overwrite(tmp_path, monkey
     assert cli.main(["demo", "--out", str(out), "-q"]) == 0
     text = capsys.readouterr().out
     assert "oracle IRM" in text and "SDR" in text and "SIR" in text and "SAR" in text
+    assert "SIR or SAR below SDR is no bug" in (out / "demo_table.txt").read_text()
     assert "mini U-Net" in text and "skipped" in text
     assert "mssedu download htdemucs" in text  # how to get HT-Demucs
     assert (out / "demo_figure.png").stat().st_size > 10_000
