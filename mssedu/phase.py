@@ -262,9 +262,9 @@ class _ConsistentProjection:
         self.overlap = -(-n_fft // hop)            # hop-long pieces per frame
         # enough hop-long pieces for every frame and every sample of the signal
         n_pieces = max(n_frames + self.overlap - 1, -(-(self.start + length) // hop))
-        self._next = torch.zeros(1, n_pieces * hop, device=device)
-        self._add(self.window.square().expand(1, n_frames, n_fft), 0)
-        wss = self._next[0]
+        wss = torch.zeros(1, n_pieces * hop, device=device)
+        self._add(wss, self.window.square().expand(1, n_frames, n_fft), 0)
+        wss = wss[0]
         envelope = torch.where(wss > 1e-11, 1.0 / wss.clamp_min(1e-11), torch.ones_like(wss))
         envelope[: self.start] = 0.0
         envelope[self.start + length:] = 0.0
@@ -277,11 +277,11 @@ class _ConsistentProjection:
         step = max(1, _CPU_BLOCK_BINS // per_frame) if on_cpu else n_frames
         self.blocks = [slice(a, min(a + step, n_frames)) for a in range(0, n_frames, step)]
 
-    def _add(self, frames, first):
-        """Overlap-add ``frames`` ``(rows, m, n_fft)`` into the next signal, frame ``first + i``
-        at sample ``(first + i) * hop``."""
+    def _add(self, y, frames, first):
+        """Overlap-add ``frames`` ``(rows, m, n_fft)`` into ``y`` ``(rows, samples)``, frame
+        ``first + i`` at sample ``(first + i) * hop``."""
         hop, m = self.hop, frames.shape[-2]
-        pieces = self._next.view(self._next.shape[0], -1, hop)
+        pieces = y.view(y.shape[0], -1, hop)
         for j in range(self.overlap):   # the j-th hop-long piece of every frame at once
             piece = frames[..., j * hop:(j + 1) * hop]
             pieces[:, first + j:first + j + m, :piece.shape[-1]] += piece
@@ -289,7 +289,7 @@ class _ConsistentProjection:
     def overlap_add(self, frames, Y):
         """Add the iSTFT frames of ``Y`` ``(rows, len(frames), freq)`` (frames ``frames``, a
         slice) to the next signal."""
-        self._add(_torch().fft.irfft(Y, n=self.n_fft).mul_(self.window), frames.start)
+        self._add(self._next, _torch().fft.irfft(Y, n=self.n_fft).mul_(self.window), frames.start)
 
     def next_signal(self):
         """Finish the next signal (divide by the window envelope) and return it, ``(rows,
@@ -495,14 +495,15 @@ def griffin_lim(magnitude, n_iter: int = 32, momentum: float = 0.99, init="rando
     n_frames = A.shape[-1]
     if length is None:
         length = hop * (n_frames - 1) if center else n_fft + hop * (n_frames - 1)
-    if _n_frames(int(length), n_fft, hop, center) != n_frames:
-        raise MsseduError(f"length={length} samples gives {_n_frames(int(length), n_fft, hop, center)} "
+    length = int(length)
+    if _n_frames(length, n_fft, hop, center) != n_frames:
+        raise MsseduError(f"length={length} samples gives {_n_frames(length, n_fft, hop, center)} "
                           f"STFT frames but the magnitude has {n_frames}; pass the length of "
                           "the signal the magnitude was computed from (or leave it out).")
     gen = torch.Generator().manual_seed(int(seed))
     step, close = _progress_bar(progress, n_iter, "Griffin-Lim")
     target_abs = _frames_major(A)                      # A, (rows, frames, freq)
-    project = _ConsistentProjection(n_fft, hop, window, center, n_frames, int(length),
+    project = _ConsistentProjection(n_fft, hop, window, center, n_frames, length,
                                     target_abs.shape[0], dev)
     norm_A = float(torch.linalg.vector_norm(A, dtype=torch.float64))
     # c_{k-1}, kept for the momentum
@@ -536,7 +537,7 @@ def griffin_lim(magnitude, n_iter: int = 32, momentum: float = 0.99, init="rando
                     y = project.next_signal()
     finally:
         close()
-    y = project.signal(y).reshape(A.shape[:-2] + (int(length),))
+    y = project.signal(y).reshape(A.shape[:-2] + (length,))
     if not _is_torch(magnitude):
         y = y.cpu().numpy().astype(np.float32, copy=False)
     return GriffinLimResult(y, history)
