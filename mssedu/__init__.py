@@ -1,21 +1,33 @@
 """mssedu: a course toolkit for music source separation.
 
-Submodules (imported on first use, so ``import mssedu`` stays quick):
-``audio``, ``spectral``, ``data``, ``masks``, ``phase``, ``metrics``, ``unet``, ``losses``,
-``train``, ``pretrained``, ``plot``, ``widgets``, ``exercises``, ``cli``.
+Submodules are imported on first use, so ``import mssedu`` stays quick. From the bottom up:
+
+* ``errors``, ``config`` -- the exception family and run-time settings;
+* ``audio``, ``spectral``, ``masks``, ``phase``, ``metrics``, ``classical``, ``spatial``,
+  ``losses``, ``chunking`` -- the signal-processing lessons, one concept per module;
+* ``data`` -- tracks, the real example excerpt, MUSDB18, synthetic songs, training excerpts;
+* ``unet`` -- the students' mini U-Net: model, checkpoints, separator, training;
+* ``separation`` -- one ``separate()`` for every separator (oracle, mini U-Net, HT-Demucs),
+  demucs weights, scoring;
+* ``pipeline`` -- the end-to-end demo; ``cli`` -- the ``mssedu`` command;
+* ``plot``, ``widgets``, ``exercises`` -- figures, sliders and checked exercises for the notebooks.
 """
 from __future__ import annotations
 
 import importlib
 
-from ._errors import MsseduError
+from .errors import (AudioError, DataError, ModelLoadingError, MsseduError, NetworkError,
+                     ParameterError)
 
 __version__ = "0.1.0"
-__all__ = ["MsseduError", "__version__"]
+__all__ = ["MsseduError", "ParameterError", "DataError", "AudioError", "ModelLoadingError",
+           "NetworkError", "__version__"]
 
-_SUBMODULES = {"audio", "spectral", "data", "masks", "phase", "metrics", "unet", "losses",
-               "train", "pretrained", "plot", "widgets", "exercises", "cli", "classical",
-               "spatial", "compat", "separator"}
+_SUBMODULES = {"errors", "config", "audio", "spectral", "data", "masks", "phase", "metrics",
+               "unet", "losses", "chunking", "separation", "pipeline", "plot", "widgets",
+               "exercises", "cli", "classical", "spatial", "compat", "network",
+               # old paths, kept for one release (they warn):
+               "train", "pretrained", "separator"}
 
 
 def __getattr__(name):

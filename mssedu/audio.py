@@ -18,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ._errors import MsseduError, as_signal, check_finite, check_rate
+from .errors import MsseduError, as_signal, check_finite, check_rate, ParameterError
 
 __all__ = ["load", "save", "info", "stream", "resample", "to_mono", "to_stereo", "normalize",
            "play", "ffmpeg_path", "MAX_LOAD_BYTES"]
@@ -36,7 +36,7 @@ def ffmpeg_path() -> str:
     """Path of the ``ffmpeg`` executable, or a :class:`MsseduError` saying how to install it."""
     exe = shutil.which("ffmpeg")
     if exe is None:
-        raise MsseduError(
+        raise ParameterError(
             "ffmpeg was not found on PATH; it is needed for mp3/m4a/mp4 files. Install it with "
             "`sudo apt-get install ffmpeg` (Debian/Ubuntu) or `brew install ffmpeg` (macOS), "
             "or run ./course lab which installs it where it can.")
@@ -46,14 +46,14 @@ def ffmpeg_path() -> str:
 def _check_readable(path) -> Path:
     path = Path(path).expanduser()
     if not path.exists():
-        raise MsseduError(f"No such file: {path}. Check the path (it is resolved from {Path.cwd()}).")
+        raise ParameterError(f"No such file: {path}. Check the path (it is resolved from {Path.cwd()}).")
     if path.is_dir():
-        raise MsseduError(f"{path} is a folder, not an audio file. "
+        raise ParameterError(f"{path} is a folder, not an audio file. "
                           "For a folder of stems use mssedu.data.load_multitrack.")
     if path.stat().st_size == 0:
-        raise MsseduError(f"{path} is empty (0 bytes). Re-export or re-download it.")
+        raise ParameterError(f"{path} is empty (0 bytes). Re-export or re-download it.")
     if not os.access(path, os.R_OK):
-        raise MsseduError(f"{path} exists but cannot be read (permissions).")
+        raise ParameterError(f"{path} exists but cannot be read (permissions).")
     return path
 
 
@@ -80,7 +80,7 @@ def info(path) -> dict:
                          capture_output=True, text=True)
     fields = dict(line.split("=", 1) for line in out.stdout.split() if "=" in line)
     if out.returncode != 0 or "sample_rate" not in fields:
-        raise MsseduError(f"{path} is not an audio file that soundfile or ffmpeg can read.")
+        raise ParameterError(f"{path} is not an audio file that soundfile or ffmpeg can read.")
     sr = int(fields["sample_rate"])
     seconds = float(fields.get("duration", "nan"))
     return {"sr": sr, "channels": int(fields["channels"]), "samples": int(round(seconds * sr)),
@@ -108,7 +108,7 @@ def _load_ffmpeg(path: Path, offset: float, duration):
 
     m = re.search(r"Audio: .*?(\d+) Hz, ([^,]+)", probe.stderr)
     if m is None:
-        raise MsseduError(f"{path} holds no audio stream that ffmpeg can decode "
+        raise ParameterError(f"{path} holds no audio stream that ffmpeg can decode "
                           "(is it really an audio file?).")
     sr = int(m.group(1))
     layout = m.group(2).strip()
@@ -125,7 +125,7 @@ def _load_ffmpeg(path: Path, offset: float, duration):
     cmd += ["-map", "0:a:0", "-f", "f32le", "-acodec", "pcm_f32le", "-ac", str(channels), "-"]
     out = subprocess.run(cmd, capture_output=True)
     if out.returncode != 0:
-        raise MsseduError(f"ffmpeg could not decode {path}: {out.stderr.decode(errors='replace')[-300:]}")
+        raise ParameterError(f"ffmpeg could not decode {path}: {out.stderr.decode(errors='replace')[-300:]}")
     data = np.frombuffer(out.stdout, dtype="<f4")
     data = data[: len(data) // channels * channels].reshape(-1, channels).T
     return np.ascontiguousarray(data), sr
@@ -161,7 +161,7 @@ def load(path, sr: int | None = None, mono: bool = False, offset: float = 0.0,
     """
     path = _check_readable(path)
     if offset < 0 or (duration is not None and duration <= 0):
-        raise MsseduError(f"offset must be >= 0 and duration > 0, got offset={offset}, duration={duration}.")
+        raise ParameterError(f"offset must be >= 0 and duration > 0, got offset={offset}, duration={duration}.")
     _check_size(path, duration)
     if path.name.endswith(".stem.mp4"):
         import stempeg
@@ -170,7 +170,7 @@ def load(path, sr: int | None = None, mono: bool = False, offset: float = 0.0,
             stems, rate = stempeg.read_stems(str(path), stem_id=0, start=offset or None,
                                              duration=duration, dtype=np.float32)
         except Exception as err:
-            raise MsseduError(f"{path} could not be read as a stem file: {err}") from err
+            raise ParameterError(f"{path} could not be read as a stem file: {err}") from err
         signal, file_sr = np.ascontiguousarray(np.asarray(stems, dtype=np.float32).T), int(rate)
     else:
         try:
@@ -178,7 +178,7 @@ def load(path, sr: int | None = None, mono: bool = False, offset: float = 0.0,
         except Exception:
             signal, file_sr = _load_ffmpeg(path, offset, duration)
     if signal.size == 0:
-        raise MsseduError(f"{path} decoded to no samples (empty audio, or offset past the end).")
+        raise ParameterError(f"{path} decoded to no samples (empty audio, or offset past the end).")
     check_finite(signal, f"audio in {path.name}")
     if mono:
         signal = to_mono(signal)
@@ -198,7 +198,7 @@ def _check_size(path: Path, duration) -> None:
         return
     nbytes = seconds * meta["sr"] * meta["channels"] * 4
     if nbytes > MAX_LOAD_BYTES:
-        raise MsseduError(
+        raise ParameterError(
             f"{path.name} is {seconds / 60:.0f} minutes long: decoding it at once needs "
             f"{nbytes / 1024 ** 3:.1f} GiB. Read it in pieces with load(path, offset=..., "
             "duration=...) or `for block, sr in mssedu.audio.stream(path): ...`.")
@@ -215,7 +215,7 @@ def stream(path, block_seconds: float = 30.0, sr: int | None = None, mono: bool 
     True
     """
     if block_seconds <= 0:
-        raise MsseduError(f"block_seconds must be > 0, got {block_seconds}.")
+        raise ParameterError(f"block_seconds must be > 0, got {block_seconds}.")
     total = info(path)["seconds"]
     offset = 0.0
     while offset < total:
@@ -235,21 +235,21 @@ def save(path, signal, sr: int, overwrite: bool = False, subtype: str | None = N
     path = Path(path).expanduser()
     suffix = path.suffix.lower()
     if suffix not in WRITABLE:
-        raise MsseduError(f"Cannot write {path.name}: unknown format {suffix!r}; "
+        raise ParameterError(f"Cannot write {path.name}: unknown format {suffix!r}; "
                           f"use one of {', '.join(WRITABLE)}.")
     if path.exists() and not overwrite:
-        raise MsseduError(f"{path} already exists; pass overwrite=True (CLI: --force) to replace it.")
+        raise ParameterError(f"{path} already exists; pass overwrite=True (CLI: --force) to replace it.")
     sr = check_rate(sr)
     x = as_signal(signal, "signal")
     if x.ndim == 1:
         x = x[None]
     if x.ndim != 2:
-        raise MsseduError(f"signal must be (channels, samples), got shape {x.shape}.")
+        raise ParameterError(f"signal must be (channels, samples), got shape {x.shape}.")
     parent = path.parent
     if not parent.exists():
         parent.mkdir(parents=True, exist_ok=True)
     if not os.access(parent, os.W_OK):
-        raise MsseduError(f"Cannot write into {parent}: the folder is not writable.")
+        raise ParameterError(f"Cannot write into {parent}: the folder is not writable.")
     fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=suffix, dir=parent)
     os.close(fd)
     try:
@@ -279,7 +279,7 @@ def _save_mp3(path: Path, x: np.ndarray, sr: int) -> None:
            "-i", "-", "-b:a", "256k", "-f", "mp3", str(path)]
     out = subprocess.run(cmd, input=pcm, capture_output=True)
     if out.returncode != 0:
-        raise MsseduError(f"ffmpeg could not write mp3: {out.stderr.decode(errors='replace')[-300:]}")
+        raise ParameterError(f"ffmpeg could not write mp3: {out.stderr.decode(errors='replace')[-300:]}")
 
 
 def resample(signal, orig_sr: int, target_sr: int) -> np.ndarray:
@@ -313,7 +313,7 @@ def to_stereo(signal) -> np.ndarray:
         return np.repeat(x, 2, axis=-2)
     if x.shape[-2] == 2:
         return x
-    raise MsseduError(f"to_stereo expects 1 or 2 channels, got {x.shape[-2]}. "
+    raise ParameterError(f"to_stereo expects 1 or 2 channels, got {x.shape[-2]}. "
                       "Down-mix multichannel audio first (e.g. to_mono).")
 
 
@@ -337,7 +337,7 @@ def play(signal, sr: int, normalize_level: bool = False):
     if x.ndim == 2 and x.shape[0] == 1:
         x = x[0]
     if x.ndim > 2:
-        raise MsseduError(f"play expects (channels, samples), got shape {x.shape}.")
+        raise ParameterError(f"play expects (channels, samples), got shape {x.shape}.")
     peak = float(np.max(np.abs(x))) if x.size else 0.0
     if not normalize_level and peak > 1.0:
         x = x / peak

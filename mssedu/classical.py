@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._errors import MsseduError, as_signal, check_finite, check_rate
+from .errors import as_signal, check_finite, check_rate, ParameterError
 from .spectral import istft, stft
 
 __all__ = ["mid_side", "stereo_from_mid_side", "centre_channel_cancellation",
@@ -33,7 +33,7 @@ __all__ = ["mid_side", "stereo_from_mid_side", "centre_channel_cancellation",
 def _stereo(x, name="signal") -> np.ndarray:
     x = as_signal(x, name)
     if x.ndim != 2 or x.shape[0] != 2:
-        raise MsseduError(f"{name} must be stereo, shaped (2, samples); got {x.shape}. "
+        raise ParameterError(f"{name} must be stereo, shaped (2, samples); got {x.shape}. "
                           "Centre-channel tricks need a left and a right channel.")
     return x
 
@@ -65,7 +65,7 @@ def stereo_from_mid_side(mid, side) -> np.ndarray:
     m = as_signal(mid, "mid").reshape(-1)
     s = as_signal(side, "side").reshape(-1)
     if m.shape != s.shape:
-        raise MsseduError(f"mid has {m.shape[0]} samples and side {s.shape[0]}; they must match.")
+        raise ParameterError(f"mid has {m.shape[0]} samples and side {s.shape[0]}; they must match.")
     return np.stack([m + s, m - s]).astype(np.float32)
 
 
@@ -99,7 +99,7 @@ def centre_channel_cancellation(x, amount: float = 1.0) -> np.ndarray:
     """
     x = _stereo(x)
     if amount is None or not np.isfinite(amount) or not 0 <= amount <= 1:
-        raise MsseduError(f"amount must be between 0 (original) and 1 (full L - R), got {amount!r}.")
+        raise ParameterError(f"amount must be between 0 (original) and 1 (full L - R), got {amount!r}.")
     diff = x[0] - x[1]
     return ((1 - amount) * x + amount * diff[None, :]).astype(np.float32)
 
@@ -166,16 +166,16 @@ def hpss_masks(S, kernel_size=31, power: float = 2.0, margin=1.0):
 
     S = np.asarray(S)
     if S.ndim < 2:
-        raise MsseduError(f"S must be a spectrogram (..., freq, frames), got shape {S.shape}.")
+        raise ParameterError(f"S must be a spectrogram (..., freq, frames), got shape {S.shape}.")
     check_finite(S, "S")
     ks = (kernel_size, kernel_size) if np.isscalar(kernel_size) else tuple(kernel_size)
     if len(ks) != 2 or any(int(k) != k or k < 1 for k in ks):
-        raise MsseduError(f"kernel_size must be a positive whole number or a pair of them, got {kernel_size!r}.")
+        raise ParameterError(f"kernel_size must be a positive whole number or a pair of them, got {kernel_size!r}.")
     margins = (margin, margin) if np.isscalar(margin) else tuple(margin)
     if len(margins) != 2 or any(not np.isfinite(m) or m < 1 for m in margins):
-        raise MsseduError(f"margin must be >= 1 (1 = no residual), got {margin!r}.")
+        raise ParameterError(f"margin must be >= 1 (1 = no residual), got {margin!r}.")
     if not power > 0:
-        raise MsseduError(f"power must be > 0, got {power!r}.")
+        raise ParameterError(f"power must be > 0, got {power!r}.")
     return librosa.decompose.hpss(np.abs(S), kernel_size=tuple(int(k) for k in ks),
                                   power=power, mask=True, margin=margins)
 
@@ -229,12 +229,12 @@ def beat_spectrum(power_spectrogram) -> np.ndarray:
     ``(frames,)`` float64, lag 0 first
     """
     if np.iscomplexobj(power_spectrogram):
-        raise MsseduError("beat_spectrum takes a power spectrogram |X|**2, not a complex STFT.")
+        raise ParameterError("beat_spectrum takes a power spectrogram |X|**2, not a complex STFT.")
     P = np.asarray(power_spectrogram, dtype=np.float64)
     if P.ndim == 3:
         P = P.mean(axis=0)
     if P.ndim != 2:
-        raise MsseduError(f"power_spectrogram must be (freq, frames), got shape {P.shape}.")
+        raise ParameterError(f"power_spectrogram must be (freq, frames), got shape {P.shape}.")
     check_finite(P, "power_spectrogram")
     T = P.shape[1]
     # Wiener-Khinchin: zero-pad to 2T so the circular autocorrelation becomes a linear one
@@ -251,7 +251,7 @@ def repeating_period(beat, min_period: int, max_period: int) -> int:
     beat = np.asarray(beat)
     min_period, max_period = int(min_period), int(min(max_period, len(beat) - 1))
     if min_period < 1 or max_period < min_period:
-        raise MsseduError(f"No lag to search: min_period={min_period}, max_period={max_period} "
+        raise ParameterError(f"No lag to search: min_period={min_period}, max_period={max_period} "
                           f"frames for a beat spectrum of {len(beat)} lags. Use a longer excerpt "
                           "or a shorter min_period.")
     return int(min_period + np.argmax(beat[min_period:max_period + 1]))
@@ -275,12 +275,12 @@ def repet_mask(magnitude, period: int) -> np.ndarray:
     mask shaped like ``magnitude``
     """
     if np.iscomplexobj(magnitude) or np.ndim(magnitude) < 2:
-        raise MsseduError("repet_mask takes a real magnitude spectrogram (..., freq, frames).")
+        raise ParameterError("repet_mask takes a real magnitude spectrogram (..., freq, frames).")
     V = np.asarray(magnitude, dtype=np.float64)
     period = int(period)
     T = V.shape[-1]
     if not 1 <= period <= T:
-        raise MsseduError(f"period={period} frames must be between 1 and the {T} frames available.")
+        raise ParameterError(f"period={period} frames must be between 1 and the {T} frames available.")
     reps = int(np.ceil(T / period))
     padded = np.concatenate([V, np.full(V.shape[:-1] + (reps * period - T,), np.nan)], axis=-1)
     segments = padded.reshape(V.shape[:-1] + (reps, period))
@@ -324,20 +324,20 @@ def repet(x, sr: int, n_fft: int = 2048, hop_length: int = 512, window="hann",
     if x.ndim == 1:
         x = x[None]
     if mask_type not in ("soft", "binary"):
-        raise MsseduError(f"mask_type must be 'soft' or 'binary', got {mask_type!r}.")
+        raise ParameterError(f"mask_type must be 'soft' or 'binary', got {mask_type!r}.")
     X = stft(x, n_fft, hop_length, window)
     V = np.abs(X)
     beat = beat_spectrum(V ** 2)
     frames_per_s = sr / hop_length
     if period is None:
         if not 0 < min_period < max_period:
-            raise MsseduError(f"Need 0 < min_period < max_period, got {min_period}, {max_period}.")
+            raise ParameterError(f"Need 0 < min_period < max_period, got {min_period}, {max_period}.")
         top = min(max_period, x.shape[-1] / sr / 3)
         p = repeating_period(beat, int(np.ceil(min_period * frames_per_s)),
                              int(np.ceil(top * frames_per_s)))
     else:
         if not period > 0:
-            raise MsseduError(f"period must be > 0 seconds, got {period!r}.")
+            raise ParameterError(f"period must be > 0 seconds, got {period!r}.")
         p = int(np.ceil(period * frames_per_s))
     mask = repet_mask(V, p)
     if mask_type == "binary":
@@ -402,19 +402,19 @@ def nmf(V, n_components: int, n_iter: int = 200, beta: float = 2, W=None, H=None
     NMFResult ``(W, H, errors)``
     """
     if np.iscomplexobj(V):
-        raise MsseduError("V is complex; NMF factorises a magnitude spectrogram: pass np.abs(X).")
+        raise ParameterError("V is complex; NMF factorises a magnitude spectrogram: pass np.abs(X).")
     V = np.asarray(V, dtype=np.float64)
     if V.ndim != 2:
-        raise MsseduError(f"V must be a real (freq, frames) magnitude spectrogram, got shape {V.shape}.")
+        raise ParameterError(f"V must be a real (freq, frames) magnitude spectrogram, got shape {V.shape}.")
     check_finite(V, "V")
     if (V < 0).any():
-        raise MsseduError("V has negative values; NMF factorises non-negative data (use np.abs(X)).")
+        raise ParameterError("V has negative values; NMF factorises non-negative data (use np.abs(X)).")
     if int(n_components) != n_components or n_components < 1:
-        raise MsseduError(f"n_components must be a positive whole number, got {n_components!r}.")
+        raise ParameterError(f"n_components must be a positive whole number, got {n_components!r}.")
     if beta not in (1, 2):
-        raise MsseduError(f"beta must be 2 (Euclidean) or 1 (Kullback-Leibler), got {beta!r}.")
+        raise ParameterError(f"beta must be 2 (Euclidean) or 1 (Kullback-Leibler), got {beta!r}.")
     if int(n_iter) != n_iter or n_iter < 0:
-        raise MsseduError(f"n_iter must be a whole number >= 0, got {n_iter!r}.")
+        raise ParameterError(f"n_iter must be a whole number >= 0, got {n_iter!r}.")
     rng = np.random.default_rng(seed)
     F, T = V.shape
     K = int(n_components)
@@ -422,9 +422,9 @@ def nmf(V, n_components: int, n_iter: int = 200, beta: float = 2, W=None, H=None
     W = rng.random((F, K)) * scale + 1e-3 * scale if W is None else np.array(W, dtype=np.float64)
     H = rng.random((K, T)) * scale + 1e-3 * scale if H is None else np.array(H, dtype=np.float64)
     if W.shape != (F, K) or H.shape != (K, T):
-        raise MsseduError(f"W must be ({F}, {K}) and H ({K}, {T}); got {W.shape} and {H.shape}.")
+        raise ParameterError(f"W must be ({F}, {K}) and H ({K}, {T}); got {W.shape} and {H.shape}.")
     if (W < 0).any() or (H < 0).any():
-        raise MsseduError("initial W and H must be non-negative.")
+        raise ParameterError("initial W and H must be non-negative.")
     from .phase import _progress_bar
 
     step, close = _progress_bar(progress, int(n_iter), "NMF", "error")
@@ -506,7 +506,7 @@ def supervised_nmf_separate(mixture, training: dict, n_components: int = 16,
     if x.ndim == 1:
         x = x[None]
     if not isinstance(training, dict) or not training:
-        raise MsseduError("training must be a non-empty dict name -> example signal of that source.")
+        raise ParameterError("training must be a non-empty dict name -> example signal of that source.")
     X = stft(x, n_fft, hop_length, window)
     W_parts = []
     for i, (name, sig) in enumerate(training.items()):

@@ -20,7 +20,7 @@ import sys
 import time
 from pathlib import Path
 
-from ._errors import MsseduError
+from .errors import MsseduError, ParameterError
 
 FORMATS = ("wav", "flac", "mp3")
 
@@ -45,10 +45,10 @@ def _check_writable_folder(folder: Path) -> None:
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as err:
-        raise MsseduError(f"Cannot create the output folder {folder}: {err.strerror or err}. "
+        raise ParameterError(f"Cannot create the output folder {folder}: {err.strerror or err}. "
                           "Choose another with --out.") from err
     if not os.access(folder, os.W_OK | os.X_OK):
-        raise MsseduError(f"Cannot write into {folder}: the folder is not writable. "
+        raise ParameterError(f"Cannot write into {folder}: the folder is not writable. "
                           "Choose another with --out.")
 
 
@@ -155,7 +155,7 @@ def run_demo(out=Path("mssedu-demo"), force: bool = False, repo=None, random_htd
     stems and a figure in ``out``. Returns the exit status."""
     import numpy as np
 
-    from ._config import fast_mode
+    from .config import fast_mode
     from .data import example_track
 
     out = Path(out).expanduser()
@@ -244,7 +244,7 @@ def run_demo(out=Path("mssedu-demo"), force: bool = False, repo=None, random_htd
         from .pretrained import find_weights, load_separator, separate
 
         if repo is None and find_weights("htdemucs") is None:
-            raise MsseduError("its weights are not on this machine. Get them with `mssedu download "
+            raise ParameterError("its weights are not on this machine. Get them with `mssedu download "
                               "htdemucs` (needs internet; or `--to DIR` and copy DIR here, then "
                               "`mssedu demo --repo DIR`).")
         sep = load_separator("htdemucs", repo=repo)

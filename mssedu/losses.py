@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._errors import MsseduError
+from .errors import ParameterError
 
 __all__ = ["l1_magnitude", "l2_magnitude", "huber", "spectral_convergence", "log_magnitude",
            "stft_loss", "multi_resolution_stft", "si_sdr", "si_sdr_loss", "LOSSES", "get_loss"]
@@ -32,10 +32,10 @@ def _pair(estimate, reference, name):
     est = torch.as_tensor(np.asarray(estimate)) if not isinstance(estimate, torch.Tensor) else estimate
     ref = torch.as_tensor(np.asarray(reference)) if not isinstance(reference, torch.Tensor) else reference
     if est.shape != ref.shape:
-        raise MsseduError(f"{name}: estimate has shape {tuple(est.shape)} but reference "
+        raise ParameterError(f"{name}: estimate has shape {tuple(est.shape)} but reference "
                           f"{tuple(ref.shape)}; they must match.")
     if est.is_complex() or ref.is_complex():
-        raise MsseduError(f"{name} compares real magnitudes or waveforms; take .abs() of a complex STFT first.")
+        raise ParameterError(f"{name} compares real magnitudes or waveforms; take .abs() of a complex STFT first.")
     if not est.is_floating_point():
         est = est.float()
     if not ref.is_floating_point():
@@ -76,7 +76,7 @@ def huber(estimate, reference, delta: float = 1.0):
     1.3125
     """
     if delta <= 0:
-        raise MsseduError(f"huber: delta must be > 0, got {delta}.")
+        raise ParameterError(f"huber: delta must be > 0, got {delta}.")
     est, ref = _pair(estimate, reference, "huber")
     d = (est - ref).abs()
     quad = 0.5 * d ** 2
@@ -128,10 +128,10 @@ def multi_resolution_stft(estimate, reference, n_ffts=(512, 1024, 2048), hop_len
     if hop_lengths is None:
         hop_lengths = [n // 4 for n in n_ffts]
     if len(hop_lengths) != len(n_ffts):
-        raise MsseduError("multi_resolution_stft: give one hop length per n_fft.")
+        raise ParameterError("multi_resolution_stft: give one hop length per n_fft.")
     est, ref = _pair(estimate, reference, "multi_resolution_stft")
     if est.shape[-1] < max(n_ffts):
-        raise MsseduError(f"multi_resolution_stft: signals of {est.shape[-1]} samples are shorter "
+        raise ParameterError(f"multi_resolution_stft: signals of {est.shape[-1]} samples are shorter "
                           f"than the largest window ({max(n_ffts)}); use longer excerpts.")
     terms = [stft_loss(est, ref, n, h) for n, h in zip(n_ffts, hop_lengths)]
     return sum(terms) / len(terms)
@@ -169,5 +169,5 @@ WAVEFORM_LOSSES = {"mrstft", "si_sdr"}
 def get_loss(name: str):
     """The loss function called ``name`` (see :data:`LOSSES`)."""
     if name not in LOSSES:
-        raise MsseduError(f"Unknown loss {name!r}; choose one of {sorted(LOSSES)}.")
+        raise ParameterError(f"Unknown loss {name!r}; choose one of {sorted(LOSSES)}.")
     return LOSSES[name]

@@ -45,7 +45,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._errors import MsseduError, check_finite
+from .errors import check_finite, ParameterError
 
 __all__ = ["ideal_binary_mask", "ideal_ratio_mask", "phase_sensitive_mask",
            "complex_ratio_mask", "decompress_complex_mask", "apply_mask", "oracle_masks",
@@ -60,7 +60,7 @@ MASK_METHODS = ("ibm", "irm", "wiener", "psm", "cirm")
 def _spectrogram(X, name: str, complex_needed: bool = False) -> np.ndarray:
     """Validate a spectrogram-shaped input and return it as a numpy array."""
     if X is None:
-        raise MsseduError(f"{name} is missing: pass a spectrogram shaped (channels, freq, frames).")
+        raise ParameterError(f"{name} is missing: pass a spectrogram shaped (channels, freq, frames).")
     try:
         import torch
 
@@ -70,17 +70,17 @@ def _spectrogram(X, name: str, complex_needed: bool = False) -> np.ndarray:
         pass
     X = np.asarray(X)
     if X.ndim not in (2, 3):
-        raise MsseduError(f"{name} must be a spectrogram shaped (channels, freq, frames) or "
+        raise ParameterError(f"{name} must be a spectrogram shaped (channels, freq, frames) or "
                           f"(freq, frames); got shape {X.shape}. Compute it with "
                           "mssedu.spectral.stft(signal, n_fft, hop_length).")
     if not np.issubdtype(X.dtype, np.number):
-        raise MsseduError(f"{name} must be numeric, got dtype {X.dtype}.")
+        raise ParameterError(f"{name} must be numeric, got dtype {X.dtype}.")
     check_finite(X, name)
     if complex_needed and not np.iscomplexobj(X):
-        raise MsseduError(f"{name} must be a complex STFT (this mask uses phase), got real "
+        raise ParameterError(f"{name} must be a complex STFT (this mask uses phase), got real "
                           f"dtype {X.dtype}. Pass mssedu.spectral.stft(...) itself, not its magnitude.")
     if not np.iscomplexobj(X) and X.size and float(X.min()) < 0:
-        raise MsseduError(f"{name} is real and has negative values (min {float(X.min()):.3g}); "
+        raise ParameterError(f"{name} is real and has negative values (min {float(X.min()):.3g}); "
                           "magnitudes cannot be negative. Pass np.abs(X) or the complex STFT.")
     return X
 
@@ -92,7 +92,7 @@ def _magnitude(X, name: str) -> np.ndarray:
 
 def _same_shape(a: np.ndarray, b: np.ndarray, na: str, nb: str) -> None:
     if a.shape != b.shape:
-        raise MsseduError(f"{na} has shape {a.shape} but {nb} has shape {b.shape}; they must be "
+        raise ParameterError(f"{na} has shape {a.shape} but {nb} has shape {b.shape}; they must be "
                           "spectrograms of the same signal length, n_fft and hop_length.")
 
 
@@ -139,14 +139,14 @@ def ideal_binary_mask(target, interference, threshold_db: float = 0.0) -> np.nda
     N = _magnitude(interference, "interference")
     _same_shape(S, N, "target", "interference")
     if not np.isscalar(threshold_db) or not np.isfinite(threshold_db):
-        raise MsseduError(f"threshold_db must be a finite number of dB, got {threshold_db!r}.")
+        raise ParameterError(f"threshold_db must be a finite number of dB, got {threshold_db!r}.")
     # compare powers, |S|^2 > 10^(LC/10) |N|^2, which needs no logarithm of zero
     return (S ** 2 > 10.0 ** (threshold_db / 10.0) * N ** 2).astype(np.float32)
 
 
 def _check_alpha(alpha) -> float:
     if not np.isscalar(alpha) or not np.isfinite(alpha) or alpha <= 0:
-        raise MsseduError(f"alpha must be a positive number (1 = magnitude ratio, 2 = Wiener "
+        raise ParameterError(f"alpha must be a positive number (1 = magnitude ratio, 2 = Wiener "
                           f"power ratio), got {alpha!r}.")
     return float(alpha)
 
@@ -190,7 +190,7 @@ def _mixture(target, interference, mixture, name: str):
     S = _spectrogram(target, "target", complex_needed=True)
     if mixture is None:
         if interference is None:
-            raise MsseduError(f"{name} needs the interference or the mixture STFT (the mask is "
+            raise ParameterError(f"{name} needs the interference or the mixture STFT (the mask is "
                               "relative to the mixture Y = S + N); pass one of them.")
         N = _spectrogram(interference, "interference", complex_needed=True)
         _same_shape(S, N, "target", "interference")
@@ -231,7 +231,7 @@ def phase_sensitive_mask(target, interference=None, mixture=None, clip=(0.0, 1.0
     if clip is not None:
         lo, hi = clip
         if lo > hi:
-            raise MsseduError(f"clip must be (low, high) with low <= high, got {clip!r}.")
+            raise ParameterError(f"clip must be (low, high) with low <= high, got {clip!r}.")
         M = np.clip(M, lo, hi)
     return M.astype(np.float32)
 
@@ -266,7 +266,7 @@ def complex_ratio_mask(target, interference=None, mixture=None, compress: bool =
     M = _ratio((S * np.conj(Y)).real, den) + 1j * _ratio((S * np.conj(Y)).imag, den)
     if compress:
         if K <= 0 or C <= 0:
-            raise MsseduError(f"K and C must be positive, got K={K!r}, C={C!r}.")
+            raise ParameterError(f"K and C must be positive, got K={K!r}, C={C!r}.")
         M = K * np.tanh(C * M.real / 2) + 1j * K * np.tanh(C * M.imag / 2)
     return M.astype(np.complex64)
 
@@ -275,7 +275,7 @@ def decompress_complex_mask(mask, K: float = 10.0, C: float = 0.1) -> np.ndarray
     r"""Invert the cIRM compression: :math:`M_x = \frac{2}{C}\,\mathrm{artanh}(\tilde M_x / K)`.
     Values at :math:`\pm K` (saturated) are pulled in by 1e-6 so the result stays finite."""
     if K <= 0 or C <= 0:
-        raise MsseduError(f"K and C must be positive, got K={K!r}, C={C!r}.")
+        raise ParameterError(f"K and C must be positive, got K={K!r}, C={C!r}.")
     M = np.asarray(mask)
     lim = K * (1 - 1e-6)
     re = np.clip(M.real, -lim, lim)
@@ -294,16 +294,16 @@ def apply_mask(mixture_stft, mask) -> np.ndarray:
     Y = _spectrogram(mixture_stft, "mixture_stft", complex_needed=True)
     M = np.asarray(mask)
     if M.ndim == 0 or not np.issubdtype(M.dtype, np.number) and M.dtype != bool:
-        raise MsseduError(f"mask must be a numeric array shaped like the spectrogram, got {M!r:.60}.")
+        raise ParameterError(f"mask must be a numeric array shaped like the spectrogram, got {M!r:.60}.")
     check_finite(M, "mask")
     try:
         shape = np.broadcast_shapes(Y.shape, M.shape)
     except ValueError:
-        raise MsseduError(f"mask shape {M.shape} does not broadcast to the mixture STFT's shape "
+        raise ParameterError(f"mask shape {M.shape} does not broadcast to the mixture STFT's shape "
                           f"{Y.shape}. Compute the mask from spectrograms made with the same "
                           "n_fft, hop_length and signal length.") from None
     if shape != Y.shape:
-        raise MsseduError(f"mask shape {M.shape} would enlarge the mixture STFT {Y.shape} to "
+        raise ParameterError(f"mask shape {M.shape} would enlarge the mixture STFT {Y.shape} to "
                           f"{shape}; the mask must fit inside the mixture's shape.")
     return (Y * M).astype(np.complex64)
 
@@ -314,10 +314,10 @@ def _track_stfts(track, n_fft, hop_length, window, mixture):
     from .spectral import stft
 
     if not hasattr(track, "stems") or not track.stems:
-        raise MsseduError("oracle masks need a Track with its stems (mssedu.data.Track); "
+        raise ParameterError("oracle masks need a Track with its stems (mssedu.data.Track); "
                           f"got {type(track).__name__}.")
     if mixture not in ("stored", "sum"):
-        raise MsseduError(f"mixture must be 'stored' (the file's mix stream) or 'sum' (sum of the "
+        raise ParameterError(f"mixture must be 'stored' (the file's mix stream) or 'sum' (sum of the "
                           f"stems), got {mixture!r}.")
     names = list(track.stems)
     S = np.stack([stft(track.stems[k], n_fft, hop_length, window) for k in names])
@@ -331,15 +331,15 @@ def _track_stfts(track, n_fft, hop_length, window, mixture):
 def _multi_source_masks(names, S, Y, method, params, sources="rest"):
     method = str(method).lower()
     if method not in MASK_METHODS:
-        raise MsseduError(f"Unknown mask method {method!r}; choose one of {', '.join(MASK_METHODS)}.")
+        raise ParameterError(f"Unknown mask method {method!r}; choose one of {', '.join(MASK_METHODS)}.")
     if sources not in ("rest", "joint"):
-        raise MsseduError(f"sources must be 'rest' (each stem against the sum of the others) or "
+        raise ParameterError(f"sources must be 'rest' (each stem against the sum of the others) or "
                           f"'joint' (all stems compete for each bin), got {sources!r}.")
     allowed = {"ibm": {"threshold_db"}, "irm": {"alpha"}, "wiener": set(),
                "psm": {"clip"}, "cirm": set()}[method]
     unknown = set(params) - allowed
     if unknown:
-        raise MsseduError(f"Method {method!r} takes {sorted(allowed) or 'no parameters'}, "
+        raise ParameterError(f"Method {method!r} takes {sorted(allowed) or 'no parameters'}, "
                           f"not {sorted(unknown)}.")
     alpha = 2.0 if method == "wiener" else params.get("alpha", 1.0)
     masks = {}
@@ -350,7 +350,7 @@ def _multi_source_masks(names, S, Y, method, params, sources="rest"):
         return {name: _ratio(power[j], total).astype(np.float32) for j, name in enumerate(names)}
     if sources == "joint" and method == "ibm":
         if params.get("threshold_db", 0.0) != 0.0:
-            raise MsseduError("sources='joint' gives each bin to the loudest stem; a threshold_db "
+            raise ParameterError("sources='joint' gives each bin to the loudest stem; a threshold_db "
                               "only makes sense with sources='rest'.")
         loudest = np.argmax(np.abs(S), axis=0)
         return {name: (loudest == j).astype(np.float32) for j, name in enumerate(names)}
@@ -470,10 +470,10 @@ def w_disjoint_orthogonality(target, interference, mask=None) -> dict:
         M = np.abs(np.asarray(mask, dtype=np.complex128 if np.iscomplexobj(mask) else np.float64))
         check_finite(M, "mask")
         if M.shape != S.shape:
-            raise MsseduError(f"mask has shape {M.shape}, the spectrograms {S.shape}; they must match.")
+            raise ParameterError(f"mask has shape {M.shape}, the spectrograms {S.shape}; they must match.")
     energy_s = float(np.sum(S ** 2))
     if energy_s == 0:
-        raise MsseduError("The target is silent (all-zero spectrogram): W-disjoint orthogonality "
+        raise ParameterError("The target is silent (all-zero spectrogram): W-disjoint orthogonality "
                           "is undefined. Pick a stretch of audio where the target plays.")
     kept_s = float(np.sum((M * S) ** 2))
     kept_n = float(np.sum((M * N) ** 2))

@@ -46,7 +46,7 @@ import warnings
 
 import numpy as np
 
-from ._errors import MsseduError, check_finite, check_rate
+from .errors import check_finite, check_rate, ParameterError
 
 __all__ = ["bss_eval", "bss_eval_quick", "sdr", "si_sdr", "gain_sensitivity", "framewise_sdr",
            "METRICS"]
@@ -61,12 +61,12 @@ def _as_sources(x, name: str):
     """dict or array -> (names, float64 array (sources, channels, samples))."""
     if isinstance(x, dict):
         if not x:
-            raise MsseduError(f"{name} is an empty dict; give at least one source.")
+            raise ParameterError(f"{name} is an empty dict; give at least one source.")
         names = list(x)
         arrays = [np.asarray(v) for v in x.values()]
         shapes = {k: a.shape for k, a in zip(names, arrays)}
         if len(set(shapes.values())) != 1:
-            raise MsseduError(f"The signals in {name} have different shapes {shapes}; every "
+            raise ParameterError(f"The signals in {name} have different shapes {shapes}; every "
                               "source must have the same channels and length.")
         arr = np.stack([a if a.ndim == 2 else np.atleast_2d(a) for a in arrays])
     else:
@@ -77,10 +77,10 @@ def _as_sources(x, name: str):
         elif arr.ndim == 2:
             arr = arr[None]
         elif arr.ndim != 3:
-            raise MsseduError(f"{name} must be (sources, channels, samples), (channels, samples) or "
+            raise ParameterError(f"{name} must be (sources, channels, samples), (channels, samples) or "
                               f"a dict of (channels, samples) signals; got shape {arr.shape}.")
     if arr.ndim != 3:
-        raise MsseduError(f"{name}: each source must be (channels, samples), got {arr.shape[1:]}.")
+        raise ParameterError(f"{name}: each source must be (channels, samples), got {arr.shape[1:]}.")
     check_finite(arr, name)
     return names, arr.astype(np.float64)
 
@@ -90,18 +90,18 @@ def _pair(references, estimates):
     est_names, E = _as_sources(estimates, "estimates")
     if ref_names is not None and est_names is not None:
         if set(ref_names) != set(est_names):
-            raise MsseduError(f"references have sources {ref_names}, estimates {est_names}; "
+            raise ParameterError(f"references have sources {ref_names}, estimates {est_names}; "
                               "give an estimate for every reference, with the same names.")
         E = E[[est_names.index(k) for k in ref_names]]
     names = ref_names or est_names or [f"source{j}" for j in range(R.shape[0])]
     if R.shape[0] != E.shape[0]:
-        raise MsseduError(f"{R.shape[0]} reference(s) but {E.shape[0]} estimate(s); they must "
+        raise ParameterError(f"{R.shape[0]} reference(s) but {E.shape[0]} estimate(s); they must "
                           "pair up one to one.")
     if R.shape[1] != E.shape[1]:
-        raise MsseduError(f"references have {R.shape[1]} channel(s), estimates {E.shape[1]}; "
+        raise ParameterError(f"references have {R.shape[1]} channel(s), estimates {E.shape[1]}; "
                           "convert with mssedu.audio.to_mono / to_stereo first.")
     if R.shape[2] != E.shape[2]:
-        raise MsseduError(f"references have {R.shape[2]} samples, estimates {E.shape[2]}; cut or "
+        raise ParameterError(f"references have {R.shape[2]} samples, estimates {E.shape[2]}; cut or "
                           "pad the estimates to the references' length (istft(..., length=n)).")
     return list(names), R, E
 
@@ -162,11 +162,11 @@ def bss_eval(references, estimates, sr: int = 44100, window: float | None = 1.0,
     win = n if window is None else int(round(window * sr))
     hop_s = win if hop is None and window is None else int(round((hop or window) * sr))
     if win < 1 or hop_s < 1:
-        raise MsseduError(f"window and hop must be positive durations in seconds, got {window!r}, {hop!r}.")
+        raise ParameterError(f"window and hop must be positive durations in seconds, got {window!r}, {hop!r}.")
     if win > n:
         win = hop_s = n
     if filters_len >= win:
-        raise MsseduError(f"The frame ({win} samples) must be longer than the distortion filters "
+        raise ParameterError(f"The frame ({win} samples) must be longer than the distortion filters "
                           f"({filters_len} taps); use a longer window or signal.")
 
     silent_ref = [not np.any(R[j]) for j in range(len(names))]
@@ -228,12 +228,12 @@ def _pair_arrays(reference, estimate):
     check_finite(r, "reference")
     check_finite(e, "estimate")
     if r.ndim == 0 or r.ndim > 3:
-        raise MsseduError(f"reference must be (samples,), (channels, samples) or (sources, "
+        raise ParameterError(f"reference must be (samples,), (channels, samples) or (sources, "
                           f"channels, samples); got shape {r.shape}.")
     if r.shape != e.shape:
         what = ("channels" if r.ndim == e.ndim and r.ndim >= 2 and r.shape[-2] != e.shape[-2]
                 else "lengths" if r.ndim == e.ndim and r.shape[-1] != e.shape[-1] else "shapes")
-        raise MsseduError(f"reference has shape {r.shape}, estimate {e.shape}: the {what} differ. "
+        raise ParameterError(f"reference has shape {r.shape}, estimate {e.shape}: the {what} differ. "
                           "Give both the same channels and length (istft(..., length=n)).")
     return r.astype(np.float64), e.astype(np.float64)
 
@@ -314,11 +314,11 @@ def framewise_sdr(reference, estimate, sr: int, window: float = 1.0, hop: float 
     r = np.asarray(reference, dtype=np.float64)
     e = np.asarray(estimate, dtype=np.float64)
     if r.shape != e.shape:
-        raise MsseduError(f"reference has shape {r.shape}, estimate {e.shape}; they must match.")
+        raise ParameterError(f"reference has shape {r.shape}, estimate {e.shape}; they must match.")
     win = int(round(window * sr))
     step = int(round((hop or window) * sr))
     if win < 2 or step < 1:
-        raise MsseduError("window and hop must be positive durations in seconds.")
+        raise ParameterError("window and hop must be positive durations in seconds.")
     n = r.shape[-1]
     starts = np.arange(0, max(1, n - win + 1), step)
     f = si_sdr if scale_invariant else sdr
@@ -344,7 +344,7 @@ def gain_sensitivity(reference, estimate, gains_db=None):
         gains_db = np.linspace(-12, 12, 13)
     gains_db = np.atleast_1d(np.asarray(gains_db, dtype=np.float64))
     if gains_db.ndim != 1 or gains_db.size == 0 or not np.all(np.isfinite(gains_db)):
-        raise MsseduError("gains_db must be a non-empty 1-D list of finite gains in dB.")
+        raise ParameterError("gains_db must be a non-empty 1-D list of finite gains in dB.")
     est = np.asarray(estimate, dtype=np.float64)
     rows = []
     for g in gains_db:

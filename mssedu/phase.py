@@ -33,7 +33,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from ._errors import MsseduError, check_finite
+from .errors import check_finite, ParameterError
 from .spectral import _check_params, stft
 from .spectral import n_frames as _n_frames
 
@@ -83,7 +83,7 @@ def _is_torch(x) -> bool:
 
 
 def _resolve_device(device, like=None):
-    from ._config import torch_device
+    from .config import torch_device
 
     if device is None:
         return like.device if _is_torch(like) else _torch().device("cpu")
@@ -95,35 +95,35 @@ def _as_magnitude(magnitude, name="magnitude", device=None):
     torch = _torch()
     if _is_torch(magnitude):
         if magnitude.is_complex():
-            raise MsseduError(f"{name} is complex; pass the magnitude (X.abs()), not the STFT.")
+            raise ParameterError(f"{name} is complex; pass the magnitude (X.abs()), not the STFT.")
         t = magnitude.detach()
     else:
         arr = np.asarray(magnitude)
         if np.iscomplexobj(arr):
-            raise MsseduError(f"{name} is complex; pass the magnitude (np.abs(X)), not the STFT.")
+            raise ParameterError(f"{name} is complex; pass the magnitude (np.abs(X)), not the STFT.")
         if not np.issubdtype(arr.dtype, np.number):
-            raise MsseduError(f"{name} must be a numeric array, got dtype {arr.dtype}.")
+            raise ParameterError(f"{name} must be a numeric array, got dtype {arr.dtype}.")
         t = torch.from_numpy(np.ascontiguousarray(arr, dtype=np.float32))
     if t.ndim < 2 or t.shape[-2] < 2 or t.shape[-1] < 1:
-        raise MsseduError(f"{name} must be shaped (..., freq, frames) with freq >= 2, "
+        raise ParameterError(f"{name} must be shaped (..., freq, frames) with freq >= 2, "
                           f"got shape {tuple(t.shape)}.")
     check_finite(t, name)
     if bool((t < 0).any()):
-        raise MsseduError(f"{name} has negative values; a magnitude spectrogram is |X| >= 0. "
+        raise ParameterError(f"{name} has negative values; a magnitude spectrogram is |X| >= 0. "
                           "Did you pass decibels? Convert back with 10 ** (dB / 20).")
     return t.to(device=device, dtype=torch.float32)
 
 
 def _check_iterations(n_iter):
     if isinstance(n_iter, bool) or int(n_iter) != n_iter or n_iter < 0:
-        raise MsseduError(f"n_iter must be a whole number >= 0, got {n_iter!r}.")
+        raise ParameterError(f"n_iter must be a whole number >= 0, got {n_iter!r}.")
     return int(n_iter)
 
 
 def _stft_params(n_freq, n_fft, hop_length):
     n_fft = 2 * (n_freq - 1) if n_fft is None else n_fft
     if int(n_fft) != n_fft or int(n_fft) // 2 + 1 != n_freq:
-        raise MsseduError(f"n_fft={n_fft!r} does not match the spectrogram's {n_freq} frequency "
+        raise ParameterError(f"n_fft={n_fft!r} does not match the spectrogram's {n_freq} frequency "
                           f"bins (n_fft // 2 + 1 must equal {n_freq}); leave n_fft out to infer it.")
     n_fft = int(n_fft)
     return n_fft, _check_params(n_fft, hop_length)
@@ -139,7 +139,7 @@ def _check_nola(window, n_fft, hop):
     from .spectral import check_cola
 
     if not check_cola(window, n_fft, hop)["nola"]:
-        raise MsseduError(f"window={window!r} with n_fft={n_fft} and hop_length={hop} cannot be "
+        raise ParameterError(f"window={window!r} with n_fft={n_fft} and hop_length={hop} cannot be "
                           "inverted (the shifted squared windows vanish somewhere: no NOLA). "
                           "Use a smaller hop, e.g. n_fft // 4.")
 
@@ -174,7 +174,7 @@ def _progress_bar(progress, n_iter, desc, quantity="sc"):
         return progress, (lambda: None)
     if progress in (None, False):
         return (lambda k, n, sc: None), (lambda: None)
-    raise MsseduError(f"progress must be None, True (tqdm bar) or a callable "
+    raise ParameterError(f"progress must be None, True (tqdm bar) or a callable "
                       f"progress(iteration, n_iter, spectral_convergence), got {progress!r}.")
 
 
@@ -203,10 +203,10 @@ def _initial_phase(init, A, generator):
             return torch.polar(torch.ones_like(angles), angles).to(A.device)
         if init == "zeros":
             return torch.ones(A.shape, dtype=torch.complex64, device=A.device)
-        raise MsseduError(f"init must be 'random', 'zeros' or an array of phases, got {init!r}.")
+        raise ParameterError(f"init must be 'random', 'zeros' or an array of phases, got {init!r}.")
     phase = init if _is_torch(init) else torch.from_numpy(np.asarray(init))
     if tuple(phase.shape) != tuple(A.shape):
-        raise MsseduError(f"init phase has shape {tuple(phase.shape)}, the magnitude "
+        raise ParameterError(f"init phase has shape {tuple(phase.shape)}, the magnitude "
                           f"{tuple(A.shape)}; they must match.")
     check_finite(phase, "init")
     phase = phase.to(A.device)
@@ -354,7 +354,7 @@ def spectral_convergence(reference, estimate) -> float:
     ref = reference.detach().cpu().numpy() if _is_torch(reference) else np.asarray(reference)
     est = estimate.detach().cpu().numpy() if _is_torch(estimate) else np.asarray(estimate)
     if ref.shape != est.shape:
-        raise MsseduError(f"reference has shape {ref.shape} and estimate {est.shape}; "
+        raise ParameterError(f"reference has shape {ref.shape} and estimate {est.shape}; "
                           "compare spectrograms of the same shape (same n_fft, hop and length).")
     check_finite(ref, "reference")
     check_finite(est, "estimate")
@@ -362,7 +362,7 @@ def spectral_convergence(reference, estimate) -> float:
     diff = np.abs(est).astype(np.float64) - ref
     den = np.sqrt(np.sum(ref ** 2))
     if den == 0:
-        raise MsseduError("reference is all zeros: spectral convergence is undefined for silence.")
+        raise ParameterError("reference is all zeros: spectral convergence is undefined for silence.")
     return float(np.sqrt(np.sum(diff ** 2)) / den)
 
 
@@ -398,10 +398,10 @@ def consistency(X, hop_length: int | None = None, window="hann", center: bool = 
     torch = _torch()
     Xt = X if _is_torch(X) else torch.from_numpy(np.asarray(X))
     if not Xt.is_complex():
-        raise MsseduError("consistency needs a complex spectrogram (magnitude and phase); "
+        raise ParameterError("consistency needs a complex spectrogram (magnitude and phase); "
                           "a magnitude alone has no phase to be consistent with.")
     if Xt.ndim < 2:
-        raise MsseduError(f"X must be (..., freq, frames), got shape {tuple(Xt.shape)}.")
+        raise ParameterError(f"X must be (..., freq, frames), got shape {tuple(Xt.shape)}.")
     check_finite(Xt, "X")
     Xt = Xt.to(torch.complex64)
     n_fft, hop = _stft_params(Xt.shape[-2], n_fft, hop_length)
@@ -484,20 +484,20 @@ def griffin_lim(magnitude, n_iter: int = 32, momentum: float = 0.99, init="rando
     torch = _torch()
     n_iter = _check_iterations(n_iter)
     if momentum is None or not np.isfinite(momentum) or not 0 <= momentum <= 1:
-        raise MsseduError(f"momentum must be between 0 (classic Griffin-Lim) and 1 "
+        raise ParameterError(f"momentum must be between 0 (classic Griffin-Lim) and 1 "
                           f"(0.99 = fast Griffin-Lim), got {momentum!r}.")
     dev = _resolve_device(device, magnitude)
     A = _as_magnitude(magnitude, "magnitude", dev)
     n_fft, hop = _stft_params(A.shape[-2], n_fft, hop_length)
     _check_nola(window, n_fft, hop)
     if length is not None and (int(length) != length or length < 1):
-        raise MsseduError(f"length must be a positive whole number of samples, got {length!r}.")
+        raise ParameterError(f"length must be a positive whole number of samples, got {length!r}.")
     n_frames = A.shape[-1]
     if length is None:
         length = hop * (n_frames - 1) if center else n_fft + hop * (n_frames - 1)
     length = int(length)
     if _n_frames(length, n_fft, hop, center) != n_frames:
-        raise MsseduError(f"length={length} samples gives {_n_frames(length, n_fft, hop, center)} "
+        raise ParameterError(f"length={length} samples gives {_n_frames(length, n_fft, hop, center)} "
                           f"STFT frames but the magnitude has {n_frames}; pass the length of "
                           "the signal the magnitude was computed from (or leave it out).")
     gen = torch.Generator().manual_seed(int(seed))
@@ -601,11 +601,11 @@ def misi(magnitudes, mixture, n_iter: int = 32, init="mixture", n_fft: int | Non
     names = None
     if isinstance(magnitudes, dict):
         if not magnitudes:
-            raise MsseduError("magnitudes is an empty dict; give at least one source.")
+            raise ParameterError("magnitudes is an empty dict; give at least one source.")
         names = list(magnitudes)
         shapes = {k: tuple(np.shape(v)) for k, v in magnitudes.items()}
         if len(set(shapes.values())) != 1:
-            raise MsseduError(f"all magnitudes must have the same shape, got {shapes}.")
+            raise ParameterError(f"all magnitudes must have the same shape, got {shapes}.")
         stacked = (torch.stack([magnitudes[k] for k in names]) if _is_torch(magnitudes[names[0]])
                    else np.stack([np.asarray(magnitudes[k]) for k in names]))
         like = magnitudes[names[0]]
@@ -614,20 +614,20 @@ def misi(magnitudes, mixture, n_iter: int = 32, init="mixture", n_fft: int | Non
     dev = _resolve_device(device, like if _is_torch(like) else mixture)
     A = _as_magnitude(stacked, "magnitudes", dev)
     if A.ndim < 3:
-        raise MsseduError(f"magnitudes must be (n_sources, ..., freq, frames) or a dict of "
+        raise ParameterError(f"magnitudes must be (n_sources, ..., freq, frames) or a dict of "
                           f"(..., freq, frames); got shape {tuple(A.shape)}.")
     n_src = A.shape[0]
     n_fft, hop = _stft_params(A.shape[-2], n_fft, hop_length)
     _check_nola(window, n_fft, hop)
     if (mixture.is_complex() if _is_torch(mixture) else np.iscomplexobj(mixture)):
-        raise MsseduError("mixture must be the waveform (..., samples), not its STFT.")
+        raise ParameterError("mixture must be the waveform (..., samples), not its STFT.")
     x = mixture.detach() if _is_torch(mixture) else torch.from_numpy(
         np.ascontiguousarray(np.asarray(mixture), dtype=np.float32))
     check_finite(x, "mixture")
     x = x.to(device=dev, dtype=torch.float32)
     X = stft(x, n_fft, hop, window, center)
     if tuple(X.shape) != tuple(A.shape[1:]):
-        raise MsseduError(f"the mixture's STFT has shape {tuple(X.shape)} but each magnitude "
+        raise ParameterError(f"the mixture's STFT has shape {tuple(X.shape)} but each magnitude "
                           f"has {tuple(A.shape[1:])}; use the same channels, n_fft "
                           f"({n_fft}), hop ({hop}) and length.")
     length = x.shape[-1]

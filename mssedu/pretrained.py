@@ -69,8 +69,8 @@ from pathlib import Path
 
 import numpy as np
 
-from ._config import cache_dir, torch_device
-from ._errors import MsseduError, as_signal, check_rate
+from .config import cache_dir, torch_device
+from .errors import MsseduError, as_signal, check_rate, ParameterError
 
 __all__ = ["HTDEMUCS_CONFIG", "HF_NAMESPACE", "RANDOM_MODEL", "HALF_TOLERANCE_DB",
            "DemucsSeparator", "OracleSeparator", "load_separator", "separate", "evaluate",
@@ -108,7 +108,7 @@ def _demucs():
         import demucs.apply
         import demucs.htdemucs  # noqa: F401
     except ImportError as err:
-        raise MsseduError(f"The demucs package could not be imported ({err}). Install it with "
+        raise ParameterError(f"The demucs package could not be imported ({err}). Install it with "
                           "`pip install demucs==4.1.0` (mssedu needs only its model code, "
                           "not torchaudio).") from err
     return demucs.apply
@@ -164,7 +164,7 @@ def _bag_from_yaml(path) -> dict:
     with open(path) as f:
         bag = yaml.safe_load(f)
     if not isinstance(bag, dict) or not isinstance(bag.get("models"), list) or not bag["models"]:
-        raise MsseduError(f"{path} is not a demucs model list (it needs a 'models:' list of "
+        raise ParameterError(f"{path} is not a demucs model list (it needs a 'models:' list of "
                           "signatures, like demucs' htdemucs.yaml).")
     return bag
 
@@ -211,7 +211,7 @@ def _local_weights(name: str, folder: Path):
     files = [_file_for_signature(folder, sig) for sig in bag["models"]]
     if any(f is None for f in files):
         missing = [s for s, f in zip(bag["models"], files) if f is None]
-        raise MsseduError(f"{folder} describes {name!r} but lacks the weights of {missing} "
+        raise ParameterError(f"{folder} describes {name!r} but lacks the weights of {missing} "
                           f"(expected files like {missing[0]}-<sha256 prefix>.th or .safetensors). "
                           f"Re-run `mssedu download {name} --to {folder}`.")
     return {"bag": bag, "files": files, "where": str(folder)}
@@ -258,11 +258,11 @@ def find_weights(name: str = "htdemucs", repo=None):
     if repo is not None:
         repo = Path(repo).expanduser()
         if not repo.is_dir():
-            raise MsseduError(f"repo={str(repo)!r} is not a folder. Give the folder that holds "
+            raise ParameterError(f"repo={str(repo)!r} is not a folder. Give the folder that holds "
                               f"{name}.yaml and its checkpoint (made by `mssedu download {name} --to DIR`).")
         found = _local_weights(name, repo)
         if found is None:
-            raise MsseduError(f"{repo} holds no {name}.yaml and no checkpoint named {name}-*.th "
+            raise ParameterError(f"{repo} holds no {name}.yaml and no checkpoint named {name}-*.th "
                               f"or .safetensors. Make one with `mssedu download {name} --to {repo}` "
                               "on a machine with internet.")
         return found
@@ -284,7 +284,7 @@ def _check_suffix(path: Path) -> None:
         return
     actual = _sha256(path, len(expected))
     if actual != expected:
-        raise MsseduError(f"{path} is corrupt or was changed: its SHA-256 starts with {actual}, "
+        raise ParameterError(f"{path} is corrupt or was changed: its SHA-256 starts with {actual}, "
                           f"but its name says {expected}. Delete it and download it again "
                           "(`mssedu download`).")
 
@@ -311,10 +311,10 @@ def _load_model_file(path):
             meta = f.metadata() or {}
         klass = meta.get("klass")
         if klass not in classes:
-            raise MsseduError(f"{path} names model class {klass!r}; only {sorted(classes)} are "
+            raise ParameterError(f"{path} names model class {klass!r}; only {sorted(classes)} are "
                               "accepted (a checkpoint cannot make mssedu import other code).")
         if '"_class"' in meta.get("structure", ""):
-            raise MsseduError(f"{path} is a quantised (diffq) model, which mssedu does not load; "
+            raise ParameterError(f"{path} is a quantised (diffq) model, which mssedu does not load; "
                               "use a non-quantised model such as htdemucs.")
         from demucs.hf import load_safetensors_model
 
@@ -324,16 +324,16 @@ def _load_model_file(path):
         with torch.serialization.safe_globals(list(classes.values()) + [Fraction]):
             package = torch.load(path, map_location="cpu", weights_only=True)
     except pickle.UnpicklingError as err:
-        raise MsseduError(
+        raise ParameterError(
             f"{path} was refused by torch.load(weights_only=True): it holds a Python object "
             f"that is not a demucs model class, a Fraction or plain data. Such a file can run "
             f"arbitrary code when loaded, so mssedu does not load it. "
             f"({str(err).splitlines()[0][:160]})") from err
     except Exception as err:
-        raise MsseduError(f"{path} is not a readable checkpoint ({type(err).__name__}: "
+        raise ParameterError(f"{path} is not a readable checkpoint ({type(err).__name__}: "
                           f"{str(err)[:200]}). Delete it and download it again.") from err
     if not isinstance(package, dict) or package.get("klass") not in classes.values():
-        raise MsseduError(f"{path} is not a demucs model package (a dict with 'klass', 'args', "
+        raise ParameterError(f"{path} is not a demucs model package (a dict with 'klass', 'args', "
                           "'kwargs' and 'state').")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # demucs warns about dropped training-only arguments
@@ -409,13 +409,13 @@ def _fetch_meta(name: str, dest: Path, progress: bool) -> list:
 
     y = _remote_yaml(name)
     if y is None:
-        raise MsseduError(f"Unknown demucs model {name!r}: demucs lists no {name}.yaml.")
+        raise ParameterError(f"Unknown demucs model {name!r}: demucs lists no {name}.yaml.")
     bag = _bag_from_yaml(y)
     urls = _meta_urls()
     written = [_copy(y, dest / f"{name}.yaml")]
     for sig in bag["models"]:
         if sig not in urls:
-            raise MsseduError(f"demucs lists no download address for signature {sig} of {name!r}.")
+            raise ParameterError(f"demucs lists no download address for signature {sig} of {name!r}.")
         url = urls[sig]
         target = dest / os.path.basename(url)
         if not target.exists():
@@ -449,9 +449,9 @@ def download(name: str = "htdemucs", to=None, progress: bool = True) -> Path:
     try:
         dest.mkdir(parents=True, exist_ok=True)
     except OSError as err:
-        raise MsseduError(f"Cannot create {dest}: {err}. Choose another folder with --to.") from err
+        raise ParameterError(f"Cannot create {dest}: {err}. Choose another folder with --to.") from err
     if not os.access(dest, os.W_OK):
-        raise MsseduError(f"Cannot write into {dest}: the folder is not writable.")
+        raise ParameterError(f"Cannot write into {dest}: the folder is not writable.")
     _demucs()
     errors = []
     if not _hf_offline() and _reachable(_HOSTS["hf"]):
@@ -469,7 +469,7 @@ def download(name: str = "htdemucs", to=None, progress: bool = True) -> Path:
     if errors is not None:
         if not errors:
             raise _offline_error(name)
-        raise MsseduError(f"Could not download {name!r}: " + "; ".join(errors))
+        raise ParameterError(f"Could not download {name!r}: " + "; ".join(errors))
     found = _local_weights(name, dest)
     _bag(found)  # verifies checksums and that every file loads
     return dest
@@ -486,7 +486,7 @@ def load_demucs_model(name: str = "htdemucs", repo=None):
     found = find_weights(name, repo)
     if found is None:
         if _remote_yaml(name) is None and "/" not in name:
-            raise MsseduError(f"Unknown model {name!r}. Use a demucs model name (htdemucs, "
+            raise ParameterError(f"Unknown model {name!r}. Use a demucs model name (htdemucs, "
                               f"htdemucs_ft, htdemucs_6s, ...), {RANDOM_MODEL!r}, 'oracle-irm', "
                               "or the path of a mini U-Net checkpoint (.pt).")
         download(name)
@@ -547,11 +547,11 @@ def choose_precision(device, half="auto", error_db=None, tolerance_db: float = H
         return False
     if half is True:
         if device.type != "cuda":
-            raise MsseduError(f"half=True needs a CUDA GPU; this model runs on {device}. "
+            raise ParameterError(f"half=True needs a CUDA GPU; this model runs on {device}. "
                               "Use half='auto' (float32 off GPU) or half=False.")
         return True
     if half != "auto":
-        raise MsseduError(f"half must be True, False or 'auto', got {half!r}.")
+        raise ParameterError(f"half must be True, False or 'auto', got {half!r}.")
     if device.type != "cuda" or error_db is None:
         return False
     try:
@@ -574,7 +574,7 @@ def plan_windows(length: int, window: int, margin: int, fade: int, stride: int) 
         return [(0, length, 0, length)]
     hop = (window - 2 * margin - fade) // stride * stride
     if hop < stride:
-        raise MsseduError(f"window_seconds is too short: need more than two segments plus one "
+        raise ParameterError(f"window_seconds is too short: need more than two segments plus one "
                           f"hop ({(2 * margin + fade + stride)} samples), got {window}.")
     starts = [0]
     while starts[-1] + window < length:
@@ -630,13 +630,13 @@ class DemucsSeparator:
         self.channels = int(model.audio_channels)
         self.device = torch_device(device)
         if not 0 <= overlap < 1:
-            raise MsseduError(f"overlap must be in [0, 1), got {overlap!r}.")
+            raise ParameterError(f"overlap must be in [0, 1), got {overlap!r}.")
         if int(shifts) < 0:
-            raise MsseduError(f"shifts must be >= 0, got {shifts!r}.")
+            raise ParameterError(f"shifts must be >= 0, got {shifts!r}.")
         self.shifts, self.overlap = int(shifts), float(overlap)
         longest = self._model_segment()
         if segment is not None and not 0 < float(segment) <= longest:
-            raise MsseduError(f"segment must be in (0, {longest}] seconds for this model, got {segment!r}.")
+            raise ParameterError(f"segment must be in (0, {longest}] seconds for this model, got {segment!r}.")
         self.segment = None if segment is None else float(segment)
         self.window_seconds = float(window_seconds)
         self.model.to(self.device)
@@ -683,7 +683,7 @@ class DemucsSeparator:
         if x.ndim == 1:
             x = x[None]
         if x.ndim != 2 or x.shape[0] not in (1, self.channels):
-            raise MsseduError(f"{self.name} separates {self.channels}-channel (or mono) signals "
+            raise ParameterError(f"{self.name} separates {self.channels}-channel (or mono) signals "
                               f"shaped (channels, samples); got shape {x.shape}. Use "
                               "mssedu.pretrained.separate, which converts channels and rates.")
         mono = x.shape[0] == 1 and self.channels != 1
@@ -753,9 +753,9 @@ class OracleSeparator:
         from . import masks
 
         if method not in masks.MASK_METHODS:
-            raise MsseduError(f"Unknown oracle mask {method!r}; choose one of {masks.MASK_METHODS}.")
+            raise ParameterError(f"Unknown oracle mask {method!r}; choose one of {masks.MASK_METHODS}.")
         if not track.stems:
-            raise MsseduError("An oracle separator needs a track with its true stems.")
+            raise ParameterError("An oracle separator needs a track with its true stems.")
         self.track, self.method, self.params = track, method, params
         self.name = f"oracle {method.upper()}"
         self.sr = int(track.sr)
@@ -767,7 +767,7 @@ class OracleSeparator:
 
         x = np.asarray(signal)
         if x.shape != self.track.mixture.shape or not np.allclose(x, self.track.mixture, atol=1e-4):
-            raise MsseduError(f"{self.name} can only separate the mixture of its own track "
+            raise ParameterError(f"{self.name} can only separate the mixture of its own track "
                               f"({self.track.name!r}, shape {self.track.mixture.shape}); "
                               f"got a signal of shape {x.shape}. Build OracleSeparator(track) "
                               "for the track you want to separate.")
@@ -811,18 +811,18 @@ def load_separator(name: str = "htdemucs", repo=None, device="auto", track=None,
     name = str(name)
     if name.startswith("oracle"):
         if track is None:
-            raise MsseduError(f"{name!r} needs the true stems: load_separator({name!r}, track=track).")
+            raise ParameterError(f"{name!r} needs the true stems: load_separator({name!r}, track=track).")
         method = name.split("-", 1)[1] if "-" in name else "irm"
         return OracleSeparator(track, method, **kwargs)
     if name != RANDOM_MODEL and _looks_like_checkpoint(name) and not name.endswith(".yaml"):
         path = Path(name).expanduser()
         if not path.is_file():
-            raise MsseduError(f"No model file at {path}. Give a mini U-Net checkpoint (.pt) "
+            raise ParameterError(f"No model file at {path}. Give a mini U-Net checkpoint (.pt) "
                               "written by mssedu.train.train, or a model name such as 'htdemucs'.")
         try:
             from .unet import UNetSeparator
         except ImportError as err:
-            raise MsseduError(f"Loading a mini U-Net checkpoint needs mssedu.unet ({err}).") from err
+            raise ParameterError(f"Loading a mini U-Net checkpoint needs mssedu.unet ({err}).") from err
         return UNetSeparator.from_checkpoint(path, device=device, **kwargs)
     model = load_demucs_model(name, repo)
     label = {"htdemucs": "HT-Demucs", RANDOM_MODEL: "HT-Demucs (random weights)",
@@ -871,7 +871,7 @@ def separate(separator, signal, sr: int, two_stems: str | None = None, progress:
 
     for attr in ("sr", "sources", "separate"):
         if not hasattr(separator, attr):
-            raise MsseduError(f"{type(separator).__name__} is not a separator (it has no "
+            raise ParameterError(f"{type(separator).__name__} is not a separator (it has no "
                               f"{attr!r}); use load_separator(...) or see mssedu.separator.")
     sr = check_rate(sr)
     x = as_signal(signal, "signal")
@@ -879,16 +879,16 @@ def separate(separator, signal, sr: int, two_stems: str | None = None, progress:
     if one_d:
         x = x[None]
     if x.ndim != 2:
-        raise MsseduError(f"signal must be (channels, samples) or (samples,), got shape {x.shape}.")
+        raise ParameterError(f"signal must be (channels, samples) or (samples,), got shape {x.shape}.")
     if x.shape[0] > x.shape[1]:
-        raise MsseduError(f"signal has shape {x.shape}: more channels than samples. Audio is "
+        raise ParameterError(f"signal has shape {x.shape}: more channels than samples. Audio is "
                           "(channels, samples) in mssedu; transpose it (signal.T).")
     if x.shape[-1] < int(0.05 * sr):
-        raise MsseduError(f"signal is {x.shape[-1]} samples ({x.shape[-1] / sr:.3f} s) long; "
+        raise ParameterError(f"signal is {x.shape[-1]} samples ({x.shape[-1] / sr:.3f} s) long; "
                           "give at least 0.05 s of audio.")
     sources = list(separator.sources)
     if two_stems is not None and two_stems not in sources:
-        raise MsseduError(f"two_stems={two_stems!r} is not a source of {separator.name}; "
+        raise ParameterError(f"two_stems={two_stems!r} is not a source of {separator.name}; "
                           f"choose one of {[s for s in sources if s != 'accompaniment']}.")
     n_in, c_in = x.shape[-1], x.shape[0]
     want = _model_channels(separator)
@@ -899,7 +899,7 @@ def separate(separator, signal, sr: int, two_stems: str | None = None, progress:
         elif want == 1:
             y = x.mean(axis=0, keepdims=True)
         else:
-            raise MsseduError(f"{separator.name} takes {want}-channel audio; got {c_in} channels. "
+            raise ParameterError(f"{separator.name} takes {want}-channel audio; got {c_in} channels. "
                               "Down-mix first (mssedu.audio.to_mono / to_stereo).")
     if sr != separator.sr:
         y = resample(y, sr, separator.sr)
@@ -969,7 +969,7 @@ def evaluate(separator_or_estimates, track, two_stems: str | None = None, progre
         label = name or "estimates"
         if two_stems is not None:
             if two_stems not in estimates:
-                raise MsseduError(f"two_stems={two_stems!r} is not among the estimates {sorted(estimates)}.")
+                raise ParameterError(f"two_stems={two_stems!r} is not among the estimates {sorted(estimates)}.")
             if set(estimates) != {two_stems, "accompaniment"}:
                 rest = [v for k, v in estimates.items() if k != two_stems]
                 estimates = {two_stems: estimates[two_stems],
@@ -980,7 +980,7 @@ def evaluate(separator_or_estimates, track, two_stems: str | None = None, progre
         label = name or separator_or_estimates.name
     refs = _references(track, list(estimates))
     if not refs:
-        raise MsseduError(f"None of the estimated sources {sorted(estimates)} is a stem of "
+        raise ParameterError(f"None of the estimated sources {sorted(estimates)} is a stem of "
                           f"{track.name!r} ({track.stem_names}).")
     df = bss_eval(refs, {k: estimates[k] for k in refs}, track.sr, **bss_kwargs).reset_index()
     df.insert(0, "separator", label)

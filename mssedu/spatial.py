@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._errors import MsseduError, as_signal, check_finite
+from .errors import as_signal, check_finite, ParameterError
 from .spectral import stft
 
 __all__ = ["pan", "ild_ipd", "inter_channel_correlation", "stereo_image_preservation",
@@ -46,9 +46,9 @@ def pan(mono, position: float) -> np.ndarray:
     if s.ndim == 2 and s.shape[0] == 1:
         s = s[0]
     if s.ndim != 1:
-        raise MsseduError(f"pan takes a mono signal (samples,) or (1, samples), got shape {np.shape(mono)}.")
+        raise ParameterError(f"pan takes a mono signal (samples,) or (1, samples), got shape {np.shape(mono)}.")
     if position is None or not np.isfinite(position) or not -1 <= position <= 1:
-        raise MsseduError(f"position must be between -1 (left) and +1 (right), got {position!r}.")
+        raise ParameterError(f"position must be between -1 (left) and +1 (right), got {position!r}.")
     theta = (position + 1) * np.pi / 4
     return np.stack([np.cos(theta) * s, np.sin(theta) * s]).astype(np.float32)
 
@@ -66,12 +66,12 @@ def _stereo_stft(x, n_fft, hop_length, window):
     arr = np.asarray(x)
     if np.iscomplexobj(arr):
         if arr.ndim != 3 or arr.shape[0] != 2:
-            raise MsseduError(f"A stereo STFT must be shaped (2, freq, frames), got {arr.shape}.")
+            raise ParameterError(f"A stereo STFT must be shaped (2, freq, frames), got {arr.shape}.")
         check_finite(arr, "X")
         return arr
     arr = as_signal(arr, "signal")
     if arr.ndim != 2 or arr.shape[0] != 2:
-        raise MsseduError(f"Stereo cues need two channels, shaped (2, samples); got {arr.shape}. "
+        raise ParameterError(f"Stereo cues need two channels, shaped (2, samples); got {arr.shape}. "
                           "A mono signal has no ILD/IPD (every bin would be 0 dB, 0 rad).")
     return stft(arr, n_fft, hop_length, window)
 
@@ -117,7 +117,7 @@ def inter_channel_correlation(x) -> float:
     (NaN when a channel is silent.)"""
     x = as_signal(x, "signal")
     if x.ndim != 2 or x.shape[0] != 2:
-        raise MsseduError(f"inter_channel_correlation needs (2, samples), got {x.shape}.")
+        raise ParameterError(f"inter_channel_correlation needs (2, samples), got {x.shape}.")
     L, R = x.astype(np.float64)
     den = np.sqrt(np.sum(L ** 2) * np.sum(R ** 2))
     return float(np.sum(L * R) / den) if den > 0 else float("nan")
@@ -128,7 +128,7 @@ def mono_collapse(x) -> np.ndarray:
     does to the stereo image. ``(2, samples)`` in and out."""
     x = as_signal(x, "signal")
     if x.ndim != 2 or x.shape[0] != 2:
-        raise MsseduError(f"mono_collapse needs (2, samples), got {x.shape}.")
+        raise ParameterError(f"mono_collapse needs (2, samples), got {x.shape}.")
     return np.repeat(x.mean(axis=0, keepdims=True), 2, axis=0)
 
 
@@ -138,9 +138,9 @@ def stereo_width(x, width: float) -> np.ndarray:
     above 1 widens it."""
     x = as_signal(x, "signal")
     if x.ndim != 2 or x.shape[0] != 2:
-        raise MsseduError(f"stereo_width needs (2, samples), got {x.shape}.")
+        raise ParameterError(f"stereo_width needs (2, samples), got {x.shape}.")
     if width is None or not np.isfinite(width) or width < 0:
-        raise MsseduError(f"width must be >= 0 (0 = mono, 1 = unchanged), got {width!r}.")
+        raise ParameterError(f"width must be >= 0 (0 = mono, 1 = unchanged), got {width!r}.")
     mid, side = (x[0] + x[1]) / 2, (x[0] - x[1]) / 2
     return np.stack([mid + width * side, mid - width * side]).astype(np.float32)
 
@@ -185,11 +185,11 @@ def stereo_image_preservation(reference, estimate, n_fft: int = 2048, hop_length
     Xr = _stereo_stft(reference, n_fft, hop_length, window)
     Xe = _stereo_stft(estimate, n_fft, hop_length, window)
     if Xr.shape != Xe.shape:
-        raise MsseduError(f"reference and estimate give spectrograms {Xr.shape} and {Xe.shape}; "
+        raise ParameterError(f"reference and estimate give spectrograms {Xr.shape} and {Xe.shape}; "
                           "use signals of the same length (and the same STFT parameters).")
     w = (np.abs(Xr[0]) ** 2 + np.abs(Xr[1]) ** 2).astype(np.float64)
     if w.max() <= 0:
-        raise MsseduError("The reference is silent: its stereo image is undefined.")
+        raise ParameterError("The reference is silent: its stereo image is undefined.")
     keep = w > w.max() * 10 ** (floor_db / 10)
     est_energy = (np.abs(Xe[0]) ** 2 + np.abs(Xe[1]) ** 2).astype(np.float64)
     ild_r, ipd_r = ild_ipd(Xr, max_db=max_db)
@@ -211,7 +211,7 @@ def stereo_image_table(references: dict, estimates: dict, **kwargs):
 
     common = [k for k in references if k in estimates]
     if not common:
-        raise MsseduError(f"No stem is in both dicts: references {list(references)}, "
+        raise ParameterError(f"No stem is in both dicts: references {list(references)}, "
                           f"estimates {list(estimates)}.")
     return pd.DataFrame.from_dict({k: stereo_image_preservation(references[k], estimates[k], **kwargs)
                                    for k in common}, orient="index")

@@ -30,7 +30,7 @@ import numpy as np
 import scipy.fft
 import scipy.signal
 
-from ._errors import MsseduError, as_signal, check_finite, check_rate
+from .errors import as_signal, check_finite, check_rate, ParameterError
 
 __all__ = ["stft", "istft", "magphase", "amplitude_to_db", "get_window", "check_cola",
            "n_frames", "cqt", "icqt", "cqt_frequencies", "constant_q_kernel", "naive_cqt",
@@ -47,12 +47,12 @@ def _is_torch(x) -> bool:
 
 def _check_params(n_fft: int, hop_length: int | None) -> int:
     if int(n_fft) != n_fft or n_fft < 2:
-        raise MsseduError(f"n_fft must be an integer >= 2, got {n_fft!r}.")
+        raise ParameterError(f"n_fft must be an integer >= 2, got {n_fft!r}.")
     hop = n_fft // 4 if hop_length is None else hop_length
     if int(hop) != hop or hop < 1:
-        raise MsseduError(f"hop_length must be a positive integer, got {hop!r}.")
+        raise ParameterError(f"hop_length must be a positive integer, got {hop!r}.")
     if hop > n_fft:
-        raise MsseduError(
+        raise ParameterError(
             f"hop_length={hop} is larger than n_fft={n_fft}: samples between frames would "
             "never be analysed. Use hop_length <= n_fft (n_fft // 4 is the usual choice).")
     return int(hop)
@@ -68,12 +68,12 @@ def get_window(window="hann", n_fft: int = 2048, dtype=np.float32) -> np.ndarray
         try:
             return scipy.signal.get_window(window, n_fft, fftbins=True).astype(dtype)
         except (ValueError, TypeError) as err:
-            raise MsseduError(
+            raise ParameterError(
                 f"Unknown window {window!r}. Use a scipy window name such as 'hann', "
                 "'hamming', 'blackman' or 'boxcar', or pass the window as an array.") from err
     win = np.asarray(window, dtype=dtype)
     if win.shape != (n_fft,):
-        raise MsseduError(f"window has shape {win.shape}, expected ({n_fft},).")
+        raise ParameterError(f"window has shape {win.shape}, expected ({n_fft},).")
     return win
 
 
@@ -117,7 +117,7 @@ def stft(x, n_fft: int = 2048, hop_length: int | None = None, window="hann",
     x = as_signal(x, "x")
     needed = n_fft if not center else 1
     if x.shape[-1] < needed or (center and x.shape[-1] + 2 * (n_fft // 2) < n_fft):
-        raise MsseduError(f"The signal has {x.shape[-1]} samples, shorter than one frame "
+        raise ParameterError(f"The signal has {x.shape[-1]} samples, shorter than one frame "
                           f"(n_fft={n_fft}). Use a longer clip or a smaller n_fft.")
     win64 = get_window(window, n_fft, dtype=np.float64)
     if center:
@@ -146,10 +146,10 @@ def istft(X, hop_length: int | None = None, window="hann", center: bool = True,
     Returns ``(..., samples)`` float32.
     """
     if X.shape[-2] < 2:
-        raise MsseduError(f"X must be (..., freq, frames) with freq >= 2, got shape {tuple(X.shape)}.")
+        raise ParameterError(f"X must be (..., freq, frames) with freq >= 2, got shape {tuple(X.shape)}.")
     n_fft = 2 * (X.shape[-2] - 1) if n_fft is None else int(n_fft)
     if n_fft // 2 + 1 != X.shape[-2]:
-        raise MsseduError(f"n_fft={n_fft} does not match {X.shape[-2]} frequency bins "
+        raise ParameterError(f"n_fft={n_fft} does not match {X.shape[-2]} frequency bins "
                           f"(expected n_fft // 2 + 1).")
     hop = _check_params(n_fft, hop_length)
     if _is_torch(X):
@@ -192,7 +192,7 @@ def _stft_torch(x, n_fft, hop, window, center):
 
     check_finite(x, "x")
     if x.shape[-1] < (1 if center else n_fft) or (not center and x.shape[-1] < n_fft):
-        raise MsseduError(f"The signal has {x.shape[-1]} samples, shorter than one frame "
+        raise ParameterError(f"The signal has {x.shape[-1]} samples, shorter than one frame "
                           f"(n_fft={n_fft}).")
     if center and x.shape[-1] <= n_fft // 2:
         # torch's zero padding works; only reflect padding needs more samples. Nothing to do.
@@ -253,12 +253,12 @@ def amplitude_to_db(S, ref=1.0, amin: float = 1e-5, top_db: float | None = 80.0)
     or a function such as ``np.max``."""
     S = np.abs(np.asarray(S))
     if amin <= 0:
-        raise MsseduError(f"amin must be > 0, got {amin}.")
+        raise ParameterError(f"amin must be > 0, got {amin}.")
     ref_value = ref(S) if callable(ref) else ref
     db = 20.0 * np.log10(np.maximum(amin, S)) - 20.0 * np.log10(np.maximum(amin, abs(ref_value)))
     if top_db is not None:
         if top_db < 0:
-            raise MsseduError("top_db must be >= 0.")
+            raise ParameterError("top_db must be >= 0.")
         db = np.maximum(db, db.max() - top_db)
     return db.astype(np.float32)
 
@@ -308,7 +308,7 @@ def constant_q_kernel(sr: int, fmin: float = 32.70, n_bins: int = 84,
     sr = check_rate(sr)
     freqs = cqt_frequencies(n_bins, fmin, bins_per_octave)
     if freqs[-1] >= sr / 2:
-        raise MsseduError(f"The top CQT bin ({freqs[-1]:.0f} Hz) is above Nyquist ({sr / 2:.0f} Hz); "
+        raise ParameterError(f"The top CQT bin ({freqs[-1]:.0f} Hz) is above Nyquist ({sr / 2:.0f} Hz); "
                           "use fewer bins or a lower fmin.")
     Q = 1.0 / (2.0 ** (1.0 / bins_per_octave) - 1.0)
     lengths = np.ceil(Q * sr / freqs).astype(int)
@@ -331,7 +331,7 @@ def naive_cqt(x, sr: int, hop_length: int = 512, fmin: float = 32.70, n_bins: in
     """
     x = as_signal(x, "x")
     if x.ndim != 1:
-        raise MsseduError("naive_cqt takes a mono 1-D signal; use cqt for (channels, samples).")
+        raise ParameterError("naive_cqt takes a mono 1-D signal; use cqt for (channels, samples).")
     filters, lengths, _ = constant_q_kernel(sr, fmin, n_bins, bins_per_octave)
     pad = int(lengths.max()) // 2 + 1
     xp = np.pad(x, pad)
@@ -359,7 +359,7 @@ def cqt(x, sr: int, hop_length: int = 512, fmin: float = 32.70, n_bins: int = 84
         return librosa.cqt(x, sr=sr, hop_length=hop_length, fmin=fmin, n_bins=n_bins,
                            bins_per_octave=bins_per_octave)
     except librosa.util.exceptions.ParameterError as err:
-        raise MsseduError(f"CQT parameters rejected: {err}") from err
+        raise ParameterError(f"CQT parameters rejected: {err}") from err
 
 
 def icqt(C, sr: int, hop_length: int = 512, fmin: float = 32.70, bins_per_octave: int = 12,

@@ -38,7 +38,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ._errors import MsseduError
+from .errors import MsseduError, ParameterError
 
 __all__ = ["TrainConfig", "TrainResult", "train", "save_checkpoint", "load_checkpoint",
            "seed_everything", "plain_sdr", "default_training_tracks", "spectrogram_batch",
@@ -124,22 +124,22 @@ class TrainConfig:
 
         self.targets = tuple(self.targets) if not isinstance(self.targets, str) else (self.targets,)
         if self.loss not in LOSSES:
-            raise MsseduError(f"Unknown loss {self.loss!r}; choose one of {sorted(LOSSES)}.")
+            raise ParameterError(f"Unknown loss {self.loss!r}; choose one of {sorted(LOSSES)}.")
         for name in ("batch_size", "steps", "val_every", "patience", "songs_per_epoch"):
             if int(getattr(self, name)) < 1:
-                raise MsseduError(f"{name} must be >= 1, got {getattr(self, name)!r}.")
+                raise ParameterError(f"{name} must be >= 1, got {getattr(self, name)!r}.")
         if self.max_seconds is not None and self.max_seconds <= 0:
-            raise MsseduError(f"max_seconds must be > 0 or None, got {self.max_seconds!r}.")
+            raise ParameterError(f"max_seconds must be > 0 or None, got {self.max_seconds!r}.")
         if self.schedule not in ("cosine", "constant"):
-            raise MsseduError(f"schedule must be 'cosine' or 'constant', got {self.schedule!r}.")
+            raise ParameterError(f"schedule must be 'cosine' or 'constant', got {self.schedule!r}.")
         if self.lr <= 0:
-            raise MsseduError(f"lr must be > 0, got {self.lr!r}.")
+            raise ParameterError(f"lr must be > 0, got {self.lr!r}.")
 
     def unet_config(self):
         from .unet import PRESETS, UNetConfig
 
         if self.preset not in PRESETS:
-            raise MsseduError(f"Unknown preset {self.preset!r}; choose one of {sorted(PRESETS)}.")
+            raise ParameterError(f"Unknown preset {self.preset!r}; choose one of {sorted(PRESETS)}.")
         return UNetConfig(**{**PRESETS[self.preset], **dict(self.model), "targets": self.targets})
 
     def to_dict(self) -> dict:
@@ -177,7 +177,7 @@ class TrainResult:
                 model = MiniUNet(self.config)
                 model.load_state_dict(state)
                 return model.eval()
-        raise MsseduError(f"No snapshot at step {step}; kept: {[s for s, _ in self.snapshots]} "
+        raise ParameterError(f"No snapshot at step {step}; kept: {[s for s, _ in self.snapshots]} "
                           "(train with snapshots=True).")
 
     @property
@@ -207,7 +207,7 @@ def plain_sdr(reference, estimate) -> float:
     s = np.asarray(reference, dtype=np.float64)
     e = np.asarray(estimate, dtype=np.float64)
     if s.shape != e.shape:
-        raise MsseduError(f"reference {s.shape} and estimate {e.shape} must have the same shape.")
+        raise ParameterError(f"reference {s.shape} and estimate {e.shape} must have the same shape.")
     num = float(np.sum(s ** 2))
     den = float(np.sum((s - e) ** 2))
     return 10 * math.log10(max(num, 1e-20) / max(den, 1e-20))
@@ -224,7 +224,7 @@ def spectrogram_batch(batch: dict, targets, n_fft: int, hop_length: int, device)
     mix = batch["mixture"].to(device, non_blocking=True)
     missing = [t for t in targets if t not in batch]
     if missing:
-        raise MsseduError(f"The batch has no {missing}; it has {sorted(batch)}. "
+        raise ParameterError(f"The batch has no {missing}; it has {sorted(batch)}. "
                           "Build the dataset with the same targets as the model.")
     tgt = torch.stack([batch[t].to(device, non_blocking=True) for t in targets], dim=1)
     return stft(mix, n_fft, hop_length), stft(tgt, n_fft, hop_length).abs()
@@ -233,7 +233,7 @@ def spectrogram_batch(batch: dict, targets, n_fft: int, hop_length: int, device)
 def default_training_tracks(n_songs: int = 8, seconds: float = 30.0, seed: int = 0, progress: bool = True):
     """Synthetic multitracks for training (rendered once with :func:`mssedu.data.make_dataset`
     into the cache folder, then reused). The real example excerpt is never among them."""
-    from ._config import cache_dir
+    from .config import cache_dir
     from .data import load_multitrack, make_dataset
 
     folder = Path(cache_dir(f"synth-seed{seed}-{int(seconds)}s"))
@@ -253,7 +253,7 @@ def _as_tracks(data, name: str) -> list:
     if isinstance(data, (str, os.PathLike)):
         path = Path(data).expanduser()
         if not path.exists():
-            raise MsseduError(f"{name}: no such file or folder: {path}.")
+            raise ParameterError(f"{name}: no such file or folder: {path}.")
         subdirs = sorted(p for p in path.iterdir() if p.is_dir()) if path.is_dir() else []
         stems = sorted(path.glob("*.stem.mp4")) if path.is_dir() else []
         if subdirs or stems:   # a dataset folder: one song per sub-folder / .stem.mp4
@@ -291,7 +291,7 @@ def save_checkpoint(path, model, train_config: TrainConfig | None = None, optimi
 
     path = Path(path).expanduser()
     if path.exists() and not overwrite:
-        raise MsseduError(f"{path} exists; pass overwrite=True to replace it, or choose another name.")
+        raise ParameterError(f"{path} exists; pass overwrite=True to replace it, or choose another name.")
     if path.parent and not path.parent.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
     state = {"format": CHECKPOINT_FORMAT,
@@ -328,30 +328,30 @@ def _read_checkpoint(path) -> dict:
 
     path = Path(path).expanduser()
     if not path.exists():
-        raise MsseduError(f"No checkpoint at {path}. Train one with mssedu.train.train(checkpoint=...).")
+        raise ParameterError(f"No checkpoint at {path}. Train one with mssedu.train.train(checkpoint=...).")
     if path.is_dir():
-        raise MsseduError(f"{path} is a folder; give the checkpoint file (e.g. unet.pt).")
+        raise ParameterError(f"{path} is a folder; give the checkpoint file (e.g. unet.pt).")
     try:
         state = torch.load(path, map_location="cpu", weights_only=True)
     except pickle.UnpicklingError as err:
         if "global" not in str(err).lower():   # garbage bytes, not a forbidden object
-            raise MsseduError(f"{path} is not a readable torch checkpoint (the safe unpickler "
+            raise ParameterError(f"{path} is not a readable torch checkpoint (the safe unpickler "
                               "could not parse it). Was the file truncated, or is it another "
                               "format?") from err
-        raise MsseduError(
+        raise ParameterError(
             f"{path} was refused by torch.load(weights_only=True): it holds pickled Python "
             "objects, which can run arbitrary code when loaded. mssedu checkpoints hold only "
             "tensors and plain values; if you trust the file, re-save its state_dict. "
             f"({_first_reason(err)})") from err
     except Exception as err:  # truncated, not a torch file at all, ...
-        raise MsseduError(f"{path} is not a readable torch checkpoint ({type(err).__name__}: "
+        raise ParameterError(f"{path} is not a readable torch checkpoint ({type(err).__name__}: "
                           f"{str(err)[:200]}). Was the file truncated or is it another format?") from err
     if not isinstance(state, dict) or state.get("format") != CHECKPOINT_FORMAT:
-        raise MsseduError(f"{path} is a torch file but not an mssedu U-Net checkpoint "
+        raise ParameterError(f"{path} is a torch file but not an mssedu U-Net checkpoint "
                           f"(expected format {CHECKPOINT_FORMAT!r}).")
     for key in ("config", "model"):
         if key not in state:
-            raise MsseduError(f"{path} lacks the {key!r} entry; the checkpoint is incomplete.")
+            raise ParameterError(f"{path} lacks the {key!r} entry; the checkpoint is incomplete.")
     return state
 
 
@@ -379,11 +379,11 @@ def load_checkpoint(path, which: str = "best", device="cpu"):
         Missing file, a file that is not a torch checkpoint, a file with pickled objects
         (refused by ``weights_only=True``), or weights that do not fit the stored config.
     """
-    from ._config import torch_device
+    from .config import torch_device
     from .unet import MiniUNet, UNetConfig
 
     if which not in ("best", "last"):
-        raise MsseduError(f"which must be 'best' or 'last', got {which!r}.")
+        raise ParameterError(f"which must be 'best' or 'last', got {which!r}.")
     state = _read_checkpoint(path)
     config = UNetConfig.from_dict(state["config"])
     model = MiniUNet(config)
@@ -391,7 +391,7 @@ def load_checkpoint(path, which: str = "best", device="cpu"):
     try:
         model.load_state_dict(weights)
     except RuntimeError as err:
-        raise MsseduError(f"The weights in {path} do not fit its config: {str(err)[:300]}") from err
+        raise ParameterError(f"The weights in {path} do not fit its config: {str(err)[:300]}") from err
     return model.to(torch_device(device)).eval(), config
 
 
@@ -456,7 +456,7 @@ def train(data=None, valid="example", config: TrainConfig | None = None, checkpo
     import torch
     from tqdm.auto import tqdm
 
-    from ._config import torch_device
+    from .config import torch_device
     from .data import Augment, ExcerptDataset, example_track, make_loader
     from .losses import WAVEFORM_LOSSES, get_loss
     from .spectral import istft
@@ -465,7 +465,7 @@ def train(data=None, valid="example", config: TrainConfig | None = None, checkpo
     fields = {f.name for f in dataclasses.fields(TrainConfig)}
     unknown = set(kwargs) - fields
     if unknown:
-        raise MsseduError(f"train() got unknown settings {sorted(unknown)}; TrainConfig has {sorted(fields)}.")
+        raise ParameterError(f"train() got unknown settings {sorted(unknown)}; TrainConfig has {sorted(fields)}.")
     cfg = dataclasses.replace(config or TrainConfig(), **kwargs)
     ucfg = cfg.unet_config()
     device = torch_device(cfg.device)
@@ -476,12 +476,12 @@ def train(data=None, valid="example", config: TrainConfig | None = None, checkpo
     if isinstance(data, ExcerptDataset):
         dataset = data
         if dataset.sr != ucfg.sr:
-            raise MsseduError(f"The dataset is at {dataset.sr} Hz but the model at {ucfg.sr} Hz; "
+            raise ParameterError(f"The dataset is at {dataset.sr} Hz but the model at {ucfg.sr} Hz; "
                               "build the dataset with sr=model sr.")
     else:
         tracks = _as_tracks(data, "data") if data is not None else default_training_tracks(progress=progress)
         if not tracks:
-            raise MsseduError("No training songs found in `data`.")
+            raise ParameterError("No training songs found in `data`.")
         if any(_is_example(t) for t in tracks):
             warnings.warn("The training data contains the example track, which is the held-out "
                           "evaluation excerpt: its scores will no longer mean anything.", stacklevel=2)
@@ -497,7 +497,7 @@ def train(data=None, valid="example", config: TrainConfig | None = None, checkpo
     valid_tracks = _as_tracks(valid, "valid") if valid is not None else []
     for t in valid_tracks:
         if cfg.targets[0] not in t.stems:
-            raise MsseduError(f"Validation track {t.name!r} has no {cfg.targets[0]!r} stem.")
+            raise ParameterError(f"Validation track {t.name!r} has no {cfg.targets[0]!r} stem.")
 
     # 2. model, optimiser, loss
     model = MiniUNet(ucfg).to(device)
@@ -513,7 +513,7 @@ def train(data=None, valid="example", config: TrainConfig | None = None, checkpo
         if resume and checkpoint.exists():
             state = _read_checkpoint(checkpoint)
             if state["config"] != ucfg.to_dict():
-                raise MsseduError(f"Cannot resume: {checkpoint} holds a model with config "
+                raise ParameterError(f"Cannot resume: {checkpoint} holds a model with config "
                                   f"{state['config']}, this run builds {ucfg.to_dict()}.")
             model.load_state_dict(state["model"])
             if "optimizer" in state:
@@ -525,7 +525,7 @@ def train(data=None, valid="example", config: TrainConfig | None = None, checkpo
             best_sdr = state.get("best_sdr", float("-inf"))
             best_state = state.get("best_model")
         elif checkpoint.exists() and not overwrite:
-            raise MsseduError(f"{checkpoint} exists. Pass resume=True to continue that run, "
+            raise ParameterError(f"{checkpoint} exists. Pass resume=True to continue that run, "
                               "overwrite=True to start again, or another file name.")
 
     def validate_and_save():

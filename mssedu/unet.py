@@ -60,7 +60,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ._errors import MsseduError
+from .errors import ParameterError
 
 try:  # torch is a hard dependency, but keep `import mssedu.unet` readable in docs builds
     import torch
@@ -119,18 +119,18 @@ class UNetConfig:
         self.channels = tuple(int(c) for c in self.channels)
         self.targets = tuple(str(t) for t in self.targets)
         if not self.channels or min(self.channels) < 1:
-            raise MsseduError(f"channels must be a non-empty list of positive ints, got {self.channels}.")
+            raise ParameterError(f"channels must be a non-empty list of positive ints, got {self.channels}.")
         if not self.targets:
-            raise MsseduError("targets must name at least one source, e.g. ('vocals',).")
+            raise ParameterError("targets must name at least one source, e.g. ('vocals',).")
         if self.n_bins < 1 or self.n_bins > self.n_fft // 2 + 1:
-            raise MsseduError(f"n_bins={self.n_bins} must be between 1 and n_fft // 2 + 1 = "
+            raise ParameterError(f"n_bins={self.n_bins} must be between 1 and n_fft // 2 + 1 = "
                               f"{self.n_fft // 2 + 1}.")
         if self.kernel_size % 2 == 0:
-            raise MsseduError(f"kernel_size must be odd (5 in the papers), got {self.kernel_size}.")
+            raise ParameterError(f"kernel_size must be odd (5 in the papers), got {self.kernel_size}.")
         if self.mask_extension not in ("zeros", "average"):
-            raise MsseduError(f"mask_extension must be 'zeros' or 'average', got {self.mask_extension!r}.")
+            raise ParameterError(f"mask_extension must be 'zeros' or 'average', got {self.mask_extension!r}.")
         if self.audio_channels < 1:
-            raise MsseduError(f"audio_channels must be >= 1, got {self.audio_channels}.")
+            raise ParameterError(f"audio_channels must be >= 1, got {self.audio_channels}.")
 
     @property
     def depth(self) -> int:
@@ -158,7 +158,7 @@ class UNetConfig:
         known = {f.name for f in dataclasses.fields(cls)}
         unknown = set(d) - known
         if unknown:
-            raise MsseduError(f"Unknown U-Net config keys {sorted(unknown)}; known: {sorted(known)}.")
+            raise ParameterError(f"Unknown U-Net config keys {sorted(unknown)}; known: {sorted(known)}.")
         return cls(**d)
 
 
@@ -181,7 +181,7 @@ def shipped_checkpoint(name: str = "unet_tiny_vocals") -> str:
 
     path = Path(__file__).parent / "checkpoints" / f"{name}.pt"
     if not path.is_file():
-        raise MsseduError(f"No shipped checkpoint {name!r} (looked for {path}). Train one with "
+        raise ParameterError(f"No shipped checkpoint {name!r} (looked for {path}). Train one with "
                           "mssedu.train.train(...) and pass its path instead.")
     return str(path)
 
@@ -274,32 +274,32 @@ class MiniUNet(nn.Module if nn else object):
     def from_preset(cls, name: str = "tiny", **overrides) -> "MiniUNet":
         """Build a named configuration (:data:`PRESETS`), with optional field overrides."""
         if name not in PRESETS:
-            raise MsseduError(f"Unknown preset {name!r}; choose one of {sorted(PRESETS)}.")
+            raise ParameterError(f"Unknown preset {name!r}; choose one of {sorted(PRESETS)}.")
         return cls(UNetConfig(**{**PRESETS[name], **overrides}))
 
     # -- shapes ----------------------------------------------------------------------
     def _check_input(self, mag):
         cfg = self.config
         if not isinstance(mag, torch.Tensor):
-            raise MsseduError(f"MiniUNet takes a torch tensor, got {type(mag).__name__}; "
+            raise ParameterError(f"MiniUNet takes a torch tensor, got {type(mag).__name__}; "
                               "use torch.from_numpy(...) or UNetSeparator.separate for audio.")
         if mag.ndim == 3:
             mag = mag.unsqueeze(0)
         if mag.ndim != 4:
-            raise MsseduError(f"Expected a magnitude spectrogram (batch, channels, freq, frames), "
+            raise ParameterError(f"Expected a magnitude spectrogram (batch, channels, freq, frames), "
                               f"got shape {tuple(mag.shape)}.")
         if mag.shape[1] != cfg.audio_channels:
-            raise MsseduError(
+            raise ParameterError(
                 f"The model was built for {cfg.audio_channels} audio channel(s) but the input has "
                 f"{mag.shape[1]}. Convert the audio first (mssedu.audio.to_stereo / to_mono).")
         if mag.shape[2] not in (cfg.n_freq, cfg.n_bins):
-            raise MsseduError(
+            raise ParameterError(
                 f"The input has {mag.shape[2]} frequency bins; this model expects {cfg.n_freq} "
                 f"(n_fft={cfg.n_fft}) or the crop of {cfg.n_bins}. Use the model's n_fft.")
         if mag.shape[3] < 1:
-            raise MsseduError("The input has no frames; use at least n_fft samples of audio.")
+            raise ParameterError("The input has no frames; use at least n_fft samples of audio.")
         if mag.is_complex():
-            raise MsseduError("Pass the magnitude |X| (real, >= 0), not the complex STFT.")
+            raise ParameterError("Pass the magnitude |X| (real, >= 0), not the complex STFT.")
         return mag
 
     def forward(self, mag, return_mask: bool = False):
@@ -487,10 +487,10 @@ class UNetSeparator:
 
     def __init__(self, model: "MiniUNet", wiener: bool = False, chunk_frames: int | None = None,
                  overlap_frames: int | None = None, device="auto", name: str | None = None):
-        from ._config import torch_device
+        from .config import torch_device
 
         if not isinstance(model, MiniUNet):
-            raise MsseduError(f"UNetSeparator needs a MiniUNet, got {type(model).__name__}; "
+            raise ParameterError(f"UNetSeparator needs a MiniUNet, got {type(model).__name__}; "
                               "load one with mssedu.train.load_checkpoint(path).")
         self.model = model
         self.config = model.config
@@ -500,7 +500,7 @@ class UNetSeparator:
         self.chunk_frames = int(chunk_frames or 4 * self.config.patch_frames)
         self.overlap_frames = int(self.chunk_frames // 4 if overlap_frames is None else overlap_frames)
         if self.chunk_frames < 1 or not 0 <= self.overlap_frames < self.chunk_frames:
-            raise MsseduError(f"Need chunk_frames >= 1 and 0 <= overlap_frames < chunk_frames, got "
+            raise ParameterError(f"Need chunk_frames >= 1 and 0 <= overlap_frames < chunk_frames, got "
                               f"{self.chunk_frames} and {self.overlap_frames}.")
         self.name = name or f"mini U-Net ({'+'.join(self.config.targets)}{', Wiener' if wiener else ''})"
         self.sr = self.config.sr
@@ -517,11 +517,11 @@ class UNetSeparator:
         return cls(model, **kwargs)
 
     def _check_signal(self, signal) -> np.ndarray:
-        from ._errors import as_signal
+        from .errors import as_signal, ParameterError
 
         x = as_signal(signal, "signal", min_samples=self.config.n_fft)
         if x.ndim != 2 or x.shape[0] != self.config.audio_channels:
-            raise MsseduError(
+            raise ParameterError(
                 f"This model separates {self.config.audio_channels}-channel signals shaped "
                 f"(channels, samples); got shape {x.shape}. Use mssedu.audio.to_stereo / to_mono, "
                 "or mssedu.pretrained.separate, which converts for you.")

@@ -203,7 +203,7 @@ def test_separator_options_are_checked():
 # -- device and precision ---------------------------------------------------------------------
 
 def test_device_fallback_to_cpu():
-    from mssedu._config import torch_device
+    from mssedu.config import torch_device
 
     sep = P.DemucsSeparator(SegmentGainModel(), device="auto")
     expected = "cuda" if torch.cuda.is_available() else (

@@ -242,9 +242,9 @@ def nussl_unavailable_reason() -> str | None:
 def _require():
     nussl = import_nussl()
     if nussl is None:
-        from .._errors import MsseduError
+        from ..errors import ParameterError
 
-        raise MsseduError(f"This needs nussl: {_state['reason']}")
+        raise ParameterError(f"This needs nussl: {_state['reason']}")
     return nussl
 
 
@@ -259,7 +259,7 @@ def to_audio_signal(x, sr: int, n_fft: int = 4096, hop_length: int = 1024,
                     window: str = "hann"):
     """A nussl ``AudioSignal`` holding ``x`` (``(channels, samples)`` float), with STFT
     parameters set to ``n_fft``/``hop_length``/``window``."""
-    from .._errors import as_signal, check_rate
+    from ..errors import as_signal, check_rate, ParameterError
 
     nussl = _require()
     x = as_signal(x, "x")

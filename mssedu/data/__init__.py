@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .._errors import MsseduError
+from ..errors import ParameterError
 
 __all__ = ["Track", "example_track", "example_path", "MUSDB_STEMS", "load_multitrack",
            "save_multitrack", "MixtureResidualWarning", "musdb_tracks", "make_dataset", "render_song",
@@ -61,7 +61,7 @@ class Track:
         shapes = {k: v.shape for k, v in self.stems.items()}
         for k, shp in shapes.items():
             if shp != self.mixture.shape:
-                raise MsseduError(f"Stem {k!r} has shape {shp}, the mixture {self.mixture.shape}; "
+                raise ParameterError(f"Stem {k!r} has shape {shp}, the mixture {self.mixture.shape}; "
                                   "all stems must have the mixture's channels and length.")
 
     @property
@@ -84,7 +84,7 @@ class Track:
     def accompaniment(self, target: str = "vocals") -> np.ndarray:
         """Sum of every stem except ``target``."""
         if target not in self.stems:
-            raise MsseduError(f"No stem {target!r}; this track has {self.stem_names}.")
+            raise ParameterError(f"No stem {target!r}; this track has {self.stem_names}.")
         return sum(v for k, v in self.stems.items() if k != target)
 
     def excerpt(self, start: float = 0.0, duration: float | None = None) -> "Track":
@@ -92,7 +92,7 @@ class Track:
         a = int(round(start * self.sr))
         b = self.mixture.shape[-1] if duration is None else a + int(round(duration * self.sr))
         if a < 0 or a >= self.mixture.shape[-1] or b <= a:
-            raise MsseduError(f"Excerpt [{start}, {start} + {duration}] s lies outside the "
+            raise ParameterError(f"Excerpt [{start}, {start} + {duration}] s lies outside the "
                               f"track ({self.duration:.2f} s).")
         return Track(self.name, self.sr, self.mixture[:, a:b].copy(),
                      {k: v[:, a:b].copy() for k, v in self.stems.items()}, self.path,

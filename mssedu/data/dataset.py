@@ -44,7 +44,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .._errors import MsseduError, check_rate
+from ..errors import check_rate, ParameterError
 
 __all__ = ["Augment", "ExcerptDataset", "make_loader", "active_frames", "precompute_shifts"]
 
@@ -52,7 +52,7 @@ __all__ = ["Augment", "ExcerptDataset", "make_loader", "active_frames", "precomp
 def _prob(value, name) -> float:
     p = float(value)
     if not 0.0 <= p <= 1.0:
-        raise MsseduError(f"Augment.{name} is a probability and must lie in [0, 1], got {value!r}.")
+        raise ParameterError(f"Augment.{name} is a probability and must lie in [0, 1], got {value!r}.")
     return p
 
 
@@ -100,7 +100,7 @@ class Augment:
         if self.gain_db is not None:
             g = tuple(float(v) for v in self.gain_db)
             if len(g) != 2 or g[0] > g[1]:
-                raise MsseduError(f"Augment.gain_db must be (low, high) in dB with low <= high, "
+                raise ParameterError(f"Augment.gain_db must be (low, high) in dB with low <= high, "
                                   f"got {self.gain_db!r}.")
             self.gain_db = g
         if self.pitch_semitones is not None:
@@ -108,7 +108,7 @@ class Augment:
         if self.tempo is not None:
             t = tuple(float(v) for v in np.atleast_1d(self.tempo))
             if any(v <= 0 for v in t):
-                raise MsseduError(f"Augment.tempo factors must be > 0 (1.1 = 10% faster), got {self.tempo!r}.")
+                raise ParameterError(f"Augment.tempo factors must be > 0 (1.1 = 10% faster), got {self.tempo!r}.")
             self.tempo = t
 
 
@@ -234,39 +234,39 @@ class ExcerptDataset:
             tracks = [tracks]
         tracks = [t if isinstance(t, Track) else load_multitrack(t) for t in tracks]
         if not tracks:
-            raise MsseduError("ExcerptDataset needs at least one Track; got an empty list.")
+            raise ParameterError("ExcerptDataset needs at least one Track; got an empty list.")
         if seconds is None or float(seconds) <= 0:
-            raise MsseduError(f"seconds must be > 0, got {seconds!r}.")
+            raise ParameterError(f"seconds must be > 0, got {seconds!r}.")
         if int(length) < 1:
-            raise MsseduError(f"length (excerpts per epoch) must be >= 1, got {length!r}.")
+            raise ParameterError(f"length (excerpts per epoch) must be >= 1, got {length!r}.")
         if augment is not None and not isinstance(augment, Augment):
-            raise MsseduError(f"augment must be an Augment(...) or None, got {type(augment).__name__}.")
+            raise ParameterError(f"augment must be an Augment(...) or None, got {type(augment).__name__}.")
         if not 0.0 <= float(min_active) <= 1.0:
-            raise MsseduError(f"min_active must lie in [0, 1], got {min_active!r}.")
+            raise ParameterError(f"min_active must lie in [0, 1], got {min_active!r}.")
         names = list(tracks[0].stems)
         for t in tracks[1:]:
             if set(t.stems) != set(names):
-                raise MsseduError(
+                raise ParameterError(
                     f"All tracks must have the same stems: {tracks[0].name!r} has {sorted(names)}, "
                     f"{t.name!r} has {sorted(t.stems)}. Drop or merge stems first.")
         if not names:
-            raise MsseduError(f"Track {tracks[0].name!r} has no stems: a training pair needs them.")
+            raise ParameterError(f"Track {tracks[0].name!r} has no stems: a training pair needs them.")
         self.stem_names = names
         if isinstance(targets, str):
             targets = (targets,)
         self.targets = tuple(targets)
         for tgt in self.targets:
             if tgt not in names and tgt != "accompaniment":
-                raise MsseduError(f"Target {tgt!r} is not a stem of these tracks; they have {names} "
+                raise ParameterError(f"Target {tgt!r} is not a stem of these tracks; they have {names} "
                                   "(or ask for 'accompaniment').")
         if activity_target is not None and activity_target not in names:
-            raise MsseduError(f"activity_target {activity_target!r} is not a stem; choose one of {names} or None.")
+            raise ParameterError(f"activity_target {activity_target!r} is not a stem; choose one of {names} or None.")
         if "accompaniment" in self.targets and activity_target is None:
-            raise MsseduError("'accompaniment' is the sum of every stem but activity_target; "
+            raise ParameterError("'accompaniment' is the sum of every stem but activity_target; "
                               "set activity_target (e.g. 'vocals').")
         rates = {t.sr for t in tracks}
         if sr is None and len(rates) > 1:
-            raise MsseduError(f"Tracks have different sample rates {sorted(rates)}; pass sr=... to resample them.")
+            raise ParameterError(f"Tracks have different sample rates {sorted(rates)}; pass sr=... to resample them.")
         self.sr = check_rate(sr) if sr is not None else rates.pop()
         self.seconds = float(seconds)
         self.n_samples = int(round(self.seconds * self.sr))
@@ -306,7 +306,7 @@ class ExcerptDataset:
         self._starts = [self._valid_starts(b) for b in self._stems]
         self._active_tracks = [i for i, s in enumerate(self._starts) if len(s)]
         if not self._active_tracks:
-            raise MsseduError(
+            raise ParameterError(
                 f"No excerpt of {self.seconds:g} s has {activity_target!r} active in at least "
                 f"{self.min_active:.0%} of its frames (threshold {self.activity_threshold_db:g} dBFS) "
                 "in any track. Lower activity_threshold_db or min_active, use shorter excerpts, "
@@ -433,11 +433,11 @@ def make_loader(dataset, batch_size: int = 8, workers: int | None = None, seed: 
     from torch.utils.data import DataLoader
 
     if int(batch_size) < 1:
-        raise MsseduError(f"batch_size must be >= 1, got {batch_size!r}.")
+        raise ParameterError(f"batch_size must be >= 1, got {batch_size!r}.")
     if workers is None:
         workers = max(0, min(4, (os.cpu_count() or 1) - 1))
     if int(workers) < 0:
-        raise MsseduError(f"workers must be >= 0, got {workers!r}.")
+        raise ParameterError(f"workers must be >= 0, got {workers!r}.")
     gen = torch.Generator()
     gen.manual_seed(int(seed))
     opts = dict(batch_size=int(batch_size), shuffle=shuffle, drop_last=drop_last,

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .._errors import MsseduError, check_rate
+from ..errors import MsseduError, check_rate, ParameterError
 
 __all__ = ["load_multitrack", "save_multitrack", "AUDIO_SUFFIXES", "MixtureResidualWarning"]
 
@@ -56,11 +56,11 @@ def _read_stem_file(path: Path):
     try:
         streams, rate = stempeg.read_stems(str(path), dtype=np.float32, always_3d=True)
     except Exception as err:
-        raise MsseduError(f"{path} could not be read as a .stem.mp4 multitrack ({type(err).__name__}: "
+        raise ParameterError(f"{path} could not be read as a .stem.mp4 multitrack ({type(err).__name__}: "
                           f"{err}). Is ffmpeg installed and the file complete?") from err
     streams = np.asarray(streams, dtype=np.float32)
     if streams.ndim != 3 or streams.shape[0] < 2:
-        raise MsseduError(f"{path} holds {streams.shape[0] if streams.ndim == 3 else 1} audio stream(s); "
+        raise ParameterError(f"{path} holds {streams.shape[0] if streams.ndim == 3 else 1} audio stream(s); "
                           "a stem file needs the mixture plus at least one stem.")
     names = _stem_file_names(path, streams.shape[0])
     # stempeg: (streams, samples, channels) -> (channels, samples) per stream
@@ -77,13 +77,13 @@ def _read_folder(folder: Path):
     files = sorted(p for p in folder.iterdir()
                    if p.is_file() and not p.name.startswith(".") and p.suffix.lower() in AUDIO_SUFFIXES)
     if not files:
-        raise MsseduError(f"{folder} holds no audio files ({', '.join(AUDIO_SUFFIXES)}); a stem folder "
+        raise ParameterError(f"{folder} holds no audio files ({', '.join(AUDIO_SUFFIXES)}); a stem folder "
                           "looks like mixture.wav, drums.wav, bass.wav, other.wav, vocals.wav.")
     by_name = {}
     for f in files:
         name = f.stem.lower()
         if name in by_name:
-            raise MsseduError(f"{folder} has two files for stem {name!r}: {by_name[name].name} and {f.name}. "
+            raise ParameterError(f"{folder} has two files for stem {name!r}: {by_name[name].name} and {f.name}. "
                               "Keep one.")
         by_name[name] = f
     sig, rates = {}, {}
@@ -91,7 +91,7 @@ def _read_folder(folder: Path):
         try:
             sig[name], rates[name] = load(f)
         except MsseduError as err:
-            raise MsseduError(f"Stem {name!r} of {folder} could not be read: {err}") from err
+            raise ParameterError(f"Stem {name!r} of {folder} could not be read: {err}") from err
     return sig, rates, by_name
 
 
@@ -144,7 +144,7 @@ def load_multitrack(path, stems=None, sr: int | None = None, channels: int | Non
 
     path = Path(path).expanduser()
     if not path.exists():
-        raise MsseduError(f"No such file or folder: {path}. A multitrack is a .stem.mp4 file or a folder "
+        raise ParameterError(f"No such file or folder: {path}. A multitrack is a .stem.mp4 file or a folder "
                           "of per-stem audio files (mixture.wav, drums.wav, ...).")
     if path.is_dir():
         sig, rates, files = _read_folder(path)
@@ -153,18 +153,18 @@ def load_multitrack(path, stems=None, sr: int | None = None, channels: int | Non
         sig, rates, files = _read_stem_file(path)
         default_name = path.name[: -len(".stem.mp4")]
     else:
-        raise MsseduError(f"{path} is neither a .stem.mp4 file nor a folder of stems. For a single audio "
+        raise ParameterError(f"{path} is neither a .stem.mp4 file nor a folder of stems. For a single audio "
                           "file use mssedu.audio.load.")
     mixture = sig.pop("mixture", None)
     mix_rate = rates.pop("mixture", None)
     if not sig:
-        raise MsseduError(f"{path} holds a mixture but no stems; a multitrack needs the stems too.")
+        raise ParameterError(f"{path} holds a mixture but no stems; a multitrack needs the stems too.")
 
     if stems is not None:
         stems = [str(s) for s in stems]
         missing = [s for s in stems if s not in sig]
         if missing:
-            raise MsseduError(f"{path} is missing stem(s) {missing}; it has {sorted(sig)}. "
+            raise ParameterError(f"{path} is missing stem(s) {missing}; it has {sorted(sig)}. "
                               f"Add {', '.join(m + '.wav' for m in missing)} or pass stems=None.")
         extra = [s for s in sig if s not in stems]
         if extra:
@@ -183,7 +183,7 @@ def load_multitrack(path, stems=None, sr: int | None = None, channels: int | Non
     if sr is None:
         if len(set(all_rates.values())) > 1:
             detail = ", ".join(f"{k}: {v} Hz" for k, v in all_rates.items())
-            raise MsseduError(f"Stems of {path} have different sample rates ({detail}). "
+            raise ParameterError(f"Stems of {path} have different sample rates ({detail}). "
                               "Pass sr=44100 (say) to resample them all.")
         rate = next(iter(all_rates.values()))
     else:
@@ -198,14 +198,14 @@ def load_multitrack(path, stems=None, sr: int | None = None, channels: int | Non
         counts = {k: v.shape[0] for k, v in everything.items()}
         if len(set(counts.values())) > 1:
             detail = ", ".join(f"{k}: {'mono' if c == 1 else f'{c} ch'}" for k, c in counts.items())
-            raise MsseduError(f"Stems of {path} mix mono and stereo ({detail}). Pass channels=2 to make "
+            raise ParameterError(f"Stems of {path} mix mono and stereo ({detail}). Pass channels=2 to make "
                               "every stem stereo (mono duplicated) or channels=1 for mono.")
     elif channels in (1, 2):
         conv = to_mono if channels == 1 else to_stereo
         sig = {k: conv(v) for k, v in sig.items()}
         mixture = conv(mixture) if mixture is not None else None
     else:
-        raise MsseduError(f"channels must be 1, 2 or None, got {channels!r}.")
+        raise ParameterError(f"channels must be 1, 2 or None, got {channels!r}.")
 
     # lengths
     lengths = {k: v.shape[-1] for k, v in sig.items()}
@@ -214,7 +214,7 @@ def load_multitrack(path, stems=None, sr: int | None = None, channels: int | Non
     if len(set(lengths.values())) > 1:
         if not trim:
             detail = ", ".join(f"{k}: {n} samples" for k, n in lengths.items())
-            raise MsseduError(f"Stems of {path} have different lengths ({detail}). Pass trim=True to cut "
+            raise ParameterError(f"Stems of {path} have different lengths ({detail}). Pass trim=True to cut "
                               "them all to the shortest, or re-export them with equal lengths.")
         n = min(lengths.values())
         sig = {k: v[:, :n] for k, v in sig.items()}
@@ -254,7 +254,7 @@ def save_multitrack(track, folder, overwrite: bool = False, subtype: str = "FLOA
     if not overwrite:
         clash = [k for k in targets if (folder / f"{k}.wav").exists()]
         if clash:
-            raise MsseduError(f"{folder} already holds {', '.join(c + '.wav' for c in clash)}; "
+            raise ParameterError(f"{folder} already holds {', '.join(c + '.wav' for c in clash)}; "
                               "pass overwrite=True to replace them.")
     folder.mkdir(parents=True, exist_ok=True)
     for k, v in targets.items():

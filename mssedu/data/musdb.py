@@ -6,7 +6,7 @@ drums, bass, other, vocals, AAC-coded) and, as MUSDB18-HQ, as folders of wav fil
 distributed on request from Zenodo (https://zenodo.org/records/1117372 and
 https://zenodo.org/records/3338373), so it cannot ship with the course. Its **7-second
 previews** of every song can be downloaded freely; ``musdb`` does that with
-``download=True``, and :func:`musdb_tracks` caches them in ``mssedu._config.cache_dir("musdb")``.
+``download=True``, and :func:`musdb_tracks` caches them in ``mssedu.config.cache_dir("musdb")``.
 """
 from __future__ import annotations
 
@@ -15,8 +15,8 @@ from pathlib import Path
 
 import numpy as np
 
-from .._config import cache_dir
-from .._errors import MsseduError
+from ..config import cache_dir
+from ..errors import MsseduError, ParameterError
 
 __all__ = ["musdb_tracks", "MusdbTracks", "musdb_help"]
 
@@ -70,7 +70,7 @@ def _to_track(mtrack):
     stems = {}
     for name in MUSDB_STEMS:
         if name not in mtrack.sources:
-            raise MsseduError(f"MUSDB track {mtrack.name!r} has no {name!r} stem (file {mtrack.path}); "
+            raise ParameterError(f"MUSDB track {mtrack.name!r} has no {name!r} stem (file {mtrack.path}); "
                               "the download may be incomplete.")
         stems[name] = np.ascontiguousarray(np.asarray(mtrack.sources[name].audio, dtype=np.float32).T)
     n = min([mixture.shape[-1]] + [s.shape[-1] for s in stems.values()])
@@ -106,7 +106,7 @@ class MusdbTracks:
             return [self[i] for i in range(*index.indices(len(self)))]
         if isinstance(index, str):
             if index not in self.names:
-                raise MsseduError(f"No MUSDB track named {index!r}; there are {len(self)} (see .names).")
+                raise ParameterError(f"No MUSDB track named {index!r}; there are {len(self)} (see .names).")
             index = self.names.index(index)
         return _to_track(self.db.tracks[index])
 
@@ -152,33 +152,33 @@ def musdb_tracks(root=None, subset: str = "train", split: str | None = None, is_
     import musdb
 
     if subset not in ("train", "test"):
-        raise MsseduError(f"subset must be 'train' or 'test', got {subset!r}.")
+        raise ParameterError(f"subset must be 'train' or 'test', got {subset!r}.")
     if split not in (None, "train", "valid"):
-        raise MsseduError(f"split must be None, 'train' or 'valid', got {split!r}.")
+        raise ParameterError(f"split must be None, 'train' or 'valid', got {split!r}.")
     if split is not None and subset != "train":
-        raise MsseduError("split applies to subset='train' only (the validation songs come from train).")
+        raise ParameterError("split applies to subset='train' only (the validation songs come from train).")
     if root is None and os.environ.get("MUSDB_PATH"):
         root = os.environ["MUSDB_PATH"]
     if root is None:
         root = Path(cache_dir("musdb")) / "MUSDB18-7"
         if not (root / "train").is_dir():
             if download is False:
-                raise MsseduError(musdb_help() + "\n(download=False: the previews were not fetched.)")
+                raise ParameterError(musdb_help() + "\n(download=False: the previews were not fetched.)")
             if not _online():
-                raise MsseduError(musdb_help() + "\n(No internet connection to download the previews.)")
+                raise ParameterError(musdb_help() + "\n(No internet connection to download the previews.)")
             try:
                 musdb.DB(root=str(root), download=True, subsets=[subset], split=split)
             except Exception as err:  # network errors, truncated zip...
-                raise MsseduError(f"Downloading the MUSDB18 previews failed ({type(err).__name__}: {err}).\n"
+                raise ParameterError(f"Downloading the MUSDB18 previews failed ({type(err).__name__}: {err}).\n"
                                   + musdb_help()) from err
             is_wav = False  # the previews are .stem.mp4 files
     root = Path(root).expanduser()
     if not (root / subset).is_dir():
-        raise MsseduError(f"{root} has no {subset}/ folder.\n" + musdb_help(root))
+        raise ParameterError(f"{root} has no {subset}/ folder.\n" + musdb_help(root))
     db = musdb.DB(root=str(root), subsets=[subset], split=split, is_wav=is_wav, sample_rate=sample_rate)
     if not db.tracks:
         kind = "track folders (mixture.wav, drums.wav, ...)" if is_wav else ".stem.mp4 files"
         other = "is_wav=False" if is_wav else "is_wav=True"
-        raise MsseduError(f"No MUSDB tracks in {root / subset}: expected {kind}. If the dataset is the "
+        raise ParameterError(f"No MUSDB tracks in {root / subset}: expected {kind}. If the dataset is the "
                           f"other format, pass {other}.\n" + musdb_help(root))
     return MusdbTracks(db)

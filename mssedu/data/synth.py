@@ -40,7 +40,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .._errors import MsseduError, check_rate
+from ..errors import MsseduError, check_rate, ParameterError
 
 __all__ = ["make_dataset", "render_song", "render_midi_stems", "song_spec", "chorale_ids",
            "load_chorale", "find_soundfont", "fluidsynth_path", "VOICE_PROGRAMS", "BACH10_PROGRAMS"]
@@ -85,7 +85,7 @@ def fluidsynth_path() -> str:
     """Path of the ``fluidsynth`` executable, or a :class:`MsseduError` saying how to install it."""
     exe = shutil.which("fluidsynth")
     if exe is None:
-        raise MsseduError("The fluidsynth program was not found on PATH; it renders the synthetic "
+        raise ParameterError("The fluidsynth program was not found on PATH; it renders the synthetic "
                           "multitracks. " + _INSTALL)
     return exe
 
@@ -96,7 +96,7 @@ def find_soundfont(soundfont=None) -> str:
     if soundfont is not None:
         p = Path(soundfont).expanduser()
         if not p.is_file():
-            raise MsseduError(f"SoundFont {p} does not exist. " + _INSTALL)
+            raise ParameterError(f"SoundFont {p} does not exist. " + _INSTALL)
         return str(p)
     env = os.environ.get("MSSEDU_SOUNDFONT")
     if env:
@@ -104,7 +104,7 @@ def find_soundfont(soundfont=None) -> str:
     for cand in SOUNDFONT_CANDIDATES:
         if os.path.isfile(cand):
             return cand
-    raise MsseduError("No General-MIDI SoundFont (.sf2) was found (looked in "
+    raise ParameterError("No General-MIDI SoundFont (.sf2) was found (looked in "
                       f"{', '.join(SOUNDFONT_CANDIDATES[:3])}). " + _INSTALL
                       + " Or pass soundfont='/path/to/font.sf2' / set MSSEDU_SOUNDFONT.")
 
@@ -123,12 +123,12 @@ def chorale_ids() -> list:
         if p.suffix in (".mxl", ".xml"):
             ids.append(f"bach/{p.name}")
     if not ids:
-        raise MsseduError("music21's bundled corpus has no Bach chorales; reinstall music21 (pip install music21).")
+        raise ParameterError("music21's bundled corpus has no Bach chorales; reinstall music21 (pip install music21).")
     return sorted(ids)
 
 
 def _score_cache(score_id: str) -> Path:
-    from .._config import cache_dir
+    from ..config import cache_dir
 
     import music21
 
@@ -156,7 +156,7 @@ def load_chorale(score_id: str) -> dict:
     try:
         score = corpus.parse(score_id)
     except Exception as err:
-        raise MsseduError(f"music21 could not parse corpus score {score_id!r}: {err}") from err
+        raise ParameterError(f"music21 could not parse corpus score {score_id!r}: {err}") from err
     parts = list(score.parts)
     wanted = ("soprano", "alto", "tenor", "bass")
     by_name = {}
@@ -169,7 +169,7 @@ def load_chorale(score_id: str) -> dict:
         if len(parts) == 4:
             by_name = dict(zip(wanted, parts))
         else:
-            raise MsseduError(f"{score_id} is not a four-part (SATB) chorale; its parts are "
+            raise ParameterError(f"{score_id} is not a four-part (SATB) chorale; its parts are "
                               f"{[p.partName for p in parts]}.")
     ts = score.recurse().getElementsByClass("TimeSignature")
     bar = float(ts[0].barDuration.quarterLength) if len(ts) else 4.0
@@ -183,7 +183,7 @@ def load_chorale(score_id: str) -> dict:
             notes.append([float(n.offset), float(n.quarterLength), int(pitch)])
             end = max(end, float(n.offset + n.quarterLength))
         if not notes:
-            raise MsseduError(f"{score_id}: the {w} part has no notes.")
+            raise ParameterError(f"{score_id}: the {w} part has no notes.")
         voices[w] = notes
     out = {"id": score_id, "bar": bar, "start": start, "end": end, "voices": voices}
     try:
@@ -209,7 +209,7 @@ def song_spec(seed: int = 0, index: int = 0, seconds: float = 30.0, layout: str 
     tempo, transposition, instruments with their pan/reverb, playing styles, stem gains.
     """
     if layout not in ("musdb", "bach10"):
-        raise MsseduError(f"layout must be 'musdb' or 'bach10', got {layout!r}.")
+        raise ParameterError(f"layout must be 'musdb' or 'bach10', got {layout!r}.")
     rng = np.random.default_rng([int(seed), int(index), 7])
     ids = chorale_ids()
     for _ in range(50):
@@ -220,7 +220,7 @@ def song_spec(seed: int = 0, index: int = 0, seconds: float = 30.0, layout: str 
         except MsseduError:
             continue
     else:  # pragma: no cover - the corpus has hundreds of SATB chorales
-        raise MsseduError("No four-part chorale found in 50 tries; is music21's corpus complete?")
+        raise ParameterError("No four-part chorale found in 50 tries; is music21's corpus complete?")
     bar = score["bar"]
     n_bars = max(1, int((score["end"] - score["start"]) // bar))
     spec = {
@@ -604,11 +604,11 @@ def _read_midi(path):
 
     path = Path(path)
     if not path.is_file():
-        raise MsseduError(f"No such MIDI file: {path}.")
+        raise ParameterError(f"No such MIDI file: {path}.")
     try:
         return mido.MidiFile(str(path))
     except Exception as err:
-        raise MsseduError(f"{path} is not a readable MIDI file ({type(err).__name__}: {err}). "
+        raise ParameterError(f"{path} is not a readable MIDI file ({type(err).__name__}: {err}). "
                           "Check that it is a Standard MIDI File (.mid) and not truncated.") from err
 
 
@@ -644,7 +644,7 @@ def _render_processes(jobs, soundfont, sr, settings):
     for p, wav in procs:
         _, err = p.communicate()
         if p.returncode != 0 or not Path(wav).is_file():
-            raise MsseduError(f"fluidsynth failed (exit {p.returncode}): {err.decode(errors='replace')[-300:]}")
+            raise ParameterError(f"fluidsynth failed (exit {p.returncode}): {err.decode(errors='replace')[-300:]}")
 
 
 def render_midi_stems(midi, soundfont=None, sr: int = 44100, seconds: float | None = None,
@@ -692,7 +692,7 @@ def render_midi_stems(midi, soundfont=None, sr: int = 44100, seconds: float | No
                     stems.setdefault(msg.channel, None)
         stems = {ch: _musdb_stem_of(programs.get(ch, 0), ch) for ch in stems}
     if not stems:
-        raise MsseduError("The MIDI file has no notes to render.")
+        raise ParameterError("The MIDI file has no notes to render.")
     groups = {}
     for ch, name in stems.items():
         groups.setdefault(name, set()).add(int(ch))
@@ -810,9 +810,9 @@ def make_dataset(out_dir, n_songs: int = 10, seconds: float = 30.0, seed: int = 
     from ..audio import save
 
     if int(n_songs) < 1:
-        raise MsseduError(f"n_songs must be >= 1, got {n_songs!r}.")
+        raise ParameterError(f"n_songs must be >= 1, got {n_songs!r}.")
     if seconds is None or float(seconds) <= 0:
-        raise MsseduError(f"seconds must be > 0, got {seconds!r}.")
+        raise ParameterError(f"seconds must be > 0, got {seconds!r}.")
     fluidsynth_path()
     font = find_soundfont(soundfont)
     sr = check_rate(sr)

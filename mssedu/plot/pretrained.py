@@ -16,9 +16,9 @@ def segment_weights(length: int, segment: int, overlap: float = 0.25, transition
     Returns ``(offsets, weights, total)``: segment starts, a ``(segments, length)`` array of
     each segment's weight on the timeline and their sum :math:`\sum_k w_k`."""
     if segment < 2 or length < 1 or not 0 <= overlap < 1:
-        from .._errors import MsseduError
+        from ..errors import ParameterError
 
-        raise MsseduError(f"Need segment >= 2 samples, length >= 1 and 0 <= overlap < 1; got "
+        raise ParameterError(f"Need segment >= 2 samples, length >= 1 and 0 <= overlap < 1; got "
                           f"{segment}, {length}, {overlap}.")
     stride = max(1, int((1 - overlap) * segment))
     half = segment // 2

@@ -31,14 +31,14 @@ def griffin_lim_explorer(track, stem: str = "vocals", max_iter: int | None = Non
     """
     import ipywidgets as w
 
-    from .._config import fast_mode
-    from .._errors import MsseduError
+    from ..config import fast_mode
+    from ..errors import ParameterError
     from ..phase import griffin_lim
     from ..plot.phase import convergence_figure
     from ..spectral import stft
 
     if stem not in track.stems:
-        raise MsseduError(f"No stem {stem!r}; this track has {track.stem_names}.")
+        raise ParameterError(f"No stem {stem!r}; this track has {track.stem_names}.")
     max_iter = max_iter or (32 if fast_mode() else 100)
     x = track.stems[stem]
     A = np.abs(stft(x, n_fft, hop_length))
@@ -85,7 +85,7 @@ def phase_choice_explorer(track, n_fft: int = 2048, hop_length: int = 512, n_ite
     import ipywidgets as w
     import matplotlib.pyplot as plt
 
-    from .._config import fast_mode
+    from ..config import fast_mode
     from ..phase import griffin_lim, misi
     from ..spectral import stft
 

@@ -76,17 +76,17 @@ def karaoke_mixer(stems: dict, sr: int, mixture=None):
 
 
 def _check_upload(name: str, size: int, max_mb: float):
-    from .._errors import MsseduError
+    from ..errors import MsseduError, ParameterError
 
     suffix = Path(name).suffix.lower()
     if suffix not in AUDIO_SUFFIXES:
-        raise MsseduError(f"{name!r} is not an audio file this course reads; upload one of "
+        raise ParameterError(f"{name!r} is not an audio file this course reads; upload one of "
                           f"{', '.join(AUDIO_SUFFIXES)}.")
     if size > max_mb * 1024 * 1024:
-        raise MsseduError(f"{name!r} is {size / 2**20:.1f} MiB; the limit here is {max_mb:g} MiB. "
+        raise ParameterError(f"{name!r} is {size / 2**20:.1f} MiB; the limit here is {max_mb:g} MiB. "
                           "Cut or compress it (an mp3 of a whole song is usually < 10 MiB).")
     if size == 0:
-        raise MsseduError(f"{name!r} is empty.")
+        raise ParameterError(f"{name!r} is empty.")
 
 
 def song_separator(separator, out_dir="my_stems", max_mb: float = 50.0, max_seconds: float | None = None,
@@ -104,8 +104,8 @@ def song_separator(separator, out_dir="my_stems", max_mb: float = 50.0, max_seco
     from IPython.display import FileLink, display
 
     from .. import audio
-    from .._config import fast_mode
-    from .._errors import MsseduError
+    from ..config import fast_mode
+    from ..errors import MsseduError, ParameterError
     from ..pretrained import separate
     from .core import players_row
 

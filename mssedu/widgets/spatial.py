@@ -21,12 +21,12 @@ def panning_explorer(track, stem: str = "vocals"):
     """
     import ipywidgets as w
 
-    from .._errors import MsseduError
+    from ..errors import ParameterError
     from ..plot.spatial import ild_histogram_figure
     from ..spatial import ild_ipd, pan, pan_law_ild
 
     if stem not in track.stems:
-        raise MsseduError(f"No stem {stem!r}; this track has {track.stem_names}.")
+        raise ParameterError(f"No stem {stem!r}; this track has {track.stem_names}.")
     mono = track.stems[stem].mean(axis=0)
     slider = w.FloatSlider(value=-0.5, min=-1.0, max=1.0, step=0.05, description="pan",
                            continuous_update=False)

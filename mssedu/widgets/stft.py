@@ -46,11 +46,11 @@ def stft_explorer(track, stems=("drums", "vocals"), seconds: float | None = 3.0,
 
     from ..spectral import istft, stft
     from ..plot.stft import resolution_figure
-    from .._errors import MsseduError
+    from ..errors import ParameterError
 
     missing = [s for s in stems if s not in track.stems]
     if missing:
-        raise MsseduError(f"stft_explorer: stems {missing} are not in this track; it has {track.stem_names}.")
+        raise ParameterError(f"stft_explorer: stems {missing} are not in this track; it has {track.stem_names}.")
     clip = _excerpt(track, seconds)
     signals = {name: _mono(clip.stems[name]) for name in stems}
     sr = clip.sr
@@ -108,7 +108,7 @@ def cola_explorer(signal=None, sr: int | None = None, n_fft: int = 1024, window:
 
     from ..plot.stft import cola_figure
     from ..spectral import check_cola, istft, stft
-    from .._errors import MsseduError
+    from ..errors import ParameterError
 
     hop = n_fft // 2 if hop is None else int(hop)
     window_menu = w.Dropdown(options=list(WINDOWS), value=window, description="window")
@@ -121,7 +121,7 @@ def cola_explorer(signal=None, sr: int | None = None, n_fft: int = 1024, window:
     x = None
     if signal is not None:
         if sr is None:
-            raise MsseduError("cola_explorer: pass sr= together with signal=.")
+            raise ParameterError("cola_explorer: pass sr= together with signal=.")
         x = _mono(signal).astype(np.float32)
 
     def update(_=None):

@@ -147,12 +147,12 @@ def training_snapshots_player(result, track, seconds: float | None = None):
     the vocals the model separated at each one, with the SDR curve marking where you are."""
     import ipywidgets as w
 
-    from .._errors import MsseduError
+    from ..errors import ParameterError
     from ..train import plain_sdr
     from ..unet import UNetSeparator
 
     if not result.snapshots:
-        raise MsseduError("This run kept no snapshots; train with snapshots=True.")
+        raise ParameterError("This run kept no snapshots; train with snapshots=True.")
     clip = track if seconds is None or seconds >= track.duration else track.excerpt(0, seconds)
     target = result.config.targets[0]
     steps = [s for s, _ in result.snapshots]

@@ -1,0 +1,159 @@
+"""The exceptions mssedu raises, and the small input checks every module shares.
+
+One family, so that ``except mssedu.MsseduError`` catches everything mssedu raises on
+purpose, and one class per kind of fault, so that a caller can tell a bad argument from a
+missing file or an unreachable server::
+
+    MsseduError                 root (an Exception)
+    ├── ParameterError          a bad argument or input value  (also a ValueError)
+    ├── DataError               a file or folder is missing, unreadable, corrupt or unwritable
+    │   └── AudioError          ... an audio file in particular (cannot be decoded, too long)
+    ├── ModelLoadingError       weights or a checkpoint cannot be found, verified or loaded
+    └── NetworkError            a server cannot be reached or answers with an error
+
+Every message says what was wrong and what to do about it.
+
+Examples
+--------
+>>> import numpy as np
+>>> from mssedu.errors import ParameterError, check_rate
+>>> try:
+...     check_rate(-1)
+... except ParameterError as err:
+...     print(err)
+sr must be a positive whole number of Hz, got -1.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = ["MsseduError", "ParameterError", "DataError", "AudioError", "ModelLoadingError",
+           "NetworkError", "check_finite", "as_signal", "check_rate"]
+
+
+class MsseduError(Exception):
+    """Root of every error mssedu raises on purpose; the message says what to do."""
+
+
+class ParameterError(MsseduError, ValueError):
+    """An argument or input value is wrong (a shape, a range, a type, an unknown name).
+
+    It is also a :class:`ValueError`, so ``except ValueError`` keeps catching bad input."""
+
+
+class DataError(MsseduError):
+    """A file or folder is missing, unreadable, corrupt, or cannot be written."""
+
+
+class AudioError(DataError):
+    """An audio file cannot be decoded, or is not what its header says."""
+
+
+class ModelLoadingError(MsseduError):
+    """Model weights or a checkpoint cannot be found, verified or loaded (safely)."""
+
+
+class NetworkError(MsseduError):
+    """A download server cannot be reached, or refuses the request."""
+
+
+def _is_tensor(x) -> bool:
+    try:
+        import torch
+    except ImportError:  # pragma: no cover - torch is a dependency
+        return False
+    return isinstance(x, torch.Tensor)
+
+
+def check_finite(x, name: str = "signal") -> None:
+    """Raise if ``x`` holds NaN or inf.
+
+    Parameters
+    ----------
+    x : numpy.ndarray or torch.Tensor
+        Numeric data of any shape.
+    name : str
+        What ``x`` is, for the message.
+
+    Raises
+    ------
+    ParameterError
+        ``x`` is not numeric, or holds NaN/inf (the message counts them).
+    """
+    if _is_tensor(x):
+        bad, total = int((~x.isfinite()).sum()), x.numel()
+    else:
+        arr = np.asarray(x)
+        if not (np.issubdtype(arr.dtype, np.number) or arr.dtype == bool):
+            raise ParameterError(f"{name} must be numeric, got dtype {arr.dtype}.")
+        bad = int(arr.size - np.count_nonzero(np.isfinite(arr)))
+        total = arr.size
+    if bad:
+        raise ParameterError(
+            f"{name} contains {bad} NaN/inf value(s) out of {total}. "
+            "Check the file or the processing step that produced it "
+            "(np.nan_to_num can replace them if that is what you want).")
+
+
+def as_signal(x, name: str = "signal", min_samples: int = 1) -> np.ndarray:
+    """``x`` as a float32 array shaped ``(..., samples)``, checked.
+
+    Parameters
+    ----------
+    x : array_like
+        Audio samples, last axis = time.
+    name : str
+        What ``x`` is, for messages.
+    min_samples : int
+        Fewest samples accepted (e.g. one analysis frame).
+
+    Returns
+    -------
+    numpy.ndarray
+        float32, same shape as ``x``.
+
+    Raises
+    ------
+    ParameterError
+        A scalar, NaN/inf, a non-numeric dtype or too few samples.
+    """
+    arr = np.asarray(x)
+    if arr.ndim == 0:
+        raise ParameterError(f"{name} must be an array shaped (..., samples), got a scalar.")
+    check_finite(arr, name)
+    arr = arr.astype(np.float32, copy=False)
+    if arr.shape[-1] < min_samples:
+        raise ParameterError(
+            f"{name} has {arr.shape[-1]} samples, fewer than the {min_samples} needed "
+            "(e.g. one analysis frame). Use a longer clip or a smaller n_fft.")
+    return arr
+
+
+def check_rate(sr, name: str = "sr") -> int:
+    """Validate a sample rate.
+
+    Parameters
+    ----------
+    sr : int
+        Sample rate in Hz.
+    name : str
+        Argument name, for the message.
+
+    Returns
+    -------
+    int
+        ``sr`` as a Python int.
+
+    Raises
+    ------
+    ParameterError
+        ``sr`` is not a positive whole number.
+    """
+    try:
+        ok = (sr is not None and not isinstance(sr, (bool, str)) and np.isscalar(sr)
+              and float(sr) > 0 and float(sr) == int(sr))
+    except (TypeError, ValueError, OverflowError):  # inf, ...
+        ok = False
+    if not ok:
+        raise ParameterError(f"{name} must be a positive whole number of Hz, got {sr!r}.")
+    return int(sr)
