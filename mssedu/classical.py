@@ -425,9 +425,9 @@ def nmf(V, n_components: int, n_iter: int = 200, beta: float = 2, W=None, H=None
         raise ParameterError(f"W must be ({F}, {K}) and H ({K}, {T}); got {W.shape} and {H.shape}.")
     if (W < 0).any() or (H < 0).any():
         raise ParameterError("initial W and H must be non-negative.")
-    from .phase import _progress_bar
+    from .progress import progress_bar
 
-    step, close = _progress_bar(progress, int(n_iter), "NMF", "error")
+    step, close = progress_bar(progress, int(n_iter), "NMF", "error")
     eps = 1e-12
     errors = np.empty(int(n_iter) + 1)
     errors[0] = _beta_divergence(V, W @ H, beta)

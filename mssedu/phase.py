@@ -34,7 +34,8 @@ from typing import NamedTuple
 import numpy as np
 
 from .errors import check_finite, ParameterError
-from .spectral import _check_params, stft
+from .progress import progress_bar
+from .spectral import check_stft_params, stft
 from .spectral import n_frames as _n_frames
 
 __all__ = ["griffin_lim", "misi", "spectral_convergence", "consistency",
@@ -126,7 +127,7 @@ def _stft_params(n_freq, n_fft, hop_length):
         raise ParameterError(f"n_fft={n_fft!r} does not match the spectrogram's {n_freq} frequency "
                           f"bins (n_fft // 2 + 1 must equal {n_freq}); leave n_fft out to infer it.")
     n_fft = int(n_fft)
-    return n_fft, _check_params(n_fft, hop_length)
+    return n_fft, check_stft_params(n_fft, hop_length)
 
 
 def _abs(X):
@@ -157,25 +158,6 @@ def _impose_magnitude_(X, A, X_abs):
     torch = _torch()
     ratio = torch.div(A, X_abs.add_(_EPS), out=X_abs)
     return X.mul_(ratio)
-
-
-def _progress_bar(progress, n_iter, desc, quantity="sc"):
-    """Turn ``progress`` (None/False, True, or a callable) into a step function and a closer."""
-    if progress is True:
-        from tqdm.auto import tqdm
-
-        bar = tqdm(total=n_iter, desc=desc, leave=False)
-
-        def step(k, n, sc):
-            bar.update(1)
-            bar.set_postfix({quantity: f"{sc:.4g}"})
-        return step, bar.close
-    if callable(progress):
-        return progress, (lambda: None)
-    if progress in (None, False):
-        return (lambda k, n, sc: None), (lambda: None)
-    raise ParameterError(f"progress must be None, True (tqdm bar) or a callable "
-                      f"progress(iteration, n_iter, spectral_convergence), got {progress!r}.")
 
 
 def _squared_distance(X, Y) -> float:
@@ -501,7 +483,7 @@ def griffin_lim(magnitude, n_iter: int = 32, momentum: float = 0.99, init="rando
                           f"STFT frames but the magnitude has {n_frames}; pass the length of "
                           "the signal the magnitude was computed from (or leave it out).")
     gen = torch.Generator().manual_seed(int(seed))
-    step, close = _progress_bar(progress, n_iter, "Griffin-Lim")
+    step, close = progress_bar(progress, n_iter, "Griffin-Lim")
     target_abs = _frames_major(A)                      # A, (rows, frames, freq)
     project = _ConsistentProjection(n_fft, hop, window, center, n_frames, length,
                                     target_abs.shape[0], dev)
@@ -641,7 +623,7 @@ def misi(magnitudes, mixture, n_iter: int = 32, init="mixture", n_fft: int | Non
                                     target_abs.shape[0], dev)
     mix = project.pad(x.reshape(-1, length))           # (batch, padded samples)
     norm_A = float(torch.linalg.vector_norm(A, dtype=torch.float64))
-    step, close = _progress_bar(progress, n_iter, "MISI")
+    step, close = progress_bar(progress, n_iter, "MISI")
     history = np.empty(n_iter + 1)
     try:
         with torch.no_grad():

@@ -25,7 +25,7 @@ import numpy as np
 from .errors import as_signal, check_finite, ParameterError
 from .spectral import stft
 
-__all__ = ["pan", "ild_ipd", "inter_channel_correlation", "stereo_image_preservation",
+__all__ = ["pan", "ild_ipd", "stereo_stft", "inter_channel_correlation", "stereo_image_preservation",
            "stereo_image_table", "mono_collapse", "stereo_width", "pan_law_ild"]
 
 
@@ -61,7 +61,7 @@ def pan_law_ild(position: float) -> float:
         return float(20 * np.log10(np.cos(theta) / np.sin(theta))) if np.sin(theta) > 0 else float("inf")
 
 
-def _stereo_stft(x, n_fft, hop_length, window):
+def stereo_stft(x, n_fft, hop_length, window):
     """Stereo waveform (2, samples) or stereo STFT (2, freq, frames) -> complex (2, F, T)."""
     arr = np.asarray(x)
     if np.iscomplexobj(arr):
@@ -103,7 +103,7 @@ def ild_ipd(x, n_fft: int = 2048, hop_length: int = 512, window="hann",
     >>> round(float(np.median(ild)), 2)
     7.66
     """
-    X = _stereo_stft(x, n_fft, hop_length, window)
+    X = stereo_stft(x, n_fft, hop_length, window)
     L, R = X[0], X[1]
     ild = 20 * np.log10((np.abs(L) + eps) / (np.abs(R) + eps))
     ipd = np.angle(L * np.conj(R))
@@ -182,8 +182,8 @@ def stereo_image_preservation(reference, estimate, n_fft: int = 2048, hop_length
     >>> round(stereo_image_preservation(s, mono_collapse(s))["score"], 3)
     0.5
     """
-    Xr = _stereo_stft(reference, n_fft, hop_length, window)
-    Xe = _stereo_stft(estimate, n_fft, hop_length, window)
+    Xr = stereo_stft(reference, n_fft, hop_length, window)
+    Xe = stereo_stft(estimate, n_fft, hop_length, window)
     if Xr.shape != Xe.shape:
         raise ParameterError(f"reference and estimate give spectrograms {Xr.shape} and {Xe.shape}; "
                           "use signals of the same length (and the same STFT parameters).")

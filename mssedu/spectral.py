@@ -32,9 +32,8 @@ import scipy.signal
 
 from .errors import as_signal, check_finite, check_rate, ParameterError
 
-__all__ = ["stft", "istft", "magphase", "amplitude_to_db", "get_window", "check_cola",
-           "n_frames", "cqt", "icqt", "cqt_frequencies", "constant_q_kernel", "naive_cqt",
-           "spectrogram_figure"]
+__all__ = ["stft", "istft", "check_stft_params", "magphase", "amplitude_to_db", "get_window", "check_cola",
+           "n_frames", "cqt", "icqt", "cqt_frequencies", "constant_q_kernel", "naive_cqt"]
 
 
 def _is_torch(x) -> bool:
@@ -45,7 +44,7 @@ def _is_torch(x) -> bool:
     return isinstance(x, torch.Tensor)
 
 
-def _check_params(n_fft: int, hop_length: int | None) -> int:
+def check_stft_params(n_fft: int, hop_length: int | None) -> int:
     if int(n_fft) != n_fft or n_fft < 2:
         raise ParameterError(f"n_fft must be an integer >= 2, got {n_fft!r}.")
     hop = n_fft // 4 if hop_length is None else hop_length
@@ -111,7 +110,7 @@ def stft(x, n_fft: int = 2048, hop_length: int | None = None, window="hann",
     >>> stft(np.zeros((2, 44100), np.float32), n_fft=4096, hop_length=1024).shape
     (2, 2049, 44)
     """
-    hop = _check_params(n_fft, hop_length)
+    hop = check_stft_params(n_fft, hop_length)
     if _is_torch(x):
         return _stft_torch(x, n_fft, hop, window, center)
     x = as_signal(x, "x")
@@ -151,7 +150,7 @@ def istft(X, hop_length: int | None = None, window="hann", center: bool = True,
     if n_fft // 2 + 1 != X.shape[-2]:
         raise ParameterError(f"n_fft={n_fft} does not match {X.shape[-2]} frequency bins "
                           f"(expected n_fft // 2 + 1).")
-    hop = _check_params(n_fft, hop_length)
+    hop = check_stft_params(n_fft, hop_length)
     if _is_torch(X):
         return _istft_torch(X, n_fft, hop, window, center, length)
     X = np.asarray(X)
@@ -272,7 +271,7 @@ def check_cola(window="hann", n_fft: int = 2048, hop_length: int | None = None,
     windows never vanish: :func:`istft`'s weighted overlap-add works) and ``ripple`` (the
     relative peak-to-peak variation of :math:`\sum_m w[n-mH]`; 0 for COLA).
     """
-    hop = _check_params(n_fft, hop_length)
+    hop = check_stft_params(n_fft, hop_length)
     win = get_window(window, n_fft).astype(np.float64)
     cola = bool(scipy.signal.check_COLA(win, n_fft, n_fft - hop, tol=tol))
     nola = bool(scipy.signal.check_NOLA(win, n_fft, n_fft - hop, tol=1e-10))
@@ -372,9 +371,3 @@ def icqt(C, sr: int, hop_length: int = 512, fmin: float = 32.70, bins_per_octave
     return librosa.icqt(np.asarray(C), sr=sr, hop_length=hop_length, fmin=fmin,
                         bins_per_octave=bins_per_octave, length=length).astype(np.float32)
 
-
-def spectrogram_figure(*args, **kwargs):
-    """See :func:`mssedu.plot.spectrogram_figure` (the one implementation)."""
-    from .plot import spectrogram_figure as _fig
-
-    return _fig(*args, **kwargs)

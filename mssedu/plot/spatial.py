@@ -14,14 +14,14 @@ def ild_figure(signals: dict, sr: int, n_fft: int = 2048, hop_length: int = 512,
     by side; quiet bins (60 dB under the loudest) are greyed out."""
     import matplotlib.pyplot as plt
 
-    from ..spatial import ild_ipd, _stereo_stft
+    from ..spatial import ild_ipd, stereo_stft
 
     n = len(signals)
     fig, axes = plt.subplots(1, n, figsize=figsize or (3.8 * n, 3.0), squeeze=False,
                              constrained_layout=True)
     im = None
     for ax, (label, x) in zip(axes[0], signals.items()):
-        X = _stereo_stft(x, n_fft, hop_length, "hann")
+        X = stereo_stft(x, n_fft, hop_length, "hann")
         ild, _ = ild_ipd(X, max_db=20)
         top = max(2, int(max_hz * n_fft / sr))
         energy = np.abs(X[0]) ** 2 + np.abs(X[1]) ** 2
@@ -40,12 +40,12 @@ def ild_histogram_figure(signals: dict, n_fft: int = 2048, hop_length: int = 512
     field its energy sits (0 dB = centre). ``expected``: label -> ILD to mark."""
     import matplotlib.pyplot as plt
 
-    from ..spatial import ild_ipd, _stereo_stft
+    from ..spatial import ild_ipd, stereo_stft
 
     fig, ax = plt.subplots(figsize=figsize, constrained_layout=True)
     bins = np.linspace(-30, 30, 61)
     for i, (label, x) in enumerate(signals.items()):
-        X = _stereo_stft(x, n_fft, hop_length, "hann")
+        X = stereo_stft(x, n_fft, hop_length, "hann")
         ild, _ = ild_ipd(X, max_db=30)
         w = (np.abs(X[0]) ** 2 + np.abs(X[1]) ** 2).ravel()
         ax.hist(ild.ravel(), bins=bins, weights=w / (w.sum() or 1.0), histtype="step", lw=1.6,

@@ -25,9 +25,9 @@ def window_sum(window="hann", n_fft: int = 1024, hop_length: int = 256, n_sample
     Plain overlap-add of windowed frames returns :math:`x[n]\,s[n]`: the signal is
     reproduced up to a constant exactly when :math:`s` is constant (COLA).
     """
-    from ..spectral import _check_params, get_window
+    from ..spectral import check_stft_params, get_window
 
-    hop = _check_params(n_fft, hop_length)
+    hop = check_stft_params(n_fft, hop_length)
     w = get_window(window, n_fft).astype(np.float64)
     if squared:
         w = w ** 2

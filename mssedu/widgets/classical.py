@@ -9,9 +9,13 @@ from __future__ import annotations
 import numpy as np
 
 from .core import audio_slot, figure_output, labelled, set_audio, show_figure
-from .phase import _si_sdr
+from ..metrics import si_sdr
 
 __all__ = ["karaoke_explorer", "hpss_explorer", "repet_explorer"]
+
+
+def _mean_si_sdr(reference, estimate) -> float:
+    return float(np.mean(si_sdr(reference, estimate)))
 
 
 def karaoke_explorer(track):
@@ -97,8 +101,8 @@ def hpss_explorer(track, n_fft: int = 2048, hop_length: int = 512):
         text = (f"kernels {kh.value} frames x {kp.value} bins, margin {margin.value:g}: "
                 f"mask mean harmonic {mh.mean():.2f}, percussive {mp.mean():.2f}")
         if drums is not None:
-            text += (f"<br>SI-SDR percussive vs drums <b>{_si_sdr(drums, yp):.1f} dB</b> &nbsp;·&nbsp; "
-                     f"harmonic vs the rest <b>{_si_sdr(rest, yh):.1f} dB</b>")
+            text += (f"<br>SI-SDR percussive vs drums <b>{_mean_si_sdr(drums, yp):.1f} dB</b> &nbsp;·&nbsp; "
+                     f"harmonic vs the rest <b>{_mean_si_sdr(rest, yh):.1f} dB</b>")
         readout.value = text
 
     for c in (kh, kp, margin, power):
@@ -138,9 +142,9 @@ def repet_explorer(track, n_fft: int = 2048, hop_length: int = 512):
         set_audio(bg, r.background, track.sr)
         text = f"period {r.period_s:.2f} s ({r.period} frames; automatic: {auto.period_s:.2f} s)"
         if vocals is not None:
-            text += (f"<br>SI-SDR foreground vs vocals <b>{_si_sdr(vocals, r.foreground):.1f} dB</b>"
+            text += (f"<br>SI-SDR foreground vs vocals <b>{_mean_si_sdr(vocals, r.foreground):.1f} dB</b>"
                      f" &nbsp;·&nbsp; background vs accompaniment "
-                     f"<b>{_si_sdr(track.mixture - vocals, r.background):.1f} dB</b>")
+                     f"<b>{_mean_si_sdr(track.mixture - vocals, r.background):.1f} dB</b>")
         readout.value = text
 
     slider.observe(update, names="value")

@@ -9,15 +9,10 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..metrics import si_sdr
 from .core import audio_slot, figure_output, labelled, set_audio, show_figure
 
 __all__ = ["griffin_lim_explorer", "phase_choice_explorer"]
-
-
-def _si_sdr(reference, estimate) -> float:
-    from ..metrics import si_sdr
-
-    return float(np.mean(np.atleast_1d(si_sdr(reference, estimate))))
 
 
 def griffin_lim_explorer(track, stem: str = "vocals", max_iter: int | None = None,
@@ -64,7 +59,7 @@ def griffin_lim_explorer(track, stem: str = "vocals", max_iter: int | None = Non
         set_audio(est_audio, y, track.sr)
         readout.value = (f"after <b>{k}</b> iterations ({'fast' if algo.value else 'classic'}): "
                          f"spectral convergence <b>{hist[-1]:.3f}</b> &nbsp;·&nbsp; "
-                         f"SI-SDR against the true {stem} <b>{_si_sdr(x, y):.1f} dB</b>")
+                         f"SI-SDR against the true {stem} <b>{float(np.mean(si_sdr(x, y))):.1f} dB</b>")
 
     slider.observe(update, names="value")
     algo.observe(update, names="value")
@@ -112,7 +107,7 @@ def phase_choice_explorer(track, n_fft: int = 2048, hop_length: int = 512, n_ite
                                                               hop_length=hop_length,
                                                               length=length).signal,
                    f"MISI ({n_iter} it.)": misi_est[stem]}
-            scores = {k: _si_sdr(track.stems[stem], v) for k, v in est.items()}
+            scores = {k: float(np.mean(si_sdr(track.stems[stem], v))) for k, v in est.items()}
             cache[stem] = (est, scores)
         return cache[stem]
 
