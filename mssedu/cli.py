@@ -15,22 +15,23 @@ from __future__ import annotations
 
 import argparse
 import os
-import re
+import subprocess
 import sys
 import time
 from pathlib import Path
 
-from .errors import MsseduError, ParameterError
+from . import __version__, audio
+from .errors import DataError, MsseduError
+from .pipeline import demo_text, run_demo, slug
+from .separation import download, load_separator, looks_like_path, separate
+
+__all__ = ["main", "build_parser", "notebooks_folder", "FORMATS"]
 
 FORMATS = ("wav", "flac", "mp3")
 
 
 def _say(msg: str = "", err: bool = False) -> None:
     print(msg, file=sys.stderr if err else sys.stdout, flush=True)
-
-
-def _slug(text: str) -> str:
-    return re.sub(r"[^A-Za-z0-9._-]+", "_", str(text)).strip("_") or "model"
 
 
 def _song_name(path: Path) -> str:
@@ -45,34 +46,25 @@ def _check_writable_folder(folder: Path) -> None:
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as err:
-        raise ParameterError(f"Cannot create the output folder {folder}: {err.strerror or err}. "
+        raise DataError(f"Cannot create the output folder {folder}: {err.strerror or err}. "
                           "Choose another with --out.") from err
     if not os.access(folder, os.W_OK | os.X_OK):
-        raise ParameterError(f"Cannot write into {folder}: the folder is not writable. "
+        raise DataError(f"Cannot write into {folder}: the folder is not writable. "
                           "Choose another with --out.")
 
 
 # -- separate ---------------------------------------------------------------------------------
 
 def cmd_separate(args) -> int:
-    from . import audio
-    from .pretrained import load_separator, separate
-
     out_root = Path(args.out).expanduser()
     try:
         _check_writable_folder(out_root)
-    except MsseduError as err:
-        _say(f"error: {err}", err=True)
-        return 1
-    try:
         separator = load_separator(args.model, repo=args.repo, device=args.device,
-                                   **({"shifts": args.shifts, "overlap": args.overlap}
-                                      if not str(args.model).endswith((".pt", ".pth", ".ckpt")) else {}))
+                                   shifts=args.shifts, overlap=args.overlap)
     except MsseduError as err:
         _say(f"error: {err}", err=True)
         return 1
-    model_dir = _slug(Path(args.model).stem if str(args.model).endswith((".pt", ".pth", ".ckpt"))
-                      else args.model)
+    model_dir = slug(Path(args.model).stem if looks_like_path(args.model) else args.model)
     _say(f"model: {separator.name} ({separator.sr} Hz, sources {', '.join(separator.sources)})")
     failed = []
     done = 0
@@ -109,8 +101,6 @@ def cmd_separate(args) -> int:
 # -- download ---------------------------------------------------------------------------------
 
 def cmd_download(args) -> int:
-    from .pretrained import download
-
     t0 = time.perf_counter()
     try:
         folder = download(args.model, to=args.to, progress=not args.quiet)
@@ -126,203 +116,38 @@ def cmd_download(args) -> int:
 
 # -- demo -------------------------------------------------------------------------------------
 
-def _demo_step(title: str, fn, results: dict, notes: list):
-    """Run one demo step; a failure or a missing optional module is one clear line."""
-    t0 = time.perf_counter()
-    _say(f"- {title} ...")
-    try:
-        value = fn()
-    except ModuleNotFoundError as err:
-        notes.append(f"{title}: skipped, module {err.name} is not available ({err}).")
-        _say(f"  skipped: {notes[-1]}")
-        return None
-    except Exception as err:
-        notes.append(f"{title}: skipped ({type(err).__name__}: {str(err)[:300]})")
-        _say(f"  skipped: {notes[-1]}")
-        return None
-    _say(f"  done in {time.perf_counter() - t0:.1f} s")
-    return value
-
-
-def run_demo(out=Path("mssedu-demo"), force: bool = False, repo=None, random_htdemucs: bool = False,
-             unet_seconds: float | None = None, progress: bool = False) -> int:
-    """The whole course pipeline on the shipped real excerpt, headless (``mssedu demo``).
-
-    Oracle masks (IRM), the same magnitudes with Griffin-Lim and with MISI phases, the mini
-    U-Net (the shipped checkpoint, ``MSSEDU_UNET_CHECKPOINT``, or a fresh training run of
-    ``unet_seconds``), HT-Demucs when its weights
-    are here; one SDR/SIR/SAR table (vocals and accompaniment, BSSEval v4 medians), the
-    stems and a figure in ``out``. Returns the exit status."""
-    import numpy as np
-
-    from .config import fast_mode
-    from .data import example_track
-
-    out = Path(out).expanduser()
-    fast = fast_mode()
-    planned = [out / "demo_table.csv", out / "demo_table.txt", out / "demo_figure.png"]
-    if out.exists() and not force:
-        clash = [p for p in planned if p.exists()] + [p for p in out.iterdir() if p.is_dir()]
-        if clash:
-            _say(f"error: {out} already holds demo output ({clash[0]}); pass --force to replace it "
-                 "or choose another folder with --out.", err=True)
-            return 1
-    try:
-        _check_writable_folder(out)
-    except MsseduError as err:
-        _say(f"error: {err}", err=True)
-        return 1
-    track = example_track()
-    _say(f"mssedu demo on {track.name!r} ({track.duration:.1f} s, {track.sr} Hz){' [fast mode]' if fast else ''}")
-    estimates: dict = {}
-    notes: list = []
-    n_fft, hop = 4096, 1024
-    n_iter = 16 if fast else 32
-
-    def oracle():
-        from .masks import oracle_separate
-
-        return oracle_separate(track, "irm", n_fft=n_fft, hop_length=hop)
-
-    irm = _demo_step("oracle ratio mask (IRM, mixture phase)", oracle, estimates, notes)
-    if irm is not None:
-        estimates["oracle IRM"] = irm
-
-        def magnitudes():
-            from .spectral import stft
-
-            return {k: np.abs(stft(v, n_fft, hop)) for k, v in irm.items()}
-
-        def gl():
-            from .phase import griffin_lim
-
-            mags = magnitudes()
-            return {k: np.asarray(griffin_lim(m, n_iter=n_iter, momentum=0.99, n_fft=n_fft, hop_length=hop,
-                                              length=track.mixture.shape[-1]).signal)
-                    for k, m in mags.items()}
-
-        def misi_():
-            from .phase import misi
-
-            res = misi(magnitudes(), track.mixture, n_iter=n_iter, init="mixture", n_fft=n_fft, hop_length=hop)
-            return {k: np.asarray(v) for k, v in res.estimates.items()}
-
-        r = _demo_step(f"IRM magnitudes + Griffin-Lim phase ({n_iter} iterations, random start)", gl,
-                       estimates, notes)
-        if r is not None:
-            estimates["IRM + Griffin-Lim"] = r
-        r = _demo_step(f"IRM magnitudes + MISI phase ({n_iter} iterations from the mixture phase)", misi_,
-                       estimates, notes)
-        if r is not None:
-            estimates["IRM + MISI"] = r
-
-    def unet():
-        from .pretrained import load_separator, separate
-
-        if unet_seconds:
-            from .train import train
-
-            result = train(max_seconds=unet_seconds, val_every=25, progress=progress, valid="example")
-            sep = result.separator
-        else:
-            from .unet import shipped_checkpoint
-
-            sep = load_separator(os.environ.get("MSSEDU_UNET_CHECKPOINT") or shipped_checkpoint())
-        return separate(sep, track.mixture, track.sr, two_stems="vocals", progress=progress)
-
-    if unet_seconds:
-        unet_title = f"mini U-Net (trained now for {unet_seconds:.0f} s on synthetic songs)"
-    elif os.environ.get("MSSEDU_UNET_CHECKPOINT"):
-        unet_title = "mini U-Net (checkpoint in $MSSEDU_UNET_CHECKPOINT)"
-    else:
-        unet_title = "mini U-Net (shipped checkpoint: 5 minutes of CPU training on synthetic songs)"
-    r = _demo_step(unet_title, unet, estimates, notes)
-    if r is not None:
-        estimates["mini U-Net"] = r
-
-    def htdemucs():
-        from .pretrained import find_weights, load_separator, separate
-
-        if repo is None and find_weights("htdemucs") is None:
-            raise ParameterError("its weights are not on this machine. Get them with `mssedu download "
-                              "htdemucs` (needs internet; or `--to DIR` and copy DIR here, then "
-                              "`mssedu demo --repo DIR`).")
-        sep = load_separator("htdemucs", repo=repo)
-        return separate(sep, track.mixture, track.sr, progress=progress)
-
-    r = _demo_step("HT-Demucs (pretrained)", htdemucs, estimates, notes)
-    if r is not None:
-        estimates["HT-Demucs"] = r
-    if random_htdemucs:
-        def random_model():
-            from .pretrained import RANDOM_MODEL, load_separator, separate
-
-            return separate(load_separator(RANDOM_MODEL), track.mixture, track.sr, progress=progress)
-
-        r = _demo_step("HT-Demucs with RANDOM weights (mechanics only, not a result)", random_model,
-                       estimates, notes)
-        if r is not None:
-            estimates["HT-Demucs (random weights)"] = r
-
-    table = None
-    if estimates:
-        def score():
-            from .pretrained import compare
-
-            return compare(estimates, track, two_stems="vocals", progress=False)
-
-        table = _demo_step("scoring (BSSEval v4, vocals vs accompaniment)", score, estimates, notes)
-    # stems and figure
-    from . import audio
-
-    for method, stems in estimates.items():
-        for stem, sig in stems.items():
-            try:
-                audio.save(out / _slug(method) / f"{stem}.wav", sig, track.sr, overwrite=force)
-            except MsseduError as err:
-                notes.append(f"could not write {method}/{stem}: {err}")
-    if table is not None:
-        import pandas as pd
-
-        with pd.option_context("display.width", 120, "display.precision", 2):
-            text = table.to_string(index=False, float_format=lambda v: f"{v:6.2f}")
-        text += ("\n\nSIR or SAR below SDR is no bug: v4 fits its distortion filters on the whole "
-                 "excerpt, so within\na 1-s frame the interference and artefact errors can partly "
-                 "cancel, and SDR sees only their sum.\nNotebook 04 compares these medians with "
-                 "one evaluation of the whole excerpt (window=None).")
-        _say("\nSDR / SIR / SAR in dB (BSSEval v4, median over 1 s frames), " + track.name)
-        _say(text)
-        table.to_csv(out / "demo_table.csv", index=False)
-        (out / "demo_table.txt").write_text(text + "\n")
-
-        def figure():
-            from .plot.pretrained import demo_figure
-
-            fig = demo_figure(table, {k: v.get("vocals") for k, v in estimates.items() if "vocals" in v},
-                              track)
-            fig.savefig(out / "demo_figure.png", dpi=110)
-
-        _demo_step("figure", figure, estimates, notes)
-    if notes:
-        _say("\nnotes:")
-        for n in notes:
-            _say(f"  - {n}")
-    _say(f"\nstems, table and figure written to {out.resolve()}")
-    return 0 if table is not None else 1
-
-
 def cmd_demo(args) -> int:
     if args.fast:
         os.environ["MSSEDU_FAST"] = "1"
-    return run_demo(args.out, force=args.force, repo=args.repo, random_htdemucs=args.random_htdemucs,
-                    unet_seconds=args.unet_seconds, progress=not args.quiet)
+    try:
+        result = run_demo(args.out, force=args.force, repo=args.repo,
+                          random_htdemucs=args.random_htdemucs, unet_seconds=args.unet_seconds,
+                          progress=not args.quiet, log=_say)
+    except MsseduError as err:
+        _say(f"error: {err}", err=True)
+        return 1
+    if result.table is not None:
+        _say(f"\nSDR / SIR / SAR in dB (BSSEval v4, median over 1 s frames), on the real excerpt")
+        _say(demo_text(result.table))
+    if result.notes:
+        _say("\nnotes:")
+        for n in result.notes:
+            _say(f"  - {n}")
+    if result.out is not None:
+        _say(f"\nstems, table and figure written to {result.out.resolve()}")
+    return 0 if result.table is not None else 1
 
 
 # -- lab --------------------------------------------------------------------------------------
 
 def notebooks_folder():
-    """The course's ``notebooks/`` folder: beside the package in a checkout, or in the
-    current folder; ``None`` if neither exists."""
+    """The course's ``notebooks/`` folder.
+
+    Returns
+    -------
+    Path or None
+        Beside the package in a checkout, or in the current folder; ``None`` if neither.
+    """
     here = Path(__file__).resolve().parent.parent / "notebooks"
     for cand in (here, Path.cwd() / "notebooks"):
         if cand.is_dir():
@@ -331,8 +156,6 @@ def notebooks_folder():
 
 
 def cmd_lab(args) -> int:
-    import subprocess
-
     folder = Path(args.dir).expanduser() if args.dir else notebooks_folder()
     if folder is None or not folder.is_dir():
         _say("error: the course notebooks were not found (looked for notebooks/ beside the mssedu "
@@ -355,10 +178,14 @@ def cmd_lab(args) -> int:
 # -- parser -----------------------------------------------------------------------------------
 
 def build_parser() -> argparse.ArgumentParser:
+    """The ``mssedu`` command's argument parser.
+
+    Returns
+    -------
+    argparse.ArgumentParser
+    """
     p = argparse.ArgumentParser(prog="mssedu", description="mssedu: music source separation course "
                                 "toolkit. Run `mssedu COMMAND --help` for each command.")
-    from . import __version__
-
     p.add_argument("--version", action="version", version=f"mssedu {__version__}")
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
 
@@ -380,9 +207,10 @@ def build_parser() -> argparse.ArgumentParser:
                    help="auto = CUDA GPU, else Apple MPS, else CPU")
     s.add_argument("--format", default="wav", choices=FORMATS, help="output format (default wav)")
     s.add_argument("--force", action="store_true", help="replace existing output files")
-    s.add_argument("--shifts", type=int, default=0,
-                   help="HT-Demucs shift trick: average N random time shifts (slower, ~+0.2 dB)")
-    s.add_argument("--overlap", type=float, default=0.25, help="segment overlap (default 0.25)")
+    s.add_argument("--shifts", type=int, default=None,
+                   help="HT-Demucs shift trick: average N random time shifts (slower, ~+0.2 dB; default 0)")
+    s.add_argument("--overlap", type=float, default=None,
+                   help="HT-Demucs segment overlap in [0, 1) (default 0.25)")
     s.add_argument("--quiet", "-q", action="store_true", help="no progress bars")
     s.set_defaults(func=cmd_separate)
 
@@ -424,6 +252,18 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv=None) -> int:
+    """Run the ``mssedu`` command.
+
+    Parameters
+    ----------
+    argv : list of str, optional
+        Arguments (default: ``sys.argv[1:]``).
+
+    Returns
+    -------
+    int
+        Exit status: 0 all worked, 1 something failed, 2 usage error.
+    """
     parser = build_parser()
     args = parser.parse_args(argv)
     if not getattr(args, "command", None):

@@ -1,29 +1,8 @@
-"""What every separator in the course looks like, so one table can compare them.
+"""Deprecated: the separator interface is now :class:`mssedu.separation.Separator`."""
+import warnings
 
-An oracle mask, the students' mini U-Net and HT-Demucs all answer the same calls:
+from .separation import Separator  # noqa: F401
 
-- ``separator.name``: a label for tables;
-- ``separator.sr``: the sample rate it works at;
-- ``separator.sources``: the stem names it returns, e.g. ``["drums", "bass", "other", "vocals"]``;
-- ``separator.separate(signal, progress=True) -> dict[str, np.ndarray]``: ``signal`` is
-  float32 ``(channels, samples)`` already at ``separator.sr`` with the channel count the
-  model wants; the result has one ``(channels, samples)`` array per source.
-
-:func:`mssedu.pretrained.separate` wraps any such object with what users need around it
-(resampling, mono/stereo, ``two_stems="vocals"`` karaoke output, input checks).
-"""
-from __future__ import annotations
-
-from typing import Protocol, runtime_checkable
-
-import numpy as np
-
-
-@runtime_checkable
-class Separator(Protocol):
-    name: str
-    sr: int
-    sources: list
-
-    def separate(self, signal: np.ndarray, progress: bool = True) -> dict:
-        ...
+warnings.warn("mssedu.separator is now mssedu.separation.Separator; the old name goes away in "
+              "the next release.", FutureWarning, stacklevel=2)
+__all__ = ["Separator"]

@@ -126,7 +126,7 @@ def test_dropout_only_in_first_three_decoder_blocks():
 
 def test_summary_lists_layers_shapes_and_total():
     model = MiniUNet.from_preset("tiny")
-    text = model.summary(print_it=False)
+    text = model.summary()
     assert f"{model.num_parameters():,}" in text
     assert "(1, 8, 128, 64)" in text          # encoder.0 halves 256 bins x 128 frames
     assert "(1, 128, 8, 4)" in text           # bottleneck after 5 halvings

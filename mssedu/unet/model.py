@@ -56,21 +56,14 @@ torch.Size([1, 1, 2, 1025, 37])
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
-import numpy as np
+import torch
+from torch import nn
 
-from .errors import ParameterError
+from ..errors import ParameterError, check_finite
 
-try:  # torch is a hard dependency, but keep `import mssedu.unet` readable in docs builds
-    import torch
-    from torch import nn
-except ImportError:  # pragma: no cover
-    torch = None
-    nn = None
-
-__all__ = ["UNetConfig", "PRESETS", "MiniUNet", "UNetSeparator", "count_parameters",
-           "conv_output_size", "shipped_checkpoint"]
+__all__ = ["UNetConfig", "PRESETS", "MiniUNet", "ModelSummary", "count_parameters", "conv_output_size"]
 
 
 @dataclass
@@ -147,7 +140,13 @@ class UNetConfig:
         return (self.patch_frames - 1) * self.hop_length
 
     def to_dict(self) -> dict:
-        """Plain types only (so a checkpoint loads with ``weights_only=True``)."""
+        """The config as plain types (so a checkpoint loads with ``weights_only=True``).
+
+        Returns
+        -------
+        dict
+            Field name -> int, str, float or list.
+        """
         d = dataclasses.asdict(self)
         d["channels"] = list(self.channels)
         d["targets"] = list(self.targets)
@@ -155,6 +154,22 @@ class UNetConfig:
 
     @classmethod
     def from_dict(cls, d: dict) -> "UNetConfig":
+        """Rebuild a config from :meth:`to_dict`'s output.
+
+        Parameters
+        ----------
+        d : dict
+            Field name -> value.
+
+        Returns
+        -------
+        UNetConfig
+
+        Raises
+        ------
+        ParameterError
+            Unknown keys (a checkpoint of another version or model).
+        """
         known = {f.name for f in dataclasses.fields(cls)}
         unknown = set(d) - known
         if unknown:
@@ -171,33 +186,54 @@ PRESETS = {
 }
 
 
-def shipped_checkpoint(name: str = "unet_tiny_vocals") -> str:
-    """Path of a checkpoint that ships with mssedu (``mssedu/checkpoints/<name>.pt``).
+class ModelSummary(str):
+    """Text that a notebook displays as itself (not as a quoted, escaped string)."""
 
-    ``unet_tiny_vocals``: the ``tiny`` preset trained for 5 minutes on two CPU cores on
-    synthetic songs only (see ``mssedu/checkpoints/README.md`` for exactly how); load it
-    with ``UNetSeparator.from_checkpoint(shipped_checkpoint())``."""
-    from pathlib import Path
-
-    path = Path(__file__).parent / "checkpoints" / f"{name}.pt"
-    if not path.is_file():
-        raise ParameterError(f"No shipped checkpoint {name!r} (looked for {path}). Train one with "
-                          "mssedu.train.train(...) and pass its path instead.")
-    return str(path)
+    def __repr__(self) -> str:
+        return str(self)
 
 
 def conv_output_size(size: int, kernel_size: int = 5, stride: int = 2, padding: int = 2) -> int:
-    r"""Length of a strided convolution's output along one axis,
-    :math:`\lfloor (n + 2p - k) / s \rfloor + 1` (with ``k=5, s=2, p=2``: :math:`\lceil n/2 \rceil`)."""
+    r"""Length of a strided convolution's output along one axis.
+
+    .. math:: n_{out} = \lfloor (n + 2p - k) / s \rfloor + 1
+
+    (with ``k=5, s=2, p=2``: :math:`\lceil n/2 \rceil`).
+
+    Parameters
+    ----------
+    size : int
+        Input length :math:`n`.
+    kernel_size, stride, padding : int
+        :math:`k`, :math:`s`, :math:`p`.
+
+    Returns
+    -------
+    int
+
+    Examples
+    --------
+    >>> conv_output_size(513)
+    257
+    """
     return (int(size) + 2 * padding - kernel_size) // stride + 1
 
 
 def count_parameters(module) -> int:
-    """Number of trainable parameters (weights and biases) of a torch module."""
+    """Number of trainable parameters (weights and biases) of a torch module.
+
+    Parameters
+    ----------
+    module : torch.nn.Module
+
+    Returns
+    -------
+    int
+    """
     return int(sum(p.numel() for p in module.parameters() if p.requires_grad))
 
 
-class _EncoderBlock(nn.Module if nn else object):
+class _EncoderBlock(nn.Module):
     """Conv2d(k x k, stride 2) -> BatchNorm -> LeakyReLU: halves frequency and time."""
 
     def __init__(self, c_in, c_out, k, slope):
@@ -210,7 +246,7 @@ class _EncoderBlock(nn.Module if nn else object):
         return self.act(self.norm(self.conv(x)))
 
 
-class _DecoderBlock(nn.Module if nn else object):
+class _DecoderBlock(nn.Module):
     """ConvTranspose2d(k x k, stride 2) -> ReLU -> BatchNorm [-> Dropout]: doubles both axes."""
 
     def __init__(self, c_in, c_out, k, dropout):
@@ -225,7 +261,7 @@ class _DecoderBlock(nn.Module if nn else object):
         return self.drop(self.norm(self.act(self.conv(x))))
 
 
-class MiniUNet(nn.Module if nn else object):
+class MiniUNet(nn.Module):
     """Spectrogram U-Net that predicts one soft mask per target (see the module docstring).
 
     Parameters
@@ -272,7 +308,19 @@ class MiniUNet(nn.Module if nn else object):
 
     @classmethod
     def from_preset(cls, name: str = "tiny", **overrides) -> "MiniUNet":
-        """Build a named configuration (:data:`PRESETS`), with optional field overrides."""
+        """Build a named configuration (:data:`PRESETS`).
+
+        Parameters
+        ----------
+        name : {"tiny", "full"}
+            The preset.
+        **overrides
+            :class:`UNetConfig` fields to change.
+
+        Returns
+        -------
+        MiniUNet
+        """
         if name not in PRESETS:
             raise ParameterError(f"Unknown preset {name!r}; choose one of {sorted(PRESETS)}.")
         return cls(UNetConfig(**{**PRESETS[name], **overrides}))
@@ -300,9 +348,27 @@ class MiniUNet(nn.Module if nn else object):
             raise ParameterError("The input has no frames; use at least n_fft samples of audio.")
         if mag.is_complex():
             raise ParameterError("Pass the magnitude |X| (real, >= 0), not the complex STFT.")
+        check_finite(mag, "the magnitude spectrogram")
         return mag
 
     def forward(self, mag, return_mask: bool = False):
+        """Estimate each target's magnitude.
+
+        Parameters
+        ----------
+        mag : torch.Tensor
+            Mixture magnitude ``(batch, audio_channels, freq, frames)`` (or without the
+            batch axis), ``freq`` = ``n_fft // 2 + 1`` or ``n_bins``; finite, >= 0.
+        return_mask : bool
+            Also return the mask.
+
+        Returns
+        -------
+        estimate : torch.Tensor
+            ``(batch, targets, audio_channels, freq, frames)``.
+        mask : torch.Tensor
+            Same shape, in [0, 1]; only with ``return_mask=True``.
+        """
         cfg = self.config
         mag = self._check_input(mag)
         batch, chans, n_freq, n_frames = mag.shape
@@ -337,11 +403,29 @@ class MiniUNet(nn.Module if nn else object):
 
     # -- teaching helpers -------------------------------------------------------------
     def num_parameters(self) -> int:
+        """Trainable parameters of the network.
+
+        Returns
+        -------
+        int
+        """
         return count_parameters(self)
 
     def layer_table(self, frames: int | None = None) -> list:
-        """One dict per layer: ``name``, ``layer`` (its repr), ``output`` shape (for an input of
-        ``(1, audio_channels, n_bins, frames)``) and ``params``."""
+        """The layers, their output shapes and parameter counts.
+
+        Parameters
+        ----------
+        frames : int, optional
+            Frames of the probe input ``(1, audio_channels, n_bins, frames)`` (default:
+            one training patch).
+
+        Returns
+        -------
+        list of dict
+            One per layer: ``name``, ``layer`` (a short description), ``output`` (shape)
+            and ``params``.
+        """
         cfg = self.config
         frames = cfg.patch_frames if frames is None else int(frames)
         rows = [{"name": "input (cropped)", "layer": f"log(1+|X|), bins 0..{cfg.n_bins - 1}",
@@ -374,11 +458,22 @@ class MiniUNet(nn.Module if nn else object):
                      "params": 0})
         return rows
 
-    def summary(self, frames: int | None = None, print_it: bool = True) -> str:
+    def summary(self, frames: int | None = None) -> "ModelSummary":
         """A table of layers, output shapes and parameter counts (for a patch of ``frames``).
 
         Shapes are ``(batch, channels, freq, frames)``; encoder blocks halve the last two,
-        decoder blocks double them."""
+        decoder blocks double them.
+
+        Parameters
+        ----------
+        frames : int, optional
+            Frames of the probe input (default: one training patch).
+
+        Returns
+        -------
+        ModelSummary
+            The table as text (a ``str``); a notebook shows it once, as plain text.
+        """
         cfg = self.config
         rows = self.layer_table(frames)
         lines = [f"MiniUNet: targets={list(cfg.targets)}, sr={cfg.sr}, n_fft={cfg.n_fft}, "
@@ -390,14 +485,21 @@ class MiniUNet(nn.Module if nn else object):
             lines.append(f"{r['name']:<16}{r['layer'][:51]:<52}{str(r['output']):<26}{r['params']:>10,}")
         lines.append("-" * 104)
         lines.append(f"total trainable parameters: {self.num_parameters():,}")
-        text = "\n".join(lines)
-        if print_it:
-            print(text)
-        return text
+        return ModelSummary("\n".join(lines))
 
     def feature_maps(self, mag) -> dict:
-        """Outputs of every encoder and decoder block for one input (eval mode, no grad):
-        ``{"encoder.0": (channels, freq, frames) numpy, ..., "mask": ...}`` for display."""
+        """Outputs of every encoder and decoder block for one input (eval mode, no grad).
+
+        Parameters
+        ----------
+        mag : torch.Tensor
+            As :meth:`forward`.
+
+        Returns
+        -------
+        dict
+            ``{"encoder.0": (channels, freq, frames) array, ..., "mask": ...}``.
+        """
         maps = {}
         hooks = []
         named = [(f"encoder.{i}", b) for i, b in enumerate(self.encoder)] + \
@@ -431,175 +533,3 @@ def _short_repr(mod) -> str:
         return (f"ConvT2d {mod.in_channels}->{mod.out_channels} "
                 f"{mod.kernel_size[0]}x{mod.kernel_size[1]}/2 (mask logits)")
     return type(mod).__name__
-
-
-def _chunk_weights(length: int, overlap: int, fade_in: bool, fade_out: bool) -> np.ndarray:
-    """Cross-fade weights of one chunk: a linear ramp up over the first ``overlap`` frames
-    (unless it is the first chunk) and down over the last ``overlap`` (unless it is the last).
-    Neighbouring ramps sum to one, so the blended mask is a proper weighted average."""
-    w = np.ones(length, dtype=np.float32)
-    ramp = (np.arange(overlap, dtype=np.float32) + 0.5) / overlap if overlap else np.ones(0, np.float32)
-    if fade_in and overlap:
-        w[:overlap] = ramp
-    if fade_out and overlap:
-        w[-overlap:] = np.minimum(w[-overlap:], ramp[::-1])
-    return w
-
-
-class UNetSeparator:
-    r"""A trained :class:`MiniUNet` behind the course's separator interface
-    (:class:`mssedu.separator.Separator`).
-
-    ``separate(signal)`` computes the STFT of the whole signal, runs the network over
-    overlapping chunks of ``chunk_frames`` frames (fully convolutional, so any length
-    works; chunks bound the memory), cross-fades the chunk masks with trapezoid weights
-    :math:`M = \sum_k w_k M_k / \sum_k w_k`, applies them to the complex mixture STFT and
-    inverts.
-
-    Parameters
-    ----------
-    model : MiniUNet
-        In eval mode during separation (dropout off, batch-norm running statistics).
-    wiener : bool
-        Post-filter: turn the estimated magnitudes :math:`\hat V_j = M_j |X|` (plus the
-        accompaniment :math:`(1 - M)|X|` for a one-target model) into Wiener gains
-        :math:`\hat V_j^2 / \sum_k \hat V_k^2` (:func:`mssedu.masks` chapter): sharper
-        masks, less bleed, a little more "musical noise".
-    chunk_frames, overlap_frames : int
-        Chunk length and overlap in STFT frames (default: 4 patches, a quarter overlap).
-    device : str
-        ``"auto"`` (CUDA > MPS > CPU) or a torch device name.
-
-    Attributes
-    ----------
-    name, sr, sources : see :class:`mssedu.separator.Separator`. ``sources`` is the
-        model's targets, plus ``"accompaniment"`` (mixture minus the target) for a
-        one-target model.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> sep = UNetSeparator(MiniUNet.from_preset("tiny"))      # untrained: masks near 0.5
-    >>> out = sep.separate(np.zeros((2, 44100), np.float32), progress=False)
-    >>> sorted(out), out["vocals"].shape
-    (['accompaniment', 'vocals'], (2, 44100))
-    """
-
-    def __init__(self, model: "MiniUNet", wiener: bool = False, chunk_frames: int | None = None,
-                 overlap_frames: int | None = None, device="auto", name: str | None = None):
-        from .config import torch_device
-
-        if not isinstance(model, MiniUNet):
-            raise ParameterError(f"UNetSeparator needs a MiniUNet, got {type(model).__name__}; "
-                              "load one with mssedu.train.load_checkpoint(path).")
-        self.model = model
-        self.config = model.config
-        self.device = torch_device(device)
-        self.model.to(self.device).eval()
-        self.wiener = bool(wiener)
-        self.chunk_frames = int(chunk_frames or 4 * self.config.patch_frames)
-        self.overlap_frames = int(self.chunk_frames // 4 if overlap_frames is None else overlap_frames)
-        if self.chunk_frames < 1 or not 0 <= self.overlap_frames < self.chunk_frames:
-            raise ParameterError(f"Need chunk_frames >= 1 and 0 <= overlap_frames < chunk_frames, got "
-                              f"{self.chunk_frames} and {self.overlap_frames}.")
-        self.name = name or f"mini U-Net ({'+'.join(self.config.targets)}{', Wiener' if wiener else ''})"
-        self.sr = self.config.sr
-        self.sources = list(self.config.targets)
-        if len(self.sources) == 1:
-            self.sources.append("accompaniment")
-
-    @classmethod
-    def from_checkpoint(cls, path, **kwargs) -> "UNetSeparator":
-        """Load a checkpoint written by :func:`mssedu.train.train` (``weights_only=True``)."""
-        from .train import load_checkpoint
-
-        model, _ = load_checkpoint(path)
-        return cls(model, **kwargs)
-
-    def _check_signal(self, signal) -> np.ndarray:
-        from .errors import as_signal, ParameterError
-
-        x = as_signal(signal, "signal", min_samples=self.config.n_fft)
-        if x.ndim != 2 or x.shape[0] != self.config.audio_channels:
-            raise ParameterError(
-                f"This model separates {self.config.audio_channels}-channel signals shaped "
-                f"(channels, samples); got shape {x.shape}. Use mssedu.audio.to_stereo / to_mono, "
-                "or mssedu.pretrained.separate, which converts for you.")
-        return x
-
-    def predict_mask(self, signal, progress: bool = False) -> np.ndarray:
-        """The network's masks for ``signal``: ``(targets, channels, freq, frames)`` in [0, 1]
-        (before any Wiener post-filter), on the STFT grid of the model's config."""
-        from .spectral import stft
-
-        x = self._check_signal(signal)
-        cfg = self.config
-        X = stft(torch.from_numpy(x).to(self.device), cfg.n_fft, cfg.hop_length)
-        return self._masks(X.abs(), progress).cpu().numpy()
-
-    def _masks(self, mag, progress: bool):
-        """Chunked, cross-faded masks for a ``(channels, freq, frames)`` magnitude."""
-        n = mag.shape[-1]
-        L, ov = self.chunk_frames, self.overlap_frames
-        starts = [0]
-        while starts[-1] + L < n:
-            starts.append(starts[-1] + L - ov)
-        total = None
-        weight = torch.zeros(n, device=mag.device)
-        it = starts
-        if progress and len(starts) > 1:
-            from tqdm.auto import tqdm
-
-            it = tqdm(starts, desc="U-Net chunks", leave=False)
-        with torch.no_grad():
-            for k, a in enumerate(it):
-                b = min(a + L, n)
-                _, m = self.model(mag[None, :, :, a:b], return_mask=True)
-                w = torch.from_numpy(_chunk_weights(b - a, ov, fade_in=k > 0,
-                                                    fade_out=k < len(starts) - 1)).to(mag.device)
-                if total is None:
-                    total = torch.zeros(m.shape[1:-1] + (n,), device=mag.device)
-                total[..., a:b] += m[0].float() * w
-                weight[a:b] += w
-        return total / weight.clamp_min(1e-8)
-
-    def _wiener_gains(self, mask, mag) -> np.ndarray:
-        r"""Wiener gains :math:`\hat V_j^2 / \sum_k \hat V_k^2` from the network's magnitude
-        estimates :math:`\hat V_j = M_j |X|` (with the rest :math:`(1 - M)|X|` as the
-        accompaniment of a one-target model), via :func:`mssedu.masks.ideal_ratio_mask`
-        with ``alpha=2``: the same formula as the oracle Wiener mask, fed with estimates."""
-        from .masks import ideal_ratio_mask
-
-        est = (mask * mag).cpu().numpy()                           # (S, C, F, N)
-        if est.shape[0] == 1:
-            est = np.concatenate([est, ((1 - mask) * mag).cpu().numpy()], axis=0)
-        power = est.astype(np.float64) ** 2
-        gains = []
-        for j in range(len(self.config.targets)):
-            others = np.sqrt(np.maximum(power.sum(axis=0) - power[j], 0.0))
-            gains.append(ideal_ratio_mask(est[j], others, alpha=2))
-        return np.stack(gains).astype(np.float32)
-
-    def separate(self, signal, progress: bool = True) -> dict:
-        """Separate ``signal`` (float32 ``(channels, samples)`` at ``self.sr``) into
-        ``{source: (channels, samples)}``."""
-        from .spectral import istft, stft
-
-        x = self._check_signal(signal)
-        cfg = self.config
-        xt = torch.from_numpy(x).to(self.device)
-        X = stft(xt, cfg.n_fft, cfg.hop_length)
-        mask = self._masks(X.abs(), progress)                     # (S, C, F, N)
-        if self.wiener:
-            mask = torch.from_numpy(self._wiener_gains(mask, X.abs())).to(X.device)
-        out = {}
-        for j, name in enumerate(cfg.targets):
-            y = istft(mask[j] * X, cfg.hop_length, length=x.shape[-1], n_fft=cfg.n_fft)
-            out[name] = y.cpu().numpy().astype(np.float32)
-        if len(cfg.targets) == 1:
-            out["accompaniment"] = (x - out[cfg.targets[0]]).astype(np.float32)
-        return out
-
-    def __repr__(self) -> str:
-        return (f"UNetSeparator({self.name!r}, sr={self.sr}, sources={self.sources}, "
-                f"{self.model.num_parameters():,} parameters)")

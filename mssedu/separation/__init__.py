@@ -1,0 +1,26 @@
+"""Separating songs with any model, cut by concern (arrows point down only):
+
+* :mod:`~mssedu.separation.protocol` -- the :class:`Separator` interface every model answers;
+* :mod:`~mssedu.separation.weights` -- demucs weights: find, download, verify, load;
+* :mod:`~mssedu.separation.demucs` -- HT-Demucs as a separator (precision, windows);
+* :mod:`~mssedu.separation.oracle` -- oracle masks as a separator;
+* :mod:`~mssedu.separation.api` -- :func:`load_separator`, :func:`separate`, two-stems output;
+* :mod:`~mssedu.separation.scoring` -- :func:`evaluate` and :func:`compare` tables.
+
+The mini U-Net's separator lives with the model, in :mod:`mssedu.unet`; chunking, shared by
+all, in :mod:`mssedu.chunking`. Everything here is importable from ``mssedu.separation``.
+"""
+from .api import fold_two_stems, load_separator, looks_like_path, separate
+from .demucs import HALF_TOLERANCE_DB, DemucsSeparator, choose_precision, half_precision_error_db
+from .oracle import OracleSeparator
+from .protocol import Separator
+from .scoring import compare, evaluate
+from .weights import (HF_NAMESPACE, HTDEMUCS_CONFIG, MODEL_LABELS, RANDOM_MODEL, download,
+                      find_weights, import_demucs, load_demucs_model, models_folder,
+                      random_htdemucs)
+
+__all__ = ["Separator", "load_separator", "separate", "fold_two_stems", "looks_like_path",
+           "evaluate", "compare", "DemucsSeparator", "OracleSeparator", "choose_precision",
+           "half_precision_error_db", "HALF_TOLERANCE_DB", "HTDEMUCS_CONFIG", "RANDOM_MODEL",
+           "HF_NAMESPACE", "MODEL_LABELS", "download", "find_weights", "import_demucs",
+           "load_demucs_model", "models_folder", "random_htdemucs"]

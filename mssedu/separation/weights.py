@@ -1,0 +1,504 @@
+"""Demucs weights: find them on disk, download and verify them, load them safely.
+
+``load_demucs_model("htdemucs")`` looks, in this order and without any network, in
+
+1. ``repo=DIR`` if given (a *local repository*: ``htdemucs.yaml`` listing the model
+   signatures, plus ``<signature>-<sha256 prefix>.th`` (demucs' format) or
+   ``.safetensors`` files; the suffix after the dash is checked against the file's SHA-256);
+2. mssedu's model folder :func:`models_folder` (what ``mssedu download`` fills; same layout);
+3. the Hugging Face cache (what demucs >= 4.1 downloads: repo ``adefossez/HTDemucs``);
+4. the torch hub cache (what older demucs downloaded from Meta's server).
+
+Only when none has them does it go to the network: first the Hugging Face hub, then Meta's
+download server. Both hosts are probed first (:func:`mssedu.network.reachable`), so an
+offline machine gets a clear :class:`~mssedu.errors.NetworkError` at once instead of after
+the hub's retries. ``HF_HUB_OFFLINE=1`` or ``MSSEDU_OFFLINE=1`` skip the network.
+
+Loading is safe: ``.safetensors`` files hold only tensors (their metadata names the model
+class, which must be one of demucs' three model classes); ``.th`` files are demucs "packages"
+(a dict with the model *class*, its constructor arguments, which include a
+``fractions.Fraction`` segment length, and the state dict), read with
+``torch.load(weights_only=True)`` inside :func:`torch.serialization.safe_globals` that allows
+exactly those demucs classes and ``Fraction``: nothing else in the file can be executed.
+
+Examples
+--------
+>>> from mssedu.separation.weights import random_htdemucs
+>>> model = random_htdemucs(channels=8, t_layers=1)      # real layout, toy width, no download
+>>> model.sources
+['drums', 'bass', 'other', 'vocals']
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import pickle
+import shutil
+import warnings
+from fractions import Fraction
+from pathlib import Path
+
+import torch
+
+from ..config import cache_dir
+from ..errors import DataError, ModelLoadingError, NetworkError, ParameterError
+from ..network import offline_requested, reachable
+
+__all__ = ["import_demucs", "HTDEMUCS_CONFIG", "RANDOM_MODEL", "HF_NAMESPACE", "MODEL_LABELS", "models_folder",
+           "random_htdemucs", "find_weights", "download", "load_demucs_model"]
+
+#: Constructor arguments of the released ``htdemucs`` model (signature 955717e8): the
+#: demucs ``htdemucs`` defaults with the overrides of its training grid (dconv_mode 3,
+#: 5 Transformer layers, a 512-channel bottom layer) and the 7.8 s training segment.
+#: 41,984,456 parameters.
+HTDEMUCS_CONFIG = dict(sources=["drums", "bass", "other", "vocals"], audio_channels=2,
+                       samplerate=44100, segment=Fraction(39, 5), dconv_mode=3, depth=4,
+                       t_dropout=0.02, t_layers=5, bottom_channels=512)
+
+#: Name of the random-weight HT-Demucs (real architecture, untrained): for tests and for
+#: showing the mechanics when the real weights are not on the machine. Its stems are noise.
+RANDOM_MODEL = "htdemucs-random"
+
+#: Hugging Face namespace of the demucs models (``adefossez/HTDemucs`` for ``htdemucs``).
+HF_NAMESPACE = "adefossez"
+
+#: Table labels of the demucs models.
+MODEL_LABELS = {"htdemucs": "HT-Demucs", RANDOM_MODEL: "HT-Demucs (random weights)",
+                "htdemucs_ft": "HT-Demucs (fine-tuned)", "htdemucs_6s": "HT-Demucs (6 stems)"}
+
+_HOSTS = {"hf": "huggingface.co", "meta": "dl.fbaipublicfiles.com"}
+
+
+def import_demucs():
+    """Import demucs' model code (it needs no torchaudio), or say how to install it.
+
+    Returns
+    -------
+    module
+        The ``demucs`` package, with ``apply``, ``htdemucs`` and ``pretrained`` loaded.
+
+    Raises
+    ------
+    ModelLoadingError
+        demucs is not installed or does not import.
+    """
+    try:
+        import demucs.apply
+        import demucs.htdemucs  # noqa: F401
+        import demucs.pretrained  # noqa: F401
+    except ImportError as err:
+        raise ModelLoadingError(f"The demucs package could not be imported ({err}). Install it "
+                                "with `pip install demucs==4.1.0` (mssedu needs only its model "
+                                "code, not torchaudio).") from err
+    return demucs
+
+
+def _model_classes() -> dict:
+    """The classes a demucs checkpoint may name (and nothing else)."""
+    import_demucs()
+    from demucs.demucs import Demucs
+    from demucs.hdemucs import HDemucs
+    from demucs.htdemucs import HTDemucs
+
+    return {f"{c.__module__}.{c.__name__}": c for c in (Demucs, HDemucs, HTDemucs)}
+
+
+def random_htdemucs(seed: int = 0, **overrides):
+    """The real HT-Demucs architecture (:data:`HTDEMUCS_CONFIG`) with random weights.
+
+    For tests, benchmarks and demos without the trained weights: same shapes, same
+    segmenting, same cost, meaningless output.
+
+    Parameters
+    ----------
+    seed : int
+        Seeds the initial weights (the global torch generator is left as it was).
+    **overrides
+        Constructor arguments to change (e.g. ``channels=8, t_layers=1`` for a fast toy).
+
+    Returns
+    -------
+    demucs.htdemucs.HTDemucs
+        In eval mode.
+    """
+    demucs = import_demucs()
+    state = torch.random.get_rng_state()
+    torch.manual_seed(seed)
+    try:
+        model = demucs.htdemucs.HTDemucs(**{**HTDEMUCS_CONFIG, **overrides})
+    finally:
+        torch.random.set_rng_state(state)
+    return model.eval()
+
+
+def models_folder() -> Path:
+    """mssedu's folder for downloaded separator weights.
+
+    Returns
+    -------
+    Path
+        ``cache_dir("models")``.
+    """
+    return Path(cache_dir("models"))
+
+
+def _sha256(path, n: int | None = None) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()[:n] if n else h.hexdigest()
+
+
+def _bag_from_yaml(path) -> dict:
+    import yaml
+
+    try:
+        with open(path) as f:
+            bag = yaml.safe_load(f)
+    except (yaml.YAMLError, UnicodeDecodeError) as err:
+        raise ModelLoadingError(f"{path} is not valid YAML ({str(err).splitlines()[0][:160]}). "
+                                "It should list the model signatures, like demucs' htdemucs.yaml "
+                                "(`models: [955717e8]`); download it again.") from err
+    except OSError as err:
+        raise ModelLoadingError(f"Cannot read {path}: {err.strerror or err}.") from err
+    if not isinstance(bag, dict) or not isinstance(bag.get("models"), list) or not bag["models"]:
+        raise ModelLoadingError(f"{path} is not a demucs model list (it needs a 'models:' list "
+                                "of signatures, like demucs' htdemucs.yaml).")
+    return bag
+
+
+def _remote_yaml(name: str):
+    """demucs' shipped description of a named model (signatures, weights, segment)."""
+    path = Path(import_demucs().pretrained.REMOTE_ROOT) / f"{name}.yaml"
+    return path if path.exists() else None
+
+
+def _meta_urls() -> dict:
+    """Signature -> URL on Meta's server (demucs' ``remote/files.txt``)."""
+    pretrained = import_demucs().pretrained
+    return pretrained._parse_remote_files(Path(pretrained.REMOTE_ROOT) / "files.txt")
+
+
+def _hf_repo(name: str) -> str:
+    from demucs.hf import hf_repo_name
+
+    return f"{HF_NAMESPACE}/{hf_repo_name(name)}"
+
+
+def _file_for_signature(folder: Path, sig: str):
+    """``<sig>-<sha>.th|.safetensors`` or ``<sig>.th|.safetensors`` in ``folder``."""
+    found = []
+    for suffix in (".safetensors", ".th"):
+        found += sorted(folder.glob(f"{sig}-*{suffix}")) + sorted(folder.glob(f"{sig}{suffix}"))
+    found = [p for p in found if p.stem == sig or p.stem.split("-", 1)[0] == sig]
+    return found[0] if found else None
+
+
+def _local_weights(name: str, folder: Path):
+    folder = Path(folder).expanduser()
+    yaml_path = folder / f"{name}.yaml"
+    if yaml_path.exists():
+        bag = _bag_from_yaml(yaml_path)
+    elif _file_for_signature(folder, name) is not None:  # a single model given by signature
+        bag = {"models": [name]}
+    else:
+        return None
+    files = [_file_for_signature(folder, str(sig)) for sig in bag["models"]]
+    if any(f is None for f in files):
+        missing = [s for s, f in zip(bag["models"], files) if f is None]
+        raise ModelLoadingError(f"{folder} describes {name!r} but lacks the weights of {missing} "
+                                f"(expected files like {missing[0]}-<sha256 prefix>.th or "
+                                f".safetensors). Re-run `mssedu download {name} --to {folder}`.")
+    return {"bag": bag, "files": files, "where": str(folder)}
+
+
+def _hf_cached_weights(name: str):
+    try:
+        from huggingface_hub import try_to_load_from_cache
+    except ImportError:
+        return None
+    repo = _hf_repo(name)
+    y = try_to_load_from_cache(repo, f"{name}.yaml")
+    if not isinstance(y, str):
+        return None
+    bag = _bag_from_yaml(y)
+    files = [try_to_load_from_cache(repo, f"{sig}.safetensors") for sig in bag["models"]]
+    if not all(isinstance(f, str) for f in files):
+        return None
+    return {"bag": bag, "files": [Path(f) for f in files], "where": f"Hugging Face cache ({repo})"}
+
+
+def _torch_hub_cached_weights(name: str):
+    yaml_path = _remote_yaml(name)
+    if yaml_path is None:
+        return None
+    bag = _bag_from_yaml(yaml_path)
+    urls = _meta_urls()
+    folder = Path(torch.hub.get_dir()) / "checkpoints"
+    files = [folder / os.path.basename(urls.get(sig, "")) for sig in bag["models"]]
+    if not all(sig in urls for sig in bag["models"]) or not all(f.is_file() for f in files):
+        return None
+    return {"bag": bag, "files": files, "where": f"torch hub cache ({folder})"}
+
+
+def find_weights(name: str = "htdemucs", repo=None):
+    """Where the weights of model ``name`` are on this machine, without using the network.
+
+    Parameters
+    ----------
+    name : str
+        A demucs model name (``htdemucs``, ``htdemucs_ft``...) or a single signature.
+    repo : str or Path, optional
+        A local repository to look in (and only there).
+
+    Returns
+    -------
+    dict or None
+        ``None`` if nowhere, else ``bag`` (the model list: ``models``, optional ``weights``
+        and ``segment``), ``files`` (one path per model) and ``where`` (a description).
+
+    Raises
+    ------
+    DataError
+        ``repo`` is not a folder.
+    ModelLoadingError
+        ``repo`` does not hold the model, or its description is broken.
+    """
+    if repo is not None:
+        repo = Path(repo).expanduser()
+        if not repo.is_dir():
+            raise DataError(f"repo={str(repo)!r} is not a folder. Give the folder that holds "
+                            f"{name}.yaml and its checkpoint (made by `mssedu download {name} --to DIR`).")
+        found = _local_weights(name, repo)
+        if found is None:
+            raise ModelLoadingError(f"{repo} holds no {name}.yaml and no checkpoint named "
+                                    f"{name}-*.th or .safetensors. Make one with `mssedu download "
+                                    f"{name} --to {repo}` on a machine with internet.")
+        return found
+    for look in (lambda: _local_weights(name, models_folder()), lambda: _hf_cached_weights(name),
+                 lambda: _torch_hub_cached_weights(name)):
+        found = look()
+        if found is not None:
+            return found
+    return None
+
+
+def _check_suffix(path: Path) -> None:
+    """demucs' convention: ``<sig>-<hex>`` names a file whose SHA-256 starts with ``<hex>``."""
+    stem = path.stem
+    if "-" not in stem:
+        return
+    expected = stem.rsplit("-", 1)[1]
+    if not all(c in "0123456789abcdef" for c in expected.lower()):
+        return
+    actual = _sha256(path, len(expected))
+    if actual != expected:
+        raise ModelLoadingError(f"{path} is corrupt or was changed: its SHA-256 starts with "
+                                f"{actual}, but its name says {expected}. Delete it and download "
+                                "it again (`mssedu download`).")
+
+
+def _load_model_file(path):
+    """Load one demucs model from ``.th`` or ``.safetensors``, safely (see module docstring)."""
+    demucs = import_demucs()
+    path = Path(path)
+    _check_suffix(path)
+    classes = _model_classes()
+    if path.suffix == ".safetensors":
+        from demucs.hf import load_safetensors_model
+        from safetensors import safe_open
+
+        try:
+            with safe_open(str(path), framework="pt") as f:
+                meta = f.metadata() or {}
+        except Exception as err:
+            raise ModelLoadingError(f"{path} is not a readable safetensors file ({err}). Delete "
+                                    "it and download it again.") from err
+        klass = meta.get("klass")
+        if klass not in classes:
+            raise ModelLoadingError(f"{path} names model class {klass!r}; only {sorted(classes)} "
+                                    "are accepted (a checkpoint cannot make mssedu import other code).")
+        if '"_class"' in meta.get("structure", ""):
+            raise ModelLoadingError(f"{path} is a quantised (diffq) model, which mssedu does not "
+                                    "load; use a non-quantised model such as htdemucs.")
+        json.loads(meta.get("structure", "{}") or "{}")  # malformed metadata fails here, clearly
+        return load_safetensors_model(path)
+    try:
+        with torch.serialization.safe_globals(list(classes.values()) + [Fraction]):
+            package = torch.load(path, map_location="cpu", weights_only=True)
+    except pickle.UnpicklingError as err:
+        raise ModelLoadingError(
+            f"{path} was refused by torch.load(weights_only=True): it holds a Python object "
+            f"that is not a demucs model class, a Fraction or plain data. Such a file can run "
+            f"arbitrary code when loaded, so mssedu does not load it. "
+            f"({str(err).splitlines()[0][:160]})") from err
+    except Exception as err:
+        raise ModelLoadingError(f"{path} is not a readable checkpoint ({type(err).__name__}: "
+                                f"{str(err)[:200]}). Delete it and download it again.") from err
+    if not isinstance(package, dict) or package.get("klass") not in classes.values():
+        raise ModelLoadingError(f"{path} is not a demucs model package (a dict with 'klass', "
+                                "'args', 'kwargs' and 'state').")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # demucs warns about dropped training-only arguments
+        return demucs.states.load_model(package)
+
+
+def _bag(found):
+    demucs = import_demucs()
+    models = [_load_model_file(f) for f in found["files"]]
+    bag = found["bag"]
+    return demucs.apply.BagOfModels(models, bag.get("weights"), bag.get("segment")).eval()
+
+
+def _offline_error(name: str) -> NetworkError:
+    return NetworkError(
+        f"The weights of model {name!r} are not on this machine and neither huggingface.co "
+        f"nor dl.fbaipublicfiles.com can be reached (no internet?). mssedu looked in its "
+        f"model folder {models_folder()}, the Hugging Face cache and the torch hub cache "
+        f"({Path(torch.hub.get_dir()) / 'checkpoints'}). Two ways to fix it: (1) on a machine "
+        f"with internet run `mssedu download {name}` (fills {models_folder()}; copy that "
+        f"folder here), or `mssedu download {name} --to DIR` and copy DIR here; (2) pass the "
+        f"folder holding {name}.yaml and its checkpoint: load_separator({name!r}, repo=DIR) "
+        f"or `mssedu separate ... --repo DIR`.")
+
+
+def _copy(src: Path, dst: Path) -> Path:
+    if not dst.exists() or _sha256(dst) != _sha256(src):
+        tmp = dst.with_name(f".{dst.name}.part")
+        shutil.copyfile(src, tmp)
+        os.replace(tmp, dst)
+    return dst
+
+
+def _fetch_hf(name: str, dest: Path, progress: bool) -> list:
+    from huggingface_hub import hf_hub_download
+
+    repo = _hf_repo(name)
+    y = Path(hf_hub_download(repo, f"{name}.yaml"))
+    bag = _bag_from_yaml(y)
+    written = [_copy(y, dest / f"{name}.yaml")]
+    for sig in bag["models"]:
+        f = Path(hf_hub_download(repo, f"{sig}.safetensors"))
+        written.append(_copy(f, dest / f"{sig}-{_sha256(f, 8)}.safetensors"))
+    return written
+
+
+def _fetch_meta(name: str, dest: Path, progress: bool) -> list:
+    y = _remote_yaml(name)
+    if y is None:
+        raise ParameterError(f"Unknown demucs model {name!r}: demucs lists no {name}.yaml.")
+    bag = _bag_from_yaml(y)
+    urls = _meta_urls()
+    written = [_copy(y, dest / f"{name}.yaml")]
+    for sig in bag["models"]:
+        if sig not in urls:
+            raise ModelLoadingError(f"demucs lists no download address for signature {sig} of {name!r}.")
+        url = urls[sig]
+        target = dest / os.path.basename(url)
+        if not target.exists():
+            checksum = target.stem.rsplit("-", 1)[1]
+            tmp = dest / f".{target.name}.part"
+            torch.hub.download_url_to_file(url, str(tmp), hash_prefix=checksum, progress=progress)
+            os.replace(tmp, target)
+        written.append(target)
+    return written
+
+
+def download(name: str = "htdemucs", to=None, progress: bool = True) -> Path:
+    """Fetch the weights of demucs model ``name`` and check them, for offline use.
+
+    Tries the Hugging Face hub (``adefossez/HTDemucs``) and falls back to Meta's server.
+    The files land in ``to`` as a local repository: ``<name>.yaml`` and
+    ``<signature>-<sha256 prefix>.safetensors`` (or ``.th``), which
+    ``load_separator(name, repo=to)`` (and ``demucs -n name --repo to`` for ``.th``)
+    read. The checksums are then verified and the model loaded once.
+
+    Parameters
+    ----------
+    name : str
+        A demucs model name.
+    to : str or Path, optional
+        Target folder (default :func:`models_folder`).
+    progress : bool
+        Show download progress.
+
+    Returns
+    -------
+    Path
+        The folder.
+
+    Raises
+    ------
+    DataError
+        The folder cannot be created or written.
+    NetworkError
+        Neither host can be reached, or both downloads failed.
+    """
+    dest = Path(to).expanduser() if to is not None else models_folder()
+    try:
+        dest.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        raise DataError(f"Cannot create {dest}: {err.strerror or err}. Choose another folder with --to.") from err
+    if not os.access(dest, os.W_OK):
+        raise DataError(f"Cannot write into {dest}: the folder is not writable.")
+    import_demucs()
+    errors = []
+    done = False
+    if reachable(_HOSTS["hf"]):
+        try:
+            _fetch_hf(name, dest, progress)
+            done = True
+        except Exception as err:  # fall back to Meta's server, as demucs does
+            errors.append(f"Hugging Face hub: {type(err).__name__}: {str(err)[:200]}")
+    if not done and reachable(_HOSTS["meta"]):
+        try:
+            _fetch_meta(name, dest, progress)
+            done = True
+        except Exception as err:
+            errors.append(f"Meta's server: {type(err).__name__}: {str(err)[:200]}")
+    if not done:
+        if not errors:
+            raise _offline_error(name)
+        raise NetworkError(f"Could not download {name!r}: " + "; ".join(errors))
+    _bag(_local_weights(name, dest))  # verifies checksums and that every file loads
+    return dest
+
+
+def load_demucs_model(name: str = "htdemucs", repo=None):
+    """The demucs model ``name``, from disk or else downloaded.
+
+    Parameters
+    ----------
+    name : str
+        A demucs model name, or :data:`RANDOM_MODEL` for :func:`random_htdemucs`.
+    repo : str or Path, optional
+        Local repository (see the module docstring).
+
+    Returns
+    -------
+    demucs.apply.BagOfModels or demucs.htdemucs.HTDemucs
+        In eval mode.
+
+    Raises
+    ------
+    ParameterError
+        An unknown model name.
+    ModelLoadingError, NetworkError
+        Weights missing or broken, and the network out of reach (quickly).
+    """
+    if name == RANDOM_MODEL:
+        return random_htdemucs()
+    import_demucs()
+    found = find_weights(name, repo)
+    if found is None:
+        if _remote_yaml(name) is None and "/" not in name:
+            raise ParameterError(f"Unknown model {name!r}. Use a demucs model name (htdemucs, "
+                                 f"htdemucs_ft, htdemucs_6s, ...), {RANDOM_MODEL!r}, "
+                                 "'oracle-irm', or the path of a mini U-Net checkpoint.")
+        if offline_requested():
+            raise _offline_error(name)
+        download(name)
+        found = find_weights(name)
+    return _bag(found)

@@ -1,0 +1,658 @@
+r"""Training the mini U-Net: a plain loop you can read top to bottom.
+
+One step of training, for a batch of random excerpts (mixture :math:`x`, target :math:`s`):
+
+1. STFT both, keep magnitudes: :math:`|X|, |S|` of shape ``(batch, channels, freq, frames)``;
+2. the network predicts a mask and an estimate :math:`\hat S = M_\theta(|X|) \odot |X|`;
+3. the loss compares :math:`|S|` with :math:`\hat S` (L1 by default, as in Jansson et al. 2017);
+4. back-propagate, clip the gradient norm (a guard against rare huge steps), AdamW update.
+
+Every ``val_every`` steps the model separates held-out *synthetic* songs and we measure the
+plain SDR of the first target, :math:`10\log_{10} \|s\|^2 / \|s - \hat s\|^2`
+(:func:`mssedu.metrics.sdr`). The best model so far is kept; training stops early after
+``patience`` validations without improvement, after ``steps`` steps, or after
+``max_seconds`` seconds. The real excerpt :func:`mssedu.data.example_track` is the course's
+test song: it is never trained on and never used to choose weights, only scored afterwards.
+
+Checkpoints (:mod:`mssedu.unet.checkpoint`) are plain dicts of tensors and numbers, saved
+atomically; a run can be resumed from its checkpoint.
+
+Examples
+--------
+>>> from mssedu.unet import train                                     # doctest: +SKIP
+>>> result = train(preset="tiny", max_seconds=300)                    # doctest: +SKIP
+>>> result.separator.separate(mixture)["vocals"]                     # doctest: +SKIP
+"""
+from __future__ import annotations
+
+import dataclasses
+import math
+import os
+import random
+import time
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import torch
+from tqdm.auto import tqdm
+
+from ..config import cache_dir, torch_device
+from ..data import (Augment, ExcerptDataset, Track, example_path, load_multitrack, make_dataset,
+                    make_loader)
+from ..errors import DataError, ParameterError
+from ..losses import LOSSES, WAVEFORM_LOSSES, get_loss
+from ..metrics import sdr
+from ..spectral import istft, stft
+from .checkpoint import read_checkpoint, save_checkpoint
+from .model import PRESETS, MiniUNet, UNetConfig
+from .separator import UNetSeparator
+
+__all__ = ["TrainConfig", "TrainResult", "train", "seed_everything", "default_training_tracks",
+           "default_validation_tracks", "spectrogram_batch", "training_step"]
+
+#: Seeds of the default synthetic data: training songs and held-out validation songs.
+TRAIN_SEED, VALID_SEED = 0, 10_000
+
+
+@dataclass
+class TrainConfig:
+    r"""Settings of a training run (all plain values, stored in the checkpoint).
+
+    Attributes
+    ----------
+    preset : str
+        U-Net preset (``"tiny"`` or ``"full"``, :data:`mssedu.unet.PRESETS`).
+    model : dict
+        Overrides of the preset's :class:`~mssedu.unet.UNetConfig` fields.
+    targets : tuple of str
+        Sources to learn (``("vocals",)``).
+    batch_size : int
+    steps : int
+        Upper limit on optimisation steps.
+    max_seconds : float or None
+        Wall-clock budget for the whole run (validation included).
+    lr, weight_decay : float
+        AdamW settings.
+    schedule : {"cosine", "constant"}
+        ``"cosine"`` lowers the learning rate along half a cosine from ``lr`` to
+        ``lr / 20``, :math:`\eta = \eta_{min} + (\eta_0 - \eta_{min})
+        \tfrac{1}{2}(1 + \cos \pi p)`, where the progress :math:`p` is the larger of
+        ``step / steps`` and ``elapsed / max_seconds``. (Bounded by ``max_seconds``, the
+        schedule follows the clock, so only step-bounded runs repeat bit for bit.)
+    clip_grad : float
+        Largest allowed gradient norm (``0`` disables clipping).
+    loss : str
+        A name of :data:`mssedu.losses.LOSSES`: magnitude losses (``"l1"``, ``"l2"``,
+        ``"huber"``) or waveform losses (``"mrstft"``, ``"si_sdr"``: rebuilt with the
+        mixture phase).
+    val_every : int
+        Validate every this many steps (and at the end).
+    patience : int
+        Early stopping: validations without an improvement of at least ``min_delta`` dB.
+    seed : int
+        Seeds torch, numpy, Python and the data order.
+    augment : dict or None
+        Arguments of :class:`mssedu.data.Augment` (``None``: no augmentation).
+    songs_per_epoch : int
+        Excerpts drawn per "epoch" of the dataset.
+    workers : int
+        DataLoader worker processes (0: load in the main process).
+    device : str
+        ``"auto"``, ``"cpu"``, ``"cuda"``...
+    amp : bool
+        Mixed precision on CUDA (ignored on CPU).
+    """
+
+    preset: str = "tiny"
+    model: dict = field(default_factory=dict)
+    targets: tuple = ("vocals",)
+    batch_size: int = 16
+    steps: int = 100_000
+    max_seconds: float | None = 300.0
+    lr: float = 2e-3
+    weight_decay: float = 1e-4
+    schedule: str = "cosine"
+    clip_grad: float = 5.0
+    loss: str = "l1"
+    val_every: int = 50
+    patience: int = 8
+    min_delta: float = 0.05
+    seed: int = 0
+    augment: dict | None = field(default_factory=lambda: {"remix": 1.0, "gain_db": (-6.0, 6.0),
+                                                          "channel_swap": 0.5, "polarity": 0.5})
+    songs_per_epoch: int = 512
+    workers: int = 0
+    device: str = "auto"
+    amp: bool = True
+
+    def __post_init__(self):
+        self.targets = (self.targets,) if isinstance(self.targets, str) else tuple(self.targets)
+        if self.loss not in LOSSES:
+            raise ParameterError(f"Unknown loss {self.loss!r}; choose one of {sorted(LOSSES)}.")
+        for name in ("batch_size", "steps", "val_every", "patience", "songs_per_epoch"):
+            value = getattr(self, name)
+            if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value < 1:
+                raise ParameterError(f"{name} must be a whole number >= 1, got {value!r}.")
+        if self.max_seconds is not None and not (isinstance(self.max_seconds, (int, float))
+                                                 and self.max_seconds > 0):
+            raise ParameterError(f"max_seconds must be > 0 or None, got {self.max_seconds!r}.")
+        if self.schedule not in ("cosine", "constant"):
+            raise ParameterError(f"schedule must be 'cosine' or 'constant', got {self.schedule!r}.")
+        if not (isinstance(self.lr, (int, float)) and self.lr > 0):
+            raise ParameterError(f"lr must be a number > 0, got {self.lr!r}.")
+        if self.preset not in PRESETS:
+            raise ParameterError(f"Unknown preset {self.preset!r}; choose one of {sorted(PRESETS)}.")
+
+    def unet_config(self) -> UNetConfig:
+        """The model this run trains.
+
+        Returns
+        -------
+        UNetConfig
+            The preset, with ``model`` overrides and ``targets``.
+        """
+        return UNetConfig(**{**PRESETS[self.preset], **dict(self.model), "targets": self.targets})
+
+    def to_dict(self) -> dict:
+        """The settings as plain values (for the checkpoint).
+
+        Returns
+        -------
+        dict
+        """
+        d = dataclasses.asdict(self)
+        d["targets"] = list(self.targets)
+        return d
+
+
+@dataclass
+class TrainResult:
+    """What :func:`train` returns.
+
+    Attributes
+    ----------
+    model : MiniUNet
+        The best weights (highest validation SDR), in eval mode.
+    config : UNetConfig
+    train_config : TrainConfig
+    history : dict
+        Curves: ``step``, ``loss``, ``seconds`` (one per step), ``val_step``, ``val_sdr``.
+    best_sdr : float
+        Best validation SDR (dB, held-out synthetic songs unless ``valid`` said otherwise).
+    steps : int
+    seconds : float
+    stopped : str
+        ``"steps"``, ``"max_seconds"`` or ``"early stopping"``.
+    checkpoint : str or None
+        The file written.
+    snapshots : list
+        ``(step, state_dict)`` at every validation (``train(..., snapshots=True)``).
+    """
+
+    model: object
+    config: object
+    train_config: TrainConfig
+    history: dict
+    best_sdr: float
+    steps: int
+    seconds: float
+    stopped: str
+    checkpoint: str | None = None
+    snapshots: list = field(default_factory=list)
+
+    def model_at(self, step: int) -> MiniUNet:
+        """The model as it was at validation ``step``.
+
+        Parameters
+        ----------
+        step : int
+            A step in ``history["val_step"]`` (needs ``train(..., snapshots=True)``).
+
+        Returns
+        -------
+        MiniUNet
+            A copy, in eval mode.
+        """
+        for s, state in self.snapshots:
+            if s == step:
+                model = MiniUNet(self.config)
+                model.load_state_dict(state)
+                return model.eval()
+        raise ParameterError(f"No snapshot at step {step}; kept: {[s for s, _ in self.snapshots]} "
+                             "(train with snapshots=True).")
+
+    @property
+    def separator(self) -> UNetSeparator:
+        """The trained model as a separator."""
+        return UNetSeparator(self.model)
+
+    def examples_per_second(self) -> float:
+        """Training throughput.
+
+        Returns
+        -------
+        float
+            Excerpts per second of wall time.
+        """
+        return self.steps * self.train_config.batch_size / max(self.seconds, 1e-9)
+
+
+# -- data ---------------------------------------------------------------------------------
+
+def seed_everything(seed: int) -> None:
+    """Seed Python, numpy and torch (CPU and CUDA) so a run can be repeated exactly.
+
+    Parameters
+    ----------
+    seed : int
+    """
+    random.seed(seed)
+    np.random.seed(seed % 2 ** 32)
+    torch.manual_seed(seed)
+
+
+def _synthetic_tracks(n_songs: int, seconds: float, seed: int, progress: bool) -> list:
+    folder = Path(cache_dir(f"synth-seed{seed}-{int(seconds)}s"))
+    # songs already rendered are reused (song i depends only on seed and i)
+    songs = make_dataset(folder, n_songs=n_songs, seconds=seconds, seed=seed, progress=progress)
+    return [load_multitrack(p) for p in songs]
+
+
+def default_training_tracks(n_songs: int = 8, seconds: float = 30.0, seed: int = TRAIN_SEED,
+                            progress: bool = True) -> list:
+    """Synthetic training songs, rendered once into the cache folder and then reused.
+
+    Parameters
+    ----------
+    n_songs : int
+        How many songs.
+    seconds : float
+        Length of each.
+    seed : int
+        Song ``i`` depends only on ``seed`` and ``i``.
+    progress : bool
+        Show a bar while rendering.
+
+    Returns
+    -------
+    list of Track
+    """
+    return _synthetic_tracks(n_songs, seconds, seed, progress)
+
+
+def default_validation_tracks(n_songs: int = 2, seconds: float = 20.0, progress: bool = True) -> list:
+    """Held-out synthetic songs for validation and early stopping (seed :data:`VALID_SEED`,
+    never among the training songs; the real excerpt is never used to choose weights).
+
+    Parameters
+    ----------
+    n_songs : int
+        How many songs.
+    seconds : float
+        Length of each.
+    progress : bool
+        Show a bar while rendering.
+
+    Returns
+    -------
+    list of Track
+    """
+    return _synthetic_tracks(n_songs, seconds, VALID_SEED, progress)
+
+
+def _is_example(track) -> bool:
+    try:
+        same_path = track.path is not None and os.path.samefile(track.path, example_path())
+    except OSError:
+        same_path = False
+    return same_path or track.name.startswith("The Easton Ellises - Falcon 69")
+
+
+def _as_tracks(data, name: str) -> list:
+    """Tracks from a Track, a list of Tracks/paths, or a folder of song folders / stem files."""
+    if data is None:
+        return []
+    if isinstance(data, Track):
+        return [data]
+    if isinstance(data, (str, os.PathLike)):
+        path = Path(data).expanduser()
+        if not path.exists():
+            raise DataError(f"{name}: no such file or folder: {path}.")
+        subdirs = sorted(p for p in path.iterdir() if p.is_dir()) if path.is_dir() else []
+        stems = sorted(path.glob("*.stem.mp4")) if path.is_dir() else []
+        if subdirs or stems:   # a dataset folder: one song per sub-folder / .stem.mp4
+            return [load_multitrack(p) for p in subdirs + stems]
+        return [load_multitrack(path)]
+    if not hasattr(data, "__iter__"):
+        raise ParameterError(f"{name} must be a Track, a folder, or a list of them; got "
+                             f"{type(data).__name__}.")
+    tracks = []
+    for item in data:
+        tracks.extend(_as_tracks(item, name))
+    return tracks
+
+
+def _dataset(data, cfg: TrainConfig, ucfg: UNetConfig, progress: bool):
+    if isinstance(data, ExcerptDataset):
+        if data.sr != ucfg.sr:
+            raise ParameterError(f"The dataset is at {data.sr} Hz but the model at {ucfg.sr} Hz; "
+                                 "build the dataset with sr=model sr.")
+        return data
+    tracks = _as_tracks(data, "data") if data is not None else default_training_tracks(progress=progress)
+    if not tracks:
+        raise DataError("No training songs found in `data`.")
+    if any(_is_example(t) for t in tracks):
+        warnings.warn("The training data contains the example track, the course's test song: "
+                      "its scores will no longer mean anything.", stacklevel=3)
+    target = cfg.targets[0]
+    return ExcerptDataset(tracks, seconds=ucfg.patch_samples / ucfg.sr, targets=cfg.targets,
+                          augment=Augment(**cfg.augment) if cfg.augment else None,
+                          length=cfg.songs_per_epoch, seed=cfg.seed, sr=ucfg.sr,
+                          activity_target=target if target in tracks[0].stems else None)
+
+
+def _validation_tracks(valid, target: str, progress: bool) -> list:
+    if isinstance(valid, str) and valid == "synthetic":
+        tracks = default_validation_tracks(progress=progress)
+    else:
+        tracks = _as_tracks(valid, "valid")
+    if any(_is_example(t) for t in tracks):
+        warnings.warn("Validating on the example track chooses weights by the course's test "
+                      "song, so its score is no longer a fair test. Use valid='synthetic'.",
+                      stacklevel=3)
+    for t in tracks:
+        if target not in t.stems:
+            raise ParameterError(f"Validation track {t.name!r} has no {target!r} stem.")
+    return tracks
+
+
+def spectrogram_batch(batch: dict, targets, n_fft: int, hop_length: int, device):
+    """STFTs of a training batch.
+
+    Parameters
+    ----------
+    batch : dict
+        From :class:`mssedu.data.ExcerptDataset`: ``"mixture"`` and one entry per source,
+        each ``(batch, channels, samples)``.
+    targets : sequence of str
+        The sources the model learns.
+    n_fft, hop_length : int
+        The model's STFT.
+    device : torch.device
+
+    Returns
+    -------
+    X : torch.Tensor
+        Complex mixture STFT ``(batch, channels, freq, frames)``.
+    S : torch.Tensor
+        Target magnitudes ``(batch, targets, channels, freq, frames)``.
+    """
+    missing = [t for t in targets if t not in batch]
+    if missing:
+        raise ParameterError(f"The batch has no {missing}; it has {sorted(batch)}. "
+                             "Build the dataset with the same targets as the model.")
+    mix = batch["mixture"].to(device, non_blocking=True)
+    tgt = torch.stack([batch[t].to(device, non_blocking=True) for t in targets], dim=1)
+    return stft(mix, n_fft, hop_length), stft(tgt, n_fft, hop_length).abs()
+
+
+# -- one step ------------------------------------------------------------------------------
+
+def training_step(model: MiniUNet, batch: dict, loss_name: str, optimizer, scaler=None,
+                  clip_grad: float = 0.0, lr: float | None = None) -> float:
+    """One optimisation step on one batch (steps 1-4 of the module docstring).
+
+    Parameters
+    ----------
+    model : MiniUNet
+        In training mode.
+    batch : dict
+        From :class:`mssedu.data.ExcerptDataset` (with the model's targets).
+    loss_name : str
+        A key of :data:`mssedu.losses.LOSSES`.
+    optimizer : torch.optim.Optimizer
+    scaler : torch.amp.GradScaler, optional
+        For mixed precision on CUDA.
+    clip_grad : float
+        Largest gradient norm (0: no clipping).
+    lr : float, optional
+        Set the learning rate for this step.
+
+    Returns
+    -------
+    float
+        The loss before the update.
+    """
+    cfg = model.config
+    device = next(model.parameters()).device
+    X, S = spectrogram_batch(batch, cfg.targets, cfg.n_fft, cfg.hop_length, device)
+    mag = X.abs()
+    use_amp = scaler is not None and scaler.is_enabled()
+    with torch.autocast(device.type, enabled=use_amp):
+        estimate = model(mag)
+    estimate = estimate.float()
+    loss_fn = get_loss(loss_name)
+    if loss_name in WAVEFORM_LOSSES:   # back to waveforms with the mixture phase
+        phase = X / mag.clamp_min(1e-8)
+        n = batch["mixture"].shape[-1]
+        est_wave = istft(estimate * phase.unsqueeze(1), cfg.hop_length, length=n, n_fft=cfg.n_fft)
+        ref_wave = torch.stack([batch[t].to(device) for t in cfg.targets], dim=1)
+        loss = loss_fn(ref_wave, est_wave)
+    else:
+        loss = loss_fn(S, estimate)
+    optimizer.zero_grad(set_to_none=True)
+    if lr is not None:
+        for group in optimizer.param_groups:
+            group["lr"] = lr
+    if scaler is None:
+        scaler = torch.amp.GradScaler(device.type, enabled=False)
+    scaler.scale(loss).backward()
+    if clip_grad:
+        scaler.unscale_(optimizer)
+        torch.nn.utils.clip_grad_norm_(model.parameters(), clip_grad)
+    scaler.step(optimizer)
+    scaler.update()
+    return float(loss.item())
+
+
+def _validate(model: MiniUNet, tracks, target: str) -> float:
+    sep = UNetSeparator(model, device=next(model.parameters()).device)
+    scores = [sdr(t.stems[target], sep.separate(t.mixture, progress=False)[target]) for t in tracks]
+    model.train()
+    return float(np.mean(scores))
+
+
+def _learning_rate(cfg: TrainConfig, step: int, elapsed: float) -> float:
+    """The learning rate for this step (see ``TrainConfig.schedule``)."""
+    if cfg.schedule == "constant":
+        return cfg.lr
+    progress = step / cfg.steps
+    if cfg.max_seconds is not None:
+        progress = max(progress, elapsed / cfg.max_seconds)
+    low = cfg.lr / 20
+    return low + (cfg.lr - low) * 0.5 * (1 + math.cos(math.pi * min(progress, 1.0)))
+
+
+def _copy_state(model) -> dict:
+    return {k: v.detach().cpu().clone() for k, v in model.state_dict().items()}
+
+
+@dataclass
+class _RunState:
+    """What a run carries from step to step (and what a checkpoint restores)."""
+
+    step: int = 0
+    epoch: int = 0
+    best_sdr: float = float("-inf")
+    best_state: dict | None = None
+    bad: int = 0
+    history: dict = field(default_factory=lambda: {"step": [], "loss": [], "val_step": [],
+                                                   "val_sdr": [], "seconds": []})
+
+
+def _restore(checkpoint: Path, model, optimizer, scaler, ucfg: UNetConfig, use_amp: bool) -> _RunState:
+    state = read_checkpoint(checkpoint)
+    if state["config"] != ucfg.to_dict():
+        raise ParameterError(f"Cannot resume: {checkpoint} holds a model with config "
+                             f"{state['config']}, this run builds {ucfg.to_dict()}.")
+    model.load_state_dict(state["model"])
+    if "optimizer" in state:
+        optimizer.load_state_dict(state["optimizer"])
+    if "scaler" in state and use_amp:
+        scaler.load_state_dict(state["scaler"])
+    run = _RunState(step=state["step"], epoch=state["epoch"] + 1,
+                    best_sdr=state.get("best_sdr", float("-inf")), best_state=state.get("best_model"))
+    if state["history"]:
+        run.history = {k: list(v) for k, v in state["history"].items()}
+    return run
+
+
+def _progress_bar(cfg: TrainConfig, step: int, enabled: bool):
+    """A bar counting seconds when a time budget is set (it usually ends the run), else steps."""
+    if cfg.max_seconds is not None:
+        return tqdm(total=float(cfg.max_seconds), initial=0, desc="training", unit="s",
+                    disable=not enabled, leave=True,
+                    bar_format="{l_bar}{bar}| {n:.0f}/{total:.0f} s {postfix}")
+    return tqdm(total=cfg.steps, initial=step, desc="training", unit="step", disable=not enabled,
+                leave=True)
+
+
+def train(data=None, valid="synthetic", config: TrainConfig | None = None, checkpoint=None,
+          resume: bool = False, overwrite: bool = False, callbacks=(), progress: bool = True,
+          snapshots: bool = False, **settings) -> TrainResult:
+    """Train a :class:`~mssedu.unet.MiniUNet` to separate ``config.targets``.
+
+    Parameters
+    ----------
+    data : ExcerptDataset, Track, list of Tracks/paths, folder, or None
+        Training songs. A folder may hold one song (stem files) or one sub-folder /
+        ``.stem.mp4`` per song (MUSDB18-HQ layout). ``None`` renders (once, then cached)
+        synthetic songs with :func:`default_training_tracks`.
+    valid : "synthetic", Track, list of Tracks, folder or None
+        Held-out songs for the validation SDR and early stopping; ``"synthetic"``:
+        :func:`default_validation_tracks`. ``None`` skips validation (no early stopping).
+    config : TrainConfig, optional
+        Settings; any :class:`TrainConfig` field can also be given as a keyword argument.
+    checkpoint : str or Path, optional
+        File written at every validation (best weights and everything needed to resume).
+    resume : bool
+        Continue from ``checkpoint`` if it exists (model, optimiser, step, history).
+    overwrite : bool
+        Allow replacing an existing ``checkpoint`` when not resuming.
+    callbacks : sequence of callables
+        Each is called as ``cb(history)`` after every validation and every ``val_every // 5``
+        steps, e.g. :func:`mssedu.widgets.live_loss_plot` for a live curve in a notebook.
+    progress : bool
+        Show a ``tqdm.auto`` progress bar.
+    snapshots : bool
+        Keep a copy of the weights at every validation in ``result.snapshots``, to hear the
+        model improve (tiny models only: memory).
+    **settings
+        :class:`TrainConfig` fields (``steps=200, batch_size=8``...), overriding ``config``.
+
+    Returns
+    -------
+    TrainResult
+    """
+    fields = {f.name for f in dataclasses.fields(TrainConfig)}
+    unknown = set(settings) - fields
+    if unknown:
+        raise ParameterError(f"train() got unknown settings {sorted(unknown)}; TrainConfig has "
+                             f"{sorted(fields)}.")
+    cfg = dataclasses.replace(config or TrainConfig(), **settings)
+    ucfg = cfg.unet_config()
+    device = torch_device(cfg.device)
+    use_amp = bool(cfg.amp and device.type == "cuda")
+    seed_everything(cfg.seed)
+
+    # 1. data: random excerpts just long enough for one spectrogram patch; held-out songs
+    dataset = _dataset(data, cfg, ucfg, progress)
+    loader = make_loader(dataset, batch_size=cfg.batch_size, workers=cfg.workers, seed=cfg.seed,
+                         pin_memory=device.type == "cuda")
+    valid_tracks = _validation_tracks(valid, cfg.targets[0], progress) if valid is not None else []
+
+    # 2. model, optimiser; a resumed run continues where its checkpoint stopped
+    model = MiniUNet(ucfg).to(device)
+    optimizer = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
+    scaler = torch.amp.GradScaler("cuda", enabled=use_amp)
+    run = _RunState()
+    if checkpoint is not None:
+        checkpoint = Path(checkpoint).expanduser()
+        if resume and checkpoint.exists():
+            run = _restore(checkpoint, model, optimizer, scaler, ucfg, use_amp)
+        elif checkpoint.exists() and not overwrite:
+            raise DataError(f"{checkpoint} exists. Pass resume=True to continue that run, "
+                            "overwrite=True to start again, or another file name.")
+    kept = []
+
+    def validate_and_save():
+        if valid_tracks:
+            score = _validate(model, valid_tracks, cfg.targets[0])
+            run.history["val_step"].append(run.step)
+            run.history["val_sdr"].append(score)
+            if score > run.best_sdr + cfg.min_delta:
+                run.best_sdr, run.bad, run.best_state = score, 0, _copy_state(model)
+            else:
+                run.bad += 1
+        if snapshots:
+            kept.append((run.step, _copy_state(model)))
+        if checkpoint is not None:
+            save_checkpoint(checkpoint, model, cfg, optimizer, scaler if use_amp else None, run.step,
+                            run.epoch, run.history, run.best_state, run.best_sdr, overwrite=True)
+        for cb in callbacks:
+            cb(run.history)
+
+    # 3. the loop
+    start = time.perf_counter()
+    elapsed0 = run.history["seconds"][-1] if run.history["seconds"] else 0.0
+    bar = _progress_bar(cfg, run.step, progress)
+    stopped = None
+    log_every = max(1, cfg.val_every // 5)
+    model.train()
+    try:
+        while stopped is None and run.step < cfg.steps:
+            if hasattr(dataset, "set_epoch"):
+                dataset.set_epoch(run.epoch)
+            for batch in loader:
+                lr = _learning_rate(cfg, run.step, time.perf_counter() - start)
+                loss = training_step(model, batch, cfg.loss, optimizer, scaler, cfg.clip_grad, lr)
+                run.step += 1
+                seconds = elapsed0 + time.perf_counter() - start
+                for key, value in (("step", run.step), ("loss", loss), ("seconds", seconds)):
+                    run.history[key].append(value)
+                out_of_time = cfg.max_seconds is not None and seconds - elapsed0 >= cfg.max_seconds
+                if cfg.max_seconds is not None:
+                    bar.update(min(seconds - elapsed0, cfg.max_seconds) - bar.n)
+                else:
+                    bar.update(1)
+                post = {"step": run.step, "loss": f"{loss:.4f}"}
+                if run.history["val_sdr"]:
+                    post["val SDR"] = f"{run.history['val_sdr'][-1]:+.2f} dB"
+                bar.set_postfix(post, refresh=False)
+                if run.step % cfg.val_every == 0 or run.step >= cfg.steps or out_of_time:
+                    validate_and_save()
+                    if valid_tracks and run.bad >= cfg.patience:
+                        stopped = "early stopping"
+                elif run.step % log_every == 0:
+                    for cb in callbacks:
+                        cb(run.history)
+                if stopped is None and out_of_time:
+                    stopped = "max_seconds"
+                if stopped is not None or run.step >= cfg.steps:
+                    break
+            run.epoch += 1
+    finally:
+        if cfg.max_seconds is not None and stopped is not None:
+            bar.n = bar.total        # a finished run shows a full bar, not "84%"
+            bar.refresh()
+        bar.close()
+    if run.best_state is not None:
+        model.load_state_dict(run.best_state)
+    model.eval()
+    return TrainResult(model=model, config=ucfg, train_config=cfg, history=run.history,
+                       best_sdr=run.best_sdr, steps=run.step, seconds=time.perf_counter() - start,
+                       stopped=stopped or "steps",
+                       checkpoint=str(checkpoint) if checkpoint is not None else None,
+                       snapshots=kept)
