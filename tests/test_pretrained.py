@@ -20,7 +20,9 @@ torch = pytest.importorskip("torch")
 pytest.importorskip("demucs.apply")
 
 from mssedu import MsseduError  # noqa: E402
-from mssedu import pretrained as P  # noqa: E402
+from mssedu import separation as P  # noqa: E402
+from mssedu.chunking import chunk_weights, plan_chunks  # noqa: E402
+from mssedu.network import reachable  # noqa: E402
 from mssedu.audio import resample  # noqa: E402
 
 SOURCES = ["drums", "bass", "other", "vocals"]
@@ -62,7 +64,7 @@ def no_weights(tmp_path, monkeypatch):
     import huggingface_hub.constants as hc
 
     monkeypatch.setattr(hc, "HF_HUB_CACHE", str(tmp_path / "hf"))
-    monkeypatch.setattr(P, "_reachable", lambda host, timeout=2.0: False)
+    monkeypatch.setenv("MSSEDU_OFFLINE", "1")
     return tmp_path
 
 
@@ -100,22 +102,26 @@ def test_windowed_separation_equals_single_pass():
     x = crescendo(8000, 12.0) + 0.05 * np.random.default_rng(0).standard_normal((2, 96000)).astype(np.float32)
     single = P.DemucsSeparator(model, device="cpu").separate(x, progress=False)
     sep = P.DemucsSeparator(model, device="cpu", window_seconds=4.0)
-    plan = P.plan_windows(x.shape[-1], 32000, 8000, 6000, 6000)
+    plan = plan_chunks(x.shape[-1], 32000, fade=6000, margin=8000, align=6000)
     assert len(plan) > 2  # the windows really cut the input
     windowed = sep.separate(x, progress=False)
     for k in SOURCES:
         np.testing.assert_allclose(windowed[k], single[k], atol=1e-6, rtol=0)
 
 
-def test_plan_windows_cover_the_signal_and_overlap_by_the_fade():
-    plan = P.plan_windows(100_000, 30_000, 5_000, 3_000, 3_000)
-    assert plan[0][2] == 0 and plan[-1][3] == 100_000
-    for (a, b, ka, kb), (a2, b2, ka2, kb2) in zip(plan, plan[1:]):
-        assert kb - ka2 == 3_000  # kept parts overlap by exactly one fade
-        assert ka2 - a2 >= 5_000 and b - kb >= 5_000 - 3_000  # margins dropped
-        assert a2 % 3_000 == 0  # window starts on the segment grid
-    with pytest.raises(MsseduError, match="window_seconds is too short"):
-        P.plan_windows(100_000, 12_000, 5_000, 3_000, 3_000)
+def test_plan_chunks_cover_the_signal_and_overlap_by_the_fade():
+    plan = plan_chunks(100_000, 30_000, fade=3_000, margin=5_000, align=3_000)
+    assert plan[0].keep_start == 0 and plan[-1].keep_stop == 100_000
+    for c, c2 in zip(plan, plan[1:]):
+        assert c.keep_stop - c2.keep_start == 3_000  # kept parts overlap by exactly one fade
+        assert c2.keep_start - c2.start >= 5_000 and c.stop - c.keep_stop >= 5_000 - 3_000  # margins
+        assert c2.start % 3_000 == 0  # window starts on the segment grid
+    total = np.zeros(100_000)
+    for c in plan:
+        total[c.keep_start:c.keep_stop] += chunk_weights(c, 3_000)
+    np.testing.assert_allclose(total, 1.0, atol=1e-6)  # the cross-fade weights sum to one
+    with pytest.raises(MsseduError, match="too short"):
+        plan_chunks(100_000, 12_000, fade=3_000, margin=5_000, align=3_000)
 
 
 def test_stems_sum_to_mixture_across_chunks_and_windows():
@@ -253,14 +259,14 @@ def test_offline_without_weights_fails_fast_and_says_how_to_fix(no_weights):
 def test_reachable_is_bounded_in_time(monkeypatch):
     import socket
 
-    assert P._reachable("no-such-host.invalid", timeout=0.5) is False  # never resolves
+    assert reachable("no-such-host.invalid", timeout=0.5) is False  # never resolves
 
     def hang(*args, **kwargs):  # a name lookup or connect that never answers
         time.sleep(5)
 
     monkeypatch.setattr(socket, "create_connection", hang)
     t0 = time.perf_counter()
-    assert P._reachable("huggingface.co", timeout=0.3) is False
+    assert reachable("huggingface.co", timeout=0.3) is False
     assert time.perf_counter() - t0 < 1.5
 
 
@@ -409,10 +415,10 @@ def test_compare_table_oracle_beats_mixture(short_track):
 
 
 def test_unet_checkpoint_is_a_separator(tmp_path):
-    train = pytest.importorskip("mssedu.train")
-    unet = pytest.importorskip("mssedu.unet")
+    from mssedu import unet
+
     model = unet.MiniUNet.from_preset("tiny")
-    path = train.save_checkpoint(tmp_path / "mine.pt", model)
+    path = unet.save_checkpoint(tmp_path / "mine.pt", model)
     sep = P.load_separator(str(path), device="cpu")
     assert isinstance(sep, unet.UNetSeparator)
     x = crescendo(22050, 1.0, channels=1)
@@ -421,6 +427,24 @@ def test_unet_checkpoint_is_a_separator(tmp_path):
     assert stems["vocals"].shape == x.shape
     with pytest.raises(MsseduError, match="No model file"):
         P.load_separator(str(tmp_path / "missing.pt"))
+    # recognised by content, not suffix: a checkpoint named MODEL.PT or without a suffix
+    for name in ("MODEL.PT", "model"):
+        (tmp_path / name).write_bytes(path.read_bytes())
+        assert isinstance(P.load_separator(str(tmp_path / name), device="cpu"), unet.UNetSeparator)
+    (tmp_path / "notes.txt").write_text("not a model")
+    with pytest.raises(MsseduError, match="not a model checkpoint"):
+        P.load_separator(str(tmp_path / "notes.txt"))
+    # options a U-Net does not take are refused, not silently ignored
+    with pytest.raises(MsseduError, match="does not take shifts"):
+        P.load_separator(str(path), device="cpu", shifts=2)
+
+
+def test_two_stems_accompaniment_is_refused_not_mislabelled():
+    stems = {"vocals": np.ones(4), "drums": 2 * np.ones(4), "bass": 3 * np.ones(4)}
+    folded = P.fold_two_stems(stems, "vocals")
+    np.testing.assert_allclose(folded["accompaniment"], 5.0)
+    with pytest.raises(MsseduError, match="would name both outputs the same"):
+        P.fold_two_stems(stems, "accompaniment")
 
 
 # -- the chapter's widgets (logic only, no browser) -------------------------------------------

@@ -1,4 +1,4 @@
-"""mssedu.train: the loop optimises, is reproducible, checkpoints round-trip and fail safely."""
+"""mssedu.unet's training: the loop optimises, is reproducible, checkpoints round-trip and fail safely."""
 import pickle
 import warnings
 
@@ -9,9 +9,9 @@ import torch
 from mssedu import MsseduError
 from mssedu.data import Track
 from mssedu.losses import l1_magnitude
-from mssedu.train import (TrainConfig, load_checkpoint, plain_sdr, save_checkpoint,
-                          seed_everything, spectrogram_batch, train)
-from mssedu.unet import MiniUNet, UNetConfig
+from mssedu.metrics import sdr as plain_sdr
+from mssedu.unet import (MiniUNet, TrainConfig, UNetConfig, load_checkpoint, save_checkpoint,
+                         seed_everything, spectrogram_batch, train)
 
 SR = 8000
 MODEL = dict(sr=SR, n_fft=256, hop_length=64, n_bins=64, channels=(4, 8, 16), patch_frames=16)
@@ -34,11 +34,12 @@ def toy_tracks():
     return [toy_track(i) for i in range(3)]
 
 
-def test_plain_sdr_hand_value():
+def test_validation_sdr_hand_value():
+    """Validation uses metrics.sdr, the plain whole-signal SDR."""
     s = np.array([1.0, 0.0, -1.0, 0.0])
     # error energy 0.02 vs signal energy 2 -> 20 dB
     assert plain_sdr(s, s + np.array([0.1, 0.0, 0.1, 0.0])) == pytest.approx(20.0)
-    with pytest.raises(MsseduError, match="same shape"):
+    with pytest.raises(MsseduError, match="lengths differ"):
         plain_sdr(s, s[:3])
 
 
@@ -156,7 +157,7 @@ def test_training_on_the_example_track_warns():
     from mssedu.data import example_track
 
     track = example_track().excerpt(0, 1.0)
-    with pytest.warns(UserWarning, match="held-out"):
+    with pytest.warns(UserWarning, match="test song"):
         train(track, valid=None, progress=False,
               **{**QUICK, "model": {**MODEL, "sr": 44100}, "steps": 1, "augment": None})
 

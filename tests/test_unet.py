@@ -154,7 +154,7 @@ def test_separator_shapes_and_mixture_consistency(rng):
 
 
 def test_separator_satisfies_protocol():
-    from mssedu.separator import Separator
+    from mssedu.separation import Separator
 
     assert isinstance(UNetSeparator(small_model(), device="cpu"), Separator)
 

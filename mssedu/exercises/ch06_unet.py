@@ -11,7 +11,9 @@ from __future__ import annotations
 import numbers
 
 import numpy as np
+import torch
 
+from ..unet import MiniUNet, conv_output_size
 from . import close, exercise
 
 #: the settings the notebook's questions use
@@ -32,7 +34,6 @@ def _integer(answer, name):
 @exercise("unet.strided_conv_size")
 def _strided_conv_size(answer):
     """Output bins of Conv2d(kernel 5, stride 2, padding 2) applied to 1025 bins."""
-    from ..unet import conv_output_size
 
     value = _integer(answer, "size")
     expected = conv_output_size(CONV_INPUT_BINS, CONV_KERNEL, CONV_STRIDE, CONV_PADDING)
@@ -49,7 +50,6 @@ def _strided_conv_size(answer):
 @exercise("unet.bottleneck_shape")
 def _bottleneck_shape(answer):
     """(channels, freq, frames) at the bottleneck of the tiny U-Net for a 256 x 128 patch."""
-    from ..unet import MiniUNet
 
     model = MiniUNet.from_preset("tiny")
     rows = {r["name"]: r for r in model.layer_table(128)}
@@ -68,7 +68,6 @@ def _bottleneck_shape(answer):
 @exercise("unet.conv_params")
 def _conv_params(answer):
     """Trainable parameters of Conv2d(16, 32, kernel_size=5) with a bias."""
-    import torch
 
     value = _integer(answer, "parameters")
     conv = torch.nn.Conv2d(PARAM_IN, PARAM_OUT, 5)

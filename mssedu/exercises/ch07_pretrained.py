@@ -8,7 +8,6 @@ True
 """
 from __future__ import annotations
 
-
 import numpy as np
 
 from . import as_number, close, exercise

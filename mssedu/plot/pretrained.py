@@ -1,7 +1,12 @@
 """Figures of chapter 7 (the pretrained separator): segment weights, the comparison table."""
 from __future__ import annotations
 
+import matplotlib.pyplot as plt
 import numpy as np
+
+from ..errors import ParameterError
+from ..spectral import amplitude_to_db, stft
+from .core import spectrogram_axes
 
 __all__ = ["segment_weights", "chunking_figure", "comparison_figure", "demo_figure"]
 
@@ -16,7 +21,6 @@ def segment_weights(length: int, segment: int, overlap: float = 0.25, transition
     Returns ``(offsets, weights, total)``: segment starts, a ``(segments, length)`` array of
     each segment's weight on the timeline and their sum :math:`\sum_k w_k`."""
     if segment < 2 or length < 1 or not 0 <= overlap < 1:
-        from ..errors import ParameterError
 
         raise ParameterError(f"Need segment >= 2 samples, length >= 1 and 0 <= overlap < 1; got "
                           f"{segment}, {length}, {overlap}.")
@@ -37,7 +41,6 @@ def chunking_figure(seconds: float = 20.0, segment: float = 7.8, overlap: float 
     """How a long song is cut into overlapping segments and cross-faded back: each
     segment's triangular weight (top) and its normalised share :math:`w_k / \\sum_j w_j`
     (bottom), which always sums to one. ``sr`` is only the plotting resolution."""
-    import matplotlib.pyplot as plt
 
     length, seg = int(seconds * sr), int(segment * sr)
     offsets, w, total = segment_weights(length, seg, overlap)
@@ -59,7 +62,6 @@ def chunking_figure(seconds: float = 20.0, segment: float = 7.8, overlap: float 
 def comparison_figure(table, metric: str = "SDR", source: str = "vocals", ax=None, figsize=(7, 3)):
     """Horizontal bars of ``metric`` for ``source``, one per separator, from
     :func:`mssedu.pretrained.compare`'s table."""
-    import matplotlib.pyplot as plt
 
     rows = table[table["source"] == source]
     fig = None
@@ -86,10 +88,7 @@ def comparison_figure(table, metric: str = "SDR", source: str = "vocals", ax=Non
 def demo_figure(table, vocals: dict, track, n_fft: int = 4096, hop_length: int = 1024):
     """The ``mssedu demo`` figure: vocals SDR per method (left) and the spectrogram of each
     method's vocals estimate next to the true vocals (right)."""
-    import matplotlib.pyplot as plt
 
-    from ..spectral import amplitude_to_db, stft
-    from .core import spectrogram_axes
 
     vocals = {"true vocals": track.stems.get("vocals"), **{k: v for k, v in vocals.items() if v is not None}}
     vocals = {k: v for k, v in vocals.items() if v is not None}

@@ -2,7 +2,10 @@
 training curves."""
 from __future__ import annotations
 
+import matplotlib.pyplot as plt
 import numpy as np
+
+from .core import spectrogram_axes
 
 __all__ = ["unet_architecture_figure", "feature_maps_figure", "mask_comparison_figure",
            "loss_curve_figure", "draw_loss_curve"]
@@ -11,7 +14,6 @@ __all__ = ["unet_architecture_figure", "feature_maps_figure", "mask_comparison_f
 def unet_architecture_figure(model, frames: int | None = None, figsize=(10, 3.6)):
     """The U shape: one bar per block, its height the frequency size (log scale) and its
     label ``channels x freq x frames``; grey arrows are the skip connections."""
-    import matplotlib.pyplot as plt
 
     rows = model.layer_table(frames)
     enc = [r for r in rows if r["name"].startswith("encoder")]
@@ -49,7 +51,6 @@ def unet_architecture_figure(model, frames: int | None = None, figsize=(10, 3.6)
 def feature_maps_figure(maps: dict, layer: str, n: int = 8, start: int = 0, figsize=None):
     """``n`` channels of one layer's feature maps (from :meth:`MiniUNet.feature_maps`),
     each an image with frequency up and time to the right."""
-    import matplotlib.pyplot as plt
 
     fm = np.asarray(maps[layer])
     n = int(min(n, fm.shape[0] - start))
@@ -78,9 +79,7 @@ def mask_comparison_figure(masks: dict, sr: int, hop_length: int, fmax: float | 
                            figsize=None):
     """Masks side by side (e.g. ``{"U-Net": M, "oracle IRM": M_irm}``), each
     ``(channels, freq, frames)`` or ``(freq, frames)``, 0 (black) .. 1 (bright)."""
-    import matplotlib.pyplot as plt
 
-    from .core import spectrogram_axes
 
     items = list(masks.items())
     fig, axes = plt.subplots(1, len(items), figsize=figsize or (4.3 * len(items), 3.0),
@@ -125,7 +124,6 @@ def draw_loss_curve(ax, history: dict, smooth: int = 10):
 
 def loss_curve_figure(history: dict, title: str | None = None, figsize=(7, 3)):
     """Training loss and validation SDR against the step (from ``TrainResult.history``)."""
-    import matplotlib.pyplot as plt
 
     fig, ax = plt.subplots(figsize=figsize, constrained_layout=True)
     draw_loss_curve(ax, history)

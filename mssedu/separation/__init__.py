@@ -11,13 +11,27 @@ The mini U-Net's separator lives with the model, in :mod:`mssedu.unet`; chunking
 all, in :mod:`mssedu.chunking`. Everything here is importable from ``mssedu.separation``.
 """
 from .api import fold_two_stems, load_separator, looks_like_path, separate
-from .demucs import HALF_TOLERANCE_DB, DemucsSeparator, choose_precision, half_precision_error_db
+from .demucs import (
+                      HALF_TOLERANCE_DB,
+                      DemucsSeparator,
+                      choose_precision,
+                      half_precision_error_db,
+)
 from .oracle import OracleSeparator
 from .protocol import Separator
 from .scoring import compare, evaluate
-from .weights import (HF_NAMESPACE, HTDEMUCS_CONFIG, MODEL_LABELS, RANDOM_MODEL, download,
-                      find_weights, import_demucs, load_demucs_model, models_folder,
-                      random_htdemucs)
+from .weights import (
+                      HF_NAMESPACE,
+                      HTDEMUCS_CONFIG,
+                      MODEL_LABELS,
+                      RANDOM_MODEL,
+                      download,
+                      find_weights,
+                      import_demucs,
+                      load_demucs_model,
+                      models_folder,
+                      random_htdemucs,
+)
 
 __all__ = ["Separator", "load_separator", "separate", "fold_two_stems", "looks_like_path",
            "evaluate", "compare", "DemucsSeparator", "OracleSeparator", "choose_precision",

@@ -9,7 +9,6 @@ Examples
 """
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 
 from ..errors import ParameterError

@@ -7,13 +7,33 @@
 
 Everything is importable from ``mssedu.unet`` directly.
 """
-from .checkpoint import (CHECKPOINT_FORMAT, is_checkpoint, load_checkpoint, read_checkpoint,
-                         save_checkpoint, shipped_checkpoint)
-from .model import PRESETS, MiniUNet, ModelSummary, UNetConfig, conv_output_size, count_parameters
+from .checkpoint import (
+                         CHECKPOINT_FORMAT,
+                         is_checkpoint,
+                         load_checkpoint,
+                         read_checkpoint,
+                         save_checkpoint,
+                         shipped_checkpoint,
+)
+from .model import (
+                         PRESETS,
+                         MiniUNet,
+                         ModelSummary,
+                         UNetConfig,
+                         conv_output_size,
+                         count_parameters,
+)
 from .separator import UNetSeparator
-from .training import (TrainConfig, TrainResult, default_training_tracks,
-                       default_validation_tracks, seed_everything, spectrogram_batch, train,
-                       training_step)
+from .training import (
+                         TrainConfig,
+                         TrainResult,
+                         default_training_tracks,
+                         default_validation_tracks,
+                         seed_everything,
+                         spectrogram_batch,
+                         train,
+                         training_step,
+)
 
 __all__ = ["MiniUNet", "UNetConfig", "PRESETS", "ModelSummary", "conv_output_size",
            "count_parameters", "CHECKPOINT_FORMAT", "save_checkpoint", "read_checkpoint",

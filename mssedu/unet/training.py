@@ -39,8 +39,15 @@ import torch
 from tqdm.auto import tqdm
 
 from ..config import cache_dir, torch_device
-from ..data import (Augment, ExcerptDataset, Track, example_path, load_multitrack, make_dataset,
-                    make_loader)
+from ..data import (
+    Augment,
+    ExcerptDataset,
+    Track,
+    example_path,
+    load_multitrack,
+    make_dataset,
+    make_loader,
+)
 from ..errors import DataError, ParameterError
 from ..losses import LOSSES, WAVEFORM_LOSSES, get_loss
 from ..metrics import sdr

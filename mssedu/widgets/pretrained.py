@@ -1,9 +1,19 @@
 """Widgets of chapter 7: segment overlap, a stem mixer (karaoke), and separating your own song."""
 from __future__ import annotations
 
+import tempfile
 from pathlib import Path
 
+import ipywidgets as w
 import numpy as np
+from IPython.display import FileLink, display
+
+from .. import audio
+from ..config import fast_mode
+from ..errors import MsseduError, ParameterError
+from ..plot.pretrained import chunking_figure
+from ..separation import separate
+from .core import audio_slot, figure_output, players_row, set_audio, show_figure
 
 __all__ = ["chunking_explorer", "karaoke_mixer", "song_separator", "AUDIO_SUFFIXES"]
 
@@ -15,10 +25,7 @@ def chunking_explorer(seconds: float = 20.0, segment: float = 7.8):
     """Sliders for the segment overlap and the transition sharpness of
     ``demucs.apply.apply_model``: see how segments are weighted and why the shares always
     sum to one (no seams, no clicks)."""
-    import ipywidgets as w
 
-    from ..plot.pretrained import chunking_figure
-    from .core import figure_output, show_figure
 
     overlap = w.FloatSlider(value=0.25, min=0.0, max=0.75, step=0.05, description="overlap",
                             readout_format=".2f", continuous_update=False)
@@ -46,9 +53,7 @@ def karaoke_mixer(stems: dict, sr: int, mixture=None):
 
     Set vocals to 0 for karaoke, or solo one stem. With ``mixture`` given, the residual
     :math:`\\|x - \\sum_k \\hat s_k\\| / \\|x\\|` (all gains 1) says how well the stems add up."""
-    import ipywidgets as w
 
-    from .core import audio_slot, set_audio
 
     names = list(stems)
     sliders = [w.FloatSlider(value=1.0, min=0.0, max=1.5, step=0.05, description=n,
@@ -76,7 +81,6 @@ def karaoke_mixer(stems: dict, sr: int, mixture=None):
 
 
 def _check_upload(name: str, size: int, max_mb: float):
-    from ..errors import MsseduError, ParameterError
 
     suffix = Path(name).suffix.lower()
     if suffix not in AUDIO_SUFFIXES:
@@ -98,16 +102,8 @@ def song_separator(separator, out_dir="my_stems", max_mb: float = 50.0, max_seco
     Stems are written to ``out_dir/<song>/`` (existing files are kept: a new name is
     chosen) and offered as download links. ``box.process_file(name, bytes)`` does the same
     without the browser (used by the tests)."""
-    import tempfile
 
-    import ipywidgets as w
-    from IPython.display import FileLink, display
 
-    from .. import audio
-    from ..config import fast_mode
-    from ..errors import MsseduError, ParameterError
-    from ..pretrained import separate
-    from .core import players_row
 
     if max_seconds is None and fast_mode():
         max_seconds = 10.0

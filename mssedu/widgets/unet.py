@@ -7,8 +7,17 @@ executed headless). Figures come from :mod:`mssedu.plot.unet`, the model from
 """
 from __future__ import annotations
 
+import ipywidgets as w
+import matplotlib.pyplot as plt
 import numpy as np
+import torch
+from IPython.display import display
 
+from ..errors import ParameterError
+from ..metrics import sdr as plain_sdr
+from ..plot.unet import draw_loss_curve, feature_maps_figure, mask_comparison_figure
+from ..spectral import istft, stft
+from ..unet import UNetSeparator
 from .core import figure_output, players_row, set_players, show_figure
 
 __all__ = ["LiveLossPlot", "live_loss_plot", "feature_map_browser", "mask_sharpness_explorer",
@@ -25,7 +34,6 @@ class LiveLossPlot:
     """
 
     def __init__(self, title: str = "training", figsize=(7, 3)):
-        import ipywidgets as w
 
         self.title = title
         self.figsize = figsize
@@ -33,9 +41,7 @@ class LiveLossPlot:
         self.calls = 0
 
     def __call__(self, history: dict) -> None:
-        import matplotlib.pyplot as plt
 
-        from ..plot.unet import draw_loss_curve
 
         fig, ax = plt.subplots(figsize=self.figsize, constrained_layout=True)
         draw_loss_curve(ax, history)
@@ -48,7 +54,6 @@ class LiveLossPlot:
         self.calls += 1
 
     def _ipython_display_(self):
-        from IPython.display import display
 
         display(self.widget)
 
@@ -63,11 +68,7 @@ def feature_map_browser(model, track, seconds: float = 3.0, start: float = 0.0):
     mixture of ``track`` (its first ``seconds``). Early encoder maps look like edge-detected
     spectrograms (onsets, harmonics); deep ones are coarse; decoder maps grow back to full
     resolution; the last is the mask."""
-    import ipywidgets as w
-    import torch
 
-    from ..plot.unet import feature_maps_figure
-    from ..spectral import stft
 
     cfg = model.config
     clip = track.excerpt(start, min(seconds, track.duration - start))
@@ -97,10 +98,7 @@ def mask_sharpness_explorer(separator, track, seconds: float | None = None):
     """Soft or hard? Raise the U-Net's vocal mask to a power ``p`` (``p -> 0``: all ones,
     ``p = 1``: as trained, large ``p``: towards binary) or binarise it at a threshold, and
     hear and measure (plain SDR) what happens to the vocals."""
-    import ipywidgets as w
 
-    from ..spectral import istft, stft
-    from ..train import plain_sdr
 
     clip = track if seconds is None or seconds >= track.duration else track.excerpt(0, seconds)
     cfg = separator.config
@@ -117,7 +115,6 @@ def mask_sharpness_explorer(separator, track, seconds: float | None = None):
     audio_out = players_row({}, 1)
 
     def update(*_):
-        from ..plot.unet import mask_comparison_figure
 
         if mode.value == "power":
             m = mask ** power.value
@@ -145,11 +142,7 @@ def mask_sharpness_explorer(separator, track, seconds: float | None = None):
 def training_snapshots_player(result, track, seconds: float | None = None):
     """Slide through the validation steps of a run trained with ``snapshots=True`` and hear
     the vocals the model separated at each one, with the SDR curve marking where you are."""
-    import ipywidgets as w
 
-    from ..errors import ParameterError
-    from ..train import plain_sdr
-    from ..unet import UNetSeparator
 
     if not result.snapshots:
         raise ParameterError("This run kept no snapshots; train with snapshots=True.")
@@ -171,9 +164,7 @@ def training_snapshots_player(result, track, seconds: float | None = None):
     audio_out = players_row({}, 1)
 
     def update(*_):
-        import matplotlib.pyplot as plt
 
-        from ..plot.unet import draw_loss_curve
 
         est = estimate(slider.value)
         readout.value = (f"step {slider.value}: {target} SDR {plain_sdr(clip.stems[target], est):+.2f} dB "
