@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from mssedu import MsseduError
+from mssedu import DataError, MsseduError, NetworkError, ParameterError
 from mssedu.data import (MUSDB_STEMS, MixtureResidualWarning, Track, example_path, example_track,
                          load_multitrack, musdb_tracks, save_multitrack)
 
@@ -209,15 +209,15 @@ def test_musdb_offline_message_is_fast_and_says_where(monkeypatch, tmp_path):
 
     monkeypatch.delenv("MUSDB_PATH", raising=False)
     monkeypatch.setenv("MSSEDU_CACHE", str(tmp_path / "cache"))
-    monkeypatch.setattr(mod, "_online", lambda *a, **k: False)
+    monkeypatch.setenv("MSSEDU_OFFLINE", "1")   # network.reachable() answers False at once
 
     def no_network(*a, **k):  # pragma: no cover - must not be reached
         raise AssertionError("musdb tried to download while offline")
 
     monkeypatch.setattr(musdb_pkg.DB, "download", no_network)
-    with pytest.raises(MsseduError, match="(?s)MUSDB18 was not found.*zenodo.*root=.*No internet"):
+    with pytest.raises(NetworkError, match="(?s)MUSDB18 was not found.*zenodo.*root=.*No internet"):
         musdb_tracks()
-    with pytest.raises(MsseduError, match="download=False"):
+    with pytest.raises(DataError, match="download=False"):
         musdb_tracks(download=False)
 
 
@@ -228,13 +228,13 @@ def test_musdb_download_failure_is_reported(monkeypatch, tmp_path):
 
     monkeypatch.delenv("MUSDB_PATH", raising=False)
     monkeypatch.setenv("MSSEDU_CACHE", str(tmp_path / "cache"))
-    monkeypatch.setattr(mod, "_online", lambda *a, **k: True)
+    monkeypatch.setattr(mod, "reachable", lambda *a, **k: True)
 
     def broken(self, *a, **k):
         raise OSError("connection reset")
 
     monkeypatch.setattr(musdb_pkg.DB, "download", broken)
-    with pytest.raises(MsseduError, match="Downloading the MUSDB18 previews failed.*connection reset"):
+    with pytest.raises(NetworkError, match="Downloading the MUSDB18 previews failed.*connection reset"):
         musdb_tracks()
 
 

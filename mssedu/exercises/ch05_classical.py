@@ -14,7 +14,12 @@ import numbers
 
 import numpy as np
 
+from ..classical import beat_spectrum, repeating_period
+from ..data import example_track
+from ..spectral import stft
 from . import exercise
+
+__all__ = ["karaoke_problem", "period_problem", "N_FFT", "HOP", "MIN_S", "MAX_S"]
 
 N_FFT, HOP = 2048, 512
 MIN_S, MAX_S = 0.8, 2.0
@@ -22,17 +27,11 @@ MIN_S, MAX_S = 0.8, 2.0
 
 def karaoke_problem() -> np.ndarray:
     """Two seconds of the example mixture, ``(2, samples)``."""
-    from ..data import example_track
-
     return example_track().excerpt(1.0, 2.0).mixture
 
 
 @functools.lru_cache(maxsize=1)
 def _period_problem():
-    from ..classical import beat_spectrum
-    from ..data import example_track
-    from ..spectral import stft
-
     t = example_track()
     b = beat_spectrum(np.abs(stft(t.mixture, N_FFT, HOP)) ** 2)
     return b, t.sr
@@ -71,8 +70,6 @@ def _karaoke(answer):
 
 @exercise("classical.repet_period")
 def _repet_period(answer):
-    from ..classical import repeating_period
-
     if isinstance(answer, np.ndarray) and answer.size == 1:
         answer = answer.item()
     if isinstance(answer, bool) or not isinstance(answer, numbers.Real):

@@ -5,7 +5,7 @@ import numpy as np
 
 from .core import masked_bins_axes
 
-__all__ = ["ild_figure", "ild_histogram_figure", "band_split_figure"]
+__all__ = ["ild_figure", "ild_histogram_figure", "band_split_figure", "bsrnn_band_edges"]
 
 
 def ild_figure(signals: dict, sr: int, n_fft: int = 2048, hop_length: int = 512,
@@ -98,4 +98,3 @@ def bsrnn_band_edges(sr: int = 44100) -> np.ndarray:
     return np.asarray(edges)
 
 
-__all__.append("bsrnn_band_edges")
