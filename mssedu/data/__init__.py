@@ -19,6 +19,7 @@ import functools
 from dataclasses import dataclass, field
 
 import numpy as np
+import stempeg
 
 from ..errors import ParameterError
 
@@ -62,7 +63,7 @@ class Track:
         for k, shp in shapes.items():
             if shp != self.mixture.shape:
                 raise ParameterError(f"Stem {k!r} has shape {shp}, the mixture {self.mixture.shape}; "
-                                  "all stems must have the mixture's channels and length.")
+                                     "all stems must have the mixture's channels and length.")
 
     @property
     def duration(self) -> float:
@@ -93,7 +94,7 @@ class Track:
         b = self.mixture.shape[-1] if duration is None else a + int(round(duration * self.sr))
         if a < 0 or a >= self.mixture.shape[-1] or b <= a:
             raise ParameterError(f"Excerpt [{start}, {start} + {duration}] s lies outside the "
-                              f"track ({self.duration:.2f} s).")
+                                 f"track ({self.duration:.2f} s).")
         return Track(self.name, self.sr, self.mixture[:, a:b].copy(),
                      {k: v[:, a:b].copy() for k, v in self.stems.items()}, self.path,
                      self.mixture_residual_db)
@@ -105,15 +106,11 @@ class Track:
 
 def example_path() -> str:
     """Path of the MUSDB18 excerpt that the ``stempeg`` package ships."""
-    import stempeg
-
     return stempeg.example_stem_path()
 
 
 @functools.lru_cache(maxsize=1)
 def _decode_example():
-    import stempeg
-
     stems, rate = stempeg.read_stems(example_path(), dtype=np.float32)
     # stempeg gives (streams, samples, channels); we use (channels, samples)
     return np.ascontiguousarray(np.transpose(stems, (0, 2, 1))), int(rate)

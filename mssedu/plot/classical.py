@@ -1,7 +1,10 @@
 """Figures of chapter 5 (before deep learning): cancellation, HPSS masks, REPET, NMF."""
 from __future__ import annotations
 
+import matplotlib.pyplot as plt
 import numpy as np
+
+from .core import spectrogram_axes
 
 __all__ = ["cancellation_figure", "hpss_figure", "beat_spectrum_figure", "nmf_figure"]
 
@@ -9,8 +12,6 @@ __all__ = ["cancellation_figure", "hpss_figure", "beat_spectrum_figure", "nmf_fi
 def cancellation_figure(levels: dict, title: str = "level left after L - R", figsize=(6, 2.8)):
     """Horizontal bars: dB of each stem left in the karaoke signal (``levels``: name -> dB,
     e.g. the ``kept_db`` column of :func:`mssedu.classical.cancellation_report`)."""
-    import matplotlib.pyplot as plt
-
     names = list(levels)
     vals = [max(float(levels[k]), -60.0) for k in names]
     fig, ax = plt.subplots(figsize=figsize, constrained_layout=True)
@@ -28,10 +29,6 @@ def cancellation_figure(levels: dict, title: str = "level left after L - R", fig
 def hpss_figure(mixture_stft, mask_harmonic, mask_percussive, sr: int, hop_length: int,
                 max_hz: float = 8000.0, figsize=(12, 3.0)):
     """The mixture spectrogram and the harmonic and percussive masks, side by side."""
-    import matplotlib.pyplot as plt
-
-    from .core import spectrogram_axes
-
     def cut(a):
         a = np.asarray(a)
         a = a.mean(axis=0) if a.ndim == 3 else a
@@ -55,8 +52,6 @@ def beat_spectrum_figure(beat, sr: int, hop_length: int, period: int | None = No
                          search: tuple | None = None, figsize=(7, 2.8)):
     """The beat spectrum against lag in seconds, with the chosen period (and its
     multiples) and the searched range (``search`` = (min_s, max_s)) marked."""
-    import matplotlib.pyplot as plt
-
     beat = np.asarray(beat)
     lags = np.arange(len(beat)) * hop_length / sr
     fig, ax = plt.subplots(figsize=figsize, constrained_layout=True)
@@ -77,8 +72,6 @@ def beat_spectrum_figure(beat, sr: int, hop_length: int, period: int | None = No
 
 def nmf_figure(W, H, sr: int, hop_length: int, max_hz: float = 4000.0, figsize=(11, 3.2)):
     """NMF templates (columns of ``W``, as spectra in dB) and activations (rows of ``H``)."""
-    import matplotlib.pyplot as plt
-
     W, H = np.asarray(W), np.asarray(H)
     n_fft = 2 * (W.shape[0] - 1)
     top = max(2, int(max_hz * n_fft / sr))

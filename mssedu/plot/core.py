@@ -1,7 +1,10 @@
 """Figures every chapter uses: waveforms, spectrograms, masks side by side."""
 from __future__ import annotations
 
+import matplotlib.pyplot as plt
 import numpy as np
+
+from ..spectral import amplitude_to_db, stft
 
 __all__ = ["spectrogram_figure", "waveform_figure", "spectrogram_axes", "stems_figure",
            "masked_bins_axes"]
@@ -19,8 +22,6 @@ def spectrogram_axes(ax, S, sr: int, hop_length: int, y_axis: str = "hz", db: bo
     ``ax``. ``S`` complex or real; channels are averaged. ``db=True`` shows decibels (80 dB
     range); masks should pass ``db=False`` (0..1). ``y_axis`` is ``"hz"``, ``"log"`` or
     ``"cqt"`` (then pass ``freqs``)."""
-    from ..spectral import amplitude_to_db
-
     S = np.abs(np.asarray(S))
     if S.ndim == 3:
         S = S.mean(axis=0)
@@ -68,8 +69,6 @@ def spectrogram_figure(S, sr: int, hop_length: int = 1024, title=None, db: bool 
     """One spectrogram (or a list of them, side by side with shared colour scale), returned
     as a matplotlib Figure. ``S``: ``(freq, frames)``, ``(channels, freq, frames)`` or a
     list/dict of such; complex spectrograms are shown as magnitudes in dB."""
-    import matplotlib.pyplot as plt
-
     if isinstance(S, dict):
         titles, items = list(S.keys()), list(S.values())
     elif isinstance(S, (list, tuple)):
@@ -88,8 +87,6 @@ def spectrogram_figure(S, sr: int, hop_length: int = 1024, title=None, db: bool 
 def waveform_figure(signals, sr: int, title=None, figsize=(9, 2.6)):
     """Waveforms of one signal or of a dict name -> signal ``(channels, samples)``, stacked
     with a shared time axis (channels averaged for display)."""
-    import matplotlib.pyplot as plt
-
     if not isinstance(signals, dict):
         signals = {title or "signal": signals}
     n = len(signals)
@@ -111,10 +108,6 @@ def waveform_figure(signals, sr: int, title=None, figsize=(9, 2.6)):
 
 def stems_figure(track, n_fft: int = 4096, hop_length: int = 1024, figsize=None):
     """Spectrograms of a Track's mixture and each stem in a grid, same colour scale."""
-    import matplotlib.pyplot as plt
-
-    from ..spectral import amplitude_to_db, stft
-
     names = ["mixture"] + list(track.stems)
     sigs = [track.mixture] + list(track.stems.values())
     mags = [np.abs(stft(s, n_fft, hop_length)).mean(axis=0) for s in sigs]

@@ -1,6 +1,7 @@
 """Figures for chapter 4 (evaluation): metrics frame by frame, and the gain curve."""
 from __future__ import annotations
 
+import matplotlib.pyplot as plt
 import numpy as np
 
 __all__ = ["framewise_figure", "gain_sensitivity_figure"]
@@ -12,8 +13,6 @@ def framewise_figure(frames, metrics=("SDR", "SIR", "SAR"), sources=None, signal
     one line per source; the dashed line is each source's median. If ``signal`` (e.g. the
     reference, ``(channels, samples)``) and ``sr`` are given, its RMS per frame is drawn in a
     top panel, so dips can be matched to quiet passages."""
-    import matplotlib.pyplot as plt
-
     sources = sources or list(dict.fromkeys(frames["source"]))
     n = len(metrics) + (signal is not None)
     fig, axes = plt.subplots(n, 1, figsize=(9, 1.9 * n), sharex=True, squeeze=False,
@@ -45,8 +44,6 @@ def framewise_figure(frames, metrics=("SDR", "SIR", "SAR"), sources=None, signal
 def gain_sensitivity_figure(table, current_gain_db=None):
     """SDR and SI-SDR against the gain applied to the estimate (from
     :func:`mssedu.metrics.gain_sensitivity`), with an optional marker at the current gain."""
-    import matplotlib.pyplot as plt
-
     fig, ax = plt.subplots(figsize=(6, 3.0), constrained_layout=True)
     ax.plot(table["gain_db"], table["SDR"], "o-", label="SDR")
     ax.plot(table["gain_db"], table["SI-SDR"], "s-", label="SI-SDR")

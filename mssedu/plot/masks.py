@@ -2,7 +2,11 @@
 side, and how disjoint the stems are."""
 from __future__ import annotations
 
+import matplotlib.pyplot as plt
 import numpy as np
+
+from ..spectral import amplitude_to_db
+from .core import spectrogram_axes, spectrogram_figure
 
 __all__ = ["mask_figure", "masked_spectrogram_figure", "masks_figure", "wdo_figure"]
 
@@ -10,8 +14,6 @@ __all__ = ["mask_figure", "masked_spectrogram_figure", "masks_figure", "wdo_figu
 def mask_figure(mask, sr: int, hop_length: int = 1024, title: str = "mask", figsize=(9, 3.2)):
     """One mask ``(channels, freq, frames)`` (channels averaged) as an image, 0 (black) to
     1 (bright); a complex mask is shown by its magnitude."""
-    from .core import spectrogram_figure
-
     return spectrogram_figure(np.abs(np.asarray(mask)), sr, hop_length, title=title, db=False,
                               figsize=figsize, cmap="viridis")
 
@@ -20,11 +22,6 @@ def masked_spectrogram_figure(mixture_stft, mask, sr: int, hop_length: int = 102
                               target_stft=None, titles=None):
     """Mixture | mask | masked mixture (| true target, if given), in one row. Spectrograms in
     dB on a shared scale (80 dB below the mixture's peak), the mask from 0 to 1."""
-    import matplotlib.pyplot as plt
-
-    from ..spectral import amplitude_to_db
-    from .core import spectrogram_axes
-
     Y = np.abs(np.asarray(mixture_stft))
     M = np.abs(np.asarray(mask))
     panels = [("mixture", Y, True), ("mask", M, False), ("masked mixture", M * Y, True)]
@@ -52,16 +49,12 @@ def masked_spectrogram_figure(mixture_stft, mask, sr: int, hop_length: int = 102
 
 def masks_figure(masks: dict, sr: int, hop_length: int = 1024):
     """Several masks side by side (``{title: mask}``), same 0..1 scale."""
-    from .core import spectrogram_figure
-
     return spectrogram_figure({k: np.abs(np.asarray(v)) for k, v in masks.items()}, sr,
                               hop_length, db=False, cmap="viridis")
 
 
 def wdo_figure(results: dict, title: str = "How disjoint are the stems? (0 dB binary mask)"):
     """Bars of PSR, WDO and SIR per stem from ``{stem: w_disjoint_orthogonality(...)}``."""
-    import matplotlib.pyplot as plt
-
     names = list(results)
     psr = [results[k]["psr"] for k in names]
     wdo = [results[k]["wdo"] for k in names]

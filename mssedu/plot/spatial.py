@@ -1,8 +1,11 @@
 """Figures of chapter 8 (beyond): stereo cues and band splits."""
 from __future__ import annotations
 
+import matplotlib.pyplot as plt
 import numpy as np
 
+from ..spatial import ild_ipd, stereo_stft
+from ..spectral import amplitude_to_db
 from .core import masked_bins_axes
 
 __all__ = ["ild_figure", "ild_histogram_figure", "band_split_figure", "bsrnn_band_edges"]
@@ -12,10 +15,6 @@ def ild_figure(signals: dict, sr: int, n_fft: int = 2048, hop_length: int = 512,
                max_hz: float = 8000.0, figsize=None):
     """ILD maps (dB, diverging colours, red = louder left) of several stereo signals side
     by side; quiet bins (60 dB under the loudest) are greyed out."""
-    import matplotlib.pyplot as plt
-
-    from ..spatial import ild_ipd, stereo_stft
-
     n = len(signals)
     fig, axes = plt.subplots(1, n, figsize=figsize or (3.8 * n, 3.0), squeeze=False,
                              constrained_layout=True)
@@ -38,10 +37,6 @@ def ild_histogram_figure(signals: dict, n_fft: int = 2048, hop_length: int = 512
                          expected: dict | None = None, figsize=(7, 3.0)):
     """Energy-weighted histograms of the ILD of each stereo signal: where in the stereo
     field its energy sits (0 dB = centre). ``expected``: label -> ILD to mark."""
-    import matplotlib.pyplot as plt
-
-    from ..spatial import ild_ipd, stereo_stft
-
     fig, ax = plt.subplots(figsize=figsize, constrained_layout=True)
     bins = np.linspace(-30, 30, 61)
     for i, (label, x) in enumerate(signals.items()):
@@ -63,10 +58,6 @@ def band_split_figure(S, sr: int, hop_length: int, band_edges_hz, max_hz: float 
                       title: str = "band split", figsize=(9, 3.4)):
     """A spectrogram with the sub-band boundaries of a band-split model drawn over it
     (``band_edges_hz``: increasing edges from 0 to sr/2)."""
-    import matplotlib.pyplot as plt
-
-    from ..spectral import amplitude_to_db
-
     S = np.abs(np.asarray(S))
     S = S.mean(axis=0) if S.ndim == 3 else S
     n_fft = 2 * (S.shape[0] - 1)

@@ -10,7 +10,12 @@ which plain overlap-add multiplies the signal by (COLA means :math:`s[n]` is con
 """
 from __future__ import annotations
 
+import matplotlib.pyplot as plt
 import numpy as np
+from matplotlib.patches import Rectangle
+
+from ..spectral import (amplitude_to_db, check_cola, check_stft_params, constant_q_kernel, cqt,
+                        cqt_frequencies, get_window, stft)
 
 __all__ = ["window_sum", "window_figure", "resolution_figure", "cola_figure",
            "cqt_vs_stft_figure", "tiling_figure"]
@@ -25,8 +30,6 @@ def window_sum(window="hann", n_fft: int = 1024, hop_length: int = 256, n_sample
     Plain overlap-add of windowed frames returns :math:`x[n]\,s[n]`: the signal is
     reproduced up to a constant exactly when :math:`s` is constant (COLA).
     """
-    from ..spectral import check_stft_params, get_window
-
     hop = check_stft_params(n_fft, hop_length)
     w = get_window(window, n_fft).astype(np.float64)
     if squared:
@@ -45,8 +48,6 @@ def _mono(x):
 
 def _db_image(ax, mag, times_end, fmax_shown, fmax_data, title=None, vmin=-80, cmap="magma"):
     """Draw a (freq, frames) magnitude in dB (0 dB = its maximum), y axis in Hz."""
-    from ..spectral import amplitude_to_db
-
     n_freq = mag.shape[0]
     keep = max(2, int(np.ceil(n_freq * min(1.0, fmax_shown / fmax_data))))
     img = amplitude_to_db(mag, ref=float(mag.max()) or 1.0, top_db=None)[:keep]
@@ -65,10 +66,6 @@ def window_figure(windows=("boxcar", "hann", "hamming", "blackman"), n_fft: int 
                   sr: int = 44100, figsize=(10, 3.2)):
     """Each window's shape (left) and its spectrum in dB around 0 Hz (right): a wider main
     lobe blurs neighbouring frequencies, lower side lobes leak less."""
-    import matplotlib.pyplot as plt
-
-    from ..spectral import get_window
-
     fig, (a, b) = plt.subplots(1, 2, figsize=figsize, constrained_layout=True)
     zoom = 16
     for name in windows:
@@ -97,10 +94,6 @@ def resolution_figure(signals: dict, sr: int, n_fft: int = 2048, hop_length: int
     r"""STFT magnitudes (dB) of several signals side by side with the same settings, titled
     with the two resolutions the settings imply:
     :math:`\Delta f = f_s / N` between bins and :math:`N / f_s` of signal per frame."""
-    import matplotlib.pyplot as plt
-
-    from ..spectral import stft
-
     n = len(signals)
     fig, axes = plt.subplots(1, n, figsize=figsize or (4.6 * n, 3.4), squeeze=False,
                              constrained_layout=True)
@@ -119,10 +112,6 @@ def cola_figure(window="hann", n_fft: int = 1024, hop_length: int = 512, n_frame
     r"""The shifted windows :math:`w[n - mH]` (thin), their sum :math:`\sum_m w[n-mH]` (thick:
     flat = COLA) and the sum of squares that :func:`mssedu.spectral.istft` divides by
     (dashed: never zero = NOLA), with :func:`mssedu.spectral.check_cola`'s verdict."""
-    import matplotlib.pyplot as plt
-
-    from ..spectral import check_cola, get_window
-
     verdict = check_cola(window, n_fft, hop_length)
     w = get_window(window, n_fft).astype(np.float64)
     total = n_fft + (n_frames - 1) * hop_length
@@ -154,10 +143,6 @@ def cqt_vs_stft_figure(x, sr: int, n_fft: int = 2048, hop_length: int = 512, fmi
     """Left: STFT magnitude with a logarithmic frequency axis (its bins are spaced evenly in
     Hz, so low notes get few bins). Right: the CQT (``C`` if given, else
     :func:`mssedu.spectral.cqt`) whose bins are spaced evenly in pitch."""
-    import matplotlib.pyplot as plt
-
-    from ..spectral import amplitude_to_db, cqt, cqt_frequencies, stft
-
     y = _mono(x)
     mag = np.abs(stft(y, n_fft, hop_length))
     if C is None:
@@ -195,11 +180,6 @@ def tiling_figure(sr: int = 8000, n_fft: int = 64, fmin: float = 125.0, bins_per
     :math:`f_s/N` tall; the CQT cell of bin :math:`k` is :math:`N_k/f_s = Q/f_k` long and
     spans :math:`f_k 2^{\pm 1/(2B)}`, about :math:`f_k/Q` tall: always the same number of
     periods of its frequency, so the shape changes with pitch."""
-    import matplotlib.pyplot as plt
-    from matplotlib.patches import Rectangle
-
-    from ..spectral import constant_q_kernel
-
     n_bins = n_octaves * bins_per_octave
     _, lengths, freqs = constant_q_kernel(sr, fmin, n_bins, bins_per_octave)
     Q = 1.0 / (2.0 ** (1.0 / bins_per_octave) - 1.0)

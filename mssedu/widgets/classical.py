@@ -6,10 +6,14 @@ from :mod:`mssedu.plot.classical`.
 """
 from __future__ import annotations
 
+import ipywidgets as w
 import numpy as np
 
-from .core import audio_slot, figure_output, labelled, set_audio, show_figure
+from ..classical import centre_channel_cancellation, hpss_masks, repet
 from ..metrics import si_sdr
+from ..plot.classical import beat_spectrum_figure, cancellation_figure, hpss_figure
+from ..spectral import istft, stft
+from .core import audio_slot, figure_output, labelled, set_audio, show_figure
 
 __all__ = ["karaoke_explorer", "hpss_explorer", "repet_explorer"]
 
@@ -25,11 +29,6 @@ def karaoke_explorer(track):
     (computed stem by stem: the operation is linear), so you can watch bass and kick drum
     drop out together with the voice; the player lets you hear it.
     """
-    import ipywidgets as w
-
-    from ..classical import centre_channel_cancellation
-    from ..plot.classical import cancellation_figure
-
     slider = w.FloatSlider(value=1.0, min=0.0, max=1.0, step=0.05, description="L-R amount",
                            continuous_update=False)
     readout = w.HTML()
@@ -66,12 +65,6 @@ def hpss_explorer(track, n_fft: int = 2048, hop_length: int = 512):
     the margin is above 1), and scores the percussive part against the drums stem and the
     harmonic part against everything else (SI-SDR).
     """
-    import ipywidgets as w
-
-    from ..classical import hpss_masks
-    from ..plot.classical import hpss_figure
-    from ..spectral import istft, stft
-
     X = stft(track.mixture, n_fft, hop_length)
     V = np.abs(X).mean(axis=0)            # one set of masks for both channels (2x faster)
     length = track.mixture.shape[-1]
@@ -119,11 +112,6 @@ def repet_explorer(track, n_fft: int = 2048, hop_length: int = 512):
     The beat spectrum shows why a period is likely (peaks at the period and its
     multiples); move the slider off the peak and hear the foreground (voice) get worse.
     """
-    import ipywidgets as w
-
-    from ..classical import repet
-    from ..plot.classical import beat_spectrum_figure
-
     auto = repet(track.mixture, track.sr, n_fft, hop_length)
     top = track.duration / 3
     slider = w.FloatSlider(value=round(auto.period_s, 2), min=0.2, max=round(top, 2), step=0.01,

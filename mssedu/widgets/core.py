@@ -7,6 +7,10 @@ figures are appended to an Output directly.
 """
 from __future__ import annotations
 
+import ipywidgets as w
+
+from ..audio import play
+
 __all__ = ["audio_html", "audio_slot", "set_audio", "audio_player", "players_row", "set_players",
            "labelled", "figure_output", "show_figure"]
 
@@ -14,8 +18,6 @@ __all__ = ["audio_html", "audio_slot", "set_audio", "audio_player", "players_row
 def audio_html(signal, sr: int, label: str = "") -> str:
     """An HTML ``<audio>`` element whose ``src`` is ``signal`` as a base64 WAV (so the
     ``src`` changes whenever the sound does), with an optional bold caption."""
-    from ..audio import play
-
     src = play(signal, sr).src_attr()
     caption = f"<div><b>{label}</b></div>" if label else ""
     return f'{caption}<audio controls preload="none" src="{src}"></audio>'
@@ -24,8 +26,6 @@ def audio_html(signal, sr: int, label: str = "") -> str:
 def audio_slot():
     """An empty player widget (``ipywidgets.HTML``, CSS class ``mssedu-audio``) for a widget
     to fill, and refill, with :func:`set_audio`."""
-    import ipywidgets as w
-
     return w.HTML().add_class("mssedu-audio")
 
 
@@ -43,8 +43,6 @@ def audio_player(signal, sr: int, label: str = ""):
 
 def players_row(signals: dict, sr: int):
     """A row of labelled players, one per entry of ``signals`` (name -> ``(channels, samples)``)."""
-    import ipywidgets as w
-
     return set_players(w.HBox(layout=w.Layout(flex_flow="row wrap")), signals, sr)
 
 
@@ -56,8 +54,6 @@ def set_players(row, signals: dict, sr: int):
 
 def labelled(label: str, widget):
     """``widget`` with a bold caption above it."""
-    import ipywidgets as w
-
     return w.VBox([w.HTML(f"<b>{label}</b>"), widget])
 
 
@@ -69,8 +65,6 @@ def show_figure(out, fig):
 
 def figure_output(fig=None):
     """A new ipywidgets.Output, showing ``fig`` if given."""
-    import ipywidgets as w
-
     out = w.Output()
     if fig is not None:
         show_figure(out, fig)

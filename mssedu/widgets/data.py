@@ -1,7 +1,15 @@
 """Widgets for chapter 0: a stem mixer and a training-excerpt (augmentation) explorer."""
 from __future__ import annotations
 
+import ipywidgets as w
+import matplotlib.pyplot as plt
 import numpy as np
+from IPython.display import display
+
+from ..audio import play
+from ..data import Augment, ExcerptDataset
+from ..spectral import amplitude_to_db, stft
+from .core import figure_output, players_row, set_players, show_figure
 
 __all__ = ["stem_mixer", "augmentation_explorer", "mix_stems"]
 
@@ -26,12 +34,6 @@ def stem_mixer(track, max_seconds: float | None = None):
     Returns an ``ipywidgets.VBox`` (its first mix is computed at construction, so it works
     without a browser).
     """
-    import ipywidgets as w
-    import matplotlib.pyplot as plt
-
-    from ..spectral import amplitude_to_db, stft
-    from .core import figure_output, show_figure
-
     if max_seconds is not None and track.duration > max_seconds:
         track = track.excerpt(0, max_seconds)
     sliders, mutes = {}, {}
@@ -52,9 +54,7 @@ def stem_mixer(track, max_seconds: float | None = None):
         gains = {k: s.value for k, s in sliders.items()}
         muted = [k for k, m in mutes.items() if m.value]
         mix = mix_stems(track, gains, muted)
-        from IPython.display import display
 
-        from ..audio import play
 
         player.clear_output(wait=True)
         with player:
@@ -111,12 +111,6 @@ def augmentation_explorer(tracks, seconds: float = 3.0, target: str = "vocals"):
     check, pick an excerpt index, and hear and see the mixture the network would be given
     and the target it must find. A line says which song and second each stem came from.
     """
-    import ipywidgets as w
-    import matplotlib.pyplot as plt
-
-    from ..data import Augment, ExcerptDataset
-    from .core import figure_output, players_row, set_players, show_figure
-
     if not isinstance(tracks, (list, tuple)):
         tracks = [tracks]
     remix = w.Checkbox(value=True, description="remix across songs")

@@ -5,8 +5,14 @@ The maths comes from :mod:`mssedu.spatial`, figures from :mod:`mssedu.plot.spati
 """
 from __future__ import annotations
 
+import ipywidgets as w
 import numpy as np
 
+from ..errors import ParameterError
+from ..masks import oracle_separate
+from ..plot.spatial import ild_figure, ild_histogram_figure
+from ..spatial import (ild_ipd, mono_collapse, pan, pan_law_ild, stereo_image_preservation,
+                       stereo_width)
 from .core import audio_slot, figure_output, labelled, set_audio, show_figure
 
 __all__ = ["panning_explorer", "stereo_image_explorer"]
@@ -19,12 +25,6 @@ def panning_explorer(track, stem: str = "vocals"):
     line the pan law's prediction :math:`20\\log_{10}\\cot\\theta`; the readout compares the
     two and gives the stereo-image score of the panned stem against the centred one.
     """
-    import ipywidgets as w
-
-    from ..errors import ParameterError
-    from ..plot.spatial import ild_histogram_figure
-    from ..spatial import ild_ipd, pan, pan_law_ild
-
     if stem not in track.stems:
         raise ParameterError(f"No stem {stem!r}; this track has {track.stem_names}.")
     mono = track.stems[stem].mean(axis=0)
@@ -61,14 +61,7 @@ def stereo_image_explorer(track, estimates: dict | None = None):
     signal scaled by the *width* slider (0 = mono, 1 = unchanged, 2 = twice as wide).
     ILD maps side by side, the preservation score and the mean cue errors as a readout.
     """
-    import ipywidgets as w
-
-    from ..plot.spatial import ild_figure
-    from ..spatial import mono_collapse, stereo_image_preservation, stereo_width
-
     if estimates is None:
-        from ..masks import oracle_separate
-
         estimates = oracle_separate(track, "irm", n_fft=2048, hop_length=512)
     stem_menu = w.Dropdown(options=list(track.stems), value="vocals" if "vocals" in track.stems
                            else list(track.stems)[0], description="stem")
