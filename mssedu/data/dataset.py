@@ -160,7 +160,21 @@ def precompute_shifts(track, pitch_semitones=None, tempo=None, progress: bool = 
     with librosa; the mixture of each copy is the sum of its stems). Offline augmentation:
     slow (a phase vocoder per stem and shift), so it is done once, not per excerpt.
 
-    Returns a list of :class:`~mssedu.data.Track`, one per shift (the original not included).
+    Parameters
+    ----------
+    track : Track
+        The original (its stems are shifted one by one).
+    pitch_semitones : sequence of float or None
+        Pitch shifts in semitones, one copy each.
+    tempo : sequence of float or None
+        Time-stretch factors (1.1 = 10 % faster), one copy each.
+    progress : bool
+        Show a progress bar.
+
+    Returns
+    -------
+    list of Track
+        One per shift (the original not included).
     """
     jobs = [("pitch", float(s)) for s in (pitch_semitones or ()) if float(s) != 0.0]
     jobs += [("tempo", float(r)) for r in (tempo or ()) if float(r) != 1.0]
@@ -335,7 +349,13 @@ class ExcerptDataset:
         return int(rng.integers(last + 1))
 
     def set_epoch(self, epoch: int) -> None:
-        """Draw different excerpts in each epoch (item ``i`` depends on ``seed, epoch, i``)."""
+        """Draw different excerpts in each epoch (item ``i`` depends on ``seed, epoch, i``).
+
+        Parameters
+        ----------
+        epoch : int
+            The epoch number (mixed into every item's random draw).
+        """
         self.epoch = int(epoch)
 
     def __len__(self) -> int:
@@ -343,7 +363,18 @@ class ExcerptDataset:
 
     def excerpt(self, index: int) -> dict:
         """Item ``index`` as numpy arrays: ``{"mixture", *stems, "sources": {...}}`` where
-        ``"sources"`` says which track and offset each stem came from."""
+        ``"sources"`` says which track and offset each stem came from.
+
+        Parameters
+        ----------
+        index : int
+            0 to ``len(self) - 1``.
+
+        Returns
+        -------
+        dict
+            ``"mixture"`` and each target, float32 ``(2, samples)``, and ``"sources"``.
+        """
         if not 0 <= index < self.length:
             raise IndexError(f"index {index} out of range for a dataset of length {self.length}")
         rng = np.random.default_rng([self.seed, self.epoch, int(index)])
@@ -412,6 +443,11 @@ def make_loader(dataset, batch_size: int = 8, workers: int | None = None, seed: 
     shuffle, drop_last : bool
     **kwargs
         Passed to ``DataLoader`` (e.g. ``pin_memory=True`` for a GPU).
+
+    Returns
+    -------
+    torch.utils.data.DataLoader
+        Yields dicts of batched tensors (the dataset's items stacked).
 
     Examples
     --------

@@ -235,7 +235,23 @@ def save_multitrack(track, folder, overwrite: bool = False, subtype: str = "FLOA
     """Write ``track`` as a MUSDB18-HQ-layout folder (``mixture.wav`` + one wav per stem).
 
     Float wav keeps the samples exactly, so :func:`load_multitrack` gives the track back.
-    Existing files are never replaced unless ``overwrite=True``. Returns the folder.
+    Existing files are never replaced unless ``overwrite=True``.
+
+    Parameters
+    ----------
+    track : Track
+        What to write.
+    folder : str or Path
+        The folder (created if needed).
+    overwrite : bool
+        Replace existing files of the same names.
+    subtype : str
+        soundfile subtype; ``"FLOAT"`` keeps the samples exactly, ``"PCM_16"`` is smaller.
+
+    Returns
+    -------
+    Path
+        The folder.
     """
     folder = Path(folder).expanduser()
     targets = {"mixture": track.mixture, **track.stems}

@@ -88,7 +88,18 @@ _INSTALL = ("Install them with `sudo apt-get install fluidsynth timgm6mb-soundfo
 
 
 def fluidsynth_path() -> str:
-    """Path of the ``fluidsynth`` executable, or a :class:`~mssedu.errors.DataError` saying how to install it."""
+    """Path of the ``fluidsynth`` executable.
+
+    Returns
+    -------
+    str
+        Path of the executable.
+
+    Raises
+    ------
+    DataError
+        fluidsynth is not installed; the message says how to install it.
+    """
     exe = shutil.which("fluidsynth")
     if exe is None:
         raise DataError("The fluidsynth program was not found on PATH; it renders the synthetic "
@@ -98,7 +109,23 @@ def fluidsynth_path() -> str:
 
 def find_soundfont(soundfont=None) -> str:
     """A General-MIDI SoundFont: ``soundfont`` if given, else ``$MSSEDU_SOUNDFONT``, else the
-    first installed of FluidR3_GM, TimGM6mb and the system default."""
+    first installed of FluidR3_GM, TimGM6mb and the system default.
+
+    Parameters
+    ----------
+    soundfont : str, Path or None
+        A ``.sf2`` file to use; ``None`` searches as above.
+
+    Returns
+    -------
+    str
+        Path of the SoundFont.
+
+    Raises
+    ------
+    DataError
+        ``soundfont`` does not exist, or none is installed; the message says how to get one.
+    """
     if soundfont is not None:
         p = Path(soundfont).expanduser()
         if not p.is_file():
@@ -120,7 +147,13 @@ def find_soundfont(soundfont=None) -> str:
 # ----------------------------------------------------------------------------------------
 def chorale_ids() -> list:
     """Ids (``"bach/bwv66.6.mxl"``...) of the Bach pieces bundled with music21, sorted. Most
-    are four-part chorales; :func:`load_chorale` rejects the others."""
+    are four-part chorales; :func:`load_chorale` rejects the others.
+
+    Returns
+    -------
+    list of str
+        Corpus ids such as ``"bach/bwv66.6.mxl"``.
+    """
     from music21 import corpus
 
     ids = []
@@ -141,6 +174,11 @@ def _score_cache(score_id: str) -> Path:
 
 def load_chorale(score_id: str) -> dict:
     """The four voices of a bundled chorale as note lists (cached as JSON after the first parse).
+
+    Parameters
+    ----------
+    score_id : str
+        One of :func:`chorale_ids`.
 
     Returns
     -------
@@ -216,6 +254,24 @@ def song_spec(seed: int = 0, index: int = 0, seconds: float = 30.0, layout: str 
 
     The result is a JSON-able dict (it goes into ``manifest.json``): score id and start bar,
     tempo, transposition, instruments with their pan/reverb, playing styles, stem gains.
+
+    Parameters
+    ----------
+    seed : int
+        The dataset's seed.
+    index : int
+        The song's number in the dataset.
+    seconds : float
+        Length of the song.
+    layout : {"musdb", "bach10"}
+        ``"musdb"``: drums, bass, other, vocals; ``"bach10"``: one stem per voice.
+    soundfont : str, Path or None
+        Recorded in the spec (see :func:`find_soundfont`).
+
+    Returns
+    -------
+    dict
+        The song's specification, JSON-able.
     """
     if layout not in ("musdb", "bach10"):
         raise ParameterError(f"layout must be 'musdb' or 'bach10', got {layout!r}.")
@@ -674,7 +730,7 @@ def render_midi_stems(midi, soundfont=None, sr: int = 44100, seconds: float | No
 
     Raises
     ------
-    MsseduError
+    DataError
         Unreadable MIDI, no notes, fluidsynth or SoundFont missing.
     """
     sr = check_rate(sr)
@@ -727,6 +783,20 @@ def render_song(spec: dict, sr: int = 44100, soundfont=None):
     -20 dBFS plus the spec's per-stem gain, faded out over the last 50 ms, and the whole
     song is scaled so the mixture peaks below 0.9. All of these are linear, per stem, so
     the mixture stays exactly the sum of the stems.
+
+    Parameters
+    ----------
+    spec : dict
+        From :func:`song_spec`.
+    sr : int
+        Sample rate in Hz.
+    soundfont : str, Path or None
+        See :func:`find_soundfont`.
+
+    Returns
+    -------
+    Track
+        Mixture and stems ``(2, samples)``, float32; the mixture is exactly their sum.
 
     Examples
     --------
