@@ -23,7 +23,13 @@ MY_STFT_N_FFT, MY_STFT_HOP = 256, 64
 
 def short_signal() -> np.ndarray:
     """The signal of the 'write your own STFT' exercise: 2048 samples (at 8 kHz) of a
-    440 Hz tone that jumps to 1000 Hz half-way, float32, 1-D."""
+    440 Hz tone that jumps to 1000 Hz half-way, float32, 1-D.
+
+    Returns
+    -------
+    numpy.ndarray
+        2048 samples, float32.
+    """
     sr = 8000
     n = np.arange(2048)
     f = np.where(n < 1024, 440.0, 1000.0)

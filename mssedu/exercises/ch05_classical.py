@@ -26,7 +26,13 @@ MIN_S, MAX_S = 0.8, 2.0
 
 
 def karaoke_problem() -> np.ndarray:
-    """Two seconds of the example mixture, ``(2, samples)``."""
+    """Two seconds of the example mixture, ``(2, samples)``.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``(2, samples)``, float32.
+    """
     return example_track().excerpt(1.0, 2.0).mixture
 
 
@@ -40,7 +46,19 @@ def _period_problem():
 def period_problem():
     """The REPET exercise's inputs: ``(beat, sr, hop_length, min_s, max_s)``: the beat
     spectrum of the example mixture (lag 0 first, one value per STFT frame of
-    ``hop_length`` samples), and the search range in seconds."""
+    ``hop_length`` samples), and the search range in seconds.
+
+    Returns
+    -------
+    beat : numpy.ndarray
+        The beat spectrum.
+    sr : int
+        Sample rate in Hz.
+    hop_length : int
+        Samples per lag.
+    min_s, max_s : float
+        The search range in seconds.
+    """
     b, sr = _period_problem()
     return b.copy(), sr, HOP, MIN_S, MAX_S
 

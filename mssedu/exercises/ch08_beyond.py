@@ -23,7 +23,13 @@ N_FFT, HOP = 512, 128
 
 def ild_problem() -> np.ndarray:
     """The ILD exercise's input: a stereo STFT ``(2, 257, frames)``, complex64, of two
-    tones panned to different places over a little noise."""
+    tones panned to different places over a little noise.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``(2, 257, frames)``, complex64.
+    """
     sr = 8000
     t = np.arange(sr // 2) / sr
     rng = np.random.default_rng(11)

@@ -28,6 +28,17 @@ def karaoke_explorer(track):
     The bars show, for every stem, its level in the output relative to the original
     (computed stem by stem: the operation is linear), so you can watch bass and kick drum
     drop out together with the voice; the player lets you hear it.
+
+    Parameters
+    ----------
+    track : Track
+        The multitrack (:class:`mssedu.data.Track`).
+
+    Returns
+    -------
+    ipywidgets.VBox
+        The explorer, ready to display (its first state is computed at once, so it also works
+        without a browser).
     """
     slider = w.FloatSlider(value=1.0, min=0.0, max=1.0, step=0.05, description="L-R amount",
                            continuous_update=False)
@@ -64,6 +75,21 @@ def hpss_explorer(track, n_fft: int = 2048, hop_length: int = 512):
     Shows the harmonic and percussive masks, lets you hear the parts (and the residual when
     the margin is above 1), and scores the percussive part against the drums stem and the
     harmonic part against everything else (SI-SDR).
+
+    Parameters
+    ----------
+    track : Track
+        The multitrack (:class:`mssedu.data.Track`).
+    n_fft : int
+        STFT frame length in samples.
+    hop_length : int
+        STFT hop in samples.
+
+    Returns
+    -------
+    ipywidgets.VBox
+        The explorer, ready to display (its first state is computed at once, so it also works
+        without a browser).
     """
     X = stft(track.mixture, n_fft, hop_length)
     V = np.abs(X).mean(axis=0)            # one set of masks for both channels (2x faster)
@@ -111,6 +137,21 @@ def repet_explorer(track, n_fft: int = 2048, hop_length: int = 512):
 
     The beat spectrum shows why a period is likely (peaks at the period and its
     multiples); move the slider off the peak and hear the foreground (voice) get worse.
+
+    Parameters
+    ----------
+    track : Track
+        The multitrack (:class:`mssedu.data.Track`).
+    n_fft : int
+        STFT frame length in samples.
+    hop_length : int
+        STFT hop in samples.
+
+    Returns
+    -------
+    ipywidgets.VBox
+        The explorer, ready to display (its first state is computed at once, so it also works
+        without a browser).
     """
     auto = repet(track.mixture, track.sr, n_fft, hop_length)
     top = track.duration / 3

@@ -28,6 +28,23 @@ def gain_explorer(reference, estimate, sr: int, gains_db=None):
     Controls: ``gain (dB)`` slider (-12 ... +12). Shows the two curves with the current gain
     marked, the readout (an ``ipywidgets.HTML`` with class ``mssedu-metrics``) and the
     scaled estimate's audio.
+
+    Parameters
+    ----------
+    reference : numpy.ndarray
+        The true source ``([channels,] samples)``.
+    estimate : numpy.ndarray
+        Its estimate, same shape.
+    sr : int
+        Sample rate in Hz.
+    gains_db : array_like or None
+        Gains of the curves in dB (default: those of :func:`mssedu.metrics.gain_sensitivity`).
+
+    Returns
+    -------
+    ipywidgets.VBox
+        The explorer, ready to display (its first state is computed at once, so it also works
+        without a browser).
     """
     table = gain_sensitivity(reference, estimate, gains_db)
     gain = w.FloatSlider(value=0.0, min=-12, max=12, step=1, description="gain (dB)",
@@ -77,7 +94,23 @@ def distortion_explorer(track, target: str = "vocals", duration: float = 3.0):
     """Apply one kind of error to the true target (a gain, white noise, leakage of the
     accompaniment, a low-pass filter, a delay) and compare SDR, SI-SDR, SIR and SAR with
     what you hear. Metrics: :func:`mssedu.metrics.sdr`, :func:`~mssedu.metrics.si_sdr`, and
-    SIR/SAR of :func:`~mssedu.metrics.bss_eval_quick` (1-tap filters, instant)."""
+    SIR/SAR of :func:`~mssedu.metrics.bss_eval_quick` (1-tap filters, instant).
+
+    Parameters
+    ----------
+    track : Track
+        The multitrack (:class:`mssedu.data.Track`).
+    target : str
+        The stem that is distorted.
+    duration : float
+        Seconds of the track used.
+
+    Returns
+    -------
+    ipywidgets.VBox
+        The explorer, ready to display (its first state is computed at once, so it also works
+        without a browser).
+    """
     t = track.excerpt(0, min(duration, track.duration))
     s = t.stems[target]
     rest = t.mixture - s

@@ -42,6 +42,25 @@ def mask_explorer(track, n_fft: int = 4096, hop_length: int = 1024, target: str 
 
     Controls: ``target`` (Dropdown), ``mask`` (ToggleButtons), ``threshold (dB)`` (the IBM's
     local criterion), ``alpha`` (the IRM's exponent: 1 magnitude ratio, 2 Wiener).
+
+    Parameters
+    ----------
+    track : Track
+        The multitrack (:class:`mssedu.data.Track`).
+    n_fft : int
+        STFT frame length in samples.
+    hop_length : int
+        STFT hop in samples.
+    target : str
+        The stem selected first.
+    duration : float or None
+        Use only the first ``duration`` seconds.
+
+    Returns
+    -------
+    ipywidgets.VBox
+        The explorer, ready to display (its first state is computed at once, so it also works
+        without a browser).
     """
     if duration is not None:
         track = track.excerpt(0, min(duration, track.duration))
@@ -118,7 +137,23 @@ def mask_explorer(track, n_fft: int = 4096, hop_length: int = 1024, target: str 
 def wdo_explorer(track, n_fft: int = 4096, hop_length: int = 1024):
     """How disjoint are the stems? For the IBM with local criterion ``threshold (dB)``, the
     preserved-signal ratio, SIR and W-disjoint orthogonality of every stem against the rest
-    (Yilmaz & Rickard, 2004), as bars and a table."""
+    (Yilmaz & Rickard, 2004), as bars and a table.
+
+    Parameters
+    ----------
+    track : Track
+        The multitrack (:class:`mssedu.data.Track`).
+    n_fft : int
+        STFT frame length in samples.
+    hop_length : int
+        STFT hop in samples.
+
+    Returns
+    -------
+    ipywidgets.VBox
+        The explorer, ready to display (its first state is computed at once, so it also works
+        without a browser).
+    """
     S = {k: stft(v, n_fft, hop_length) for k, v in track.stems.items()}
     total = sum(S.values())
     threshold = w.FloatSlider(value=0.0, min=-20, max=20, step=1, description="threshold (dB)",

@@ -24,6 +24,19 @@ def panning_explorer(track, stem: str = "vocals"):
     The histogram shows where the energy sits (energy-weighted ILD of every bin), the dashed
     line the pan law's prediction :math:`20\\log_{10}\\cot\\theta`; the readout compares the
     two and gives the stereo-image score of the panned stem against the centred one.
+
+    Parameters
+    ----------
+    track : Track
+        The multitrack (:class:`mssedu.data.Track`).
+    stem : str
+        The stem that is made mono and panned.
+
+    Returns
+    -------
+    ipywidgets.VBox
+        The explorer, ready to display (its first state is computed at once, so it also works
+        without a browser).
     """
     if stem not in track.stems:
         raise ParameterError(f"No stem {stem!r}; this track has {track.stem_names}.")
@@ -60,6 +73,19 @@ def stereo_image_explorer(track, estimates: dict | None = None):
     ``estimates`` dict you pass), the stem collapsed to mono, or the stem with its side
     signal scaled by the *width* slider (0 = mono, 1 = unchanged, 2 = twice as wide).
     ILD maps side by side, the preservation score and the mean cue errors as a readout.
+
+    Parameters
+    ----------
+    track : Track
+        The multitrack (:class:`mssedu.data.Track`).
+    estimates : dict or None
+        Stem -> your estimate ``(2, samples)``; default: oracle ratio-mask estimates.
+
+    Returns
+    -------
+    ipywidgets.VBox
+        The explorer, ready to display (its first state is computed at once, so it also works
+        without a browser).
     """
     if estimates is None:
         estimates = oracle_separate(track, "irm", n_fft=2048, hop_length=512)

@@ -45,6 +45,29 @@ def stft_explorer(track, stems=("drums", "vocals"), seconds: float | None = 3.0,
     the hits. The readout gives the numbers behind it: bin spacing ``sr / n_fft`` in Hz,
     frame length ``n_fft / sr`` in ms, frame count, and the reconstruction error of
     ``istft(stft(x))`` (perfect for every setting: the trade-off is in what we *see*).
+
+    Parameters
+    ----------
+    track : Track
+        The multitrack (:class:`mssedu.data.Track`).
+    stems : sequence of str
+        The two stems shown.
+    seconds : float or None
+        Length of the excerpt (``None``: all).
+    fmax : float
+        Highest frequency shown.
+    n_fft : int
+        Initial frame length.
+    hop : str
+        Initial hop, as a fraction of ``n_fft`` (``"N/4"``).
+    window : str
+        Initial window.
+
+    Returns
+    -------
+    ipywidgets.VBox
+        The explorer, ready to display (its first state is computed at once, so it also works
+        without a browser).
     """
     missing = [s for s in stems if s not in track.stems]
     if missing:
@@ -99,6 +122,25 @@ def cola_explorer(signal=None, sr: int | None = None, n_fft: int = 1024, window:
     signal after plain overlap-add (which multiplies it by :math:`\sum_m w[n-mH]`: a
     non-COLA pair makes it flutter at ``sr / hop`` Hz) and after :func:`mssedu.spectral.istft`
     (weighted overlap-add with the window-sum division: exact whenever NOLA holds).
+
+    Parameters
+    ----------
+    signal : numpy.ndarray or None
+        A signal to hear through both overlap-adds (needs ``sr``).
+    sr : int or None
+        Its sample rate in Hz.
+    n_fft : int
+        Window length.
+    window : str
+        Initial window.
+    hop : int or None
+        Initial hop (default: ``n_fft // 2``).
+
+    Returns
+    -------
+    ipywidgets.VBox
+        The explorer, ready to display (its first state is computed at once, so it also works
+        without a browser).
     """
     hop = n_fft // 2 if hop is None else int(hop)
     window_menu = w.Dropdown(options=list(WINDOWS), value=window, description="window")
@@ -147,7 +189,33 @@ def cqt_explorer(track, stem: str = "mixture", seconds: float | None = 3.0, n_ff
     """STFT (log-frequency axis) beside the CQT of a stem, with a stem menu, an ``n_fft``
     slider and a bins-per-octave slider, a readout of each transform's resolution at a low
     and a high note, and a player for the stem and its :func:`mssedu.spectral.icqt`
-    resynthesis (close, not exact: the CQT is not a tight frame)."""
+    resynthesis (close, not exact: the CQT is not a tight frame).
+
+    Parameters
+    ----------
+    track : Track
+        The multitrack (:class:`mssedu.data.Track`).
+    stem : str
+        Initial stem (or ``"mixture"``).
+    seconds : float or None
+        Length of the excerpt (``None``: all).
+    n_fft : int
+        Initial STFT frame length.
+    bins_per_octave : int
+        Initial CQT bins per octave.
+    fmin : float
+        Lowest CQT frequency.
+    n_octaves : int
+        Octaves of the CQT.
+    hop_length : int
+        Hop of both transforms.
+
+    Returns
+    -------
+    ipywidgets.VBox
+        The explorer, ready to display (its first state is computed at once, so it also works
+        without a browser).
+    """
     clip = _excerpt(track, seconds)
     sr = clip.sr
     sources = {"mixture": clip.mixture, **clip.stems}
