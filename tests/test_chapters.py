@@ -1,13 +1,54 @@
-"""mssedu.plot and mssedu.widgets gather every chapter module's names into one namespace:
-no chapter may shadow another's name."""
+"""One chapter table (mssedu.chapters) for the whole course: every chapter has its notebook
+and its exercise module; mssedu.plot and mssedu.widgets re-export every chapter module's
+names explicitly, and no chapter shadows another's name."""
 from __future__ import annotations
 
 import collections
 import importlib
+import pkgutil
+from pathlib import Path
 
 import pytest
 
-from mssedu._chapters import CHAPTERS
+import mssedu.exercises
+from mssedu.chapters import CHAPTERS, SHARED_MODULE, Chapter, chapter
+from mssedu.errors import ParameterError
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_the_table_is_consistent():
+    assert [c.number for c in CHAPTERS] == list(range(len(CHAPTERS)))
+    for field in ("notebook", "prefix", "exercises", "module"):
+        values = [getattr(c, field) for c in CHAPTERS]
+        assert len(set(values)) == len(values), f"two chapters share a {field}"
+    for c in CHAPTERS:
+        assert c.notebook.startswith(f"{c.number:02d}_")
+        assert c.exercises.startswith(f"ch{c.number:02d}_")
+        assert (ROOT / "notebooks" / f"{c.notebook}.ipynb").is_file(), c.notebook
+        importlib.import_module(f"mssedu.exercises.{c.exercises}")
+
+
+def test_every_notebook_and_exercise_module_is_a_chapter():
+    notebooks = {p.stem for p in (ROOT / "notebooks").glob("*.ipynb")}
+    assert notebooks == {c.notebook for c in CHAPTERS}
+    modules = {m.name for m in pkgutil.iter_modules(mssedu.exercises.__path__)}
+    assert modules == {c.exercises for c in CHAPTERS}
+
+
+def test_every_exercise_uses_its_chapters_prefix():
+    names = mssedu.exercises.list_exercises()
+    assert names and {n.split(".", 1)[0] for n in names} <= {c.prefix for c in CHAPTERS}
+
+
+def test_lookup():
+    assert chapter(3) is chapter("03_phase") is chapter("phase") is chapter("ch03_phase")
+    assert isinstance(chapter("eval"), Chapter) and chapter("eval").module == "evaluation"
+    assert chapter("spatial").number == 8
+    with pytest.raises(ParameterError, match="No chapter 'nope'"):
+        chapter("nope")
+    with pytest.raises(ParameterError):
+        chapter(True)
 
 
 @pytest.mark.parametrize("package", ["mssedu.plot", "mssedu.widgets"])
@@ -15,13 +56,16 @@ def test_chapter_names_are_unique_and_exported(package):
     pkg = importlib.import_module(package)
     counts = collections.Counter(pkg.__all__)
     assert not [n for n, c in counts.items() if c > 1], f"{package}: clashing names"
-    gathered = 0
-    for chapter in CHAPTERS:
-        try:
-            mod = importlib.import_module(f"{package}.{chapter}")
-        except ModuleNotFoundError:
+    expected = [SHARED_MODULE] + [c.module for c in CHAPTERS]
+    present = {m.name for m in pkgutil.iter_modules(pkg.__path__)}
+    assert present <= set(expected), f"{package}: modules that are no chapter's: {present - set(expected)}"
+    exported = []
+    for name in expected:
+        if name not in present:
             continue
-        for name in mod.__all__:
-            assert getattr(pkg, name) is getattr(mod, name), f"{package}.{name}"
-            gathered += 1
-    assert gathered == len(pkg.__all__) and gathered > 10
+        mod = importlib.import_module(f"{package}.{name}")
+        for attr in mod.__all__:
+            assert getattr(pkg, attr) is getattr(mod, attr), f"{package}.{attr}"
+            exported.append(attr)
+    # every chapter module's names, nothing else, in course order
+    assert exported == list(pkg.__all__) and len(exported) > 10

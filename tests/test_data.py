@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from mssedu import MsseduError
+from mssedu import AudioError, DataError, NetworkError, ParameterError
 from mssedu.data import (MUSDB_STEMS, MixtureResidualWarning, Track, example_path, example_track,
                          load_multitrack, musdb_tracks, save_multitrack)
 
@@ -63,7 +63,7 @@ def test_folder_and_stem_file_load_to_the_same_track(tmp_path):
 
 def test_save_multitrack_refuses_to_overwrite(tmp_path, short_example):
     save_multitrack(short_example, tmp_path / "song")
-    with pytest.raises(MsseduError, match="already holds"):
+    with pytest.raises(DataError, match="already holds"):
         save_multitrack(short_example, tmp_path / "song")
     save_multitrack(short_example, tmp_path / "song", overwrite=True)
 
@@ -81,7 +81,7 @@ def test_folder_without_mixture_sums_the_stems(tmp_path, short_example):
 def test_missing_and_extra_stems(tmp_path, short_example):
     sig = {k: v for k, v in short_example.stems.items() if k != "bass"}
     folder = write_folder(tmp_path / "missing", dict(sig, mixture=short_example.mixture))
-    with pytest.raises(MsseduError, match=r"missing stem\(s\) \['bass'\]"):
+    with pytest.raises(DataError, match=r"missing stem\(s\) \['bass'\]"):
         load_multitrack(folder, stems=MUSDB_STEMS)
     folder = write_folder(tmp_path / "extra", dict(short_example.stems, piano=short_example.stems["other"]))
     with pytest.warns(UserWarning, match=r"ignoring stem\(s\) \['piano'\]"):
@@ -93,7 +93,7 @@ def test_different_lengths(tmp_path, short_example):
     sig = dict(short_example.stems)
     sig["vocals"] = sig["vocals"][:, :-100]
     folder = write_folder(tmp_path / "lengths", sig)
-    with pytest.raises(MsseduError, match="different lengths.*vocals: 66050 samples"):
+    with pytest.raises(DataError, match="different lengths.*vocals: 66050 samples"):
         load_multitrack(folder)
     t = load_multitrack(folder, trim=True)
     assert t.mixture.shape == (2, 66150 - 100)
@@ -105,7 +105,7 @@ def test_different_rates(tmp_path, short_example):
 
     bass = resample(short_example.stems["bass"], SR, 22050)
     sf.write(folder / "bass.wav", bass.T, 22050, subtype="FLOAT")
-    with pytest.raises(MsseduError, match="different sample rates.*bass: 22050 Hz.*drums: 44100 Hz"):
+    with pytest.raises(DataError, match="different sample rates.*bass: 22050 Hz.*drums: 44100 Hz"):
         load_multitrack(folder)
     t = load_multitrack(folder, sr=22050)
     assert t.sr == 22050 and t.stems["drums"].shape[-1] == t.stems["bass"].shape[-1] == 33075
@@ -115,7 +115,7 @@ def test_different_rates(tmp_path, short_example):
 def test_mono_beside_stereo(tmp_path, short_example):
     folder = write_folder(tmp_path / "mono", {"drums": short_example.stems["drums"],
                                               "bass": short_example.stems["bass"][:1]})
-    with pytest.raises(MsseduError, match="mix mono and stereo.*bass: mono"):
+    with pytest.raises(DataError, match="mix mono and stereo.*bass: mono"):
         load_multitrack(folder)
     t = load_multitrack(folder, channels=2)
     np.testing.assert_array_equal(t.stems["bass"][0], t.stems["bass"][1])
@@ -135,20 +135,20 @@ def test_mixture_not_the_sum_warns_with_residual(tmp_path, short_example):
 
 
 def test_bad_paths(tmp_path):
-    with pytest.raises(MsseduError, match="No such file or folder"):
+    with pytest.raises(DataError, match="No such file or folder"):
         load_multitrack(tmp_path / "nope")
     (tmp_path / "empty").mkdir()
-    with pytest.raises(MsseduError, match="holds no audio files"):
+    with pytest.raises(DataError, match="holds no audio files"):
         load_multitrack(tmp_path / "empty")
     (tmp_path / "x.wav").write_bytes(b"RIFF")
-    with pytest.raises(MsseduError, match="neither a .stem.mp4"):
+    with pytest.raises(ParameterError, match="neither a .stem.mp4"):
         load_multitrack(tmp_path / "x.wav")
     only_mix = write_folder(tmp_path / "onlymix", {"mixture": np.zeros((2, 100), np.float32)})
-    with pytest.raises(MsseduError, match="no stems"):
+    with pytest.raises(DataError, match="no stems"):
         load_multitrack(only_mix)
     bad = tmp_path / "broken.stem.mp4"
     bad.write_bytes(b"\x00" * 64)
-    with pytest.raises(MsseduError, match="could not be read as a .stem.mp4"):
+    with pytest.raises(AudioError, match="could not be read as a .stem.mp4"):
         load_multitrack(bad)
 
 
@@ -192,13 +192,13 @@ def test_musdb_split_uses_official_validation_list(tiny_musdb):
 
 
 def test_musdb_bad_arguments(tiny_musdb, tmp_path):
-    with pytest.raises(MsseduError, match="subset must be"):
+    with pytest.raises(ParameterError, match="subset must be"):
         musdb_tracks(tiny_musdb, subset="valid")
-    with pytest.raises(MsseduError, match="split applies to subset='train'"):
+    with pytest.raises(ParameterError, match="split applies to subset='train'"):
         musdb_tracks(tiny_musdb, subset="test", split="valid")
-    with pytest.raises(MsseduError, match="(?s)No MUSDB tracks.*pass is_wav=True"):
+    with pytest.raises(DataError, match="(?s)No MUSDB tracks.*pass is_wav=True"):
         musdb_tracks(tiny_musdb, subset="train", is_wav=False)
-    with pytest.raises(MsseduError, match="(?s)has no train/ folder.*zenodo"):
+    with pytest.raises(DataError, match="(?s)has no train/ folder.*zenodo"):
         musdb_tracks(tmp_path, subset="train")
 
 
@@ -209,15 +209,15 @@ def test_musdb_offline_message_is_fast_and_says_where(monkeypatch, tmp_path):
 
     monkeypatch.delenv("MUSDB_PATH", raising=False)
     monkeypatch.setenv("MSSEDU_CACHE", str(tmp_path / "cache"))
-    monkeypatch.setattr(mod, "_online", lambda *a, **k: False)
+    monkeypatch.setenv("MSSEDU_OFFLINE", "1")   # network.reachable() answers False at once
 
     def no_network(*a, **k):  # pragma: no cover - must not be reached
         raise AssertionError("musdb tried to download while offline")
 
     monkeypatch.setattr(musdb_pkg.DB, "download", no_network)
-    with pytest.raises(MsseduError, match="(?s)MUSDB18 was not found.*zenodo.*root=.*No internet"):
+    with pytest.raises(NetworkError, match="(?s)MUSDB18 was not found.*zenodo.*root=.*No internet"):
         musdb_tracks()
-    with pytest.raises(MsseduError, match="download=False"):
+    with pytest.raises(DataError, match="download=False"):
         musdb_tracks(download=False)
 
 
@@ -228,13 +228,13 @@ def test_musdb_download_failure_is_reported(monkeypatch, tmp_path):
 
     monkeypatch.delenv("MUSDB_PATH", raising=False)
     monkeypatch.setenv("MSSEDU_CACHE", str(tmp_path / "cache"))
-    monkeypatch.setattr(mod, "_online", lambda *a, **k: True)
+    monkeypatch.setattr(mod, "reachable", lambda *a, **k: True)
 
     def broken(self, *a, **k):
         raise OSError("connection reset")
 
     monkeypatch.setattr(musdb_pkg.DB, "download", broken)
-    with pytest.raises(MsseduError, match="Downloading the MUSDB18 previews failed.*connection reset"):
+    with pytest.raises(NetworkError, match="Downloading the MUSDB18 previews failed.*connection reset"):
         musdb_tracks()
 
 

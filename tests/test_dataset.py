@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 import torch
 
-from mssedu import MsseduError
+from mssedu import ParameterError
 from mssedu.data import Augment, ExcerptDataset, Track, active_frames, example_track, make_loader
 from mssedu.data.dataset import precompute_shifts
 
@@ -97,7 +97,7 @@ def test_activity_detection_keeps_only_excerpts_with_vocals():
     free = ExcerptDataset(songs, seconds=1.0, length=50, seed=0, augment=None, activity_target=None)
     silent = [i for i in range(50) if not active_frames(free.excerpt(i)["vocals"], SR).any()]
     assert len(silent) > 10  # without the check many excerpts would teach nothing
-    with pytest.raises(MsseduError, match="No excerpt of 3 s has 'vocals' active"):
+    with pytest.raises(ParameterError, match="No excerpt of 3 s has 'vocals' active"):
         ExcerptDataset(songs, seconds=3.0, length=5, min_active=1.0)
 
 
@@ -166,28 +166,28 @@ def test_real_example_track_and_mono_resampled_tracks():
 
 
 def test_bad_inputs(tracks):
-    with pytest.raises(MsseduError, match="at least one Track"):
+    with pytest.raises(ParameterError, match="at least one Track"):
         ExcerptDataset([])
     other = Track("x", SR, tracks[0].mixture, {"piano": tracks[0].mixture})
-    with pytest.raises(MsseduError, match="same stems.*'x' has \\['piano'\\]"):
+    with pytest.raises(ParameterError, match="same stems.*'x' has \\['piano'\\]"):
         ExcerptDataset([tracks[0], other])
-    with pytest.raises(MsseduError, match="Target 'guitar' is not a stem"):
+    with pytest.raises(ParameterError, match="Target 'guitar' is not a stem"):
         ExcerptDataset(tracks, targets=("guitar",))
-    with pytest.raises(MsseduError, match="activity_target 'voice'"):
+    with pytest.raises(ParameterError, match="activity_target 'voice'"):
         ExcerptDataset(tracks, activity_target="voice")
-    with pytest.raises(MsseduError, match="different sample rates"):
+    with pytest.raises(ParameterError, match="different sample rates"):
         ExcerptDataset([tracks[0], make_track("b", sr=16000)])
-    with pytest.raises(MsseduError, match="seconds must be > 0"):
+    with pytest.raises(ParameterError, match="seconds must be > 0"):
         ExcerptDataset(tracks, seconds=0)
-    with pytest.raises(MsseduError, match="channel_swap is a probability"):
+    with pytest.raises(ParameterError, match="channel_swap is a probability"):
         Augment(channel_swap=2)
-    with pytest.raises(MsseduError, match="gain_db must be"):
+    with pytest.raises(ParameterError, match="gain_db must be"):
         Augment(gain_db=(6, -6))
-    with pytest.raises(MsseduError, match="tempo factors must be > 0"):
+    with pytest.raises(ParameterError, match="tempo factors must be > 0"):
         Augment(tempo=(0.0,))
-    with pytest.raises(MsseduError, match="augment must be an Augment"):
+    with pytest.raises(ParameterError, match="augment must be an Augment"):
         ExcerptDataset(tracks, augment={"remix": True})
-    with pytest.raises(MsseduError, match="batch_size must be >= 1"):
+    with pytest.raises(ParameterError, match="batch_size must be >= 1"):
         make_loader(ExcerptDataset(tracks, seconds=0.5, length=2), batch_size=0)
     with pytest.raises(IndexError):
         ExcerptDataset(tracks, seconds=0.5, length=2)[2]

@@ -12,7 +12,7 @@ import shutil
 import numpy as np
 import pytest
 
-from mssedu import MsseduError
+from mssedu import DataError, ParameterError
 from mssedu.data import load_multitrack, make_dataset, musdb_tracks
 from mssedu.data import synth
 
@@ -135,18 +135,18 @@ def test_load_chorale_matches_music21():
 def test_bad_inputs(tmp_path, monkeypatch):
     bad = tmp_path / "bad.mid"
     bad.write_bytes(b"this is not midi")
-    with pytest.raises(MsseduError, match="not a readable MIDI file"):
+    with pytest.raises(DataError, match="not a readable MIDI file"):
         synth.render_midi_stems(bad)
-    with pytest.raises(MsseduError, match="No such MIDI file"):
+    with pytest.raises(DataError, match="No such MIDI file"):
         synth.render_midi_stems(tmp_path / "none.mid")
-    with pytest.raises(MsseduError, match="not a four-part"):
+    with pytest.raises(ParameterError, match="not a four-part"):
         synth.load_chorale("bach/bwv846.mxl")  # the C major prelude: piano
-    with pytest.raises(MsseduError, match="SoundFont .* does not exist.*apt-get install"):
+    with pytest.raises(DataError, match="SoundFont .* does not exist.*apt-get install"):
         synth.find_soundfont(tmp_path / "none.sf2")
-    with pytest.raises(MsseduError, match="layout must be"):
+    with pytest.raises(ParameterError, match="layout must be"):
         synth.song_spec(0, 0, layout="slakh")
-    with pytest.raises(MsseduError, match="n_songs must be >= 1"):
+    with pytest.raises(ParameterError, match="n_songs must be >= 1"):
         make_dataset(tmp_path, n_songs=0)
     monkeypatch.setattr(synth.shutil, "which", lambda name: None)
-    with pytest.raises(MsseduError, match="fluidsynth program was not found.*apt-get install fluidsynth"):
+    with pytest.raises(DataError, match="fluidsynth program was not found.*apt-get install fluidsynth"):
         make_dataset(tmp_path, n_songs=1)

@@ -19,6 +19,7 @@ import functools
 from dataclasses import dataclass, field
 
 import numpy as np
+import stempeg
 
 from ..errors import ParameterError
 
@@ -62,7 +63,7 @@ class Track:
         for k, shp in shapes.items():
             if shp != self.mixture.shape:
                 raise ParameterError(f"Stem {k!r} has shape {shp}, the mixture {self.mixture.shape}; "
-                                  "all stems must have the mixture's channels and length.")
+                                     "all stems must have the mixture's channels and length.")
 
     @property
     def duration(self) -> float:
@@ -75,25 +76,55 @@ class Track:
 
     def residual(self) -> float:
         """Relative size of ``mixture - sum(stems)`` in dB (below the mixture): very
-        negative for an exact sum; the lossy-coded MUSDB example measures about -15 dB."""
+        negative for an exact sum; the lossy-coded MUSDB example measures about -15 dB.
+
+        Returns
+        -------
+        float
+            ``10 log10(sum r**2 / sum mixture**2)`` with ``r = mixture - sum(stems)``.
+        """
         res = self.mixture - sum(self.stems.values())
         num = float(np.sum(res.astype(np.float64) ** 2))
         den = float(np.sum(self.mixture.astype(np.float64) ** 2)) or 1e-20
         return 10 * np.log10(max(num, 1e-20) / den)
 
     def accompaniment(self, target: str = "vocals") -> np.ndarray:
-        """Sum of every stem except ``target``."""
+        """Sum of every stem except ``target``.
+
+        Parameters
+        ----------
+        target : str
+            The stem to leave out.
+
+        Returns
+        -------
+        numpy.ndarray
+            ``(channels, samples)``, float32.
+        """
         if target not in self.stems:
             raise ParameterError(f"No stem {target!r}; this track has {self.stem_names}.")
         return sum(v for k, v in self.stems.items() if k != target)
 
     def excerpt(self, start: float = 0.0, duration: float | None = None) -> "Track":
-        """A new Track cut to ``duration`` seconds from ``start``."""
+        """A new Track cut to ``duration`` seconds from ``start``.
+
+        Parameters
+        ----------
+        start : float
+            Start in seconds.
+        duration : float or None
+            Length in seconds; ``None``: to the end.
+
+        Returns
+        -------
+        Track
+            Copies of the samples (the original is not changed).
+        """
         a = int(round(start * self.sr))
         b = self.mixture.shape[-1] if duration is None else a + int(round(duration * self.sr))
         if a < 0 or a >= self.mixture.shape[-1] or b <= a:
             raise ParameterError(f"Excerpt [{start}, {start} + {duration}] s lies outside the "
-                              f"track ({self.duration:.2f} s).")
+                                 f"track ({self.duration:.2f} s).")
         return Track(self.name, self.sr, self.mixture[:, a:b].copy(),
                      {k: v[:, a:b].copy() for k, v in self.stems.items()}, self.path,
                      self.mixture_residual_db)
@@ -104,16 +135,18 @@ class Track:
 
 
 def example_path() -> str:
-    """Path of the MUSDB18 excerpt that the ``stempeg`` package ships."""
-    import stempeg
+    """Path of the MUSDB18 excerpt that the ``stempeg`` package ships.
 
+    Returns
+    -------
+    str
+        Path of the ``.stem.mp4`` file.
+    """
     return stempeg.example_stem_path()
 
 
 @functools.lru_cache(maxsize=1)
 def _decode_example():
-    import stempeg
-
     stems, rate = stempeg.read_stems(example_path(), dtype=np.float32)
     # stempeg gives (streams, samples, channels); we use (channels, samples)
     return np.ascontiguousarray(np.transpose(stems, (0, 2, 1))), int(rate)
@@ -124,6 +157,11 @@ def example_track() -> Track:
     about 6.1 s of 44.1 kHz stereo; streams mixture, drums, bass, other, vocals.
 
     No network is needed. The decode is cached; each call returns fresh copies.
+
+    Returns
+    -------
+    Track
+        Mixture and the four MUSDB stems, ``(2, samples)`` float32 each, at 44.1 kHz.
 
     Examples
     --------

@@ -40,11 +40,18 @@ each epoch.
 """
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 
+import librosa
 import numpy as np
+import torch
+from torch.utils.data import DataLoader
+from tqdm.auto import tqdm
 
+from ..audio import resample, to_stereo
 from ..errors import check_rate, ParameterError
+from . import load_multitrack, Track
 
 __all__ = ["Augment", "ExcerptDataset", "make_loader", "active_frames", "precompute_shifts"]
 
@@ -101,7 +108,7 @@ class Augment:
             g = tuple(float(v) for v in self.gain_db)
             if len(g) != 2 or g[0] > g[1]:
                 raise ParameterError(f"Augment.gain_db must be (low, high) in dB with low <= high, "
-                                  f"got {self.gain_db!r}.")
+                                     f"got {self.gain_db!r}.")
             self.gain_db = g
         if self.pitch_semitones is not None:
             self.pitch_semitones = tuple(float(v) for v in np.atleast_1d(self.pitch_semitones))
@@ -153,18 +160,26 @@ def precompute_shifts(track, pitch_semitones=None, tempo=None, progress: bool = 
     with librosa; the mixture of each copy is the sum of its stems). Offline augmentation:
     slow (a phase vocoder per stem and shift), so it is done once, not per excerpt.
 
-    Returns a list of :class:`~mssedu.data.Track`, one per shift (the original not included).
+    Parameters
+    ----------
+    track : Track
+        The original (its stems are shifted one by one).
+    pitch_semitones : sequence of float or None
+        Pitch shifts in semitones, one copy each.
+    tempo : sequence of float or None
+        Time-stretch factors (1.1 = 10 % faster), one copy each.
+    progress : bool
+        Show a progress bar.
+
+    Returns
+    -------
+    list of Track
+        One per shift (the original not included).
     """
-    import librosa
-
-    from . import Track
-
     jobs = [("pitch", float(s)) for s in (pitch_semitones or ()) if float(s) != 0.0]
     jobs += [("tempo", float(r)) for r in (tempo or ()) if float(r) != 1.0]
     out = []
     if progress:
-        from tqdm.auto import tqdm
-
         jobs = tqdm(jobs, desc=f"shifting {track.name}", leave=False)
     for kind, amount in jobs:
         stems = {}
@@ -228,8 +243,6 @@ class ExcerptDataset:
                  length: int = 1000, seed: int = 0, activity_target: str | None = "vocals",
                  activity_threshold_db: float = -40.0, min_active: float = 0.5,
                  sr: int | None = None, progress: bool = False):
-        from . import Track, load_multitrack
-
         if isinstance(tracks, Track) or isinstance(tracks, (str, bytes)) or hasattr(tracks, "__fspath__"):
             tracks = [tracks]
         tracks = [t if isinstance(t, Track) else load_multitrack(t) for t in tracks]
@@ -258,12 +271,12 @@ class ExcerptDataset:
         for tgt in self.targets:
             if tgt not in names and tgt != "accompaniment":
                 raise ParameterError(f"Target {tgt!r} is not a stem of these tracks; they have {names} "
-                                  "(or ask for 'accompaniment').")
+                                     "(or ask for 'accompaniment').")
         if activity_target is not None and activity_target not in names:
             raise ParameterError(f"activity_target {activity_target!r} is not a stem; choose one of {names} or None.")
         if "accompaniment" in self.targets and activity_target is None:
             raise ParameterError("'accompaniment' is the sum of every stem but activity_target; "
-                              "set activity_target (e.g. 'vocals').")
+                                 "set activity_target (e.g. 'vocals').")
         rates = {t.sr for t in tracks}
         if sr is None and len(rates) > 1:
             raise ParameterError(f"Tracks have different sample rates {sorted(rates)}; pass sr=... to resample them.")
@@ -284,7 +297,6 @@ class ExcerptDataset:
             if augment is not None and (augment.pitch_semitones or augment.tempo):
                 pool.extend(precompute_shifts(t, augment.pitch_semitones, augment.tempo, progress=progress))
         # stems as (n_tracks) lists of (stems, 2, samples) float32 arrays, resampled / stereo
-        from ..audio import resample, to_stereo
 
         self._stems = []
         self.track_names = []
@@ -337,7 +349,13 @@ class ExcerptDataset:
         return int(rng.integers(last + 1))
 
     def set_epoch(self, epoch: int) -> None:
-        """Draw different excerpts in each epoch (item ``i`` depends on ``seed, epoch, i``)."""
+        """Draw different excerpts in each epoch (item ``i`` depends on ``seed, epoch, i``).
+
+        Parameters
+        ----------
+        epoch : int
+            The epoch number (mixed into every item's random draw).
+        """
         self.epoch = int(epoch)
 
     def __len__(self) -> int:
@@ -345,7 +363,18 @@ class ExcerptDataset:
 
     def excerpt(self, index: int) -> dict:
         """Item ``index`` as numpy arrays: ``{"mixture", *stems, "sources": {...}}`` where
-        ``"sources"`` says which track and offset each stem came from."""
+        ``"sources"`` says which track and offset each stem came from.
+
+        Parameters
+        ----------
+        index : int
+            0 to ``len(self) - 1``.
+
+        Returns
+        -------
+        dict
+            ``"mixture"`` and each target, float32 ``(2, samples)``, and ``"sources"``.
+        """
         if not 0 <= index < self.length:
             raise IndexError(f"index {index} out of range for a dataset of length {self.length}")
         rng = np.random.default_rng([self.seed, self.epoch, int(index)])
@@ -386,8 +415,6 @@ class ExcerptDataset:
         return item
 
     def __getitem__(self, index: int) -> dict:
-        import torch
-
         item = self.excerpt(index)
         return {k: torch.from_numpy(np.ascontiguousarray(v)) for k, v in item.items() if k != "sources"}
 
@@ -397,8 +424,6 @@ class ExcerptDataset:
 
 
 def _worker_init(_worker_id):
-    import torch
-
     torch.set_num_threads(1)
 
 
@@ -419,6 +444,11 @@ def make_loader(dataset, batch_size: int = 8, workers: int | None = None, seed: 
     **kwargs
         Passed to ``DataLoader`` (e.g. ``pin_memory=True`` for a GPU).
 
+    Returns
+    -------
+    torch.utils.data.DataLoader
+        Yields dicts of batched tensors (the dataset's items stacked).
+
     Examples
     --------
     >>> from mssedu.data import example_track
@@ -427,11 +457,6 @@ def make_loader(dataset, batch_size: int = 8, workers: int | None = None, seed: 
     >>> tuple(batch["mixture"].shape)
     (2, 2, 44100)
     """
-    import os
-
-    import torch
-    from torch.utils.data import DataLoader
-
     if int(batch_size) < 1:
         raise ParameterError(f"batch_size must be >= 1, got {batch_size!r}.")
     if workers is None:

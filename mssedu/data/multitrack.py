@@ -19,8 +19,11 @@ import warnings
 from pathlib import Path
 
 import numpy as np
+import stempeg
 
-from ..errors import MsseduError, check_rate, ParameterError
+from ..audio import load, resample, save, to_mono, to_stereo
+from ..errors import AudioError, check_rate, DataError, MsseduError, ParameterError
+from . import MUSDB_STEMS, Track
 
 __all__ = ["load_multitrack", "save_multitrack", "AUDIO_SUFFIXES", "MixtureResidualWarning"]
 
@@ -34,12 +37,8 @@ class MixtureResidualWarning(UserWarning):
 
 def _stem_file_names(path: Path, n_streams: int) -> list:
     """Stem names of a ``.stem.mp4`` (stream titles when the file has them, else MUSDB's)."""
-    from . import MUSDB_STEMS
-
     titles = []
     try:
-        import stempeg
-
         titles = list(stempeg.Info(str(path)).title_streams)[1:]
     except Exception:  # metadata is a nicety; the streams are what matter
         titles = []
@@ -51,17 +50,15 @@ def _stem_file_names(path: Path, n_streams: int) -> list:
 
 
 def _read_stem_file(path: Path):
-    import stempeg
-
     try:
         streams, rate = stempeg.read_stems(str(path), dtype=np.float32, always_3d=True)
     except Exception as err:
-        raise ParameterError(f"{path} could not be read as a .stem.mp4 multitrack ({type(err).__name__}: "
-                          f"{err}). Is ffmpeg installed and the file complete?") from err
+        raise AudioError(f"{path} could not be read as a .stem.mp4 multitrack ({type(err).__name__}: "
+                         f"{err}). Is ffmpeg installed and the file complete?") from err
     streams = np.asarray(streams, dtype=np.float32)
     if streams.ndim != 3 or streams.shape[0] < 2:
-        raise ParameterError(f"{path} holds {streams.shape[0] if streams.ndim == 3 else 1} audio stream(s); "
-                          "a stem file needs the mixture plus at least one stem.")
+        raise DataError(f"{path} holds {streams.shape[0] if streams.ndim == 3 else 1} audio stream(s); "
+                        "a stem file needs the mixture plus at least one stem.")
     names = _stem_file_names(path, streams.shape[0])
     # stempeg: (streams, samples, channels) -> (channels, samples) per stream
     sig = {"mixture": np.ascontiguousarray(streams[0].T)}
@@ -72,26 +69,24 @@ def _read_stem_file(path: Path):
 
 
 def _read_folder(folder: Path):
-    from ..audio import load
-
     files = sorted(p for p in folder.iterdir()
                    if p.is_file() and not p.name.startswith(".") and p.suffix.lower() in AUDIO_SUFFIXES)
     if not files:
-        raise ParameterError(f"{folder} holds no audio files ({', '.join(AUDIO_SUFFIXES)}); a stem folder "
-                          "looks like mixture.wav, drums.wav, bass.wav, other.wav, vocals.wav.")
+        raise DataError(f"{folder} holds no audio files ({', '.join(AUDIO_SUFFIXES)}); a stem folder "
+                        "looks like mixture.wav, drums.wav, bass.wav, other.wav, vocals.wav.")
     by_name = {}
     for f in files:
         name = f.stem.lower()
         if name in by_name:
-            raise ParameterError(f"{folder} has two files for stem {name!r}: {by_name[name].name} and {f.name}. "
-                              "Keep one.")
+            raise DataError(f"{folder} has two files for stem {name!r}: {by_name[name].name} and {f.name}. "
+                            "Keep one.")
         by_name[name] = f
     sig, rates = {}, {}
     for name, f in by_name.items():
         try:
             sig[name], rates[name] = load(f)
         except MsseduError as err:
-            raise ParameterError(f"Stem {name!r} of {folder} could not be read: {err}") from err
+            raise AudioError(f"Stem {name!r} of {folder} could not be read: {err}") from err
     return sig, rates, by_name
 
 
@@ -139,13 +134,10 @@ def load_multitrack(path, stems=None, sr: int | None = None, channels: int | Non
     >>> sorted(t.stems), t.sr
     (['bass', 'drums', 'other', 'vocals'], 44100)
     """
-    from ..audio import resample, to_mono, to_stereo
-    from . import Track
-
     path = Path(path).expanduser()
     if not path.exists():
-        raise ParameterError(f"No such file or folder: {path}. A multitrack is a .stem.mp4 file or a folder "
-                          "of per-stem audio files (mixture.wav, drums.wav, ...).")
+        raise DataError(f"No such file or folder: {path}. A multitrack is a .stem.mp4 file or a folder "
+                        "of per-stem audio files (mixture.wav, drums.wav, ...).")
     if path.is_dir():
         sig, rates, files = _read_folder(path)
         default_name = path.name
@@ -154,25 +146,23 @@ def load_multitrack(path, stems=None, sr: int | None = None, channels: int | Non
         default_name = path.name[: -len(".stem.mp4")]
     else:
         raise ParameterError(f"{path} is neither a .stem.mp4 file nor a folder of stems. For a single audio "
-                          "file use mssedu.audio.load.")
+                             "file use mssedu.audio.load.")
     mixture = sig.pop("mixture", None)
     mix_rate = rates.pop("mixture", None)
     if not sig:
-        raise ParameterError(f"{path} holds a mixture but no stems; a multitrack needs the stems too.")
+        raise DataError(f"{path} holds a mixture but no stems; a multitrack needs the stems too.")
 
     if stems is not None:
         stems = [str(s) for s in stems]
         missing = [s for s in stems if s not in sig]
         if missing:
-            raise ParameterError(f"{path} is missing stem(s) {missing}; it has {sorted(sig)}. "
-                              f"Add {', '.join(m + '.wav' for m in missing)} or pass stems=None.")
+            raise DataError(f"{path} is missing stem(s) {missing}; it has {sorted(sig)}. "
+                            f"Add {', '.join(m + '.wav' for m in missing)} or pass stems=None.")
         extra = [s for s in sig if s not in stems]
         if extra:
             warnings.warn(f"{path}: ignoring stem(s) {extra} not in stems={stems}.", UserWarning, stacklevel=2)
         sig = {s: sig[s] for s in stems}
     else:
-        from . import MUSDB_STEMS
-
         if set(sig) == set(MUSDB_STEMS):  # a MUSDB-layout folder: MUSDB's stem order
             sig = {s: sig[s] for s in MUSDB_STEMS}
 
@@ -183,8 +173,8 @@ def load_multitrack(path, stems=None, sr: int | None = None, channels: int | Non
     if sr is None:
         if len(set(all_rates.values())) > 1:
             detail = ", ".join(f"{k}: {v} Hz" for k, v in all_rates.items())
-            raise ParameterError(f"Stems of {path} have different sample rates ({detail}). "
-                              "Pass sr=44100 (say) to resample them all.")
+            raise DataError(f"Stems of {path} have different sample rates ({detail}). "
+                            "Pass sr=44100 (say) to resample them all.")
         rate = next(iter(all_rates.values()))
     else:
         rate = check_rate(sr)
@@ -198,8 +188,8 @@ def load_multitrack(path, stems=None, sr: int | None = None, channels: int | Non
         counts = {k: v.shape[0] for k, v in everything.items()}
         if len(set(counts.values())) > 1:
             detail = ", ".join(f"{k}: {'mono' if c == 1 else f'{c} ch'}" for k, c in counts.items())
-            raise ParameterError(f"Stems of {path} mix mono and stereo ({detail}). Pass channels=2 to make "
-                              "every stem stereo (mono duplicated) or channels=1 for mono.")
+            raise DataError(f"Stems of {path} mix mono and stereo ({detail}). Pass channels=2 to make "
+                            "every stem stereo (mono duplicated) or channels=1 for mono.")
     elif channels in (1, 2):
         conv = to_mono if channels == 1 else to_stereo
         sig = {k: conv(v) for k, v in sig.items()}
@@ -214,8 +204,8 @@ def load_multitrack(path, stems=None, sr: int | None = None, channels: int | Non
     if len(set(lengths.values())) > 1:
         if not trim:
             detail = ", ".join(f"{k}: {n} samples" for k, n in lengths.items())
-            raise ParameterError(f"Stems of {path} have different lengths ({detail}). Pass trim=True to cut "
-                              "them all to the shortest, or re-export them with equal lengths.")
+            raise DataError(f"Stems of {path} have different lengths ({detail}). Pass trim=True to cut "
+                            "them all to the shortest, or re-export them with equal lengths.")
         n = min(lengths.values())
         sig = {k: v[:, :n] for k, v in sig.items()}
         mixture = mixture[:, :n] if mixture is not None else None
@@ -245,17 +235,31 @@ def save_multitrack(track, folder, overwrite: bool = False, subtype: str = "FLOA
     """Write ``track`` as a MUSDB18-HQ-layout folder (``mixture.wav`` + one wav per stem).
 
     Float wav keeps the samples exactly, so :func:`load_multitrack` gives the track back.
-    Existing files are never replaced unless ``overwrite=True``. Returns the folder.
-    """
-    from ..audio import save
+    Existing files are never replaced unless ``overwrite=True``.
 
+    Parameters
+    ----------
+    track : Track
+        What to write.
+    folder : str or Path
+        The folder (created if needed).
+    overwrite : bool
+        Replace existing files of the same names.
+    subtype : str
+        soundfile subtype; ``"FLOAT"`` keeps the samples exactly, ``"PCM_16"`` is smaller.
+
+    Returns
+    -------
+    Path
+        The folder.
+    """
     folder = Path(folder).expanduser()
     targets = {"mixture": track.mixture, **track.stems}
     if not overwrite:
         clash = [k for k in targets if (folder / f"{k}.wav").exists()]
         if clash:
-            raise ParameterError(f"{folder} already holds {', '.join(c + '.wav' for c in clash)}; "
-                              "pass overwrite=True to replace them.")
+            raise DataError(f"{folder} already holds {', '.join(c + '.wav' for c in clash)}; "
+                            "pass overwrite=True to replace them.")
     folder.mkdir(parents=True, exist_ok=True)
     for k, v in targets.items():
         save(folder / f"{k}.wav", v, track.sr, overwrite=overwrite, subtype=subtype)

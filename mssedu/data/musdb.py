@@ -11,21 +11,37 @@ previews** of every song can be downloaded freely; ``musdb`` does that with
 from __future__ import annotations
 
 import os
+import warnings
 from pathlib import Path
 
+import musdb
 import numpy as np
 
 from ..config import cache_dir
-from ..errors import MsseduError, ParameterError
+from ..errors import DataError, NetworkError, ParameterError
+from ..network import reachable
+from . import MUSDB_STEMS, Track
+from .multitrack import load_multitrack
 
-__all__ = ["musdb_tracks", "MusdbTracks", "musdb_help"]
+__all__ = ["musdb_tracks", "MusdbTracks", "musdb_help", "PREVIEW_HOST"]
 
-#: Host of the previews (the ``sample-url`` of musdb's configuration).
-_PREVIEW_HOST = ("github.com", 443)
+#: Host and port of the previews (the ``sample-url`` of musdb's configuration).
+PREVIEW_HOST = ("github.com", 443)
 
 
 def musdb_help(root=None) -> str:
-    """Where MUSDB18 goes and how to get it (the text of the error when none is found)."""
+    """Where MUSDB18 goes and how to get it (the text of the error when none is found).
+
+    Parameters
+    ----------
+    root : str, Path or None
+        The folder that was searched, named in the text.
+
+    Returns
+    -------
+    str
+        Several lines: the free previews, the full dataset on Zenodo, the offline fallbacks.
+    """
     cache = os.path.join(os.environ.get("MSSEDU_CACHE") or "~/.cache/mssedu", "musdb", "MUSDB18-7")
     return (
         "MUSDB18 was not found" + (f" in {root}" if root else "") + ". Either:\n"
@@ -40,27 +56,10 @@ def musdb_help(root=None) -> str:
     )
 
 
-def _online(host=_PREVIEW_HOST, timeout: float = 3.0) -> bool:
-    """Can we open a TCP connection to the preview host within ``timeout`` seconds?"""
-    import socket
-
-    try:
-        with socket.create_connection(host, timeout=timeout):
-            return True
-    except OSError:
-        return False
-
-
 def _to_track(mtrack):
-    from . import MUSDB_STEMS, Track
-
     if getattr(mtrack, "is_wav", False) and getattr(mtrack, "sample_rate", None) is None:
         # MUSDB18-HQ folder: read the wav files ourselves (musdb decodes them through ffmpeg
         # as 16-bit, which would quantise float files)
-        import warnings
-
-        from .multitrack import load_multitrack
-
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             track = load_multitrack(Path(mtrack.path).parent, stems=MUSDB_STEMS, name=mtrack.name)
@@ -70,8 +69,8 @@ def _to_track(mtrack):
     stems = {}
     for name in MUSDB_STEMS:
         if name not in mtrack.sources:
-            raise ParameterError(f"MUSDB track {mtrack.name!r} has no {name!r} stem (file {mtrack.path}); "
-                              "the download may be incomplete.")
+            raise DataError(f"MUSDB track {mtrack.name!r} has no {name!r} stem (file {mtrack.path}); "
+                            "the download may be incomplete.")
         stems[name] = np.ascontiguousarray(np.asarray(mtrack.sources[name].audio, dtype=np.float32).T)
     n = min([mixture.shape[-1]] + [s.shape[-1] for s in stems.values()])
     track = Track(mtrack.name, int(mtrack.rate), mixture[:, :n], {k: v[:, :n] for k, v in stems.items()},
@@ -145,12 +144,15 @@ def musdb_tracks(root=None, subset: str = "train", split: str | None = None, is_
 
     Raises
     ------
-    MsseduError
-        No dataset where it was looked for and none could be downloaded: the message says
-        where to put it and how (see :func:`musdb_help`).
+    ParameterError
+        A bad ``subset``/``split`` combination.
+    DataError
+        No dataset where it was looked for (and ``download=False``): the message says where
+        to put it and how (see :func:`musdb_help`).
+    NetworkError
+        The previews had to be downloaded but the server cannot be reached, or the download
+        failed.
     """
-    import musdb
-
     if subset not in ("train", "test"):
         raise ParameterError(f"subset must be 'train' or 'test', got {subset!r}.")
     if split not in (None, "train", "valid"):
@@ -163,22 +165,23 @@ def musdb_tracks(root=None, subset: str = "train", split: str | None = None, is_
         root = Path(cache_dir("musdb")) / "MUSDB18-7"
         if not (root / "train").is_dir():
             if download is False:
-                raise ParameterError(musdb_help() + "\n(download=False: the previews were not fetched.)")
-            if not _online():
-                raise ParameterError(musdb_help() + "\n(No internet connection to download the previews.)")
+                raise DataError(musdb_help() + "\n(download=False: the previews were not fetched.)")
+            if not reachable(*PREVIEW_HOST, timeout=3.0):
+                raise NetworkError(musdb_help() + f"\n(No internet connection to download the previews: "
+                                   f"{PREVIEW_HOST[0]} cannot be reached.)")
             try:
                 musdb.DB(root=str(root), download=True, subsets=[subset], split=split)
             except Exception as err:  # network errors, truncated zip...
-                raise ParameterError(f"Downloading the MUSDB18 previews failed ({type(err).__name__}: {err}).\n"
-                                  + musdb_help()) from err
+                raise NetworkError(f"Downloading the MUSDB18 previews failed ({type(err).__name__}: {err}).\n"
+                                   + musdb_help()) from err
             is_wav = False  # the previews are .stem.mp4 files
     root = Path(root).expanduser()
     if not (root / subset).is_dir():
-        raise ParameterError(f"{root} has no {subset}/ folder.\n" + musdb_help(root))
+        raise DataError(f"{root} has no {subset}/ folder.\n" + musdb_help(root))
     db = musdb.DB(root=str(root), subsets=[subset], split=split, is_wav=is_wav, sample_rate=sample_rate)
     if not db.tracks:
         kind = "track folders (mixture.wav, drums.wav, ...)" if is_wav else ".stem.mp4 files"
         other = "is_wav=False" if is_wav else "is_wav=True"
-        raise ParameterError(f"No MUSDB tracks in {root / subset}: expected {kind}. If the dataset is the "
-                          f"other format, pass {other}.\n" + musdb_help(root))
+        raise DataError(f"No MUSDB tracks in {root / subset}: expected {kind}. If the dataset is the "
+                        f"other format, pass {other}.\n" + musdb_help(root))
     return MusdbTracks(db)

@@ -38,9 +38,15 @@ import subprocess
 import tempfile
 from pathlib import Path
 
+import mido
 import numpy as np
+import soundfile as sf
+from tqdm.auto import tqdm
 
-from ..errors import MsseduError, check_rate, ParameterError
+from ..audio import save
+from ..config import cache_dir
+from ..errors import check_rate, DataError, MsseduError, ParameterError
+from . import Track
 
 __all__ = ["make_dataset", "render_song", "render_midi_stems", "song_spec", "chorale_ids",
            "load_chorale", "find_soundfont", "fluidsynth_path", "VOICE_PROGRAMS", "BACH10_PROGRAMS"]
@@ -82,21 +88,48 @@ _INSTALL = ("Install them with `sudo apt-get install fluidsynth timgm6mb-soundfo
 
 
 def fluidsynth_path() -> str:
-    """Path of the ``fluidsynth`` executable, or a :class:`MsseduError` saying how to install it."""
+    """Path of the ``fluidsynth`` executable.
+
+    Returns
+    -------
+    str
+        Path of the executable.
+
+    Raises
+    ------
+    DataError
+        fluidsynth is not installed; the message says how to install it.
+    """
     exe = shutil.which("fluidsynth")
     if exe is None:
-        raise ParameterError("The fluidsynth program was not found on PATH; it renders the synthetic "
-                          "multitracks. " + _INSTALL)
+        raise DataError("The fluidsynth program was not found on PATH; it renders the synthetic "
+                        "multitracks. " + _INSTALL)
     return exe
 
 
 def find_soundfont(soundfont=None) -> str:
     """A General-MIDI SoundFont: ``soundfont`` if given, else ``$MSSEDU_SOUNDFONT``, else the
-    first installed of FluidR3_GM, TimGM6mb and the system default."""
+    first installed of FluidR3_GM, TimGM6mb and the system default.
+
+    Parameters
+    ----------
+    soundfont : str, Path or None
+        A ``.sf2`` file to use; ``None`` searches as above.
+
+    Returns
+    -------
+    str
+        Path of the SoundFont.
+
+    Raises
+    ------
+    DataError
+        ``soundfont`` does not exist, or none is installed; the message says how to get one.
+    """
     if soundfont is not None:
         p = Path(soundfont).expanduser()
         if not p.is_file():
-            raise ParameterError(f"SoundFont {p} does not exist. " + _INSTALL)
+            raise DataError(f"SoundFont {p} does not exist. " + _INSTALL)
         return str(p)
     env = os.environ.get("MSSEDU_SOUNDFONT")
     if env:
@@ -104,9 +137,9 @@ def find_soundfont(soundfont=None) -> str:
     for cand in SOUNDFONT_CANDIDATES:
         if os.path.isfile(cand):
             return cand
-    raise ParameterError("No General-MIDI SoundFont (.sf2) was found (looked in "
-                      f"{', '.join(SOUNDFONT_CANDIDATES[:3])}). " + _INSTALL
-                      + " Or pass soundfont='/path/to/font.sf2' / set MSSEDU_SOUNDFONT.")
+    raise DataError("No General-MIDI SoundFont (.sf2) was found (looked in "
+                    f"{', '.join(SOUNDFONT_CANDIDATES[:3])}). " + _INSTALL
+                    + " Or pass soundfont='/path/to/font.sf2' / set MSSEDU_SOUNDFONT.")
 
 
 # ----------------------------------------------------------------------------------------
@@ -114,7 +147,13 @@ def find_soundfont(soundfont=None) -> str:
 # ----------------------------------------------------------------------------------------
 def chorale_ids() -> list:
     """Ids (``"bach/bwv66.6.mxl"``...) of the Bach pieces bundled with music21, sorted. Most
-    are four-part chorales; :func:`load_chorale` rejects the others."""
+    are four-part chorales; :func:`load_chorale` rejects the others.
+
+    Returns
+    -------
+    list of str
+        Corpus ids such as ``"bach/bwv66.6.mxl"``.
+    """
     from music21 import corpus
 
     ids = []
@@ -123,13 +162,11 @@ def chorale_ids() -> list:
         if p.suffix in (".mxl", ".xml"):
             ids.append(f"bach/{p.name}")
     if not ids:
-        raise ParameterError("music21's bundled corpus has no Bach chorales; reinstall music21 (pip install music21).")
+        raise DataError("music21's bundled corpus has no Bach chorales; reinstall music21 (pip install music21).")
     return sorted(ids)
 
 
 def _score_cache(score_id: str) -> Path:
-    from ..config import cache_dir
-
     import music21
 
     return Path(cache_dir("synth", "scores", music21.__version__)) / (score_id.replace("/", "__") + ".json")
@@ -137,6 +174,11 @@ def _score_cache(score_id: str) -> Path:
 
 def load_chorale(score_id: str) -> dict:
     """The four voices of a bundled chorale as note lists (cached as JSON after the first parse).
+
+    Parameters
+    ----------
+    score_id : str
+        One of :func:`chorale_ids`.
 
     Returns
     -------
@@ -156,7 +198,12 @@ def load_chorale(score_id: str) -> dict:
     try:
         score = corpus.parse(score_id)
     except Exception as err:
-        raise ParameterError(f"music21 could not parse corpus score {score_id!r}: {err}") from err
+        ids = chorale_ids()
+        if score_id not in ids:
+            raise ParameterError(f"{score_id!r} is not a Bach score of music21's corpus; choose one of "
+                                 f"chorale_ids() (e.g. {ids[0]!r}).") from err
+        raise DataError(f"music21 could not parse its corpus score {score_id!r} "
+                        f"({type(err).__name__}: {err}); reinstall music21 (pip install music21).") from err
     parts = list(score.parts)
     wanted = ("soprano", "alto", "tenor", "bass")
     by_name = {}
@@ -170,7 +217,7 @@ def load_chorale(score_id: str) -> dict:
             by_name = dict(zip(wanted, parts))
         else:
             raise ParameterError(f"{score_id} is not a four-part (SATB) chorale; its parts are "
-                              f"{[p.partName for p in parts]}.")
+                                 f"{[p.partName for p in parts]}.")
     ts = score.recurse().getElementsByClass("TimeSignature")
     bar = float(ts[0].barDuration.quarterLength) if len(ts) else 4.0
     measures = list(by_name["soprano"].getElementsByClass("Measure"))
@@ -207,6 +254,24 @@ def song_spec(seed: int = 0, index: int = 0, seconds: float = 30.0, layout: str 
 
     The result is a JSON-able dict (it goes into ``manifest.json``): score id and start bar,
     tempo, transposition, instruments with their pan/reverb, playing styles, stem gains.
+
+    Parameters
+    ----------
+    seed : int
+        The dataset's seed.
+    index : int
+        The song's number in the dataset.
+    seconds : float
+        Length of the song.
+    layout : {"musdb", "bach10"}
+        ``"musdb"``: drums, bass, other, vocals; ``"bach10"``: one stem per voice.
+    soundfont : str, Path or None
+        Recorded in the spec (see :func:`find_soundfont`).
+
+    Returns
+    -------
+    dict
+        The song's specification, JSON-able.
     """
     if layout not in ("musdb", "bach10"):
         raise ParameterError(f"layout must be 'musdb' or 'bach10', got {layout!r}.")
@@ -220,7 +285,7 @@ def song_spec(seed: int = 0, index: int = 0, seconds: float = 30.0, layout: str 
         except MsseduError:
             continue
     else:  # pragma: no cover - the corpus has hundreds of SATB chorales
-        raise ParameterError("No four-part chorale found in 50 tries; is music21's corpus complete?")
+        raise DataError("No four-part chorale found in 50 tries; is music21's corpus complete?")
     bar = score["bar"]
     n_bars = max(1, int((score["end"] - score["start"]) // bar))
     spec = {
@@ -480,8 +545,6 @@ def _comp_events(style, voices, length_q, rng):
 def song_midi(spec: dict):
     """The song described by ``spec`` as a :class:`mido.MidiFile` (one track and one channel
     per part, drums on channel 10) and the channel -> stem map."""
-    import mido
-
     rng = np.random.default_rng([spec["seed"], spec["index"], 11])
     score = load_chorale(spec["score"])
     bpm = spec["tempo_bpm"]
@@ -564,8 +627,6 @@ def _fit(p, lo, hi):
 def _expression(ch, on_q, dur_q, expr, q_per_s, rng):
     """Pitch-bend (scoop + delayed vibrato) and expression (swell) messages for one sung note.
     Bend range is +-2 semitones: 8192 units = 200 cents."""
-    import mido
-
     msgs = []
     dur_s = dur_q / q_per_s
     step = 0.015
@@ -600,22 +661,18 @@ def _musdb_stem_of(program: int, channel: int) -> str:
 
 
 def _read_midi(path):
-    import mido
-
     path = Path(path)
     if not path.is_file():
-        raise ParameterError(f"No such MIDI file: {path}.")
+        raise DataError(f"No such MIDI file: {path}.")
     try:
         return mido.MidiFile(str(path))
     except Exception as err:
-        raise ParameterError(f"{path} is not a readable MIDI file ({type(err).__name__}: {err}). "
-                          "Check that it is a Standard MIDI File (.mid) and not truncated.") from err
+        raise DataError(f"{path} is not a readable MIDI file ({type(err).__name__}: {err}). "
+                        "Check that it is a Standard MIDI File (.mid) and not truncated.") from err
 
 
 def _split_midi(mid, channels):
     """A copy of ``mid`` keeping meta messages and only the channel messages of ``channels``."""
-    import mido
-
     out = mido.MidiFile(type=mid.type, ticks_per_beat=mid.ticks_per_beat)
     for track in mid.tracks:
         new = mido.MidiTrack()
@@ -644,7 +701,7 @@ def _render_processes(jobs, soundfont, sr, settings):
     for p, wav in procs:
         _, err = p.communicate()
         if p.returncode != 0 or not Path(wav).is_file():
-            raise ParameterError(f"fluidsynth failed (exit {p.returncode}): {err.decode(errors='replace')[-300:]}")
+            raise DataError(f"fluidsynth failed (exit {p.returncode}): {err.decode(errors='replace')[-300:]}")
 
 
 def render_midi_stems(midi, soundfont=None, sr: int = 44100, seconds: float | None = None,
@@ -673,12 +730,9 @@ def render_midi_stems(midi, soundfont=None, sr: int = 44100, seconds: float | No
 
     Raises
     ------
-    MsseduError
+    DataError
         Unreadable MIDI, no notes, fluidsynth or SoundFont missing.
     """
-    import mido
-    import soundfile as sf
-
     sr = check_rate(sr)
     mid = midi if isinstance(midi, mido.MidiFile) else _read_midi(midi)
     font = find_soundfont(soundfont)
@@ -692,7 +746,7 @@ def render_midi_stems(midi, soundfont=None, sr: int = 44100, seconds: float | No
                     stems.setdefault(msg.channel, None)
         stems = {ch: _musdb_stem_of(programs.get(ch, 0), ch) for ch in stems}
     if not stems:
-        raise ParameterError("The MIDI file has no notes to render.")
+        raise DataError("The MIDI file has no notes to render.")
     groups = {}
     for ch, name in stems.items():
         groups.setdefault(name, set()).add(int(ch))
@@ -730,13 +784,25 @@ def render_song(spec: dict, sr: int = 44100, soundfont=None):
     song is scaled so the mixture peaks below 0.9. All of these are linear, per stem, so
     the mixture stays exactly the sum of the stems.
 
+    Parameters
+    ----------
+    spec : dict
+        From :func:`song_spec`.
+    sr : int
+        Sample rate in Hz.
+    soundfont : str, Path or None
+        See :func:`find_soundfont`.
+
+    Returns
+    -------
+    Track
+        Mixture and stems ``(2, samples)``, float32; the mixture is exactly their sum.
+
     Examples
     --------
     >>> spec = song_spec(seed=0, index=0, seconds=2.0)   # doctest: +SKIP
     >>> track = render_song(spec)                         # doctest: +SKIP
     """
-    from . import Track
-
     sr = check_rate(sr)
     mid, channel_stems = song_midi(spec)
     stems = render_midi_stems(mid, soundfont=soundfont, sr=sr, seconds=spec["seconds"],
@@ -805,10 +871,6 @@ def make_dataset(out_dir, n_songs: int = 10, seconds: float = 30.0, seed: int = 
     >>> from mssedu.data import load_multitrack
     >>> tracks = [load_multitrack(f) for f in folders]                  # doctest: +SKIP
     """
-    from tqdm.auto import tqdm
-
-    from ..audio import save
-
     if int(n_songs) < 1:
         raise ParameterError(f"n_songs must be >= 1, got {n_songs!r}.")
     if seconds is None or float(seconds) <= 0:

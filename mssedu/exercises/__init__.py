@@ -9,26 +9,41 @@ which prints a clear right/wrong verdict and, when wrong, a hint. The reference 
 computed by mssedu itself (the same function the course teaches), never printed. Worked
 solutions for instructors live in ``instructors/solutions/``, not in the student notebooks.
 
-Each chapter registers its exercises in its own module in this package with
-:func:`exercise`; :func:`check` finds them by name (``"<chapter>.<name>"``).
+Each chapter registers its exercises in its own module in this package (the chapter's
+``exercises`` in :data:`mssedu.chapters.CHAPTERS`) with :func:`exercise`; :func:`check`
+finds them by name (``"<prefix>.<name>"``, the prefix being the chapter's ``prefix``).
 """
 from __future__ import annotations
 
 import importlib
+import numbers
 from dataclasses import dataclass
 from typing import Callable
+
+import numpy as np
+
+from ..chapters import CHAPTERS
 
 __all__ = ["exercise", "check", "Result", "list_exercises", "close", "as_number"]
 
 _REGISTRY: dict = {}
-#: chapter prefix -> module in this package that registers it
-_CHAPTERS = {"sound": "ch00_sound", "stft": "ch01_stft", "masks": "ch02_masks",
-             "phase": "ch03_phase", "eval": "ch04_evaluation", "classical": "ch05_classical",
-             "unet": "ch06_unet", "pretrained": "ch07_pretrained", "beyond": "ch08_beyond"}
 
 
 @dataclass
 class Result:
+    """The verdict of :func:`check`: truthy when the answer is right; a notebook shows it as
+    a coloured box.
+
+    Attributes
+    ----------
+    name : str
+        The exercise.
+    ok : bool
+        Whether the answer is right.
+    message : str
+        What is right, or a hint at what is wrong.
+    """
+
     name: str
     ok: bool
     message: str
@@ -48,7 +63,18 @@ class Result:
 
 
 def exercise(name: str):
-    """Register ``fn(answer) -> (ok: bool, message: str)`` as exercise ``name``."""
+    """Decorator: register ``fn(answer, **context) -> (ok, message)`` as exercise ``name``.
+
+    Parameters
+    ----------
+    name : str
+        ``"<prefix>.<name>"``, the prefix being the chapter's (see :mod:`mssedu.chapters`).
+
+    Returns
+    -------
+    callable
+        The decorator; it registers the checker and returns it unchanged.
+    """
     def deco(fn: Callable):
         _REGISTRY[name] = fn
         return fn
@@ -56,15 +82,33 @@ def exercise(name: str):
 
 
 def _load(name: str):
-    chapter = name.split(".", 1)[0]
-    mod = _CHAPTERS.get(chapter)
-    if mod is not None:
-        importlib.import_module(f"{__name__}.{mod}")
+    """Import the module that registers exercise ``name`` (found by its prefix)."""
+    prefix = name.split(".", 1)[0]
+    for chapter in CHAPTERS:
+        if chapter.prefix == prefix:
+            importlib.import_module(f"{__name__}.{chapter.exercises}")
 
 
 def check(name: str, answer, **context) -> Result:
-    """Check ``answer`` for exercise ``name``; returns a :class:`Result` that notebooks
-    display as a coloured verdict (and that is truthy when right)."""
+    """Check ``answer`` for exercise ``name``.
+
+    Never raises for a wrong answer: an unknown name, an unanswered ``...`` or an answer of
+    the wrong type come back as a :class:`Result` that is not ok and says why.
+
+    Parameters
+    ----------
+    name : str
+        The exercise, ``"<prefix>.<name>"`` (see :func:`list_exercises`).
+    answer : object
+        The student's answer.
+    **context
+        Extra inputs the exercise's checker takes (e.g. the signals the notebook used).
+
+    Returns
+    -------
+    Result
+        Truthy when right; notebooks display it as a coloured verdict.
+    """
     _load(name)
     if name not in _REGISTRY:
         known = ", ".join(sorted(_REGISTRY)) or "none loaded"
@@ -79,18 +123,44 @@ def check(name: str, answer, **context) -> Result:
 
 
 def list_exercises() -> list:
-    for mod in set(_CHAPTERS.values()):
+    """Every registered exercise name, after importing each chapter's exercise module.
+
+    Returns
+    -------
+    list of str
+        Sorted names (a chapter whose module needs a missing optional package is left out).
+    """
+    for chapter in CHAPTERS:
         try:
-            importlib.import_module(f"{__name__}.{mod}")
+            importlib.import_module(f"{__name__}.{chapter.exercises}")
         except ModuleNotFoundError:
             pass
     return sorted(_REGISTRY)
 
 
 def close(answer, expected, name="answer", rtol=1e-3, atol=1e-5, hint=""):
-    """Helper for exercise checkers: compare arrays/numbers, with a shape message and a hint."""
-    import numpy as np
+    """Helper for exercise checkers: compare arrays or numbers, with a shape message and a hint.
 
+    Parameters
+    ----------
+    answer : array_like
+        The student's value.
+    expected : array_like
+        The reference value.
+    name : str
+        What the value is, for the messages.
+    rtol, atol : float
+        Tolerances of :func:`numpy.allclose`.
+    hint : str
+        Appended to the message when the answer is wrong.
+
+    Returns
+    -------
+    ok : bool
+        Whether the shapes agree and the values are close.
+    message : str
+        "Matches the reference." or what differs, plus ``hint``.
+    """
     a = np.asarray(answer)
     e = np.asarray(expected)
     if a.shape != e.shape:
@@ -104,12 +174,25 @@ def close(answer, expected, name="answer", rtol=1e-3, atol=1e-5, hint=""):
 
 
 def as_number(answer, name="answer") -> float:
-    """``answer`` as a float if it is one real number (a size-1 array counts); otherwise a
-    TypeError whose message :func:`check` shows the student."""
-    import numbers
+    """``answer`` as a float if it is one real number (a size-1 array counts).
 
-    import numpy as np
+    Parameters
+    ----------
+    answer : object
+        The student's value.
+    name : str
+        What the value is, for the message.
 
+    Returns
+    -------
+    float
+        The number.
+
+    Raises
+    ------
+    TypeError
+        ``answer`` is not one real number; :func:`check` shows the message to the student.
+    """
     if isinstance(answer, np.ndarray) and answer.size == 1:
         answer = answer.item()
     if isinstance(answer, bool) or not isinstance(answer, numbers.Real):

@@ -6,12 +6,13 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..data import example_track
 from . import close, exercise
+
+__all__: list = []  # the checkers register themselves; check() reaches them by name
 
 
 def _example():
-    from ..data import example_track
-
     return example_track()
 
 

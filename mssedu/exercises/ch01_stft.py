@@ -7,10 +7,13 @@ True
 """
 from __future__ import annotations
 
-
 import numpy as np
 
+from ..spectral import check_cola, n_frames, stft
 from . import as_number, close, exercise
+
+__all__ = ["short_signal", "SR", "N_FFT", "HOP", "FRAMES_SR", "FRAMES_SECONDS", "FRAMES_N_FFT",
+           "FRAMES_HOP", "MY_STFT_N_FFT", "MY_STFT_HOP"]
 
 #: the settings the notebook's questions use
 SR, N_FFT, HOP = 44100, 4096, 1024
@@ -20,7 +23,13 @@ MY_STFT_N_FFT, MY_STFT_HOP = 256, 64
 
 def short_signal() -> np.ndarray:
     """The signal of the 'write your own STFT' exercise: 2048 samples (at 8 kHz) of a
-    440 Hz tone that jumps to 1000 Hz half-way, float32, 1-D."""
+    440 Hz tone that jumps to 1000 Hz half-way, float32, 1-D.
+
+    Returns
+    -------
+    numpy.ndarray
+        2048 samples, float32.
+    """
     sr = 8000
     n = np.arange(2048)
     f = np.where(n < 1024, 440.0, 1000.0)
@@ -46,8 +55,6 @@ def _freq_resolution(answer):
 @exercise("stft.n_frames")
 def _n_frames(answer):
     """Frames of a 3 s clip at 22050 Hz, n_fft 2048, hop 512, center=True."""
-    from ..spectral import n_frames
-
     value = as_number(answer, "frames")
     n = int(FRAMES_SECONDS * FRAMES_SR)
     expected = n_frames(n, FRAMES_N_FFT, FRAMES_HOP, center=True)
@@ -65,8 +72,6 @@ def _n_frames(answer):
 @exercise("stft.my_stft")
 def _my_stft(answer, x=None):
     """Your own framing + Hann window + rFFT of ``short_signal()``, center=False."""
-    from ..spectral import stft
-
     x = short_signal() if x is None else np.asarray(x, dtype=np.float32)
     expected = stft(x, MY_STFT_N_FFT, MY_STFT_HOP, "hann", center=False)
     a = np.asarray(answer)
@@ -98,8 +103,6 @@ def _my_stft(answer, x=None):
 @exercise("stft.cola_hop")
 def _cola_hop(answer):
     """Largest hop for which a periodic Hann window of 1024 samples is COLA."""
-    from ..spectral import check_cola
-
     value = as_number(answer, "hop")
     if value != int(value) or not 1 <= value <= 1024:
         return False, "A hop is a whole number of samples between 1 and n_fft = 1024."

@@ -14,25 +14,30 @@ import numbers
 
 import numpy as np
 
+from ..classical import beat_spectrum, repeating_period
+from ..data import example_track
+from ..spectral import stft
 from . import exercise
+
+__all__ = ["karaoke_problem", "period_problem", "N_FFT", "HOP", "MIN_S", "MAX_S"]
 
 N_FFT, HOP = 2048, 512
 MIN_S, MAX_S = 0.8, 2.0
 
 
 def karaoke_problem() -> np.ndarray:
-    """Two seconds of the example mixture, ``(2, samples)``."""
-    from ..data import example_track
+    """Two seconds of the example mixture, ``(2, samples)``.
 
+    Returns
+    -------
+    numpy.ndarray
+        ``(2, samples)``, float32.
+    """
     return example_track().excerpt(1.0, 2.0).mixture
 
 
 @functools.lru_cache(maxsize=1)
 def _period_problem():
-    from ..classical import beat_spectrum
-    from ..data import example_track
-    from ..spectral import stft
-
     t = example_track()
     b = beat_spectrum(np.abs(stft(t.mixture, N_FFT, HOP)) ** 2)
     return b, t.sr
@@ -41,7 +46,19 @@ def _period_problem():
 def period_problem():
     """The REPET exercise's inputs: ``(beat, sr, hop_length, min_s, max_s)``: the beat
     spectrum of the example mixture (lag 0 first, one value per STFT frame of
-    ``hop_length`` samples), and the search range in seconds."""
+    ``hop_length`` samples), and the search range in seconds.
+
+    Returns
+    -------
+    beat : numpy.ndarray
+        The beat spectrum.
+    sr : int
+        Sample rate in Hz.
+    hop_length : int
+        Samples per lag.
+    min_s, max_s : float
+        The search range in seconds.
+    """
     b, sr = _period_problem()
     return b.copy(), sr, HOP, MIN_S, MAX_S
 
@@ -71,8 +88,6 @@ def _karaoke(answer):
 
 @exercise("classical.repet_period")
 def _repet_period(answer):
-    from ..classical import repeating_period
-
     if isinstance(answer, np.ndarray) and answer.size == 1:
         answer = answer.item()
     if isinstance(answer, bool) or not isinstance(answer, numbers.Real):

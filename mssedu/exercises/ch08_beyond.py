@@ -11,7 +11,11 @@ import numbers
 
 import numpy as np
 
+from ..spatial import pan, pan_law_ild
+from ..spectral import stft
 from . import exercise
+
+__all__ = ["ild_problem", "POSITION", "N_FFT", "HOP"]
 
 POSITION = -0.5
 N_FFT, HOP = 512, 128
@@ -19,10 +23,13 @@ N_FFT, HOP = 512, 128
 
 def ild_problem() -> np.ndarray:
     """The ILD exercise's input: a stereo STFT ``(2, 257, frames)``, complex64, of two
-    tones panned to different places over a little noise."""
-    from ..spatial import pan
-    from ..spectral import stft
+    tones panned to different places over a little noise.
 
+    Returns
+    -------
+    numpy.ndarray
+        ``(2, 257, frames)``, complex64.
+    """
     sr = 8000
     t = np.arange(sr // 2) / sr
     rng = np.random.default_rng(11)
@@ -33,8 +40,6 @@ def ild_problem() -> np.ndarray:
 
 @exercise("beyond.pan_law_ild")
 def _pan_law_ild(answer):
-    from ..spatial import pan_law_ild
-
     if isinstance(answer, np.ndarray) and answer.size == 1:
         answer = answer.item()
     if isinstance(answer, bool) or not isinstance(answer, numbers.Real):
@@ -62,8 +67,6 @@ def _ild(answer):
     expected = 20 * np.log10(L[loud] / R[loud])
     got = a[loud]
     if np.allclose(got, expected, atol=0.05):
-        from ..spatial import pan_law_ild
-
         return True, (f"Right. The 440 Hz tone's bins say about {pan_law_ild(-0.6):+.1f} dB (left), "
                       f"the 1250 Hz tone's about {pan_law_ild(0.4):+.1f} dB (right): panning is a "
                       "level difference per bin.")

@@ -1,6 +1,47 @@
-"""Plotting helpers for the course (matplotlib). Each chapter's figures live in a module of
-this package (``core``, ``stft``, ``masks``, ...); everything is importable from
-``mssedu.plot`` directly."""
-from .._chapters import gather as _gather
+"""Plotting helpers for the course (matplotlib).
 
-__all__ = _gather(__name__, globals())
+Each chapter's figures live in a module of this package (its ``module`` in
+:data:`mssedu.chapters.CHAPTERS`; ``core`` holds what several chapters share); every name
+is also importable from ``mssedu.plot`` directly, listed here explicitly.
+"""
+from __future__ import annotations
+
+from .core import (spectrogram_figure, waveform_figure, spectrogram_axes, stems_figure,
+                   masked_bins_axes)
+from .data import stem_levels_figure, residual_figure, piano_roll_figure, STEM_COLOURS
+from .stft import (window_sum, window_figure, resolution_figure, cola_figure, cqt_vs_stft_figure,
+                   tiling_figure)
+from .masks import mask_figure, masked_spectrogram_figure, masks_figure, wdo_figure
+from .phase import convergence_figure, phase_figure
+from .evaluation import framewise_figure, gain_sensitivity_figure
+from .classical import cancellation_figure, hpss_figure, beat_spectrum_figure, nmf_figure
+from .unet import (unet_architecture_figure, feature_maps_figure, mask_comparison_figure,
+                   loss_curve_figure, draw_loss_curve)
+from .pretrained import segment_weights, chunking_figure, comparison_figure, demo_figure
+from .spatial import ild_figure, ild_histogram_figure, band_split_figure, bsrnn_band_edges
+
+__all__ = [
+    # core
+    "spectrogram_figure", "waveform_figure", "spectrogram_axes", "stems_figure",
+    "masked_bins_axes",
+    # data
+    "stem_levels_figure", "residual_figure", "piano_roll_figure", "STEM_COLOURS",
+    # stft
+    "window_sum", "window_figure", "resolution_figure", "cola_figure", "cqt_vs_stft_figure",
+    "tiling_figure",
+    # masks
+    "mask_figure", "masked_spectrogram_figure", "masks_figure", "wdo_figure",
+    # phase
+    "convergence_figure", "phase_figure",
+    # evaluation
+    "framewise_figure", "gain_sensitivity_figure",
+    # classical
+    "cancellation_figure", "hpss_figure", "beat_spectrum_figure", "nmf_figure",
+    # unet
+    "unet_architecture_figure", "feature_maps_figure", "mask_comparison_figure",
+    "loss_curve_figure", "draw_loss_curve",
+    # pretrained
+    "segment_weights", "chunking_figure", "comparison_figure", "demo_figure",
+    # spatial
+    "ild_figure", "ild_histogram_figure", "band_split_figure", "bsrnn_band_edges",
+]

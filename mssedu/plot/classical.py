@@ -1,16 +1,32 @@
 """Figures of chapter 5 (before deep learning): cancellation, HPSS masks, REPET, NMF."""
 from __future__ import annotations
 
+import matplotlib.pyplot as plt
 import numpy as np
+
+from .core import spectrogram_axes
 
 __all__ = ["cancellation_figure", "hpss_figure", "beat_spectrum_figure", "nmf_figure"]
 
 
 def cancellation_figure(levels: dict, title: str = "level left after L - R", figsize=(6, 2.8)):
     """Horizontal bars: dB of each stem left in the karaoke signal (``levels``: name -> dB,
-    e.g. the ``kept_db`` column of :func:`mssedu.classical.cancellation_report`)."""
-    import matplotlib.pyplot as plt
+    e.g. the ``kept_db`` column of :func:`mssedu.classical.cancellation_report`).
 
+    Parameters
+    ----------
+    levels : dict
+        Stem name -> level in dB.
+    title : str
+        Axes title.
+    figsize : tuple of float
+        Figure size in inches.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The figure (not shown; a notebook displays it).
+    """
     names = list(levels)
     vals = [max(float(levels[k]), -60.0) for k in names]
     fig, ax = plt.subplots(figsize=figsize, constrained_layout=True)
@@ -27,11 +43,28 @@ def cancellation_figure(levels: dict, title: str = "level left after L - R", fig
 
 def hpss_figure(mixture_stft, mask_harmonic, mask_percussive, sr: int, hop_length: int,
                 max_hz: float = 8000.0, figsize=(12, 3.0)):
-    """The mixture spectrogram and the harmonic and percussive masks, side by side."""
-    import matplotlib.pyplot as plt
+    """The mixture spectrogram and the harmonic and percussive masks, side by side.
 
-    from .core import spectrogram_axes
+    Parameters
+    ----------
+    mixture_stft : numpy.ndarray
+        Complex STFT ``([channels,] freq, frames)`` of the mixture.
+    mask_harmonic, mask_percussive : numpy.ndarray
+        The two masks, same shape, in [0, 1].
+    sr : int
+        Sample rate in Hz.
+    hop_length : int
+        STFT hop in samples.
+    max_hz : float
+        Highest frequency shown.
+    figsize : tuple of float
+        Figure size in inches.
 
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The figure (not shown; a notebook displays it).
+    """
     def cut(a):
         a = np.asarray(a)
         a = a.mean(axis=0) if a.ndim == 3 else a
@@ -54,9 +87,28 @@ def hpss_figure(mixture_stft, mask_harmonic, mask_percussive, sr: int, hop_lengt
 def beat_spectrum_figure(beat, sr: int, hop_length: int, period: int | None = None,
                          search: tuple | None = None, figsize=(7, 2.8)):
     """The beat spectrum against lag in seconds, with the chosen period (and its
-    multiples) and the searched range (``search`` = (min_s, max_s)) marked."""
-    import matplotlib.pyplot as plt
+    multiples) and the searched range (``search`` = (min_s, max_s)) marked.
 
+    Parameters
+    ----------
+    beat : numpy.ndarray
+        Beat spectrum, one value per lag in frames (lag 0 first).
+    sr : int
+        Sample rate in Hz.
+    hop_length : int
+        STFT hop in samples.
+    period : int or None
+        The chosen period in frames, marked with its multiples.
+    search : tuple of float or None
+        ``(min_s, max_s)``, the searched range, shaded.
+    figsize : tuple of float
+        Figure size in inches.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The figure (not shown; a notebook displays it).
+    """
     beat = np.asarray(beat)
     lags = np.arange(len(beat)) * hop_length / sr
     fig, ax = plt.subplots(figsize=figsize, constrained_layout=True)
@@ -76,9 +128,28 @@ def beat_spectrum_figure(beat, sr: int, hop_length: int, period: int | None = No
 
 
 def nmf_figure(W, H, sr: int, hop_length: int, max_hz: float = 4000.0, figsize=(11, 3.2)):
-    """NMF templates (columns of ``W``, as spectra in dB) and activations (rows of ``H``)."""
-    import matplotlib.pyplot as plt
+    """NMF templates (columns of ``W``, as spectra in dB) and activations (rows of ``H``).
 
+    Parameters
+    ----------
+    W : numpy.ndarray
+        Templates ``(freq, components)``.
+    H : numpy.ndarray
+        Activations ``(components, frames)``.
+    sr : int
+        Sample rate in Hz.
+    hop_length : int
+        STFT hop in samples.
+    max_hz : float
+        Highest frequency shown.
+    figsize : tuple of float
+        Figure size in inches.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The figure (not shown; a notebook displays it).
+    """
     W, H = np.asarray(W), np.asarray(H)
     n_fft = 2 * (W.shape[0] - 1)
     top = max(2, int(max_hz * n_fft / sr))

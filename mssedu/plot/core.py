@@ -1,7 +1,10 @@
 """Figures every chapter uses: waveforms, spectrograms, masks side by side."""
 from __future__ import annotations
 
+import matplotlib.pyplot as plt
 import numpy as np
+
+from ..spectral import amplitude_to_db, stft
 
 __all__ = ["spectrogram_figure", "waveform_figure", "spectrogram_axes", "stems_figure",
            "masked_bins_axes"]
@@ -18,9 +21,38 @@ def spectrogram_axes(ax, S, sr: int, hop_length: int, y_axis: str = "hz", db: bo
     """Draw a magnitude (or mask) ``(freq, frames)`` or ``(channels, freq, frames)`` image on
     ``ax``. ``S`` complex or real; channels are averaged. ``db=True`` shows decibels (80 dB
     range); masks should pass ``db=False`` (0..1). ``y_axis`` is ``"hz"``, ``"log"`` or
-    ``"cqt"`` (then pass ``freqs``)."""
-    from ..spectral import amplitude_to_db
+    ``"cqt"`` (then pass ``freqs``).
 
+    Parameters
+    ----------
+    ax : matplotlib.axes.Axes
+        Where to draw.
+    S : numpy.ndarray
+        The spectrogram or mask.
+    sr : int
+        Sample rate in Hz.
+    hop_length : int
+        STFT hop in samples.
+    y_axis : {"hz", "log", "cqt"}
+        Frequency axis scale.
+    db : bool
+        Show decibels (80 dB range) or raw values.
+    title : str or None
+        Figure or panel title.
+    vmin, vmax : float or None
+        Colour scale limits (default: from the data).
+    cmap : str
+        Matplotlib colour map.
+    colorbar : bool
+        Add a colour bar.
+    freqs : numpy.ndarray or None
+        Bin frequencies in Hz (needed for ``y_axis="cqt"``).
+
+    Returns
+    -------
+    matplotlib.image.AxesImage
+        The image drawn (e.g. for a shared colour bar).
+    """
     S = np.abs(np.asarray(S))
     if S.ndim == 3:
         S = S.mean(axis=0)
@@ -51,7 +83,34 @@ def spectrogram_axes(ax, S, sr: int, hop_length: int, y_axis: str = "hz", db: bo
 def masked_bins_axes(ax, values, quiet, sr: int, n_fft: int, hop_length: int, cmap: str,
                      vmin: float, vmax: float, title: str | None = None):
     """Draw a per-bin quantity ``(freq, frames)`` (a phase, an ILD, ...) from 0 Hz up, with the
-    ``quiet`` bins (where the quantity means nothing) greyed out. Returns the image."""
+    ``quiet`` bins (where the quantity means nothing) greyed out. Returns the image.
+
+    Parameters
+    ----------
+    ax : matplotlib.axes.Axes
+        Where to draw.
+    values : numpy.ndarray
+        The quantity per bin, ``(freq, frames)``.
+    quiet : numpy.ndarray of bool
+        Bins to grey out, same shape.
+    sr : int
+        Sample rate in Hz.
+    n_fft : int
+        STFT frame length in samples.
+    hop_length : int
+        STFT hop in samples.
+    cmap : str
+        Matplotlib colour map.
+    vmin, vmax : float
+        Colour scale limits.
+    title : str or None
+        Figure or panel title.
+
+    Returns
+    -------
+    matplotlib.image.AxesImage
+        The image drawn (e.g. for a shared colour bar).
+    """
     shown = np.ma.masked_where(quiet, values)
     ax.set_facecolor("0.85")
     im = ax.imshow(shown, origin="lower", aspect="auto", cmap=cmap, vmin=vmin, vmax=vmax,
@@ -67,9 +126,30 @@ def spectrogram_figure(S, sr: int, hop_length: int = 1024, title=None, db: bool 
                        figsize=(9, 3.2), **kwargs):
     """One spectrogram (or a list of them, side by side with shared colour scale), returned
     as a matplotlib Figure. ``S``: ``(freq, frames)``, ``(channels, freq, frames)`` or a
-    list/dict of such; complex spectrograms are shown as magnitudes in dB."""
-    import matplotlib.pyplot as plt
+    list/dict of such; complex spectrograms are shown as magnitudes in dB.
 
+    Parameters
+    ----------
+    S : numpy.ndarray, list or dict
+        Spectrogram(s) as above; a dict's keys become panel titles.
+    sr : int
+        Sample rate in Hz.
+    hop_length : int
+        STFT hop in samples.
+    title : str, list of str or None
+        Title(s) of the panel(s).
+    db : bool
+        Show decibels (False for masks, 0..1).
+    figsize : tuple of float
+        Figure size in inches.
+    **kwargs
+        Passed to :func:`spectrogram_axes` (``y_axis``, ``vmin``, ``cmap``, ...).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The figure (not shown; a notebook displays it).
+    """
     if isinstance(S, dict):
         titles, items = list(S.keys()), list(S.values())
     elif isinstance(S, (list, tuple)):
@@ -87,9 +167,24 @@ def spectrogram_figure(S, sr: int, hop_length: int = 1024, title=None, db: bool 
 
 def waveform_figure(signals, sr: int, title=None, figsize=(9, 2.6)):
     """Waveforms of one signal or of a dict name -> signal ``(channels, samples)``, stacked
-    with a shared time axis (channels averaged for display)."""
-    import matplotlib.pyplot as plt
+    with a shared time axis (channels averaged for display).
 
+    Parameters
+    ----------
+    signals : numpy.ndarray or dict
+        One signal ``([channels,] samples)`` or name -> signal.
+    sr : int
+        Sample rate in Hz.
+    title : str or None
+        Figure or panel title.
+    figsize : tuple of float
+        Figure size in inches.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The figure (not shown; a notebook displays it).
+    """
     if not isinstance(signals, dict):
         signals = {title or "signal": signals}
     n = len(signals)
@@ -110,11 +205,24 @@ def waveform_figure(signals, sr: int, title=None, figsize=(9, 2.6)):
 
 
 def stems_figure(track, n_fft: int = 4096, hop_length: int = 1024, figsize=None):
-    """Spectrograms of a Track's mixture and each stem in a grid, same colour scale."""
-    import matplotlib.pyplot as plt
+    """Spectrograms of a Track's mixture and each stem in a grid, same colour scale.
 
-    from ..spectral import amplitude_to_db, stft
+    Parameters
+    ----------
+    track : Track
+        The multitrack (:class:`mssedu.data.Track`).
+    n_fft : int
+        STFT frame length in samples.
+    hop_length : int
+        STFT hop in samples.
+    figsize : tuple of float or None
+        Figure size in inches (default: from the number of stems).
 
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The figure (not shown; a notebook displays it).
+    """
     names = ["mixture"] + list(track.stems)
     sigs = [track.mixture] + list(track.stems.values())
     mags = [np.abs(stft(s, n_fft, hop_length)).mean(axis=0) for s in sigs]

@@ -1,7 +1,13 @@
 """Figures for chapter 0 (multitracks and where training data comes from)."""
 from __future__ import annotations
 
+import matplotlib.pyplot as plt
+import mido
 import numpy as np
+from matplotlib.patches import Patch
+
+from ..spectral import amplitude_to_db, stft
+from .core import spectrogram_axes
 
 __all__ = ["stem_levels_figure", "residual_figure", "piano_roll_figure", "STEM_COLOURS"]
 
@@ -22,9 +28,20 @@ def _rms_db(x) -> float:
 
 def stem_levels_figure(track, figsize=(6.5, 2.6)):
     r"""Horizontal bars of each stem's level, :math:`10\log_{10}\overline{s^2}` dB full scale,
-    beside the mixture's."""
-    import matplotlib.pyplot as plt
+    beside the mixture's.
 
+    Parameters
+    ----------
+    track : Track
+        The multitrack (:class:`mssedu.data.Track`).
+    figsize : tuple of float
+        Figure size in inches.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The figure (not shown; a notebook displays it).
+    """
     names = list(track.stems) + ["mixture"]
     levels = [_rms_db(track.stems[k]) for k in track.stems] + [_rms_db(track.mixture)]
     fig, ax = plt.subplots(figsize=figsize, constrained_layout=True)
@@ -41,12 +58,24 @@ def stem_levels_figure(track, figsize=(6.5, 2.6)):
 
 def residual_figure(track, n_fft: int = 2048, hop_length: int = 512, figsize=(11, 3)):
     """Spectrograms of the stored mixture, the sum of the stems and their difference (the
-    residual), on one dB scale: for lossy MUSDB files the residual is coding noise."""
-    import matplotlib.pyplot as plt
+    residual), on one dB scale: for lossy MUSDB files the residual is coding noise.
 
-    from ..spectral import amplitude_to_db, stft
-    from .core import spectrogram_axes
+    Parameters
+    ----------
+    track : Track
+        The multitrack (:class:`mssedu.data.Track`).
+    n_fft : int
+        STFT frame length in samples.
+    hop_length : int
+        STFT hop in samples.
+    figsize : tuple of float
+        Figure size in inches.
 
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The figure (not shown; a notebook displays it).
+    """
     total = sum(track.stems.values())
     sigs = {"stored mixture": track.mixture, "sum of stems": total, "residual (difference)": track.mixture - total}
     mags = {k: np.abs(stft(v, n_fft, hop_length)).mean(axis=0) for k, v in sigs.items()}
@@ -65,11 +94,24 @@ def piano_roll_figure(midi, channel_stems: dict | None = None, seconds: float | 
                       figsize=(10, 3.6)):
     """The notes of a MIDI file (``mido.MidiFile`` or path) as a piano roll, coloured by the
     stem each channel renders into (``channel_stems``: channel -> stem name). Drums
-    (channel 10) are drawn as ticks at the bottom."""
-    import matplotlib.pyplot as plt
-    import mido
-    from matplotlib.patches import Patch
+    (channel 10) are drawn as ticks at the bottom.
 
+    Parameters
+    ----------
+    midi : mido.MidiFile, str or Path
+        The MIDI file.
+    channel_stems : dict or None
+        MIDI channel (0-based) -> stem name; ``None`` colours by channel.
+    seconds : float or None
+        Show only the first ``seconds``.
+    figsize : tuple of float
+        Figure size in inches.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The figure (not shown; a notebook displays it).
+    """
     if not isinstance(midi, mido.MidiFile):
         midi = mido.MidiFile(str(midi))
     notes, t, active = [], 0.0, {}

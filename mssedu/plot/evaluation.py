@@ -1,6 +1,7 @@
 """Figures for chapter 4 (evaluation): metrics frame by frame, and the gain curve."""
 from __future__ import annotations
 
+import matplotlib.pyplot as plt
 import numpy as np
 
 __all__ = ["framewise_figure", "gain_sensitivity_figure"]
@@ -11,9 +12,28 @@ def framewise_figure(frames, metrics=("SDR", "SIR", "SAR"), sources=None, signal
     """Metrics frame by frame from ``bss_eval(..., framewise=True)``: one panel per metric,
     one line per source; the dashed line is each source's median. If ``signal`` (e.g. the
     reference, ``(channels, samples)``) and ``sr`` are given, its RMS per frame is drawn in a
-    top panel, so dips can be matched to quiet passages."""
-    import matplotlib.pyplot as plt
+    top panel, so dips can be matched to quiet passages.
 
+    Parameters
+    ----------
+    frames : pandas.DataFrame
+        From ``bss_eval(..., framewise=True)``.
+    metrics : sequence of str
+        Which metrics to draw.
+    sources : sequence of str or None
+        Which sources (default: all).
+    signal : numpy.ndarray or None
+        Drawn as RMS per frame on top.
+    sr : int or None
+        Sample rate of ``signal`` in Hz.
+    title : str or None
+        Figure or panel title.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The figure (not shown; a notebook displays it).
+    """
     sources = sources or list(dict.fromkeys(frames["source"]))
     n = len(metrics) + (signal is not None)
     fig, axes = plt.subplots(n, 1, figsize=(9, 1.9 * n), sharex=True, squeeze=False,
@@ -44,9 +64,20 @@ def framewise_figure(frames, metrics=("SDR", "SIR", "SAR"), sources=None, signal
 
 def gain_sensitivity_figure(table, current_gain_db=None):
     """SDR and SI-SDR against the gain applied to the estimate (from
-    :func:`mssedu.metrics.gain_sensitivity`), with an optional marker at the current gain."""
-    import matplotlib.pyplot as plt
+    :func:`mssedu.metrics.gain_sensitivity`), with an optional marker at the current gain.
 
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        From :func:`mssedu.metrics.gain_sensitivity`.
+    current_gain_db : float or None
+        Gain to mark with a vertical line.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The figure (not shown; a notebook displays it).
+    """
     fig, ax = plt.subplots(figsize=(6, 3.0), constrained_layout=True)
     ax.plot(table["gain_db"], table["SDR"], "o-", label="SDR")
     ax.plot(table["gain_db"], table["SI-SDR"], "s-", label="SI-SDR")

@@ -2,16 +2,37 @@
 side, and how disjoint the stems are."""
 from __future__ import annotations
 
+import matplotlib.pyplot as plt
 import numpy as np
+
+from ..spectral import amplitude_to_db
+from .core import spectrogram_axes, spectrogram_figure
 
 __all__ = ["mask_figure", "masked_spectrogram_figure", "masks_figure", "wdo_figure"]
 
 
 def mask_figure(mask, sr: int, hop_length: int = 1024, title: str = "mask", figsize=(9, 3.2)):
     """One mask ``(channels, freq, frames)`` (channels averaged) as an image, 0 (black) to
-    1 (bright); a complex mask is shown by its magnitude."""
-    from .core import spectrogram_figure
+    1 (bright); a complex mask is shown by its magnitude.
 
+    Parameters
+    ----------
+    mask : numpy.ndarray
+        ``([channels,] freq, frames)``, real or complex.
+    sr : int
+        Sample rate in Hz.
+    hop_length : int
+        STFT hop in samples.
+    title : str
+        Figure title.
+    figsize : tuple of float
+        Figure size in inches.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The figure (not shown; a notebook displays it).
+    """
     return spectrogram_figure(np.abs(np.asarray(mask)), sr, hop_length, title=title, db=False,
                               figsize=figsize, cmap="viridis")
 
@@ -19,12 +40,28 @@ def mask_figure(mask, sr: int, hop_length: int = 1024, title: str = "mask", figs
 def masked_spectrogram_figure(mixture_stft, mask, sr: int, hop_length: int = 1024,
                               target_stft=None, titles=None):
     """Mixture | mask | masked mixture (| true target, if given), in one row. Spectrograms in
-    dB on a shared scale (80 dB below the mixture's peak), the mask from 0 to 1."""
-    import matplotlib.pyplot as plt
+    dB on a shared scale (80 dB below the mixture's peak), the mask from 0 to 1.
 
-    from ..spectral import amplitude_to_db
-    from .core import spectrogram_axes
+    Parameters
+    ----------
+    mixture_stft : numpy.ndarray
+        Complex STFT of the mixture.
+    mask : numpy.ndarray
+        The mask, same shape.
+    sr : int
+        Sample rate in Hz.
+    hop_length : int
+        STFT hop in samples.
+    target_stft : numpy.ndarray or None
+        The true target's STFT, drawn last if given.
+    titles : sequence of str or None
+        Panel titles.
 
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The figure (not shown; a notebook displays it).
+    """
     Y = np.abs(np.asarray(mixture_stft))
     M = np.abs(np.asarray(mask))
     panels = [("mixture", Y, True), ("mask", M, False), ("masked mixture", M * Y, True)]
@@ -51,17 +88,41 @@ def masked_spectrogram_figure(mixture_stft, mask, sr: int, hop_length: int = 102
 
 
 def masks_figure(masks: dict, sr: int, hop_length: int = 1024):
-    """Several masks side by side (``{title: mask}``), same 0..1 scale."""
-    from .core import spectrogram_figure
+    """Several masks side by side (``{title: mask}``), same 0..1 scale.
 
+    Parameters
+    ----------
+    masks : dict
+        Title -> mask ``([channels,] freq, frames)``.
+    sr : int
+        Sample rate in Hz.
+    hop_length : int
+        STFT hop in samples.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The figure (not shown; a notebook displays it).
+    """
     return spectrogram_figure({k: np.abs(np.asarray(v)) for k, v in masks.items()}, sr,
                               hop_length, db=False, cmap="viridis")
 
 
 def wdo_figure(results: dict, title: str = "How disjoint are the stems? (0 dB binary mask)"):
-    """Bars of PSR, WDO and SIR per stem from ``{stem: w_disjoint_orthogonality(...)}``."""
-    import matplotlib.pyplot as plt
+    """Bars of PSR, WDO and SIR per stem from ``{stem: w_disjoint_orthogonality(...)}``.
 
+    Parameters
+    ----------
+    results : dict
+        Stem -> the dict of :func:`mssedu.masks.w_disjoint_orthogonality`.
+    title : str
+        Figure title.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The figure (not shown; a notebook displays it).
+    """
     names = list(results)
     psr = [results[k]["psr"] for k in names]
     wdo = [results[k]["wdo"] for k in names]

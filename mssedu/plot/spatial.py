@@ -1,21 +1,41 @@
 """Figures of chapter 8 (beyond): stereo cues and band splits."""
 from __future__ import annotations
 
+import matplotlib.pyplot as plt
 import numpy as np
 
+from ..spatial import ild_ipd, stereo_stft
+from ..spectral import amplitude_to_db
 from .core import masked_bins_axes
 
-__all__ = ["ild_figure", "ild_histogram_figure", "band_split_figure"]
+__all__ = ["ild_figure", "ild_histogram_figure", "band_split_figure", "bsrnn_band_edges"]
 
 
 def ild_figure(signals: dict, sr: int, n_fft: int = 2048, hop_length: int = 512,
                max_hz: float = 8000.0, figsize=None):
     """ILD maps (dB, diverging colours, red = louder left) of several stereo signals side
-    by side; quiet bins (60 dB under the loudest) are greyed out."""
-    import matplotlib.pyplot as plt
+    by side; quiet bins (60 dB under the loudest) are greyed out.
 
-    from ..spatial import ild_ipd, stereo_stft
+    Parameters
+    ----------
+    signals : dict
+        Title -> stereo signal ``(2, samples)``.
+    sr : int
+        Sample rate in Hz.
+    n_fft : int
+        STFT frame length in samples.
+    hop_length : int
+        STFT hop in samples.
+    max_hz : float
+        Highest frequency shown.
+    figsize : tuple of float or None
+        Figure size in inches (default: from the number of signals).
 
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The figure (not shown; a notebook displays it).
+    """
     n = len(signals)
     fig, axes = plt.subplots(1, n, figsize=figsize or (3.8 * n, 3.0), squeeze=False,
                              constrained_layout=True)
@@ -37,11 +57,26 @@ def ild_figure(signals: dict, sr: int, n_fft: int = 2048, hop_length: int = 512,
 def ild_histogram_figure(signals: dict, n_fft: int = 2048, hop_length: int = 512,
                          expected: dict | None = None, figsize=(7, 3.0)):
     """Energy-weighted histograms of the ILD of each stereo signal: where in the stereo
-    field its energy sits (0 dB = centre). ``expected``: label -> ILD to mark."""
-    import matplotlib.pyplot as plt
+    field its energy sits (0 dB = centre). ``expected``: label -> ILD to mark.
 
-    from ..spatial import ild_ipd, stereo_stft
+    Parameters
+    ----------
+    signals : dict
+        Label -> stereo signal ``(2, samples)``.
+    n_fft : int
+        STFT frame length in samples.
+    hop_length : int
+        STFT hop in samples.
+    expected : dict or None
+        Label -> ILD in dB to mark.
+    figsize : tuple of float
+        Figure size in inches.
 
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The figure (not shown; a notebook displays it).
+    """
     fig, ax = plt.subplots(figsize=figsize, constrained_layout=True)
     bins = np.linspace(-30, 30, 61)
     for i, (label, x) in enumerate(signals.items()):
@@ -62,11 +97,30 @@ def ild_histogram_figure(signals: dict, n_fft: int = 2048, hop_length: int = 512
 def band_split_figure(S, sr: int, hop_length: int, band_edges_hz, max_hz: float | None = None,
                       title: str = "band split", figsize=(9, 3.4)):
     """A spectrogram with the sub-band boundaries of a band-split model drawn over it
-    (``band_edges_hz``: increasing edges from 0 to sr/2)."""
-    import matplotlib.pyplot as plt
+    (``band_edges_hz``: increasing edges from 0 to sr/2).
 
-    from ..spectral import amplitude_to_db
+    Parameters
+    ----------
+    S : numpy.ndarray
+        Spectrogram ``([channels,] freq, frames)``.
+    sr : int
+        Sample rate in Hz.
+    hop_length : int
+        STFT hop in samples.
+    band_edges_hz : array_like
+        Increasing band edges from 0 to ``sr / 2``.
+    max_hz : float or None
+        Highest frequency shown (default: ``sr / 2``).
+    title : str
+        Axes title.
+    figsize : tuple of float
+        Figure size in inches.
 
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The figure (not shown; a notebook displays it).
+    """
     S = np.abs(np.asarray(S))
     S = S.mean(axis=0) if S.ndim == 3 else S
     n_fft = 2 * (S.shape[0] - 1)
@@ -88,7 +142,18 @@ def band_split_figure(S, sr: int, hop_length: int, band_edges_hz, max_hz: float 
 def bsrnn_band_edges(sr: int = 44100) -> np.ndarray:
     """Sub-band edges in Hz of the band-split RNN's "v7" layout (Luo & Yu, 2023): 100 Hz
     bands up to 1 kHz, 250 Hz up to 4 kHz, 500 Hz up to 8 kHz, 1 kHz up to 16 kHz, 2 kHz up
-    to 20 kHz, and one band for the rest (41 bands at 44.1 kHz)."""
+    to 20 kHz, and one band for the rest (41 bands at 44.1 kHz).
+
+    Parameters
+    ----------
+    sr : int
+        Sample rate in Hz.
+
+    Returns
+    -------
+    numpy.ndarray
+        Increasing edges in Hz, from 0 to ``sr / 2``.
+    """
     edges = [0.0]
     for stop, width in ((1000, 100), (4000, 250), (8000, 500), (16000, 1000), (20000, 2000)):
         while edges[-1] + width <= min(stop, sr / 2) + 1e-9:
@@ -98,4 +163,3 @@ def bsrnn_band_edges(sr: int = 44100) -> np.ndarray:
     return np.asarray(edges)
 
 
-__all__.append("bsrnn_band_edges")

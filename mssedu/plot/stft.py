@@ -10,7 +10,12 @@ which plain overlap-add multiplies the signal by (COLA means :math:`s[n]` is con
 """
 from __future__ import annotations
 
+import matplotlib.pyplot as plt
 import numpy as np
+from matplotlib.patches import Rectangle
+
+from ..spectral import (amplitude_to_db, check_cola, check_stft_params, constant_q_kernel, cqt,
+                        cqt_frequencies, get_window, stft)
 
 __all__ = ["window_sum", "window_figure", "resolution_figure", "cola_figure",
            "cqt_vs_stft_figure", "tiling_figure"]
@@ -24,9 +29,25 @@ def window_sum(window="hann", n_fft: int = 1024, hop_length: int = 256, n_sample
 
     Plain overlap-add of windowed frames returns :math:`x[n]\,s[n]`: the signal is
     reproduced up to a constant exactly when :math:`s` is constant (COLA).
-    """
-    from ..spectral import check_stft_params, get_window
 
+    Parameters
+    ----------
+    window : str or array_like
+        Window name (see :func:`mssedu.spectral.get_window`) or samples.
+    n_fft : int
+        STFT frame length in samples.
+    hop_length : int
+        STFT hop in samples.
+    n_samples : int or None
+        Length of the sum (default: ``n_fft + 8 * hop_length``).
+    squared : bool
+        Sum :math:`w^2` instead of :math:`w`.
+
+    Returns
+    -------
+    numpy.ndarray
+        :math:`s[n]`, float64, ``n_samples`` long.
+    """
     hop = check_stft_params(n_fft, hop_length)
     w = get_window(window, n_fft).astype(np.float64)
     if squared:
@@ -45,8 +66,6 @@ def _mono(x):
 
 def _db_image(ax, mag, times_end, fmax_shown, fmax_data, title=None, vmin=-80, cmap="magma"):
     """Draw a (freq, frames) magnitude in dB (0 dB = its maximum), y axis in Hz."""
-    from ..spectral import amplitude_to_db
-
     n_freq = mag.shape[0]
     keep = max(2, int(np.ceil(n_freq * min(1.0, fmax_shown / fmax_data))))
     img = amplitude_to_db(mag, ref=float(mag.max()) or 1.0, top_db=None)[:keep]
@@ -64,11 +83,24 @@ def _db_image(ax, mag, times_end, fmax_shown, fmax_data, title=None, vmin=-80, c
 def window_figure(windows=("boxcar", "hann", "hamming", "blackman"), n_fft: int = 1024,
                   sr: int = 44100, figsize=(10, 3.2)):
     """Each window's shape (left) and its spectrum in dB around 0 Hz (right): a wider main
-    lobe blurs neighbouring frequencies, lower side lobes leak less."""
-    import matplotlib.pyplot as plt
+    lobe blurs neighbouring frequencies, lower side lobes leak less.
 
-    from ..spectral import get_window
+    Parameters
+    ----------
+    windows : sequence of str
+        Window names.
+    n_fft : int
+        Window length in samples.
+    sr : int
+        Sample rate in Hz.
+    figsize : tuple of float
+        Figure size in inches.
 
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The figure (not shown; a notebook displays it).
+    """
     fig, (a, b) = plt.subplots(1, 2, figsize=figsize, constrained_layout=True)
     zoom = 16
     for name in windows:
@@ -96,11 +128,30 @@ def resolution_figure(signals: dict, sr: int, n_fft: int = 2048, hop_length: int
                       window="hann", fmax: float = 5000.0, figsize=None):
     r"""STFT magnitudes (dB) of several signals side by side with the same settings, titled
     with the two resolutions the settings imply:
-    :math:`\Delta f = f_s / N` between bins and :math:`N / f_s` of signal per frame."""
-    import matplotlib.pyplot as plt
+    :math:`\Delta f = f_s / N` between bins and :math:`N / f_s` of signal per frame.
 
-    from ..spectral import stft
+    Parameters
+    ----------
+    signals : dict
+        Title -> signal ``([channels,] samples)``.
+    sr : int
+        Sample rate in Hz.
+    n_fft : int
+        STFT frame length in samples.
+    hop_length : int
+        STFT hop in samples.
+    window : str
+        Window name.
+    fmax : float
+        Highest frequency shown.
+    figsize : tuple of float or None
+        Figure size in inches (default: from the number of signals).
 
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The figure (not shown; a notebook displays it).
+    """
     n = len(signals)
     fig, axes = plt.subplots(1, n, figsize=figsize or (4.6 * n, 3.4), squeeze=False,
                              constrained_layout=True)
@@ -118,11 +169,26 @@ def cola_figure(window="hann", n_fft: int = 1024, hop_length: int = 512, n_frame
                 figsize=(10, 3.4)):
     r"""The shifted windows :math:`w[n - mH]` (thin), their sum :math:`\sum_m w[n-mH]` (thick:
     flat = COLA) and the sum of squares that :func:`mssedu.spectral.istft` divides by
-    (dashed: never zero = NOLA), with :func:`mssedu.spectral.check_cola`'s verdict."""
-    import matplotlib.pyplot as plt
+    (dashed: never zero = NOLA), with :func:`mssedu.spectral.check_cola`'s verdict.
 
-    from ..spectral import check_cola, get_window
+    Parameters
+    ----------
+    window : str or array_like
+        Window name or samples.
+    n_fft : int
+        STFT frame length in samples.
+    hop_length : int
+        STFT hop in samples.
+    n_frames : int
+        How many shifted windows to draw.
+    figsize : tuple of float
+        Figure size in inches.
 
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The figure (not shown; a notebook displays it).
+    """
     verdict = check_cola(window, n_fft, hop_length)
     w = get_window(window, n_fft).astype(np.float64)
     total = n_fft + (n_frames - 1) * hop_length
@@ -153,11 +219,36 @@ def cqt_vs_stft_figure(x, sr: int, n_fft: int = 2048, hop_length: int = 512, fmi
                        figsize=(11, 3.6)):
     """Left: STFT magnitude with a logarithmic frequency axis (its bins are spaced evenly in
     Hz, so low notes get few bins). Right: the CQT (``C`` if given, else
-    :func:`mssedu.spectral.cqt`) whose bins are spaced evenly in pitch."""
-    import matplotlib.pyplot as plt
+    :func:`mssedu.spectral.cqt`) whose bins are spaced evenly in pitch.
 
-    from ..spectral import amplitude_to_db, cqt, cqt_frequencies, stft
+    Parameters
+    ----------
+    x : numpy.ndarray
+        Signal ``([channels,] samples)`` (channels averaged).
+    sr : int
+        Sample rate in Hz.
+    n_fft : int
+        STFT frame length in samples.
+    hop_length : int
+        STFT hop in samples.
+    fmin : float
+        Frequency of the lowest CQT bin.
+    n_bins : int
+        Number of CQT bins.
+    bins_per_octave : int
+        CQT bins per octave.
+    C : numpy.ndarray or None
+        A CQT computed already (else computed here).
+    title : str
+        Figure title.
+    figsize : tuple of float
+        Figure size in inches.
 
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The figure (not shown; a notebook displays it).
+    """
     y = _mono(x)
     mag = np.abs(stft(y, n_fft, hop_length))
     if C is None:
@@ -194,12 +285,30 @@ def tiling_figure(sr: int = 8000, n_fft: int = 64, fmin: float = 125.0, bins_per
     settings so that the cells can be seen): STFT cells are all :math:`N/f_s` long and
     :math:`f_s/N` tall; the CQT cell of bin :math:`k` is :math:`N_k/f_s = Q/f_k` long and
     spans :math:`f_k 2^{\pm 1/(2B)}`, about :math:`f_k/Q` tall: always the same number of
-    periods of its frequency, so the shape changes with pitch."""
-    import matplotlib.pyplot as plt
-    from matplotlib.patches import Rectangle
+    periods of its frequency, so the shape changes with pitch.
 
-    from ..spectral import constant_q_kernel
+    Parameters
+    ----------
+    sr : int
+        Sample rate in Hz.
+    n_fft : int
+        STFT frame length in samples.
+    fmin : float
+        Frequency of the lowest CQT bin.
+    bins_per_octave : int
+        CQT bins per octave.
+    n_octaves : int
+        Octaves drawn.
+    duration : float
+        Seconds of the time axis.
+    figsize : tuple of float
+        Figure size in inches.
 
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The figure (not shown; a notebook displays it).
+    """
     n_bins = n_octaves * bins_per_octave
     _, lengths, freqs = constant_q_kernel(sr, fmin, n_bins, bins_per_octave)
     Q = 1.0 / (2.0 ** (1.0 / bins_per_octave) - 1.0)

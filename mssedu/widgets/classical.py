@@ -6,10 +6,14 @@ from :mod:`mssedu.plot.classical`.
 """
 from __future__ import annotations
 
+import ipywidgets as w
 import numpy as np
 
-from .core import audio_slot, figure_output, labelled, set_audio, show_figure
+from ..classical import centre_channel_cancellation, hpss_masks, repet
 from ..metrics import si_sdr
+from ..plot.classical import beat_spectrum_figure, cancellation_figure, hpss_figure
+from ..spectral import istft, stft
+from .core import audio_slot, figure_output, labelled, set_audio, show_figure
 
 __all__ = ["karaoke_explorer", "hpss_explorer", "repet_explorer"]
 
@@ -24,12 +28,18 @@ def karaoke_explorer(track):
     The bars show, for every stem, its level in the output relative to the original
     (computed stem by stem: the operation is linear), so you can watch bass and kick drum
     drop out together with the voice; the player lets you hear it.
+
+    Parameters
+    ----------
+    track : Track
+        The multitrack (:class:`mssedu.data.Track`).
+
+    Returns
+    -------
+    ipywidgets.VBox
+        The explorer, ready to display (its first state is computed at once, so it also works
+        without a browser).
     """
-    import ipywidgets as w
-
-    from ..classical import centre_channel_cancellation
-    from ..plot.classical import cancellation_figure
-
     slider = w.FloatSlider(value=1.0, min=0.0, max=1.0, step=0.05, description="L-R amount",
                            continuous_update=False)
     readout = w.HTML()
@@ -65,13 +75,22 @@ def hpss_explorer(track, n_fft: int = 2048, hop_length: int = 512):
     Shows the harmonic and percussive masks, lets you hear the parts (and the residual when
     the margin is above 1), and scores the percussive part against the drums stem and the
     harmonic part against everything else (SI-SDR).
+
+    Parameters
+    ----------
+    track : Track
+        The multitrack (:class:`mssedu.data.Track`).
+    n_fft : int
+        STFT frame length in samples.
+    hop_length : int
+        STFT hop in samples.
+
+    Returns
+    -------
+    ipywidgets.VBox
+        The explorer, ready to display (its first state is computed at once, so it also works
+        without a browser).
     """
-    import ipywidgets as w
-
-    from ..classical import hpss_masks
-    from ..plot.classical import hpss_figure
-    from ..spectral import istft, stft
-
     X = stft(track.mixture, n_fft, hop_length)
     V = np.abs(X).mean(axis=0)            # one set of masks for both channels (2x faster)
     length = track.mixture.shape[-1]
@@ -118,12 +137,22 @@ def repet_explorer(track, n_fft: int = 2048, hop_length: int = 512):
 
     The beat spectrum shows why a period is likely (peaks at the period and its
     multiples); move the slider off the peak and hear the foreground (voice) get worse.
+
+    Parameters
+    ----------
+    track : Track
+        The multitrack (:class:`mssedu.data.Track`).
+    n_fft : int
+        STFT frame length in samples.
+    hop_length : int
+        STFT hop in samples.
+
+    Returns
+    -------
+    ipywidgets.VBox
+        The explorer, ready to display (its first state is computed at once, so it also works
+        without a browser).
     """
-    import ipywidgets as w
-
-    from ..classical import repet
-    from ..plot.classical import beat_spectrum_figure
-
     auto = repet(track.mixture, track.sr, n_fft, hop_length)
     top = track.duration / 3
     slider = w.FloatSlider(value=round(auto.period_s, 2), min=0.2, max=round(top, 2), step=0.01,

@@ -7,15 +7,32 @@ figures are appended to an Output directly.
 """
 from __future__ import annotations
 
+import ipywidgets as w
+
+from ..audio import play
+
 __all__ = ["audio_html", "audio_slot", "set_audio", "audio_player", "players_row", "set_players",
            "labelled", "figure_output", "show_figure"]
 
 
 def audio_html(signal, sr: int, label: str = "") -> str:
     """An HTML ``<audio>`` element whose ``src`` is ``signal`` as a base64 WAV (so the
-    ``src`` changes whenever the sound does), with an optional bold caption."""
-    from ..audio import play
+    ``src`` changes whenever the sound does), with an optional bold caption.
 
+    Parameters
+    ----------
+    signal : numpy.ndarray
+        Audio ``([channels,] samples)``.
+    sr : int
+        Sample rate in Hz.
+    label : str
+        Caption above the player (none if empty).
+
+    Returns
+    -------
+    str
+        The HTML.
+    """
     src = play(signal, sr).src_attr()
     caption = f"<div><b>{label}</b></div>" if label else ""
     return f'{caption}<audio controls preload="none" src="{src}"></audio>'
@@ -23,54 +40,144 @@ def audio_html(signal, sr: int, label: str = "") -> str:
 
 def audio_slot():
     """An empty player widget (``ipywidgets.HTML``, CSS class ``mssedu-audio``) for a widget
-    to fill, and refill, with :func:`set_audio`."""
-    import ipywidgets as w
+    to fill, and refill, with :func:`set_audio`.
 
+    Returns
+    -------
+    ipywidgets.HTML
+        The empty player.
+    """
     return w.HTML().add_class("mssedu-audio")
 
 
 def set_audio(slot, signal, sr: int, label: str = ""):
-    """Put ``signal`` ``(channels, samples)`` into the player ``slot``; returns the slot."""
+    """Put ``signal`` ``(channels, samples)`` into the player ``slot``; returns the slot.
+
+    Parameters
+    ----------
+    slot : ipywidgets.HTML
+        A player from :func:`audio_slot`.
+    signal : numpy.ndarray
+        Audio ``([channels,] samples)``.
+    sr : int
+        Sample rate in Hz.
+    label : str
+        Caption above the player (none if empty).
+
+    Returns
+    -------
+    ipywidgets.HTML
+        ``slot``.
+    """
     slot.value = audio_html(signal, sr, label)
     return slot
 
 
 def audio_player(signal, sr: int, label: str = ""):
     """A labelled audio player widget for ``signal`` ``(channels, samples)``; levels are kept
-    as they are so that players side by side compare by ear (see :func:`mssedu.audio.play`)."""
+    as they are so that players side by side compare by ear (see :func:`mssedu.audio.play`).
+
+    Parameters
+    ----------
+    signal : numpy.ndarray
+        Audio ``([channels,] samples)``.
+    sr : int
+        Sample rate in Hz.
+    label : str
+        Caption above the player (none if empty).
+
+    Returns
+    -------
+    ipywidgets.HTML
+        The player.
+    """
     return set_audio(audio_slot(), signal, sr, label)
 
 
 def players_row(signals: dict, sr: int):
-    """A row of labelled players, one per entry of ``signals`` (name -> ``(channels, samples)``)."""
-    import ipywidgets as w
+    """A row of labelled players, one per entry of ``signals`` (name -> ``(channels, samples)``).
 
+    Parameters
+    ----------
+    signals : dict
+        Label -> signal ``([channels,] samples)``.
+    sr : int
+        Sample rate in Hz.
+
+    Returns
+    -------
+    ipywidgets.HBox
+        The players, wrapping onto several lines if needed.
+    """
     return set_players(w.HBox(layout=w.Layout(flex_flow="row wrap")), signals, sr)
 
 
 def set_players(row, signals: dict, sr: int):
-    """Replace the players in ``row`` (a box from :func:`players_row`) by new ones."""
+    """Replace the players in ``row`` (a box from :func:`players_row`) by new ones.
+
+    Parameters
+    ----------
+    row : ipywidgets.Box
+        A box from :func:`players_row`.
+    signals : dict
+        Label -> signal ``([channels,] samples)``.
+    sr : int
+        Sample rate in Hz.
+
+    Returns
+    -------
+    ipywidgets.Box
+        ``row``.
+    """
     row.children = tuple(audio_player(sig, sr, name) for name, sig in signals.items())
     return row
 
 
 def labelled(label: str, widget):
-    """``widget`` with a bold caption above it."""
-    import ipywidgets as w
+    """``widget`` with a bold caption above it.
 
+    Parameters
+    ----------
+    label : str
+        The caption.
+    widget : ipywidgets.Widget
+        What it captions.
+
+    Returns
+    -------
+    ipywidgets.VBox
+        Caption and widget.
+    """
     return w.VBox([w.HTML(f"<b>{label}</b>"), widget])
 
 
 def show_figure(out, fig):
-    """Replace what ``out`` (an ipywidgets.Output) shows by ``fig``."""
+    """Replace what ``out`` (an ipywidgets.Output) shows by ``fig``.
+
+    Parameters
+    ----------
+    out : ipywidgets.Output
+        The output area.
+    fig : matplotlib.figure.Figure
+        The figure (closed afterwards, so it is shown once).
+    """
     out.outputs = ()
     out.append_display_data(fig)
 
 
 def figure_output(fig=None):
-    """A new ipywidgets.Output, showing ``fig`` if given."""
-    import ipywidgets as w
+    """A new ipywidgets.Output, showing ``fig`` if given.
 
+    Parameters
+    ----------
+    fig : matplotlib.figure.Figure or None
+        A figure to show at once (it is closed afterwards).
+
+    Returns
+    -------
+    ipywidgets.Output
+        The output area.
+    """
     out = w.Output()
     if fig is not None:
         show_figure(out, fig)

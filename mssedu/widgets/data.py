@@ -1,14 +1,37 @@
 """Widgets for chapter 0: a stem mixer and a training-excerpt (augmentation) explorer."""
 from __future__ import annotations
 
+import ipywidgets as w
+import matplotlib.pyplot as plt
 import numpy as np
+from IPython.display import display
+
+from ..audio import play
+from ..data import Augment, ExcerptDataset
+from ..spectral import amplitude_to_db, stft
+from .core import figure_output, players_row, set_players, show_figure
 
 __all__ = ["stem_mixer", "augmentation_explorer", "mix_stems"]
 
 
 def mix_stems(track, gains_db: dict, muted=()) -> np.ndarray:
     r"""The mix :math:`x = \sum_j 10^{g_j/20} s_j` of ``track``'s stems with per-stem gains
-    ``gains_db`` (missing names: 0 dB), leaving out the stems in ``muted``."""
+    ``gains_db`` (missing names: 0 dB), leaving out the stems in ``muted``.
+
+    Parameters
+    ----------
+    track : Track
+        The multitrack (:class:`mssedu.data.Track`).
+    gains_db : dict
+        Stem name -> gain in dB.
+    muted : sequence of str
+        Stems left out.
+
+    Returns
+    -------
+    numpy.ndarray
+        The mix ``(channels, samples)``, float32.
+    """
     out = np.zeros_like(track.mixture)
     for name, s in track.stems.items():
         if name in muted:
@@ -23,15 +46,19 @@ def stem_mixer(track, max_seconds: float | None = None):
     :math:`x = \\sum_j 10^{g_j/20} s_j`: silence the vocals for a karaoke version, or keep only
     them for an ideal "separation".
 
-    Returns an ``ipywidgets.VBox`` (its first mix is computed at construction, so it works
-    without a browser).
+    Parameters
+    ----------
+    track : Track
+        The multitrack (:class:`mssedu.data.Track`).
+    max_seconds : float or None
+        Use only the first ``max_seconds`` of the track.
+
+    Returns
+    -------
+    ipywidgets.VBox
+        The explorer, ready to display (its first state is computed at once, so it also works
+        without a browser).
     """
-    import ipywidgets as w
-    import matplotlib.pyplot as plt
-
-    from ..spectral import amplitude_to_db, stft
-    from .core import figure_output, show_figure
-
     if max_seconds is not None and track.duration > max_seconds:
         track = track.excerpt(0, max_seconds)
     sliders, mutes = {}, {}
@@ -52,9 +79,7 @@ def stem_mixer(track, max_seconds: float | None = None):
         gains = {k: s.value for k, s in sliders.items()}
         muted = [k for k, m in mutes.items() if m.value]
         mix = mix_stems(track, gains, muted)
-        from IPython.display import display
 
-        from ..audio import play
 
         player.clear_output(wait=True)
         with player:
@@ -110,13 +135,22 @@ def augmentation_explorer(tracks, seconds: float = 3.0, target: str = "vocals"):
     augmentation (remix across songs, random gain, channel swap, polarity) and the activity
     check, pick an excerpt index, and hear and see the mixture the network would be given
     and the target it must find. A line says which song and second each stem came from.
+
+    Parameters
+    ----------
+    tracks : list of Track
+        The songs excerpts are drawn from.
+    seconds : float
+        Excerpt length.
+    target : str
+        The stem the network must find.
+
+    Returns
+    -------
+    ipywidgets.VBox
+        The explorer, ready to display (its first state is computed at once, so it also works
+        without a browser).
     """
-    import ipywidgets as w
-    import matplotlib.pyplot as plt
-
-    from ..data import Augment, ExcerptDataset
-    from .core import figure_output, players_row, set_players, show_figure
-
     if not isinstance(tracks, (list, tuple)):
         tracks = [tracks]
     remix = w.Checkbox(value=True, description="remix across songs")

@@ -2,7 +2,14 @@
 the metrics (and to the ears)."""
 from __future__ import annotations
 
+import ipywidgets as w
 import numpy as np
+import scipy.signal
+
+from ..errors import ParameterError
+from ..metrics import bss_eval_quick, gain_sensitivity, sdr, si_sdr
+from ..plot.evaluation import gain_sensitivity_figure
+from .core import audio_html, show_figure
 
 __all__ = ["gain_explorer", "distortion_explorer", "DISTORTIONS"]
 
@@ -21,14 +28,24 @@ def gain_explorer(reference, estimate, sr: int, gains_db=None):
     Controls: ``gain (dB)`` slider (-12 ... +12). Shows the two curves with the current gain
     marked, the readout (an ``ipywidgets.HTML`` with class ``mssedu-metrics``) and the
     scaled estimate's audio.
+
+    Parameters
+    ----------
+    reference : numpy.ndarray
+        The true source ``([channels,] samples)``.
+    estimate : numpy.ndarray
+        Its estimate, same shape.
+    sr : int
+        Sample rate in Hz.
+    gains_db : array_like or None
+        Gains of the curves in dB (default: those of :func:`mssedu.metrics.gain_sensitivity`).
+
+    Returns
+    -------
+    ipywidgets.VBox
+        The explorer, ready to display (its first state is computed at once, so it also works
+        without a browser).
     """
-    import ipywidgets as w
-
-    from ..metrics import gain_sensitivity, sdr, si_sdr
-    from ..plot.evaluation import gain_sensitivity_figure
-    from .core import show_figure
-    from .core import audio_html
-
     table = gain_sensitivity(reference, estimate, gains_db)
     gain = w.FloatSlider(value=0.0, min=-12, max=12, step=1, description="gain (dB)",
                          continuous_update=False)
@@ -54,8 +71,6 @@ def gain_explorer(reference, estimate, sr: int, gains_db=None):
 
 def _distort(kind: str, amount: float, target, interference, sr: int):
     """The target with one kind of error, ``amount`` from 0 (none) to 1 (a lot)."""
-    import scipy.signal
-
     x = np.asarray(target, dtype=np.float64)
     if kind == "gain":
         return x * 10 ** (-12 * amount / 20)
@@ -72,19 +87,30 @@ def _distort(kind: str, amount: float, target, interference, sr: int):
     if kind == "delay":
         d = int(round(amount * 0.010 * sr))  # up to 10 ms
         return np.pad(x, [(0, 0)] * (x.ndim - 1) + [(d, 0)])[..., : x.shape[-1]]
-    raise ValueError(kind)
+    raise ParameterError(f"Unknown distortion {kind!r}; choose one of {DISTORTIONS}.")
 
 
 def distortion_explorer(track, target: str = "vocals", duration: float = 3.0):
     """Apply one kind of error to the true target (a gain, white noise, leakage of the
     accompaniment, a low-pass filter, a delay) and compare SDR, SI-SDR, SIR and SAR with
     what you hear. Metrics: :func:`mssedu.metrics.sdr`, :func:`~mssedu.metrics.si_sdr`, and
-    SIR/SAR of :func:`~mssedu.metrics.bss_eval_quick` (1-tap filters, instant)."""
-    import ipywidgets as w
+    SIR/SAR of :func:`~mssedu.metrics.bss_eval_quick` (1-tap filters, instant).
 
-    from ..metrics import bss_eval_quick, sdr, si_sdr
-    from .core import audio_html
+    Parameters
+    ----------
+    track : Track
+        The multitrack (:class:`mssedu.data.Track`).
+    target : str
+        The stem that is distorted.
+    duration : float
+        Seconds of the track used.
 
+    Returns
+    -------
+    ipywidgets.VBox
+        The explorer, ready to display (its first state is computed at once, so it also works
+        without a browser).
+    """
     t = track.excerpt(0, min(duration, track.duration))
     s = t.stems[target]
     rest = t.mixture - s

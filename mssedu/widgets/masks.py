@@ -5,7 +5,15 @@ the stems) are computed once when the widget is built.
 """
 from __future__ import annotations
 
+import ipywidgets as w
 import numpy as np
+
+from ..masks import (apply_mask, complex_ratio_mask, ideal_binary_mask, ideal_ratio_mask,
+                     phase_sensitive_mask, w_disjoint_orthogonality)
+from ..metrics import bss_eval, bss_eval_quick
+from ..plot.masks import masked_spectrogram_figure, wdo_figure
+from ..spectral import istft, stft
+from .core import audio_html, show_figure
 
 __all__ = ["mask_explorer", "wdo_explorer"]
 
@@ -34,16 +42,26 @@ def mask_explorer(track, n_fft: int = 4096, hop_length: int = 1024, target: str 
 
     Controls: ``target`` (Dropdown), ``mask`` (ToggleButtons), ``threshold (dB)`` (the IBM's
     local criterion), ``alpha`` (the IRM's exponent: 1 magnitude ratio, 2 Wiener).
+
+    Parameters
+    ----------
+    track : Track
+        The multitrack (:class:`mssedu.data.Track`).
+    n_fft : int
+        STFT frame length in samples.
+    hop_length : int
+        STFT hop in samples.
+    target : str
+        The stem selected first.
+    duration : float or None
+        Use only the first ``duration`` seconds.
+
+    Returns
+    -------
+    ipywidgets.VBox
+        The explorer, ready to display (its first state is computed at once, so it also works
+        without a browser).
     """
-    import ipywidgets as w
-
-    from ..masks import (apply_mask, complex_ratio_mask, ideal_binary_mask, ideal_ratio_mask,
-                         phase_sensitive_mask)
-    from ..metrics import bss_eval, bss_eval_quick
-    from ..plot.masks import masked_spectrogram_figure
-    from ..spectral import istft, stft
-    from .core import audio_html, show_figure
-
     if duration is not None:
         track = track.excerpt(0, min(duration, track.duration))
     names = list(track.stems)
@@ -73,6 +91,8 @@ def mask_explorer(track, n_fft: int = 4096, hop_length: int = 1024, target: str 
         threshold.disabled = method != "ibm"
         alpha.disabled = method != "irm"
         rest = total - S[k]
+        # TODO(merge): use masks.<dispatcher> (the public mask dispatcher added to
+        # mssedu/masks.py on another branch) instead of this if/elif chain
         if method == "ibm":
             mask = ideal_binary_mask(S[k], rest, threshold.value)
             label = f"IBM, threshold {threshold.value:+.0f} dB"
@@ -117,14 +137,23 @@ def mask_explorer(track, n_fft: int = 4096, hop_length: int = 1024, target: str 
 def wdo_explorer(track, n_fft: int = 4096, hop_length: int = 1024):
     """How disjoint are the stems? For the IBM with local criterion ``threshold (dB)``, the
     preserved-signal ratio, SIR and W-disjoint orthogonality of every stem against the rest
-    (Yilmaz & Rickard, 2004), as bars and a table."""
-    import ipywidgets as w
+    (Yilmaz & Rickard, 2004), as bars and a table.
 
-    from ..masks import ideal_binary_mask, w_disjoint_orthogonality
-    from ..plot.masks import wdo_figure
-    from ..spectral import stft
-    from .core import show_figure
+    Parameters
+    ----------
+    track : Track
+        The multitrack (:class:`mssedu.data.Track`).
+    n_fft : int
+        STFT frame length in samples.
+    hop_length : int
+        STFT hop in samples.
 
+    Returns
+    -------
+    ipywidgets.VBox
+        The explorer, ready to display (its first state is computed at once, so it also works
+        without a browser).
+    """
     S = {k: stft(v, n_fft, hop_length) for k, v in track.stems.items()}
     total = sum(S.values())
     threshold = w.FloatSlider(value=0.0, min=-20, max=20, step=1, description="threshold (dB)",

@@ -5,8 +5,14 @@ The maths comes from :mod:`mssedu.spatial`, figures from :mod:`mssedu.plot.spati
 """
 from __future__ import annotations
 
+import ipywidgets as w
 import numpy as np
 
+from ..errors import ParameterError
+from ..masks import oracle_separate
+from ..plot.spatial import ild_figure, ild_histogram_figure
+from ..spatial import (ild_ipd, mono_collapse, pan, pan_law_ild, stereo_image_preservation,
+                       stereo_width)
 from .core import audio_slot, figure_output, labelled, set_audio, show_figure
 
 __all__ = ["panning_explorer", "stereo_image_explorer"]
@@ -18,13 +24,20 @@ def panning_explorer(track, stem: str = "vocals"):
     The histogram shows where the energy sits (energy-weighted ILD of every bin), the dashed
     line the pan law's prediction :math:`20\\log_{10}\\cot\\theta`; the readout compares the
     two and gives the stereo-image score of the panned stem against the centred one.
+
+    Parameters
+    ----------
+    track : Track
+        The multitrack (:class:`mssedu.data.Track`).
+    stem : str
+        The stem that is made mono and panned.
+
+    Returns
+    -------
+    ipywidgets.VBox
+        The explorer, ready to display (its first state is computed at once, so it also works
+        without a browser).
     """
-    import ipywidgets as w
-
-    from ..errors import ParameterError
-    from ..plot.spatial import ild_histogram_figure
-    from ..spatial import ild_ipd, pan, pan_law_ild
-
     if stem not in track.stems:
         raise ParameterError(f"No stem {stem!r}; this track has {track.stem_names}.")
     mono = track.stems[stem].mean(axis=0)
@@ -60,15 +73,21 @@ def stereo_image_explorer(track, estimates: dict | None = None):
     ``estimates`` dict you pass), the stem collapsed to mono, or the stem with its side
     signal scaled by the *width* slider (0 = mono, 1 = unchanged, 2 = twice as wide).
     ILD maps side by side, the preservation score and the mean cue errors as a readout.
+
+    Parameters
+    ----------
+    track : Track
+        The multitrack (:class:`mssedu.data.Track`).
+    estimates : dict or None
+        Stem -> your estimate ``(2, samples)``; default: oracle ratio-mask estimates.
+
+    Returns
+    -------
+    ipywidgets.VBox
+        The explorer, ready to display (its first state is computed at once, so it also works
+        without a browser).
     """
-    import ipywidgets as w
-
-    from ..plot.spatial import ild_figure
-    from ..spatial import mono_collapse, stereo_image_preservation, stereo_width
-
     if estimates is None:
-        from ..masks import oracle_separate
-
         estimates = oracle_separate(track, "irm", n_fft=2048, hop_length=512)
     stem_menu = w.Dropdown(options=list(track.stems), value="vocals" if "vocals" in track.stems
                            else list(track.stems)[0], description="stem")

@@ -9,8 +9,12 @@ figures come from :mod:`mssedu.plot.stft`; the maths from :mod:`mssedu.spectral`
 """
 from __future__ import annotations
 
+import ipywidgets as w
 import numpy as np
 
+from ..errors import ParameterError
+from ..plot.stft import cola_figure, cqt_vs_stft_figure, resolution_figure, window_sum
+from ..spectral import check_cola, constant_q_kernel, cqt, icqt, istft, stft
 from .core import audio_player, figure_output, show_figure
 
 __all__ = ["stft_explorer", "cola_explorer", "cqt_explorer"]
@@ -41,13 +45,30 @@ def stft_explorer(track, stems=("drums", "vocals"), seconds: float | None = 3.0,
     the hits. The readout gives the numbers behind it: bin spacing ``sr / n_fft`` in Hz,
     frame length ``n_fft / sr`` in ms, frame count, and the reconstruction error of
     ``istft(stft(x))`` (perfect for every setting: the trade-off is in what we *see*).
+
+    Parameters
+    ----------
+    track : Track
+        The multitrack (:class:`mssedu.data.Track`).
+    stems : sequence of str
+        The two stems shown.
+    seconds : float or None
+        Length of the excerpt (``None``: all).
+    fmax : float
+        Highest frequency shown.
+    n_fft : int
+        Initial frame length.
+    hop : str
+        Initial hop, as a fraction of ``n_fft`` (``"N/4"``).
+    window : str
+        Initial window.
+
+    Returns
+    -------
+    ipywidgets.VBox
+        The explorer, ready to display (its first state is computed at once, so it also works
+        without a browser).
     """
-    import ipywidgets as w
-
-    from ..spectral import istft, stft
-    from ..plot.stft import resolution_figure
-    from ..errors import ParameterError
-
     missing = [s for s in stems if s not in track.stems]
     if missing:
         raise ParameterError(f"stft_explorer: stems {missing} are not in this track; it has {track.stem_names}.")
@@ -88,8 +109,6 @@ def _plain_ola(x, window, n_fft, hop):
     """What plain overlap-add of the windowed frames returns: ``x[n] * sum_m w[n - mH]``,
     scaled by the mean of that sum (so that a COLA pair gives back ``x``). Frames cover
     the signal from ``n_fft`` samples before its start, as in a long recording."""
-    from ..plot.stft import window_sum
-
     s = window_sum(window, n_fft, hop, len(x) + n_fft)[n_fft:]
     return (x * s / s.mean()).astype(np.float32)
 
@@ -103,13 +122,26 @@ def cola_explorer(signal=None, sr: int | None = None, n_fft: int = 1024, window:
     signal after plain overlap-add (which multiplies it by :math:`\sum_m w[n-mH]`: a
     non-COLA pair makes it flutter at ``sr / hop`` Hz) and after :func:`mssedu.spectral.istft`
     (weighted overlap-add with the window-sum division: exact whenever NOLA holds).
+
+    Parameters
+    ----------
+    signal : numpy.ndarray or None
+        A signal to hear through both overlap-adds (needs ``sr``).
+    sr : int or None
+        Its sample rate in Hz.
+    n_fft : int
+        Window length.
+    window : str
+        Initial window.
+    hop : int or None
+        Initial hop (default: ``n_fft // 2``).
+
+    Returns
+    -------
+    ipywidgets.VBox
+        The explorer, ready to display (its first state is computed at once, so it also works
+        without a browser).
     """
-    import ipywidgets as w
-
-    from ..plot.stft import cola_figure
-    from ..spectral import check_cola, istft, stft
-    from ..errors import ParameterError
-
     hop = n_fft // 2 if hop is None else int(hop)
     window_menu = w.Dropdown(options=list(WINDOWS), value=window, description="window")
     hop_slider = w.IntSlider(value=hop, min=max(1, n_fft // 16), max=n_fft, step=max(1, n_fft // 64),
@@ -157,12 +189,33 @@ def cqt_explorer(track, stem: str = "mixture", seconds: float | None = 3.0, n_ff
     """STFT (log-frequency axis) beside the CQT of a stem, with a stem menu, an ``n_fft``
     slider and a bins-per-octave slider, a readout of each transform's resolution at a low
     and a high note, and a player for the stem and its :func:`mssedu.spectral.icqt`
-    resynthesis (close, not exact: the CQT is not a tight frame)."""
-    import ipywidgets as w
+    resynthesis (close, not exact: the CQT is not a tight frame).
 
-    from ..plot.stft import cqt_vs_stft_figure
-    from ..spectral import constant_q_kernel, cqt, icqt
+    Parameters
+    ----------
+    track : Track
+        The multitrack (:class:`mssedu.data.Track`).
+    stem : str
+        Initial stem (or ``"mixture"``).
+    seconds : float or None
+        Length of the excerpt (``None``: all).
+    n_fft : int
+        Initial STFT frame length.
+    bins_per_octave : int
+        Initial CQT bins per octave.
+    fmin : float
+        Lowest CQT frequency.
+    n_octaves : int
+        Octaves of the CQT.
+    hop_length : int
+        Hop of both transforms.
 
+    Returns
+    -------
+    ipywidgets.VBox
+        The explorer, ready to display (its first state is computed at once, so it also works
+        without a browser).
+    """
     clip = _excerpt(track, seconds)
     sr = clip.sr
     sources = {"mixture": clip.mixture, **clip.stems}
