@@ -1,8 +1,9 @@
 """mssedu.phase: Griffin-Lim (classic and fast), MISI, spectral convergence, consistency.
 
 References: librosa.griffinlim (same algorithm: identical results from the same initial
-phase), the convergence theorem of Griffin & Lim (1984) for momentum 0, and the mixing
-constraint of MISI (Gunawan & Sen, 2010)."""
+phase), the convergence theorem of Griffin & Lim (1984) for momentum 0, the mixing
+constraint of MISI (Gunawan & Sen, 2010), and the textbook versions
+(mssedu.phase.textbook), which the fast ones must reproduce from the same initial phase."""
 from __future__ import annotations
 
 import numpy as np
@@ -10,7 +11,9 @@ import pytest
 import torch
 
 from mssedu import MsseduError
-from mssedu.phase import consistency, griffin_lim, misi, spectral_convergence
+from mssedu.phase import (consistency, griffin_lim, griffin_lim_textbook, initial_phase, misi,
+                          misi_textbook, projection, spectral_convergence)
+from mssedu.phase.projection import ConsistentProjection, frames_major
 from mssedu.spectral import istft, n_frames, stft
 
 N_FFT, HOP = 512, 128
@@ -32,10 +35,8 @@ def vocals(track):
 def block_bins(request, monkeypatch):
     """Run a test with the CPU block size as shipped, and with blocks of a few frames, so
     that the block seams (overlap-add across blocks) are exercised."""
-    import mssedu.phase
-
     if request.param is not None:
-        monkeypatch.setattr(mssedu.phase, "_CPU_BLOCK_BINS", request.param)
+        monkeypatch.setattr(projection, "CPU_BLOCK_BINS", request.param)
     return request.param
 
 
@@ -48,8 +49,6 @@ def test_consistent_projection_is_stft_of_istft(n_fft, hop, center, block_bins):
     """The fused projection that GL, MISI and consistency() iterate equals
     mssedu.spectral.stft(mssedu.spectral.istft(.)) (itself tested against librosa) to float32
     rounding: 1e-6 of the peak, for the spectrogram and for the signal."""
-    from mssedu.phase import _ConsistentProjection, _frames_major
-
     rng = np.random.default_rng(1)
     length = 5000 + 7
     frames = n_frames(length, n_fft, hop, center)
@@ -58,9 +57,9 @@ def test_consistent_projection_is_stft_of_istft(n_fft, hop, center, block_bins):
                          .astype(np.complex64))
     signal_ref = istft(X, hop, "hann", center, length=length, n_fft=n_fft)
     ref = stft(signal_ref, n_fft, hop, "hann", center)
-    project = _ConsistentProjection(n_fft, hop, "hann", center, frames, length, 6, "cpu")
+    project = ConsistentProjection(n_fft, hop, "hann", center, frames, length, 6, "cpu")
     assert (len(project.blocks) > 1) == (block_bins is not None)
-    y = project.synthesise(_frames_major(X))
+    y = project.synthesise(frames_major(X))
     ours = torch.cat([block for _, block in project.analyse(y)], dim=1)
     ours = ours.transpose(-1, -2).reshape(shape)
     assert float((ours - ref).abs().max()) < 1e-6 * float(ref.abs().max())
