@@ -220,7 +220,7 @@ def misi_textbook(magnitudes, mixture, n_iter: int = 32, n_fft: int | None = Non
               hop, window, center, length, n_fft)                # s_j = iSTFT(A_j e^{i phi_j})
     history = []
     for n in range(n_iter + 1):
-        s = s + (x - s.sum(axis=0)) / J                          # share the mixing error
+        s = s + (x - s.sum(axis=0)) / J                          # share the mixing error:
         S = stft(s, n_fft, hop, window, center)                  # now sum_j s_j = x exactly
         history.append(spectral_convergence(A, S))               # all sources together
         if n == n_iter:
