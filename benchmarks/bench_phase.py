@@ -42,7 +42,7 @@ def _signals(seconds):
 
 def run(quick: bool = False) -> list:
     seconds, n_iter, repeat = (2, 4, 1) if quick else (30, 32, 2)
-    sr, stems = _signals(seconds)
+    _, stems = _signals(seconds)
     x = stems["vocals"]
     n = x.shape[-1]
     A = np.abs(stft(x, N_FFT, HOP))

@@ -176,7 +176,7 @@ def griffin_lim(magnitude, n_iter: int = 32, momentum: float = 0.99, init="rando
     step, close = progress_bar(progress, n_iter, "Griffin-Lim")
     target_abs = frames_major(A)                       # A, (rows, frames, freq)
     project = ConsistentProjection(n_fft, hop, window, center, n_frames, length,
-                                    target_abs.shape[0], dev)
+                                   target_abs.shape[0], dev)
     norm_A = float(torch.linalg.vector_norm(A, dtype=torch.float64))
     # c_{k-1}, kept for the momentum
     rebuilt = torch.empty_like(target_abs, dtype=torch.complex64) if momentum else None
@@ -320,7 +320,7 @@ def misi(magnitudes, mixture, n_iter: int = 32, init="mixture", n_fft: int | Non
     phase = _phasors(X if isinstance(init, str) and init == "mixture" else init, A, seed)
     target_abs = frames_major(A)                       # (sources * batch, frames, freq)
     project = ConsistentProjection(n_fft, hop, window, center, A.shape[-1], length,
-                                    target_abs.shape[0], dev)
+                                   target_abs.shape[0], dev)
     mix = project.pad(x.reshape(-1, length))           # (batch, padded samples)
     norm_A = float(torch.linalg.vector_norm(A, dtype=torch.float64))
     step, close = progress_bar(progress, n_iter, "MISI")
