@@ -13,7 +13,11 @@ import functools
 
 import numpy as np
 
+from ..phase import griffin_lim, spectral_convergence
+from ..spectral import stft
 from . import as_number, close, exercise
+
+__all__ = ["sc_problem", "misi_problem"]
 
 N_FFT, HOP = 512, 128
 
@@ -29,9 +33,6 @@ def _signal() -> np.ndarray:
 
 @functools.lru_cache(maxsize=1)
 def _sc_problem():
-    from ..phase import griffin_lim
-    from ..spectral import stft
-
     x = _signal()
     A = np.abs(stft(x, N_FFT, HOP))
     y, _ = griffin_lim(A, n_iter=4, momentum=0.0, length=len(x), seed=1)
@@ -39,16 +40,44 @@ def _sc_problem():
 
 
 def sc_problem():
-    """The spectral-convergence exercise's inputs: the target magnitude ``A`` (real
-    ``(257, 63)``) and the STFT ``X_hat`` (complex, same shape) of a 4-iteration
-    Griffin-Lim reconstruction."""
+    """The spectral-convergence exercise's inputs.
+
+    Returns
+    -------
+    A : np.ndarray
+        The target magnitude, real ``(257, 63)``.
+    X_hat : np.ndarray
+        The STFT (complex, same shape) of a 4-iteration classic Griffin-Lim reconstruction
+        of ``A``.
+
+    Examples
+    --------
+    >>> from mssedu.exercises.ch03_phase import sc_problem
+    >>> A, X_hat = sc_problem()
+    >>> A.shape, X_hat.dtype
+    ((257, 63), dtype('complex64'))
+    """
     A, X = _sc_problem()
     return A.copy(), X.copy()
 
 
 def misi_problem():
-    """The MISI exercise's inputs: ``estimates`` ``(3, 4000)`` (three source waveforms that
-    do not add up to the mixture) and ``mixture`` ``(4000,)``."""
+    """The MISI exercise's inputs.
+
+    Returns
+    -------
+    estimates : np.ndarray
+        ``(3, 4000)`` float32: three source waveforms that do not add up to the mixture.
+    mixture : np.ndarray
+        ``(4000,)`` float32.
+
+    Examples
+    --------
+    >>> from mssedu.exercises.ch03_phase import misi_problem
+    >>> est, mix = misi_problem()
+    >>> est.shape, mix.shape
+    ((3, 4000), (4000,))
+    """
     rng = np.random.default_rng(7)
     sources = rng.standard_normal((3, 4000)).astype(np.float32) * np.array([[1.0], [0.5], [0.25]], np.float32)
     estimates = (sources * 0.8 + 0.05 * rng.standard_normal((3, 4000))).astype(np.float32)
@@ -57,8 +86,6 @@ def misi_problem():
 
 @exercise("phase.spectral_convergence")
 def _spectral_convergence(answer):
-    from ..phase import spectral_convergence
-
     value = as_number(answer, "sc")
     A, X = _sc_problem()
     expected = spectral_convergence(A, X)
