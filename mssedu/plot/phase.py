@@ -1,6 +1,7 @@
 """Figures of chapter 3 (phase): convergence curves and phase images."""
 from __future__ import annotations
 
+import matplotlib.pyplot as plt
 import numpy as np
 
 from .core import masked_bins_axes
@@ -14,12 +15,22 @@ def convergence_figure(histories: dict, marker: int | None = None, title: str | 
 
     Parameters
     ----------
-    histories : dict label -> 1-D array (``history[k]`` after ``k`` iterations, as returned
-        by :func:`mssedu.phase.griffin_lim` / :func:`mssedu.phase.misi`)
-    marker : int, optional -- draw a vertical line at this iteration (e.g. a slider's value)
-    reference : float, optional -- draw a horizontal line at this error (e.g. a target)
+    histories : dict
+        label -> 1-D array (``history[k]`` after ``k`` iterations, as returned by
+        :func:`mssedu.phase.griffin_lim` / :func:`mssedu.phase.misi`).
+    marker : int, optional
+        Draw a vertical line at this iteration (e.g. a slider's value).
+    title : str, optional
+        Figure title.
+    reference : float, optional
+        Draw a horizontal line at this error (e.g. a target).
+    figsize : tuple
+        Figure size in inches.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
     """
-    import matplotlib.pyplot as plt
 
     fig, ax = plt.subplots(figsize=figsize, constrained_layout=True)
     for label, h in histories.items():
@@ -46,10 +57,26 @@ def phase_figure(spectrograms: dict, sr: int, hop_length: int, max_hz: float = 2
     zoomed on the first ``seconds`` and the bins below ``max_hz`` so that structure is
     visible; bins more than 60 dB below the loudest are greyed out (their phase is noise).
 
-    ``spectrograms``: dict label -> complex ``(freq, frames)`` or ``(channels, freq, frames)``
-    (first channel shown).
+    Parameters
+    ----------
+    spectrograms : dict
+        label -> complex ``(freq, frames)`` or ``(channels, freq, frames)`` (first channel
+        shown).
+    sr : int
+        Sample rate (Hz).
+    hop_length : int
+        STFT hop (samples).
+    max_hz : float
+        Highest frequency shown.
+    seconds : float
+        Duration shown, from the start.
+    figsize : tuple, optional
+        Figure size in inches.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
     """
-    import matplotlib.pyplot as plt
 
     n = len(spectrograms)
     fig, axes = plt.subplots(1, n, figsize=figsize or (3.6 * n, 3.0), squeeze=False,

@@ -7,9 +7,16 @@ Computation comes from :mod:`mssedu.phase`, scores from :mod:`mssedu.metrics`, f
 """
 from __future__ import annotations
 
+import ipywidgets as w
+import matplotlib.pyplot as plt
 import numpy as np
 
+from ..config import fast_mode
+from ..errors import ParameterError
 from ..metrics import si_sdr
+from ..phase import griffin_lim, misi
+from ..plot.phase import convergence_figure
+from ..spectral import istft, stft
 from .core import audio_slot, figure_output, labelled, set_audio, show_figure
 
 __all__ = ["griffin_lim_explorer", "phase_choice_explorer"]
@@ -23,14 +30,25 @@ def griffin_lim_explorer(track, stem: str = "vocals", max_iter: int | None = Non
     The plot shows both convergence curves (computed once) with the slider's iteration
     marked; the players let you hear the reconstruction after that many iterations next to
     the true stem, and the readout gives its spectral convergence and SI-SDR.
-    """
-    import ipywidgets as w
 
-    from ..config import fast_mode
-    from ..errors import ParameterError
-    from ..phase import griffin_lim
-    from ..plot.phase import convergence_figure
-    from ..spectral import stft
+    Parameters
+    ----------
+    track : mssedu.data.Track
+        A track with its stems.
+    stem : str
+        The stem whose magnitude is reconstructed.
+    max_iter : int, optional
+        Largest iteration on the slider (fast mode: fewer).
+    n_fft, hop_length : int
+        The STFT.
+    seed : int
+        Seeds the random initial phase.
+
+    Returns
+    -------
+    ipywidgets.VBox
+    """
+
 
     if stem not in track.stems:
         raise ParameterError(f"No stem {stem!r}; this track has {track.stem_names}.")
@@ -76,13 +94,21 @@ def phase_choice_explorer(track, n_fft: int = 2048, hop_length: int = 512, n_ite
 
     Choose the stem and the phase; the bar chart gives the SI-SDR of every choice, the
     player the chosen one.
-    """
-    import ipywidgets as w
-    import matplotlib.pyplot as plt
 
-    from ..config import fast_mode
-    from ..phase import griffin_lim, misi
-    from ..spectral import stft
+    Parameters
+    ----------
+    track : mssedu.data.Track
+        A track with its stems.
+    n_fft, hop_length : int
+        The STFT.
+    n_iter : int, optional
+        Griffin-Lim and MISI iterations (fast mode: fewer).
+
+    Returns
+    -------
+    ipywidgets.VBox
+    """
+
 
     n_iter = n_iter or (16 if fast_mode() else 32)
     mix = track.mixture
@@ -95,7 +121,6 @@ def phase_choice_explorer(track, n_fft: int = 2048, hop_length: int = 512, n_ite
 
     def estimates(stem):
         if stem not in cache:
-            from ..spectral import istft
 
             A = np.abs(S[stem])
             rng = np.random.default_rng(0)
