@@ -9,19 +9,18 @@
 """
 from __future__ import annotations
 
+import librosa
+import museval
 import numpy as np
+
+from mssedu.data import Track
+from mssedu.masks import oracle_separate
+from mssedu.metrics import bss_eval, bss_eval_quick
 
 from . import best_of, row
 
 
 def run(quick: bool = False) -> list:
-    import librosa
-    import museval
-
-    from mssedu.data import Track
-    from mssedu.masks import oracle_separate
-    from mssedu.metrics import bss_eval, bss_eval_quick
-
     sr, seconds = 44100, (20 if quick else 180)
     n = sr * seconds
     rng = np.random.default_rng(0)

@@ -5,17 +5,16 @@ least as fast as librosa on CPU (ratio >= 1) with the same results (max |differe
 relative to max |X| below 1e-6)."""
 from __future__ import annotations
 
+import librosa
 import numpy as np
+import torch
+
+from mssedu.spectral import istft, stft
 
 from . import best_of, row
 
 
 def run(quick: bool = False) -> list:
-    import librosa
-    import torch
-
-    from mssedu.spectral import istft, stft
-
     sr, seconds = 44100, (20 if quick else 180)
     x = np.random.default_rng(0).standard_normal((2, sr * seconds)).astype(np.float32) * 0.1
     xt = torch.from_numpy(x)

@@ -11,14 +11,21 @@ with :mod:`stempeg`; ``load`` returns their mixture stream, and
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import tempfile
+from math import gcd
 from pathlib import Path
 
 import numpy as np
+import soundfile as sf
+import stempeg
+from IPython.display import Audio
+from scipy.signal import resample_poly
 
-from .errors import MsseduError, as_signal, check_finite, check_rate, ParameterError
+from .errors import (AudioError, DataError, MsseduError, ParameterError, as_signal,
+                     check_finite, check_rate)
 
 __all__ = ["load", "save", "info", "stream", "resample", "to_mono", "to_stereo", "normalize",
            "play", "ffmpeg_path", "MAX_LOAD_BYTES"]
@@ -33,10 +40,21 @@ WRITABLE = {".wav": "WAV", ".flac": "FLAC", ".ogg": "OGG", ".mp3": "MP3"}
 
 
 def ffmpeg_path() -> str:
-    """Path of the ``ffmpeg`` executable, or a :class:`MsseduError` saying how to install it."""
+    """Path of the ``ffmpeg`` executable.
+
+    Returns
+    -------
+    str
+        The executable found on ``PATH``.
+
+    Raises
+    ------
+    DataError
+        ffmpeg is not installed; the message says how to install it.
+    """
     exe = shutil.which("ffmpeg")
     if exe is None:
-        raise ParameterError(
+        raise DataError(
             "ffmpeg was not found on PATH; it is needed for mp3/m4a/mp4 files. Install it with "
             "`sudo apt-get install ffmpeg` (Debian/Ubuntu) or `brew install ffmpeg` (macOS), "
             "or run ./course lab which installs it where it can.")
@@ -46,23 +64,40 @@ def ffmpeg_path() -> str:
 def _check_readable(path) -> Path:
     path = Path(path).expanduser()
     if not path.exists():
-        raise ParameterError(f"No such file: {path}. Check the path (it is resolved from {Path.cwd()}).")
+        raise DataError(f"No such file: {path}. Check the path (it is resolved from {Path.cwd()}).")
     if path.is_dir():
-        raise ParameterError(f"{path} is a folder, not an audio file. "
-                          "For a folder of stems use mssedu.data.load_multitrack.")
+        raise DataError(f"{path} is a folder, not an audio file. "
+                        "For a folder of stems use mssedu.data.load_multitrack.")
     if path.stat().st_size == 0:
-        raise ParameterError(f"{path} is empty (0 bytes). Re-export or re-download it.")
+        raise AudioError(f"{path} is empty (0 bytes). Re-export or re-download it.")
     if not os.access(path, os.R_OK):
-        raise ParameterError(f"{path} exists but cannot be read (permissions).")
+        raise DataError(f"{path} exists but cannot be read (permissions). Check its owner "
+                        "and mode (chmod u+r).")
     return path
 
 
 def info(path) -> dict:
     """Sample rate, channel count, frame count and duration of an audio file, without
-    decoding it all. Returns a dict with keys ``sr, channels, samples, seconds``."""
-    path = _check_readable(path)
-    import soundfile as sf
+    decoding it all.
 
+    Parameters
+    ----------
+    path : str or Path
+        An audio file (anything :func:`load` reads).
+
+    Returns
+    -------
+    dict
+        Keys ``sr`` (Hz), ``channels``, ``samples`` (per channel) and ``seconds``.
+
+    Raises
+    ------
+    DataError
+        The file is missing, a folder or unreadable.
+    AudioError
+        The file is empty or not audio that soundfile or ffmpeg can read.
+    """
+    path = _check_readable(path)
     try:
         i = sf.info(str(path))
         return {"sr": i.samplerate, "channels": i.channels, "samples": i.frames,
@@ -80,7 +115,8 @@ def info(path) -> dict:
                          capture_output=True, text=True)
     fields = dict(line.split("=", 1) for line in out.stdout.split() if "=" in line)
     if out.returncode != 0 or "sample_rate" not in fields:
-        raise ParameterError(f"{path} is not an audio file that soundfile or ffmpeg can read.")
+        raise AudioError(f"{path} is not an audio file that soundfile or ffmpeg can read; "
+                         "re-export it as wav or flac.")
     sr = int(fields["sample_rate"])
     seconds = float(fields.get("duration", "nan"))
     return {"sr": sr, "channels": int(fields["channels"]), "samples": int(round(seconds * sr)),
@@ -88,8 +124,6 @@ def info(path) -> dict:
 
 
 def _load_soundfile(path: Path, offset: float, duration):
-    import soundfile as sf
-
     with sf.SoundFile(str(path)) as f:
         sr = f.samplerate
         start = int(round(offset * sr))
@@ -104,11 +138,9 @@ def _load_ffmpeg(path: Path, offset: float, duration):
     exe = ffmpeg_path()
     # ask ffprobe-free: decode to float32 little-endian at the native rate and channel count
     probe = subprocess.run([exe, "-hide_banner", "-i", str(path)], capture_output=True, text=True)
-    import re
-
     m = re.search(r"Audio: .*?(\d+) Hz, ([^,]+)", probe.stderr)
     if m is None:
-        raise ParameterError(f"{path} holds no audio stream that ffmpeg can decode "
+        raise AudioError(f"{path} holds no audio stream that ffmpeg can decode "
                           "(is it really an audio file?).")
     sr = int(m.group(1))
     layout = m.group(2).strip()
@@ -125,7 +157,7 @@ def _load_ffmpeg(path: Path, offset: float, duration):
     cmd += ["-map", "0:a:0", "-f", "f32le", "-acodec", "pcm_f32le", "-ac", str(channels), "-"]
     out = subprocess.run(cmd, capture_output=True)
     if out.returncode != 0:
-        raise ParameterError(f"ffmpeg could not decode {path}: {out.stderr.decode(errors='replace')[-300:]}")
+        raise AudioError(f"ffmpeg could not decode {path}: {out.stderr.decode(errors='replace')[-300:]}")
     data = np.frombuffer(out.stdout, dtype="<f4")
     data = data[: len(data) // channels * channels].reshape(-1, channels).T
     return np.ascontiguousarray(data), sr
@@ -150,7 +182,18 @@ def load(path, sr: int | None = None, mono: bool = False, offset: float = 0.0,
     Returns
     -------
     signal : np.ndarray, float32, shape ``(channels, samples)``
+        The decoded audio.
     sr : int
+        Its sample rate in Hz.
+
+    Raises
+    ------
+    ParameterError
+        A bad ``sr``, ``offset`` or ``duration``.
+    DataError
+        The file is missing, a folder or unreadable.
+    AudioError
+        The file cannot be decoded, is empty, too long to decode at once, or holds NaN/inf.
 
     Examples
     --------
@@ -164,13 +207,12 @@ def load(path, sr: int | None = None, mono: bool = False, offset: float = 0.0,
         raise ParameterError(f"offset must be >= 0 and duration > 0, got offset={offset}, duration={duration}.")
     _check_size(path, duration)
     if path.name.endswith(".stem.mp4"):
-        import stempeg
-
         try:
             stems, rate = stempeg.read_stems(str(path), stem_id=0, start=offset or None,
                                              duration=duration, dtype=np.float32)
         except Exception as err:
-            raise ParameterError(f"{path} could not be read as a stem file: {err}") from err
+            raise AudioError(f"{path} could not be read as a stem file: {err}. Re-download it, "
+                             "or check it with `ffprobe`.") from err
         signal, file_sr = np.ascontiguousarray(np.asarray(stems, dtype=np.float32).T), int(rate)
     else:
         try:
@@ -178,8 +220,14 @@ def load(path, sr: int | None = None, mono: bool = False, offset: float = 0.0,
         except Exception:
             signal, file_sr = _load_ffmpeg(path, offset, duration)
     if signal.size == 0:
-        raise ParameterError(f"{path} decoded to no samples (empty audio, or offset past the end).")
-    check_finite(signal, f"audio in {path.name}")
+        if offset:
+            raise ParameterError(f"{path} decoded to no samples from offset={offset} s: the offset "
+                                 "is past the end of the file (see mssedu.audio.info(path)).")
+        raise AudioError(f"{path} decoded to no samples (empty audio). Re-export it.")
+    try:
+        check_finite(signal, f"audio in {path.name}")
+    except ParameterError as err:   # the file's content is broken, not an argument
+        raise AudioError(str(err)) from None
     if mono:
         signal = to_mono(signal)
     if sr is not None and check_rate(sr) != file_sr:
@@ -198,7 +246,7 @@ def _check_size(path: Path, duration) -> None:
         return
     nbytes = seconds * meta["sr"] * meta["channels"] * 4
     if nbytes > MAX_LOAD_BYTES:
-        raise ParameterError(
+        raise AudioError(
             f"{path.name} is {seconds / 60:.0f} minutes long: decoding it at once needs "
             f"{nbytes / 1024 ** 3:.1f} GiB. Read it in pieces with load(path, offset=..., "
             "duration=...) or `for block, sr in mssedu.audio.stream(path): ...`.")
@@ -207,6 +255,24 @@ def _check_size(path: Path, duration) -> None:
 def stream(path, block_seconds: float = 30.0, sr: int | None = None, mono: bool = False):
     """Read a long file block by block: yields ``(signal, sr)`` pairs of at most
     ``block_seconds`` each, in order, so memory stays bounded whatever the file's length.
+
+    Parameters
+    ----------
+    path : str or Path
+        An audio file (anything :func:`load` reads).
+    block_seconds : float
+        Length of each block in seconds (the last may be shorter).
+    sr : int or None
+        Resample every block to this rate; ``None`` keeps the file's rate.
+    mono : bool
+        Average the channels (blocks shaped ``(1, samples)``).
+
+    Yields
+    ------
+    signal : np.ndarray, float32, shape ``(channels, samples)``
+        The next block.
+    sr : int
+        Its sample rate in Hz.
 
     Examples
     --------
@@ -230,7 +296,33 @@ def save(path, signal, sr: int, overwrite: bool = False, subtype: str | None = N
     The audio is written to a temporary file beside ``path`` and renamed into place, so an
     interrupted write never leaves half a file, and an existing file is never replaced unless
     ``overwrite=True``. The format follows the suffix: .wav (float32 unless ``subtype``),
-    .flac (24-bit), .ogg, .mp3 (through ffmpeg). Returns the path written.
+    .flac (24-bit), .ogg, .mp3 (through ffmpeg).
+
+    Parameters
+    ----------
+    path : str or Path
+        Where to write; the suffix chooses the format (.wav, .flac, .ogg, .mp3). Missing
+        folders are created.
+    signal : array_like, shape ``(channels, samples)`` or ``(samples,)``
+        The audio.
+    sr : int
+        Sample rate in Hz.
+    overwrite : bool
+        Replace an existing file.
+    subtype : str, optional
+        soundfile subtype (e.g. ``"PCM_16"``); default float32 for .wav, 24-bit for .flac.
+
+    Returns
+    -------
+    Path
+        The path written.
+
+    Raises
+    ------
+    ParameterError
+        Unknown format, bad ``sr`` or a signal that is not ``(channels, samples)``.
+    DataError
+        The file exists (and ``overwrite`` is False), or the folder is not writable.
     """
     path = Path(path).expanduser()
     suffix = path.suffix.lower()
@@ -238,7 +330,7 @@ def save(path, signal, sr: int, overwrite: bool = False, subtype: str | None = N
         raise ParameterError(f"Cannot write {path.name}: unknown format {suffix!r}; "
                           f"use one of {', '.join(WRITABLE)}.")
     if path.exists() and not overwrite:
-        raise ParameterError(f"{path} already exists; pass overwrite=True (CLI: --force) to replace it.")
+        raise DataError(f"{path} already exists; pass overwrite=True (CLI: --force) to replace it.")
     sr = check_rate(sr)
     x = as_signal(signal, "signal")
     if x.ndim == 1:
@@ -249,15 +341,14 @@ def save(path, signal, sr: int, overwrite: bool = False, subtype: str | None = N
     if not parent.exists():
         parent.mkdir(parents=True, exist_ok=True)
     if not os.access(parent, os.W_OK):
-        raise ParameterError(f"Cannot write into {parent}: the folder is not writable.")
+        raise DataError(f"Cannot write into {parent}: the folder is not writable. Choose "
+                        "another folder, or check its permissions.")
     fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=suffix, dir=parent)
     os.close(fd)
     try:
         if suffix == ".mp3":
             _save_mp3(Path(tmp), x, sr)
         else:
-            import soundfile as sf
-
             if subtype is None:
                 subtype = {".wav": "FLOAT", ".flac": "PCM_24", ".ogg": "VORBIS"}[suffix]
             peak = float(np.max(np.abs(x))) if x.size else 0.0
@@ -279,15 +370,27 @@ def _save_mp3(path: Path, x: np.ndarray, sr: int) -> None:
            "-i", "-", "-b:a", "256k", "-f", "mp3", str(path)]
     out = subprocess.run(cmd, input=pcm, capture_output=True)
     if out.returncode != 0:
-        raise ParameterError(f"ffmpeg could not write mp3: {out.stderr.decode(errors='replace')[-300:]}")
+        raise DataError(f"ffmpeg could not write mp3: {out.stderr.decode(errors='replace')[-300:]}")
 
 
 def resample(signal, orig_sr: int, target_sr: int) -> np.ndarray:
-    """Resample ``(..., samples)`` from ``orig_sr`` to ``target_sr`` (polyphase, scipy)."""
-    from math import gcd
+    """Resample ``(..., samples)`` from ``orig_sr`` to ``target_sr`` (polyphase, scipy).
 
-    from scipy.signal import resample_poly
+    Parameters
+    ----------
+    signal : array_like, shape ``(..., samples)``
+        The audio, e.g. ``(channels, samples)``.
+    orig_sr : int
+        Its sample rate in Hz.
+    target_sr : int
+        The rate wanted, in Hz.
 
+    Returns
+    -------
+    np.ndarray
+        float32, shape ``(..., new_samples)`` with ``new_samples`` about
+        ``samples * target_sr / orig_sr``.
+    """
     orig_sr, target_sr = check_rate(orig_sr, "orig_sr"), check_rate(target_sr, "target_sr")
     x = as_signal(signal)
     if orig_sr == target_sr:
@@ -297,7 +400,18 @@ def resample(signal, orig_sr: int, target_sr: int) -> np.ndarray:
 
 
 def to_mono(signal) -> np.ndarray:
-    """Average channels: ``(channels, samples)`` -> ``(1, samples)``; 1-D input becomes ``(1, samples)``."""
+    """Average channels: ``(channels, samples)`` -> ``(1, samples)``; 1-D input becomes ``(1, samples)``.
+
+    Parameters
+    ----------
+    signal : array_like, shape ``(channels, samples)`` or ``(samples,)``
+        The audio.
+
+    Returns
+    -------
+    np.ndarray
+        float32, shape ``(1, samples)``.
+    """
     x = as_signal(signal)
     if x.ndim == 1:
         return x[None]
@@ -305,7 +419,18 @@ def to_mono(signal) -> np.ndarray:
 
 
 def to_stereo(signal) -> np.ndarray:
-    """Make a signal two-channel: mono is duplicated, stereo is kept, more channels are an error."""
+    """Make a signal two-channel: mono is duplicated, stereo is kept, more channels are an error.
+
+    Parameters
+    ----------
+    signal : array_like, shape ``(channels, samples)`` or ``(samples,)``
+        Mono or stereo audio.
+
+    Returns
+    -------
+    np.ndarray
+        float32, shape ``(2, samples)``.
+    """
     x = as_signal(signal)
     if x.ndim == 1:
         x = x[None]
@@ -318,7 +443,20 @@ def to_stereo(signal) -> np.ndarray:
 
 
 def normalize(signal, peak: float = 0.99) -> np.ndarray:
-    """Scale so that the largest absolute sample equals ``peak``; silence is returned as is."""
+    """Scale so that the largest absolute sample equals ``peak``; silence is returned as is.
+
+    Parameters
+    ----------
+    signal : array_like, shape ``(channels, samples)`` or any
+        The audio.
+    peak : float
+        The largest absolute sample after scaling.
+
+    Returns
+    -------
+    np.ndarray
+        float32, same shape.
+    """
     x = as_signal(signal)
     m = float(np.max(np.abs(x))) if x.size else 0.0
     return x if m == 0 else (x * (peak / m)).astype(np.float32)
@@ -329,9 +467,21 @@ def play(signal, sr: int, normalize_level: bool = False):
 
     Levels are kept as they are (``normalize_level=False``) so that players side by side
     can be compared by ear; samples beyond +-1 are scaled down to avoid clipping.
-    """
-    from IPython.display import Audio
 
+    Parameters
+    ----------
+    signal : array_like, shape ``(channels, samples)`` or ``(samples,)``
+        The audio.
+    sr : int
+        Sample rate in Hz.
+    normalize_level : bool
+        Let the player scale the audio to full level.
+
+    Returns
+    -------
+    IPython.display.Audio
+        A player; it shows when it is the last value of a notebook cell.
+    """
     x = as_signal(signal)
     sr = check_rate(sr)
     if x.ndim == 2 and x.shape[0] == 1:

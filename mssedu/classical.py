@@ -19,9 +19,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import librosa
 import numpy as np
+import pandas as pd
 
 from .errors import as_signal, check_finite, check_rate, ParameterError
+from .progress import progress_bar
+from .spatial import inter_channel_correlation
 from .spectral import istft, stft
 
 __all__ = ["mid_side", "stereo_from_mid_side", "centre_channel_cancellation",
@@ -48,6 +52,18 @@ def mid_side(x):
     each returned as ``(1, samples)``. A source panned to the centre (:math:`L = R`) lives
     only in :math:`M`; :math:`S` holds what differs between the channels.
 
+    Parameters
+    ----------
+    x : array_like, shape ``(2, samples)``
+        A stereo signal.
+
+    Returns
+    -------
+    mid : np.ndarray
+        Shape ``(1, samples)``.
+    side : np.ndarray
+        Shape ``(1, samples)``.
+
     Examples
     --------
     >>> import numpy as np
@@ -61,7 +77,20 @@ def mid_side(x):
 
 
 def stereo_from_mid_side(mid, side) -> np.ndarray:
-    """Inverse of :func:`mid_side`: ``L = M + S``, ``R = M - S``, returned as ``(2, samples)``."""
+    """Inverse of :func:`mid_side`: ``L = M + S``, ``R = M - S``.
+
+    Parameters
+    ----------
+    mid : array_like, shape ``(1, samples)`` or ``(samples,)``
+        The mid signal.
+    side : array_like, same length
+        The side signal.
+
+    Returns
+    -------
+    np.ndarray
+        float32 stereo ``(2, samples)``.
+    """
     m = as_signal(mid, "mid").reshape(-1)
     s = as_signal(side, "side").reshape(-1)
     if m.shape != s.shape:
@@ -118,12 +147,16 @@ def cancellation_report(track):
     ``correlation``, the inter-channel correlation (+1: centred mono, see
     :func:`mssedu.spatial.inter_channel_correlation`).
 
-    Returns a pandas DataFrame indexed by stem name (mixture first).
+    Parameters
+    ----------
+    track : mssedu.data.Track
+        A stereo multitrack (``mixture`` and ``stems``, each ``(2, samples)``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by stem name (mixture first); columns ``kept_db`` and ``correlation``.
     """
-    import pandas as pd
-
-    from .spatial import inter_channel_correlation
-
     rows = {}
     for name, sig in [("mixture", track.mixture)] + list(track.stems.items()):
         s = _stereo(sig, name).astype(np.float64)
@@ -162,8 +195,6 @@ def hpss_masks(S, kernel_size=31, power: float = 2.0, margin=1.0):
     -------
     (mask_harmonic, mask_percussive), each shaped like ``S``, values in ``[0, 1]``
     """
-    import librosa
-
     S = np.asarray(S)
     if S.ndim < 2:
         raise ParameterError(f"S must be a spectrogram (..., freq, frames), got shape {S.shape}.")
@@ -187,6 +218,25 @@ def hpss(x, kernel_size=31, power: float = 2.0, margin=1.0, n_fft: int = 2048,
     Masks from :func:`hpss_masks` are applied to the STFT of ``x``; the result is a dict with
     ``"harmonic"``, ``"percussive"`` and, when ``margin > 1``, ``"residual"`` (what neither
     mask claims, so that the parts always add up to ``x``). Each is ``(channels, samples)``.
+
+    Parameters
+    ----------
+    x : array_like, shape ``(channels, samples)``
+        The signal.
+    kernel_size, power, margin
+        As in :func:`hpss_masks`.
+    n_fft : int
+        STFT frame length.
+    hop_length : int
+        STFT hop.
+    window : str or array
+        STFT window.
+
+    Returns
+    -------
+    dict
+        ``"harmonic"``, ``"percussive"`` (and ``"residual"``), each float32
+        ``(channels, samples)``.
 
     Examples
     --------
@@ -247,7 +297,20 @@ def beat_spectrum(power_spectrogram) -> np.ndarray:
 
 def repeating_period(beat, min_period: int, max_period: int) -> int:
     """The repeating period in frames: the lag of the highest beat-spectrum value in
-    ``[min_period, max_period]`` (inclusive; the simple rule nussl's Repet uses)."""
+    ``[min_period, max_period]`` (inclusive; the simple rule nussl's Repet uses).
+
+    Parameters
+    ----------
+    beat : array_like, shape ``(frames,)``
+        A beat spectrum (:func:`beat_spectrum`), lag 0 first.
+    min_period, max_period : int
+        The shortest and longest lag searched, in frames.
+
+    Returns
+    -------
+    int
+        The period in frames.
+    """
     beat = np.asarray(beat)
     min_period, max_period = int(min_period), int(min(max_period, len(beat) - 1))
     if min_period < 1 or max_period < min_period:
@@ -318,6 +381,33 @@ def repet(x, sr: int, n_fft: int = 2048, hop_length: int = 512, window="hann",
     4. background = mask x STFT, foreground = mixture - background (so they add up).
 
     ``mask_type="binary"`` rounds the mask at 0.5. Defaults follow nussl's ``Repet``.
+
+    Parameters
+    ----------
+    x : array_like, shape ``(channels, samples)`` or ``(samples,)``
+        The mixture.
+    sr : int
+        Sample rate in Hz.
+    n_fft : int
+        STFT frame length.
+    hop_length : int
+        STFT hop.
+    window : str or array
+        STFT window.
+    min_period, max_period : float
+        The range of periods searched, in seconds.
+    period : float, optional
+        The repeating period in seconds (skips the search).
+    high_pass_cutoff : float
+        Bins below this frequency (Hz) go to the background; 0 to disable.
+    mask_type : {"soft", "binary"}
+        Keep the soft mask, or round it at 0.5.
+
+    Returns
+    -------
+    RepetResult
+        ``background`` and ``foreground`` (``(channels, samples)``), the ``mask``
+        ``(channels, freq, frames)``, the ``beat_spectrum`` and the period.
     """
     x = as_signal(x, "x")
     sr = check_rate(sr)
@@ -395,6 +485,8 @@ def nmf(V, n_components: int, n_iter: int = 200, beta: float = 2, W=None, H=None
     W, H : optional initial values (random, seeded, otherwise)
     update_W : bool -- ``False`` keeps the given ``W`` fixed (supervised NMF: only the
         activations are learnt)
+    seed : int
+        Seed of the random initialisation.
     progress : None, True (tqdm bar) or callable ``progress(iteration, n_iter, error)``
 
     Returns
@@ -425,7 +517,6 @@ def nmf(V, n_components: int, n_iter: int = 200, beta: float = 2, W=None, H=None
         raise ParameterError(f"W must be ({F}, {K}) and H ({K}, {T}); got {W.shape} and {H.shape}.")
     if (W < 0).any() or (H < 0).any():
         raise ParameterError("initial W and H must be non-negative.")
-    from .progress import progress_bar
 
     step, close = progress_bar(progress, int(n_iter), "NMF", "error")
     eps = 1e-12
@@ -465,8 +556,32 @@ def nmf_separate(x, n_components: int = 8, n_iter: int = 100, beta: float = 1,
     every channel's STFT (so the components add up to the input). Which component is which
     instrument is for the listener to decide: NMF alone does not know.
 
-    Returns a dict with ``"components"`` (``(K, channels, samples)``), ``"W"``, ``"H"``,
-    ``"errors"``.
+    Parameters
+    ----------
+    x : array_like, shape ``(channels, samples)`` or ``(samples,)``
+        The mixture.
+    n_components : int
+        Number of components :math:`K`.
+    n_iter : int
+        NMF iterations.
+    beta : 2 or 1
+        Euclidean or Kullback-Leibler objective (see :func:`nmf`).
+    n_fft : int
+        STFT frame length.
+    hop_length : int
+        STFT hop.
+    window : str or array
+        STFT window.
+    seed : int
+        Seed of the random initialisation.
+    progress : None, True or callable
+        As in :func:`nmf`.
+
+    Returns
+    -------
+    dict
+        ``"components"`` (float32 ``(K, channels, samples)``), ``"W"`` ``(freq, K)``,
+        ``"H"`` ``(K, frames)`` and ``"errors"``.
     """
     x = as_signal(x, "x")
     if x.ndim == 1:
@@ -497,6 +612,22 @@ def supervised_nmf_separate(mixture, training: dict, n_components: int = 16,
     mixture : ``(channels, samples)``
     training : dict name -> ``(channels, samples)`` example audio of each source (in the
         course: the stems of the same song, an optimistic, "oracle-trained" setting)
+    n_components : int
+        Templates per source.
+    n_iter : int
+        NMF iterations (for each training source and for the mixture).
+    beta : 2 or 1
+        Euclidean or Kullback-Leibler objective (see :func:`nmf`).
+    n_fft : int
+        STFT frame length.
+    hop_length : int
+        STFT hop.
+    window : str or array
+        STFT window.
+    seed : int
+        Seed of the random initialisations.
+    progress : None, True or callable
+        Progress of the mixture's factorisation, as in :func:`nmf`.
 
     Returns
     -------

@@ -44,15 +44,21 @@ ICASSP.
 from __future__ import annotations
 
 import numpy as np
+import torch
 
 from .errors import check_finite, ParameterError
+from .spectral import istft, stft
 
 __all__ = ["ideal_binary_mask", "ideal_ratio_mask", "phase_sensitive_mask",
-           "complex_ratio_mask", "decompress_complex_mask", "apply_mask", "oracle_masks",
-           "oracle_separate", "w_disjoint_orthogonality", "MASK_METHODS"]
+           "complex_ratio_mask", "decompress_complex_mask", "apply_mask", "compute_mask",
+           "oracle_masks", "oracle_separate", "w_disjoint_orthogonality", "MASK_METHODS",
+           "MASK_PARAMS"]
 
-#: Names accepted by :func:`oracle_masks` / :func:`oracle_separate`.
+#: Names accepted by :func:`compute_mask`, :func:`oracle_masks` and :func:`oracle_separate`.
 MASK_METHODS = ("ibm", "irm", "wiener", "psm", "cirm")
+#: The keyword parameters each method of :func:`compute_mask` accepts.
+MASK_PARAMS = {"ibm": ("threshold_db",), "irm": ("alpha",), "wiener": (), "psm": ("clip",),
+               "cirm": ()}
 
 
 # --- input checks ---------------------------------------------------------------------------
@@ -61,13 +67,8 @@ def _spectrogram(X, name: str, complex_needed: bool = False) -> np.ndarray:
     """Validate a spectrogram-shaped input and return it as a numpy array."""
     if X is None:
         raise ParameterError(f"{name} is missing: pass a spectrogram shaped (channels, freq, frames).")
-    try:
-        import torch
-
-        if isinstance(X, torch.Tensor):
-            X = X.detach().cpu().numpy()
-    except ImportError:  # pragma: no cover
-        pass
+    if isinstance(X, torch.Tensor):
+        X = X.detach().cpu().numpy()
     X = np.asarray(X)
     if X.ndim not in (2, 3):
         raise ParameterError(f"{name} must be a spectrogram shaped (channels, freq, frames) or "
@@ -256,6 +257,19 @@ def complex_ratio_mask(target, interference=None, mixture=None, compress: bool =
     with :math:`K = 10, C = 0.1` (``compress=True``); undo it with
     :func:`decompress_complex_mask` before applying.
 
+    Parameters
+    ----------
+    target : complex array, shape ``(channels, freq, frames)``
+        The target's STFT :math:`S`.
+    interference : complex array, optional
+        Used to form ``Y = target + interference`` when ``mixture`` is not given.
+    mixture : complex array, optional
+        The mixture's STFT :math:`Y`.
+    compress : bool
+        Compress each part with :math:`K \tanh(C M_x / 2)`.
+    K, C : float
+        Compression range and steepness (10 and 0.1, as Williamson et al.).
+
     Returns
     -------
     mask : complex64 array, same shape (``mask.real``, ``mask.imag`` are the two parts).
@@ -273,7 +287,21 @@ def complex_ratio_mask(target, interference=None, mixture=None, compress: bool =
 
 def decompress_complex_mask(mask, K: float = 10.0, C: float = 0.1) -> np.ndarray:
     r"""Invert the cIRM compression: :math:`M_x = \frac{2}{C}\,\mathrm{artanh}(\tilde M_x / K)`.
-    Values at :math:`\pm K` (saturated) are pulled in by 1e-6 so the result stays finite."""
+    Values at :math:`\pm K` (saturated) are pulled in by 1e-6 so the result stays finite.
+
+    Parameters
+    ----------
+    mask : complex array, shape ``(channels, freq, frames)``
+        A compressed cIRM (:func:`complex_ratio_mask` with ``compress=True``, or a network's
+        output).
+    K, C : float
+        The compression's range and steepness, as used to compress.
+
+    Returns
+    -------
+    numpy.ndarray
+        complex64, same shape: the uncompressed mask, ready for :func:`apply_mask`.
+    """
     if K <= 0 or C <= 0:
         raise ParameterError(f"K and C must be positive, got K={K!r}, C={C!r}.")
     M = np.asarray(mask)
@@ -288,8 +316,19 @@ def apply_mask(mixture_stft, mask) -> np.ndarray:
 
     ``mask`` is real (magnitude mask) or complex (cIRM) and must broadcast to the
     mixture's shape: a ``(1, freq, frames)`` mask applies to every channel.
-    Returns a complex64 ``(channels, freq, frames)`` STFT; invert it with
-    :func:`mssedu.spectral.istft`.
+
+    Parameters
+    ----------
+    mixture_stft : complex array, shape ``(channels, freq, frames)``
+        The mixture's STFT :math:`Y`.
+    mask : array broadcastable to ``(channels, freq, frames)``
+        Real or complex mask :math:`M`.
+
+    Returns
+    -------
+    numpy.ndarray
+        complex64 ``(channels, freq, frames)`` STFT :math:`M \odot Y`; invert it with
+        :func:`mssedu.spectral.istft`.
     """
     Y = _spectrogram(mixture_stft, "mixture_stft", complex_needed=True)
     M = np.asarray(mask)
@@ -311,8 +350,6 @@ def apply_mask(mixture_stft, mask) -> np.ndarray:
 # --- whole multitracks ----------------------------------------------------------------------
 
 def _track_stfts(track, n_fft, hop_length, window, mixture):
-    from .spectral import stft
-
     if not hasattr(track, "stems") or not track.stems:
         raise ParameterError("oracle masks need a Track with its stems (mssedu.data.Track); "
                           f"got {type(track).__name__}.")
@@ -328,19 +365,85 @@ def _track_stfts(track, n_fft, hop_length, window, mixture):
     return names, S, Y
 
 
-def _multi_source_masks(names, S, Y, method, params, sources="rest"):
-    method = str(method).lower()
-    if method not in MASK_METHODS:
+def _check_method(method, params) -> str:
+    """The method's canonical name; raise on an unknown method or parameter."""
+    name = str(method).lower()
+    if name not in MASK_METHODS:
         raise ParameterError(f"Unknown mask method {method!r}; choose one of {', '.join(MASK_METHODS)}.")
+    allowed = MASK_PARAMS[name]
+    unknown = set(params) - set(allowed)
+    if unknown:
+        raise ParameterError(f"Method {name!r} takes {sorted(allowed) or 'no parameters'}, "
+                             f"not {sorted(unknown)}.")
+    return name
+
+
+def compute_mask(method: str, target, interference=None, mixture=None, **params) -> np.ndarray:
+    r"""The mask of one family, chosen by name, for a target against its interference.
+
+    The one place that maps a method name to its mask function (:func:`oracle_masks` and
+    the mask explorer widget use it):
+
+    ===========  ====================================================================
+    ``"ibm"``    :func:`ideal_binary_mask` (param ``threshold_db``, default 0)
+    ``"irm"``    :func:`ideal_ratio_mask` (param ``alpha``, default 1)
+    ``"wiener"`` :func:`ideal_ratio_mask` with ``alpha=2``
+    ``"psm"``    :func:`phase_sensitive_mask` (param ``clip``, default ``(0, 1)``)
+    ``"cirm"``   :func:`complex_ratio_mask` (uncompressed)
+    ===========  ====================================================================
+
+    Parameters
+    ----------
+    method : str
+        One of :data:`MASK_METHODS` (case-insensitive).
+    target : array, shape ``(channels, freq, frames)`` or ``(freq, frames)``
+        STFT (complex) of the target :math:`S`; magnitudes are enough for ``"ibm"``,
+        ``"irm"`` and ``"wiener"``.
+    interference : array, same shape, optional
+        STFT of the sum of the other sources :math:`N`. Needed by ``"ibm"``/``"irm"``/
+        ``"wiener"`` unless ``mixture`` is given as a complex STFT (then :math:`N = Y - S`).
+    mixture : complex array, same shape, optional
+        The mixture's STFT :math:`Y`; ``"psm"`` and ``"cirm"`` use it when given, else
+        :math:`Y = S + N`.
+    **params
+        The method's parameters, see :data:`MASK_PARAMS` (``threshold_db``, ``alpha``,
+        ``clip``); any other raises :class:`~mssedu.errors.ParameterError`.
+
+    Returns
+    -------
+    numpy.ndarray
+        The mask, shape ``(channels, freq, frames)`` like ``target``: float32, complex64 for
+        ``"cirm"``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> compute_mask("wiener", np.array([[3.0]]), np.array([[1.0]]))
+    array([[0.9]], dtype=float32)
+    """
+    method = _check_method(method, params)
+    if method in ("psm", "cirm"):
+        if method == "psm":
+            return phase_sensitive_mask(target, interference, mixture,
+                                        clip=params.get("clip", (0.0, 1.0)))
+        return complex_ratio_mask(target, interference, mixture)
+    if interference is None:
+        if mixture is None:
+            raise ParameterError(f"mask method {method!r} needs the interference (or the complex "
+                                 "mixture STFT, to form N = Y - S); pass one of them.")
+        S, Y = _mixture(target, None, mixture, f"compute_mask({method!r})")
+        target, interference = S, Y - S
+    if method == "ibm":
+        return ideal_binary_mask(target, interference, params.get("threshold_db", 0.0))
+    alpha = 2.0 if method == "wiener" else params.get("alpha", 1.0)
+    return ideal_ratio_mask(target, interference, alpha)
+
+
+def _multi_source_masks(names, S, Y, method, params, sources="rest"):
+    method = _check_method(method, params)
     if sources not in ("rest", "joint"):
         raise ParameterError(f"sources must be 'rest' (each stem against the sum of the others) or "
                           f"'joint' (all stems compete for each bin), got {sources!r}.")
-    allowed = {"ibm": {"threshold_db"}, "irm": {"alpha"}, "wiener": set(),
-               "psm": {"clip"}, "cirm": set()}[method]
-    unknown = set(params) - allowed
-    if unknown:
-        raise ParameterError(f"Method {method!r} takes {sorted(allowed) or 'no parameters'}, "
-                          f"not {sorted(unknown)}.")
     alpha = 2.0 if method == "wiener" else params.get("alpha", 1.0)
     masks = {}
     if sources == "joint" and method in ("irm", "wiener"):
@@ -357,22 +460,42 @@ def _multi_source_masks(names, S, Y, method, params, sources="rest"):
     total = S.sum(axis=0)
     for j, name in enumerate(names):
         rest = total - S[j]      # the interference: the STFT of the sum of the other stems
-        if method == "ibm":
-            masks[name] = ideal_binary_mask(S[j], rest, params.get("threshold_db", 0.0))
-        elif method in ("irm", "wiener"):
-            masks[name] = ideal_ratio_mask(S[j], rest, alpha)
-        elif method == "psm":
-            masks[name] = phase_sensitive_mask(S[j], mixture=Y, clip=params.get("clip", (0.0, 1.0)))
-        else:
-            masks[name] = complex_ratio_mask(S[j], mixture=Y)
+        # "psm"/"cirm" are relative to the (stored) mixture Y, the others to the rest
+        masks[name] = compute_mask(method, S[j], rest, Y if method in ("psm", "cirm") else None,
+                                   **params)
     return masks
 
 
 def oracle_masks(track, method: str = "irm", n_fft: int = 4096, hop_length: int = 1024,
                  window="hann", mixture: str = "stored", sources: str = "rest",
                  **params) -> dict:
-    """The oracle mask of every stem of ``track``: ``{stem: (channels, freq, frames) mask}``
-    (complex for ``"cirm"``). Arguments as in :func:`oracle_separate`."""
+    """The oracle mask of every stem of ``track``, each computed with :func:`compute_mask`
+    (``sources="rest"``) or shared out between the stems (``sources="joint"``); see
+    :func:`oracle_separate` for the methods.
+
+    Parameters
+    ----------
+    track : mssedu.data.Track
+        A multitrack with its stems.
+    method : str
+        One of :data:`MASK_METHODS`.
+    n_fft, hop_length : int
+        STFT frame length and hop.
+    window : str or array
+        STFT window.
+    mixture : {"stored", "sum"}
+        Mask the stored mixture stream or the sum of the stems.
+    sources : {"rest", "joint"}
+        Each stem against the rest, or all stems competing for each bin.
+    **params
+        The method's parameters (:data:`MASK_PARAMS`).
+
+    Returns
+    -------
+    dict
+        ``{stem: mask}``, each ``(channels, freq, frames)``, float32 (complex64 for
+        ``"cirm"``).
+    """
     names, S, Y = _track_stfts(track, n_fft, hop_length, window, mixture)
     return _multi_source_masks(names, S, Y, method, params, sources)
 
@@ -415,6 +538,8 @@ def oracle_separate(track, method: str = "irm", n_fft: int = 4096, hop_length: i
     mixture : ``"stored"`` masks the mixture stream the file stores (default; for MUSDB's
         lossy files it is not exactly the sum of the stems), ``"sum"`` the sum of the stems.
     return_masks : also return ``{stem: mask}``.
+    **params
+        The method's parameters (:data:`MASK_PARAMS`): ``threshold_db``, ``alpha``, ``clip``.
 
     Returns
     -------
@@ -428,8 +553,6 @@ def oracle_separate(track, method: str = "irm", n_fft: int = 4096, hop_length: i
     >>> sorted(est), est["vocals"].shape
     (['bass', 'drums', 'other', 'vocals'], (2, 44100))
     """
-    from .spectral import istft
-
     names, S, Y = _track_stfts(track, n_fft, hop_length, window, mixture)
     masks = _multi_source_masks(names, S, Y, method, params, sources)
     length = track.mixture.shape[-1]
@@ -457,9 +580,17 @@ def w_disjoint_orthogonality(target, interference, mask=None) -> dict:
     for perfectly disjoint sources. Yilmaz & Rickard found WDO of about 0.9 or more for pairs of
     speech signals with the binary mask; music stems overlap more.
 
+    Parameters
+    ----------
+    target, interference : array, shape ``(channels, freq, frames)``
+        Magnitudes or complex STFTs of :math:`S` and :math:`N`.
+    mask : array, same shape, optional
+        The mask :math:`M` (its absolute value is used); default the 0 dB ideal binary mask.
+
     Returns
     -------
-    dict with ``psr`` (fraction), ``sir`` (linear), ``sir_db``, ``wdo``.
+    dict
+        ``psr`` (fraction), ``sir`` (linear), ``sir_db``, ``wdo``.
     """
     S = _magnitude(target, "target")
     N = _magnitude(interference, "interference")

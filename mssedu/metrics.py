@@ -44,7 +44,9 @@ from __future__ import annotations
 
 import warnings
 
+import museval
 import numpy as np
+import pandas as pd
 
 from .errors import check_finite, check_rate, ParameterError
 
@@ -153,9 +155,6 @@ def bss_eval(references, estimates, sr: int = 44100, window: float | None = 1.0,
     >>> round(float(df.loc["a", "SDR"]))
     20
     """
-    import museval
-    import pandas as pd
-
     sr = check_rate(sr)
     names, R, E = _pair(references, estimates)
     n = R.shape[-1]
@@ -262,6 +261,25 @@ def sdr(reference, estimate, per_channel: bool = False, eps: float = 1e-12):
     filters, no frames, so it is fast and any difference, a gain included, counts as error.
     ``(channels, samples)`` gives one number over all channels (``per_channel=True``: one per
     channel); ``(sources, channels, samples)`` one per source. ``eps`` keeps silence finite.
+    The argument order, ``(reference, estimate)``, is that of every metric and loss;
+    :func:`mssedu.losses.sdr_loss` is its torch twin (negated, to minimise).
+
+    Parameters
+    ----------
+    reference : array_like, shape ``(samples,)``, ``(channels, samples)`` or ``(sources, channels, samples)``
+        The true signal(s) :math:`s`.
+    estimate : array_like, same shape
+        The estimate(s) :math:`\hat s`.
+    per_channel : bool
+        One value per channel instead of one per ``(channels, samples)`` signal.
+    eps : float
+        Added to both energies.
+
+    Returns
+    -------
+    float or np.ndarray
+        SDR in dB: a float for one signal, else an array shaped ``(sources,)`` (or
+        ``(channels,)`` / ``(sources, channels)`` with ``per_channel``).
 
     Examples
     --------
@@ -285,7 +303,26 @@ def si_sdr(reference, estimate, zero_mean: bool = True, per_channel: bool = Fals
         \mathrm{SI\text{-}SDR} = 10 \log_{10} \frac{\|\alpha s\|^2}{\|\alpha s - \hat s\|^2}
 
     ``zero_mean`` removes each signal's mean first (as Le Roux et al. and nussl do).
-    Shapes and ``per_channel`` as :func:`sdr`.
+    Shapes and ``per_channel`` as :func:`sdr`; :func:`mssedu.losses.si_sdr_loss` is its
+    torch twin (negated, to minimise).
+
+    Parameters
+    ----------
+    reference : array_like, shape ``(samples,)``, ``(channels, samples)`` or ``(sources, channels, samples)``
+        The true signal(s) :math:`s`.
+    estimate : array_like, same shape
+        The estimate(s) :math:`\hat s`.
+    zero_mean : bool
+        Remove each channel's mean first.
+    per_channel : bool
+        One value per channel instead of one per ``(channels, samples)`` signal.
+    eps : float
+        Added to the energies.
+
+    Returns
+    -------
+    float or np.ndarray
+        SI-SDR in dB, shaped as for :func:`sdr`.
 
     Examples
     --------
@@ -307,9 +344,32 @@ def si_sdr(reference, estimate, zero_mean: bool = True, per_channel: bool = Fals
 
 def framewise_sdr(reference, estimate, sr: int, window: float = 1.0, hop: float | None = None,
                   scale_invariant: bool = False):
-    """Plain SDR (or SI-SDR) on frames of ``window`` seconds: ``(starts_s, values_dB)``.
+    """Plain SDR (or SI-SDR) on frames of ``window`` seconds.
     Frames where the reference is silent are NaN. A fast stand-in for BSS Eval's framewise
-    SDR, for plots and live widgets."""
+    SDR, for plots and live widgets.
+
+    Parameters
+    ----------
+    reference : array_like, shape ``(channels, samples)`` or ``(samples,)``
+        The true signal.
+    estimate : array_like, same shape
+        The estimate.
+    sr : int
+        Sample rate in Hz.
+    window : float
+        Frame length in seconds.
+    hop : float, optional
+        Frame hop in seconds; default ``window``.
+    scale_invariant : bool
+        Use :func:`si_sdr` instead of :func:`sdr`.
+
+    Returns
+    -------
+    starts : np.ndarray
+        Frame start times in seconds, shape ``(frames,)``.
+    values : np.ndarray
+        SDR of each frame in dB, shape ``(frames,)``.
+    """
     sr = check_rate(sr)
     r = np.asarray(reference, dtype=np.float64)
     e = np.asarray(estimate, dtype=np.float64)
@@ -334,12 +394,20 @@ def gain_sensitivity(reference, estimate, gains_db=None):
     :func:`sdr` and :func:`si_sdr` against ``reference``. SDR peaks near the right level and
     falls on both sides; SI-SDR stays put (it rescales the reference optimally).
 
+    Parameters
+    ----------
+    reference : array_like, shape ``(channels, samples)``
+        The true signal.
+    estimate : array_like, same shape
+        The estimate to scale.
+    gains_db : array_like, optional
+        The gains in dB; default ``np.linspace(-12, 12, 13)``.
+
     Returns
     -------
-    pandas.DataFrame with columns ``gain_db, gain, SDR, SI-SDR``.
+    pandas.DataFrame
+        Columns ``gain_db, gain, SDR, SI-SDR``, one row per gain.
     """
-    import pandas as pd
-
     if gains_db is None:
         gains_db = np.linspace(-12, 12, 13)
     gains_db = np.atleast_1d(np.asarray(gains_db, dtype=np.float64))
@@ -368,10 +436,16 @@ def bss_eval_quick(references, estimates):
     SAR are close to museval's when the estimate has no filtering or delay. Equal to
     ``museval.metrics.bss_eval(..., filters_len=1, window=n)``; used for live widgets.
 
-    Returns a DataFrame like :func:`bss_eval` (index ``source``; ``SDR ISR SIR SAR``).
-    """
-    import pandas as pd
+    Parameters
+    ----------
+    references, estimates : dict name -> ``(channels, samples)``, or arrays
+        ``(sources, channels, samples)``, as :func:`bss_eval`.
 
+    Returns
+    -------
+    pandas.DataFrame
+        Like :func:`bss_eval`: index ``source``; columns ``SDR ISR SIR SAR`` (dB).
+    """
     names, R, E = _pair(references, estimates)
     nsrc, nch, _ = R.shape
     basis = R.reshape(nsrc * nch, -1)                         # every reference channel

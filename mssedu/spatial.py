@@ -21,6 +21,7 @@ compares the cues of an estimate with those of the reference stem, bin by bin.
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 
 from .errors import as_signal, check_finite, ParameterError
 from .spectral import stft
@@ -40,7 +41,17 @@ def pan(mono, position: float) -> np.ndarray:
     so :math:`L^2 + R^2 = s^2` wherever the source is placed, and the ILD is
     :func:`pan_law_ild` ``(position)`` in every bin.
 
-    Returns ``(2, samples)`` float32.
+    Parameters
+    ----------
+    mono : array_like, shape ``(samples,)`` or ``(1, samples)``
+        The mono source :math:`s`.
+    position : float
+        :math:`p`, from -1 (hard left) to +1 (hard right).
+
+    Returns
+    -------
+    np.ndarray
+        float32 stereo ``(2, samples)``.
     """
     s = as_signal(mono, "mono")
     if s.ndim == 2 and s.shape[0] == 1:
@@ -55,14 +66,42 @@ def pan(mono, position: float) -> np.ndarray:
 
 def pan_law_ild(position: float) -> float:
     r"""The ILD in dB that :func:`pan` produces: :math:`20\log_{10}(\cot\theta)`,
-    :math:`\theta = (p+1)\pi/4` (``+inf`` hard left, 0 at the centre)."""
+    :math:`\theta = (p+1)\pi/4` (``+inf`` hard left, 0 at the centre).
+
+    Parameters
+    ----------
+    position : float
+        Pan position :math:`p` in ``[-1, 1]``.
+
+    Returns
+    -------
+    float
+        The ILD (left over right) in dB.
+    """
     theta = (position + 1) * np.pi / 4
     with np.errstate(divide="ignore"):
         return float(20 * np.log10(np.cos(theta) / np.sin(theta))) if np.sin(theta) > 0 else float("inf")
 
 
 def stereo_stft(x, n_fft, hop_length, window):
-    """Stereo waveform (2, samples) or stereo STFT (2, freq, frames) -> complex (2, F, T)."""
+    """Stereo waveform (2, samples) or stereo STFT (2, freq, frames) -> complex (2, F, T).
+
+    Parameters
+    ----------
+    x : array_like, shape ``(2, samples)`` or ``(2, freq, frames)``
+        A stereo waveform, or its complex STFT (returned as it is).
+    n_fft : int
+        STFT frame length.
+    hop_length : int
+        STFT hop.
+    window : str or array
+        STFT window.
+
+    Returns
+    -------
+    np.ndarray
+        Complex ``(2, freq, frames)``.
+    """
     arr = np.asarray(x)
     if np.iscomplexobj(arr):
         if arr.ndim != 3 or arr.shape[0] != 2:
@@ -114,7 +153,18 @@ def inter_channel_correlation(x) -> float:
     r"""Zero-lag normalised correlation of the two channels,
     :math:`\rho = \frac{\sum_n L[n] R[n]}{\sqrt{\sum_n L^2 \sum_n R^2}}`:
     +1 for a centred mono source, about 0 for unrelated channels, -1 for anti-phase.
-    (NaN when a channel is silent.)"""
+    (NaN when a channel is silent.)
+
+    Parameters
+    ----------
+    x : array_like, shape ``(2, samples)``
+        A stereo signal.
+
+    Returns
+    -------
+    float
+        :math:`\rho` in ``[-1, 1]``, or NaN.
+    """
     x = as_signal(x, "signal")
     if x.ndim != 2 or x.shape[0] != 2:
         raise ParameterError(f"inter_channel_correlation needs (2, samples), got {x.shape}.")
@@ -125,7 +175,18 @@ def inter_channel_correlation(x) -> float:
 
 def mono_collapse(x) -> np.ndarray:
     """Both channels replaced by their mean: what a mono separator (or a mono mix-down)
-    does to the stereo image. ``(2, samples)`` in and out."""
+    does to the stereo image. ``(2, samples)`` in and out.
+
+    Parameters
+    ----------
+    x : array_like, shape ``(2, samples)``
+        A stereo signal.
+
+    Returns
+    -------
+    np.ndarray
+        float32 ``(2, samples)``, both channels equal.
+    """
     x = as_signal(x, "signal")
     if x.ndim != 2 or x.shape[0] != 2:
         raise ParameterError(f"mono_collapse needs (2, samples), got {x.shape}.")
@@ -135,7 +196,20 @@ def mono_collapse(x) -> np.ndarray:
 def stereo_width(x, width: float) -> np.ndarray:
     r"""Scale the side signal: :math:`M = (L+R)/2`, :math:`S = (L-R)/2`,
     :math:`L' = M + wS`, :math:`R' = M - wS`. ``width`` 1 keeps ``x``, 0 collapses it to mono,
-    above 1 widens it."""
+    above 1 widens it.
+
+    Parameters
+    ----------
+    x : array_like, shape ``(2, samples)``
+        A stereo signal.
+    width : float
+        :math:`w \ge 0`.
+
+    Returns
+    -------
+    np.ndarray
+        float32 ``(2, samples)``.
+    """
     x = as_signal(x, "signal")
     if x.ndim != 2 or x.shape[0] != 2:
         raise ParameterError(f"stereo_width needs (2, samples), got {x.shape}.")
@@ -169,6 +243,14 @@ def stereo_image_preservation(reference, estimate, n_fft: int = 2048, hop_length
     ----------
     reference, estimate : ``(2, samples)`` stereo waveforms (or ``(2, freq, frames)`` STFTs)
         of the same length.
+    n_fft, hop_length : int
+        STFT frame length and hop (for waveforms).
+    window : str or array
+        STFT window.
+    floor_db : float
+        Bins quieter than this, relative to the reference's loudest, are ignored.
+    max_db : float
+        ILDs are clipped to :math:`\pm` ``max_db``.
 
     Returns
     -------
@@ -206,9 +288,22 @@ def stereo_image_preservation(reference, estimate, n_fft: int = 2048, hop_length
 
 def stereo_image_table(references: dict, estimates: dict, **kwargs):
     """:func:`stereo_image_preservation` for every stem present in both dicts, as a
-    pandas DataFrame indexed by stem name."""
-    import pandas as pd
+    pandas DataFrame indexed by stem name.
 
+    Parameters
+    ----------
+    references : dict
+        Stem name -> reference ``(2, samples)``.
+    estimates : dict
+        Stem name -> estimate ``(2, samples)``.
+    **kwargs
+        Passed to :func:`stereo_image_preservation` (``n_fft``, ``hop_length``, ...).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Index stem name; columns ``ild_error_db``, ``ipd_error_rad``, ``score``.
+    """
     common = [k for k in references if k in estimates]
     if not common:
         raise ParameterError(f"No stem is in both dicts: references {list(references)}, "

@@ -26,9 +26,11 @@ differentiable). Both give librosa's numbers (``center=True`` pads with zeros, a
 """
 from __future__ import annotations
 
+import librosa
 import numpy as np
 import scipy.fft
 import scipy.signal
+import torch
 
 from .errors import as_signal, check_finite, check_rate, ParameterError
 
@@ -37,14 +39,29 @@ __all__ = ["stft", "istft", "check_stft_params", "magphase", "amplitude_to_db", 
 
 
 def _is_torch(x) -> bool:
-    try:
-        import torch
-    except ImportError:  # pragma: no cover - torch is a hard dependency
-        return False
     return isinstance(x, torch.Tensor)
 
 
 def check_stft_params(n_fft: int, hop_length: int | None) -> int:
+    """Check an STFT's frame length and hop, and return the hop to use.
+
+    Parameters
+    ----------
+    n_fft : int
+        Frame (and FFT) length in samples, at least 2.
+    hop_length : int or None
+        Step between frames, at most ``n_fft``; ``None`` means ``n_fft // 4``.
+
+    Returns
+    -------
+    int
+        The hop length.
+
+    Raises
+    ------
+    ParameterError
+        ``n_fft`` or ``hop_length`` is not a positive integer, or the hop exceeds ``n_fft``.
+    """
     if int(n_fft) != n_fft or n_fft < 2:
         raise ParameterError(f"n_fft must be an integer >= 2, got {n_fft!r}.")
     hop = n_fft // 4 if hop_length is None else hop_length
@@ -60,7 +77,22 @@ def check_stft_params(n_fft: int, hop_length: int | None) -> int:
 def get_window(window="hann", n_fft: int = 2048, dtype=np.float32) -> np.ndarray:
     """A periodic analysis window of length ``n_fft`` (scipy's names:
     ``"hann"``, ``"hamming"``, ``"blackman"``, ``"boxcar"``/``"rectangular"``, ...), or a
-    given array checked for length."""
+    given array checked for length.
+
+    Parameters
+    ----------
+    window : str, tuple or array_like
+        A scipy window name (or ``(name, param)`` tuple), or the window itself.
+    n_fft : int
+        Window length in samples.
+    dtype : numpy dtype
+        dtype of the result.
+
+    Returns
+    -------
+    np.ndarray
+        Shape ``(n_fft,)``.
+    """
     if isinstance(window, str) and window in ("rect", "rectangular", "ones"):
         window = "boxcar"
     if isinstance(window, (str, tuple)):
@@ -77,7 +109,25 @@ def get_window(window="hann", n_fft: int = 2048, dtype=np.float32) -> np.ndarray
 
 
 def n_frames(n_samples: int, n_fft: int, hop_length: int, center: bool = True) -> int:
-    """How many STFT frames a signal of ``n_samples`` gives."""
+    """How many STFT frames a signal of ``n_samples`` gives.
+
+    Parameters
+    ----------
+    n_samples : int
+        Signal length in samples.
+    n_fft : int
+        Frame length.
+    hop_length : int
+        Step between frames.
+    center : bool
+        Whether the signal is padded by ``n_fft // 2`` on both sides (as :func:`stft`).
+
+    Returns
+    -------
+    int
+        ``1 + (n_samples + 2 * (n_fft // 2) - n_fft) // hop_length`` (without the padding
+        when ``center`` is False).
+    """
     if center:
         n_samples = n_samples + 2 * (n_fft // 2)
     return 1 + (n_samples - n_fft) // hop_length
@@ -142,7 +192,26 @@ def istft(X, hop_length: int | None = None, window="hann", center: bool = True,
     ``X`` is ``(..., freq, frames)`` (numpy or torch); ``n_fft`` defaults to
     ``2 * (freq - 1)``. ``length`` trims or zero-pads the output to exactly that many
     samples (pass the original length to get ``istft(stft(x)) == x``).
-    Returns ``(..., samples)`` float32.
+
+    Parameters
+    ----------
+    X : complex np.ndarray or torch.Tensor, shape ``(..., freq, frames)``
+        The STFT, e.g. ``(channels, freq, frames)``.
+    hop_length : int
+        Step between frames; default ``n_fft // 4``.
+    window : str or array
+        Synthesis window, the analysis window of :func:`stft`.
+    center : bool
+        The STFT was centred (remove the ``n_fft // 2`` padding).
+    length : int, optional
+        Exact output length in samples.
+    n_fft : int, optional
+        Frame length; default ``2 * (freq - 1)``.
+
+    Returns
+    -------
+    np.ndarray or torch.Tensor
+        float32 ``(..., samples)``, e.g. ``(channels, samples)`` (a tensor for a tensor input).
     """
     if X.shape[-2] < 2:
         raise ParameterError(f"X must be (..., freq, frames) with freq >= 2, got shape {tuple(X.shape)}.")
@@ -181,14 +250,10 @@ def istft(X, hop_length: int | None = None, window="hann", center: bool = True,
 
 
 def _torch_window(window, n_fft, device):
-    import torch
-
     return torch.from_numpy(get_window(window, n_fft)).to(device)
 
 
 def _stft_torch(x, n_fft, hop, window, center):
-    import torch
-
     check_finite(x, "x")
     if x.shape[-1] < (1 if center else n_fft) or (not center and x.shape[-1] < n_fft):
         raise ParameterError(f"The signal has {x.shape[-1]} samples, shorter than one frame "
@@ -206,8 +271,6 @@ def _stft_torch(x, n_fft, hop, window, center):
 
 
 def _istft_torch(X, n_fft, hop, window, center, length):
-    import torch
-
     batch = X.shape[:-2]
     flat = X.reshape((-1,) + X.shape[-2:])
     win = _torch_window(window, n_fft, X.device)
@@ -231,10 +294,21 @@ def _istft_torch(X, n_fft, hop, window, center, length):
 
 def magphase(X):
     """Split a complex spectrogram into magnitude ``|X|`` and unit-modulus phase ``X/|X|``
-    (phase 1 where ``|X| = 0``), so that ``X == magnitude * phase``."""
-    if _is_torch(X):
-        import torch
+    (phase 1 where ``|X| = 0``), so that ``X == magnitude * phase``.
 
+    Parameters
+    ----------
+    X : complex np.ndarray or torch.Tensor, shape ``(..., freq, frames)``
+        A spectrogram.
+
+    Returns
+    -------
+    magnitude : np.ndarray or torch.Tensor
+        Real, same shape.
+    phase : np.ndarray or torch.Tensor
+        Complex, unit modulus, same shape.
+    """
+    if _is_torch(X):
         mag = X.abs()
         phase = torch.where(mag > 0, X / mag.clamp_min(1e-30), torch.ones_like(X))
         return mag, phase
@@ -249,7 +323,24 @@ def magphase(X):
 def amplitude_to_db(S, ref=1.0, amin: float = 1e-5, top_db: float | None = 80.0) -> np.ndarray:
     r"""Convert magnitudes to decibels, :math:`20\log_{10}(\max(|S|, a_{min}) / ref)`,
     clipped to ``top_db`` below the peak (librosa's convention). ``ref`` may be a number
-    or a function such as ``np.max``."""
+    or a function such as ``np.max``.
+
+    Parameters
+    ----------
+    S : array_like, shape ``(..., freq, frames)``
+        Magnitudes (or a complex spectrogram: its absolute value is used).
+    ref : float or callable
+        The level that maps to 0 dB, or a function of ``|S|`` giving it (``np.max``).
+    amin : float
+        Smallest magnitude considered (avoids the logarithm of zero).
+    top_db : float or None
+        Floor, in dB below the peak; ``None`` for no floor.
+
+    Returns
+    -------
+    np.ndarray
+        float32 decibels, same shape.
+    """
     S = np.abs(np.asarray(S))
     if amin <= 0:
         raise ParameterError(f"amin must be > 0, got {amin}.")
@@ -270,6 +361,22 @@ def check_cola(window="hann", n_fft: int = 2048, hop_length: int | None = None,
     :math:`\sum_m w[n - mH] = C`: plain overlap-add works), ``nola`` (the shifted *squared*
     windows never vanish: :func:`istft`'s weighted overlap-add works) and ``ripple`` (the
     relative peak-to-peak variation of :math:`\sum_m w[n-mH]`; 0 for COLA).
+
+    Parameters
+    ----------
+    window : str or array
+        The window (see :func:`get_window`).
+    n_fft : int
+        Frame length.
+    hop_length : int, optional
+        Step between frames; default ``n_fft // 4``.
+    tol : float
+        Tolerance of the COLA check.
+
+    Returns
+    -------
+    dict
+        ``cola`` (bool), ``nola`` (bool) and ``ripple`` (float).
     """
     hop = check_stft_params(n_fft, hop_length)
     win = get_window(window, n_fft).astype(np.float64)
@@ -286,7 +393,22 @@ def check_cola(window="hann", n_fft: int = 2048, hop_length: int | None = None,
 # --- constant-Q transform --------------------------------------------------------------
 
 def cqt_frequencies(n_bins: int = 84, fmin: float = 32.70, bins_per_octave: int = 12) -> np.ndarray:
-    r"""Centre frequencies :math:`f_k = f_{min}\, 2^{k / B}` of the CQT bins."""
+    r"""Centre frequencies :math:`f_k = f_{min}\, 2^{k / B}` of the CQT bins.
+
+    Parameters
+    ----------
+    n_bins : int
+        Number of bins.
+    fmin : float
+        Frequency of the lowest bin in Hz (32.70 Hz is C1).
+    bins_per_octave : int
+        :math:`B`, bins per octave (12: semitones).
+
+    Returns
+    -------
+    np.ndarray
+        Shape ``(n_bins,)``, in Hz.
+    """
     return fmin * 2.0 ** (np.arange(n_bins) / bins_per_octave)
 
 
@@ -301,8 +423,27 @@ def constant_q_kernel(sr: int, fmin: float = 32.70, n_bins: int = 84,
 
     .. math::  a_k[n] = \frac{w[n]}{N_k} \, e^{2\pi i Q n / N_k}, \qquad n = 0..N_k-1 .
 
-    Returns ``(filters, lengths, freqs)``: a list of complex arrays, their lengths and the
-    centre frequencies.
+    Parameters
+    ----------
+    sr : int
+        Sample rate in Hz.
+    fmin : float
+        Frequency of the lowest bin in Hz.
+    n_bins : int
+        Number of bins; the top one must lie below Nyquist.
+    bins_per_octave : int
+        Bins per octave.
+    window : str
+        Window shape of each filter (a scipy name).
+
+    Returns
+    -------
+    filters : list of np.ndarray
+        One complex filter :math:`a_k` per bin, of length :math:`N_k`.
+    lengths : np.ndarray
+        The lengths :math:`N_k`, shape ``(n_bins,)``.
+    freqs : np.ndarray
+        The centre frequencies, shape ``(n_bins,)``.
     """
     sr = check_rate(sr)
     freqs = cqt_frequencies(n_bins, fmin, bins_per_octave)
@@ -326,7 +467,26 @@ def naive_cqt(x, sr: int, hop_length: int = 512, fmin: float = 32.70, n_bins: in
     .. math:: X^{CQ}[k, m] = \sum_n x[n + mH - N_k/2]\; \overline{a_k[n]} .
 
     Slow (it is a loop over bins, for reading, not for songs) and mono only: ``x`` is 1-D.
-    Returns complex ``(n_bins, frames)``, frames centred on multiples of ``hop_length``.
+
+    Parameters
+    ----------
+    x : array_like, shape ``(samples,)``
+        A mono signal.
+    sr : int
+        Sample rate in Hz.
+    hop_length : int
+        Step between frames.
+    fmin : float
+        Frequency of the lowest bin in Hz.
+    n_bins : int
+        Number of bins.
+    bins_per_octave : int
+        Bins per octave.
+
+    Returns
+    -------
+    np.ndarray
+        complex64 ``(n_bins, frames)``, frames centred on multiples of ``hop_length``.
     """
     x = as_signal(x, "x")
     if x.ndim != 1:
@@ -349,9 +509,28 @@ def cqt(x, sr: int, hop_length: int = 512, fmin: float = 32.70, n_bins: int = 84
     """Constant-Q transform of ``(..., samples)`` -> complex ``(..., n_bins, frames)``,
     computed by :func:`librosa.cqt` (its recursive down-sampling is much faster than
     :func:`naive_cqt`, which shows the idea). ``hop_length`` must be divisible by
-    ``2**(octaves - 1)``."""
-    import librosa
+    ``2**(octaves - 1)``.
 
+    Parameters
+    ----------
+    x : array_like, shape ``(..., samples)``
+        The signal, e.g. ``(channels, samples)``.
+    sr : int
+        Sample rate in Hz.
+    hop_length : int
+        Step between frames.
+    fmin : float
+        Frequency of the lowest bin in Hz.
+    n_bins : int
+        Number of bins.
+    bins_per_octave : int
+        Bins per octave.
+
+    Returns
+    -------
+    np.ndarray
+        Complex ``(..., n_bins, frames)``, e.g. ``(channels, n_bins, frames)``.
+    """
     sr = check_rate(sr)
     x = as_signal(x, "x")
     try:
@@ -364,9 +543,28 @@ def cqt(x, sr: int, hop_length: int = 512, fmin: float = 32.70, n_bins: int = 84
 def icqt(C, sr: int, hop_length: int = 512, fmin: float = 32.70, bins_per_octave: int = 12,
          length: int | None = None) -> np.ndarray:
     """Approximate inverse of :func:`cqt` (:func:`librosa.icqt`). The CQT is not a tight
-    frame, so the reconstruction is close but not exact: a point the course makes."""
-    import librosa
+    frame, so the reconstruction is close but not exact: a point the course makes.
 
+    Parameters
+    ----------
+    C : array_like, complex, shape ``(..., n_bins, frames)``
+        A CQT from :func:`cqt`.
+    sr : int
+        Sample rate in Hz.
+    hop_length : int
+        Step between frames, as in :func:`cqt`.
+    fmin : float
+        Frequency of the lowest bin in Hz, as in :func:`cqt`.
+    bins_per_octave : int
+        Bins per octave, as in :func:`cqt`.
+    length : int, optional
+        Exact output length in samples.
+
+    Returns
+    -------
+    np.ndarray
+        float32 ``(..., samples)``.
+    """
     sr = check_rate(sr)
     return librosa.icqt(np.asarray(C), sr=sr, hop_length=hop_length, fmin=fmin,
                         bins_per_octave=bins_per_octave, length=length).astype(np.float32)

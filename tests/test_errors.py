@@ -1,5 +1,7 @@
-"""Every bad input of the foundation gives one clear error: ``mssedu.MsseduError`` (a
-``ValueError``) whose message says what was wrong and what to do about it."""
+"""Every bad input of the foundation gives one clear error of the ``mssedu.MsseduError``
+family whose message says what was wrong and what to do about it: a bad argument is a
+``ParameterError`` (also a ``ValueError``), a missing, unreadable or unwritable file a
+``DataError``, an audio file that cannot be decoded an ``AudioError`` (a ``DataError``)."""
 from __future__ import annotations
 
 import os
@@ -11,6 +13,7 @@ import soundfile as sf
 import mssedu
 from mssedu import MsseduError, audio
 from mssedu import spectral as S
+from mssedu.errors import AudioError, DataError, ParameterError
 
 SR = 8000
 
@@ -20,28 +23,37 @@ def tone(seconds=0.5, sr=SR):
     return np.stack([np.sin(2 * np.pi * 440 * t)] * 2).astype(np.float32) * 0.5
 
 
-def test_one_exception_type_that_is_a_value_error():
-    assert issubclass(MsseduError, ValueError)
+def test_one_exception_family_bad_arguments_are_value_errors(tmp_path):
     assert mssedu.MsseduError is MsseduError
-    with pytest.raises(ValueError):  # old-style `except ValueError` still works
+    assert issubclass(ParameterError, MsseduError) and issubclass(ParameterError, ValueError)
+    assert issubclass(AudioError, DataError) and issubclass(DataError, MsseduError)
+    assert not issubclass(MsseduError, ValueError)
+    assert not issubclass(DataError, ValueError)  # a missing file is not a bad value
+    with pytest.raises(ValueError):  # old-style `except ValueError` still catches bad input
         S.stft(np.zeros(4096, np.float32), 512, 1024)
+    with pytest.raises(ParameterError):
+        S.stft(np.zeros(4096, np.float32), 512, 1024)
+    # ... but not a missing file, which MsseduError (and DataError) catch
+    with pytest.raises(MsseduError) as err:
+        audio.load(tmp_path / "nope.wav")
+    assert isinstance(err.value, DataError) and not isinstance(err.value, ValueError)
 
 
 # --- files -------------------------------------------------------------------------------
 
 def test_missing_file(tmp_path):
-    with pytest.raises(MsseduError, match=r"No such file: .*nope\.wav\. Check the path"):
+    with pytest.raises(DataError, match=r"No such file: .*nope\.wav\. Check the path"):
         audio.load(tmp_path / "nope.wav")
 
 
 def test_empty_file(tmp_path):
     (tmp_path / "empty.wav").write_bytes(b"")
-    with pytest.raises(MsseduError, match=r"is empty \(0 bytes\)\. Re-export"):
+    with pytest.raises(AudioError, match=r"is empty \(0 bytes\)\. Re-export"):
         audio.load(tmp_path / "empty.wav")
 
 
 def test_folder_is_not_a_file(tmp_path):
-    with pytest.raises(MsseduError, match="is a folder, not an audio file"):
+    with pytest.raises(DataError, match="is a folder, not an audio file"):
         audio.load(tmp_path)
 
 
@@ -52,7 +64,7 @@ def test_unreadable_file_permissions(tmp_path):
     sf.write(path, tone().T, SR)
     path.chmod(0)
     try:
-        with pytest.raises(MsseduError, match=r"cannot be read \(permissions\)"):
+        with pytest.raises(DataError, match=r"cannot be read \(permissions\)"):
             audio.load(path)
     finally:
         path.chmod(0o644)
@@ -67,31 +79,31 @@ def test_unreadable_file_permissions(tmp_path):
 def test_non_audio_and_corrupt_files(tmp_path, name, content):
     path = tmp_path / name
     path.write_bytes(content)
-    with pytest.raises(MsseduError, match=r"(no audio stream|could not decode).*"):
+    with pytest.raises(AudioError, match=r"(no audio stream|could not decode|not an audio file).*"):
         audio.load(path)
 
 
 def test_broken_stem_file(tmp_path):
     path = tmp_path / "broken.stem.mp4"
     path.write_bytes(b"\x00\x00\x00\x18ftypmp42" + b"\x00" * 200)
-    with pytest.raises(MsseduError, match="could not be read as a stem file"):
+    with pytest.raises(AudioError, match="could not be read as a stem file"):
         audio.load(path)
 
 
 def test_offset_past_the_end_decodes_nothing(tmp_path):
     path = tmp_path / "short.wav"
     sf.write(path, tone(0.1).T, SR)
-    with pytest.raises(MsseduError, match="decoded to no samples"):
+    with pytest.raises(ParameterError, match="decoded to no samples.*past the end"):
         audio.load(path, offset=5.0)
-    with pytest.raises(MsseduError, match="offset must be >= 0"):
+    with pytest.raises(ParameterError, match="offset must be >= 0"):
         audio.load(path, offset=-1.0)
 
 
 def test_save_unknown_format_and_existing_file(tmp_path):
-    with pytest.raises(MsseduError, match=r"unknown format '\.xyz'; use one of \.wav"):
+    with pytest.raises(ParameterError, match=r"unknown format '\.xyz'; use one of \.wav"):
         audio.save(tmp_path / "out.xyz", tone(), SR)
     audio.save(tmp_path / "out.wav", tone(), SR)
-    with pytest.raises(MsseduError, match="already exists; pass overwrite=True"):
+    with pytest.raises(DataError, match="already exists; pass overwrite=True"):
         audio.save(tmp_path / "out.wav", tone(), SR)
 
 
@@ -107,7 +119,7 @@ def test_nan_in_a_file(tmp_path):
     x[0, 10] = np.nan
     x[1, 20] = np.inf
     sf.write(tmp_path / "nan.wav", x.T, SR, subtype="FLOAT")
-    with pytest.raises(MsseduError, match=r"contains 2 NaN/inf value\(s\).*np\.nan_to_num"):
+    with pytest.raises(AudioError, match=r"contains 2 NaN/inf value\(s\).*np\.nan_to_num"):
         audio.load(tmp_path / "nan.wav")
 
 

@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 
 from mssedu import MsseduError
-from mssedu.masks import (apply_mask, complex_ratio_mask, decompress_complex_mask,
-                          ideal_binary_mask, ideal_ratio_mask, oracle_masks, oracle_separate,
+from mssedu.masks import (MASK_METHODS, apply_mask, complex_ratio_mask, compute_mask,
+                          decompress_complex_mask, ideal_binary_mask, ideal_ratio_mask, oracle_masks, oracle_separate,
                           phase_sensitive_mask, w_disjoint_orthogonality)
 from mssedu.spectral import stft
 
@@ -102,6 +102,28 @@ def test_apply_mask_broadcasts_a_mono_mask():
 
 
 # --- bad input ------------------------------------------------------------------------------
+
+def test_compute_mask_dispatches_to_each_family():
+    S, N = _random_stfts()
+    Y = S + N
+    np.testing.assert_array_equal(compute_mask("ibm", S, N, threshold_db=3),
+                                  ideal_binary_mask(S, N, 3))
+    np.testing.assert_array_equal(compute_mask("IRM", S, N, alpha=1.5), ideal_ratio_mask(S, N, 1.5))
+    np.testing.assert_array_equal(compute_mask("wiener", S, N), ideal_ratio_mask(S, N, 2))
+    np.testing.assert_array_equal(compute_mask("psm", S, N, clip=None),
+                                  phase_sensitive_mask(S, N, clip=None))
+    np.testing.assert_array_equal(compute_mask("cirm", S, mixture=Y), complex_ratio_mask(S, mixture=Y))
+    # no interference: N = Y - S from the complex mixture
+    np.testing.assert_allclose(compute_mask("irm", S, mixture=Y), ideal_ratio_mask(S, N), atol=1e-5)
+    for method in MASK_METHODS:
+        assert compute_mask(method, S, N).shape == S.shape
+    with pytest.raises(MsseduError, match="Unknown mask method"):
+        compute_mask("soft", S, N)
+    with pytest.raises(MsseduError, match="takes \\['alpha'\\], not \\['clip'\\]"):
+        compute_mask("irm", S, N, clip=(0, 1))
+    with pytest.raises(MsseduError, match="needs the interference"):
+        compute_mask("ibm", S)
+
 
 def test_bad_inputs_raise_clear_errors():
     S, N = _random_stfts()

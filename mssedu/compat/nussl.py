@@ -72,7 +72,12 @@ import sys
 import types
 import warnings
 
+import librosa
 import numpy as np
+import scipy.signal
+import scipy.signal.windows as windows
+
+from ..errors import DataError, as_signal, check_rate
 
 __all__ = ["import_nussl", "nussl_available", "nussl_unavailable_reason", "to_audio_signal",
            "from_audio_signal", "stft_params"]
@@ -91,9 +96,6 @@ _state: dict = {"done": False, "module": None, "reason": None, "warned": False}
 # --- 1. scipy names -------------------------------------------------------------------------
 
 def _restore_scipy_windows() -> list:
-    import scipy.signal
-    import scipy.signal.windows as windows
-
     restored = []
     for name in _SCIPY_WINDOWS:
         if not hasattr(scipy.signal, name) and hasattr(windows, name):
@@ -159,8 +161,6 @@ class _Namespace(types.SimpleNamespace):
 def _librosa_view():
     """librosa, but ``feature.rms``, ``feature.melspectrogram`` and ``filters.mel`` accept
     the pre-0.10 positional forms nussl uses."""
-    import librosa
-
     def rms(y=None, **kwargs):
         return librosa.feature.rms(y=y, **kwargs)
 
@@ -212,13 +212,29 @@ def _import() -> tuple:
     return module, None
 
 
-def import_nussl(warn: bool = True):
+def import_nussl(warn: bool = True, retry: bool = False):
     """Return the ``nussl`` module, patched to work on a current stack, or ``None``.
 
     The first call does the work (a few seconds: nussl imports torch and musdb); later calls
     return the cached result. When nussl cannot be used, ``None`` is returned and, if
     ``warn``, a :class:`UserWarning` says why (once per session).
+
+    Parameters
+    ----------
+    warn : bool
+        Issue a :class:`UserWarning` (once) when nussl cannot be used.
+    retry : bool
+        Forget the cached result and try again (e.g. after installing nussl in a running
+        session); the warning may then be issued again.
+
+    Returns
+    -------
+    module or None
+        The patched ``nussl`` package, or ``None`` when it cannot be used (see
+        :func:`nussl_unavailable_reason`).
     """
+    if retry:
+        _state.update(done=False, module=None, reason=None, warned=False)
     if not _state["done"]:
         _state["module"], _state["reason"] = _import()
         _state["done"] = True
@@ -229,27 +245,57 @@ def import_nussl(warn: bool = True):
 
 
 def nussl_available() -> bool:
-    """True when :func:`import_nussl` gives a working nussl (no warning is issued)."""
+    """True when :func:`import_nussl` gives a working nussl (no warning is issued).
+
+    Returns
+    -------
+    bool
+        Whether nussl can be used here.
+    """
     return import_nussl(warn=False) is not None
 
 
 def nussl_unavailable_reason() -> str | None:
-    """Why nussl cannot be used here (``None`` when it can): handy for ``pytest.skip``."""
+    """Why nussl cannot be used here (``None`` when it can): handy for ``pytest.skip``.
+
+    Returns
+    -------
+    str or None
+        The reason, with what to install, or ``None`` when nussl works.
+    """
     import_nussl(warn=False)
     return _state["reason"]
 
 
 def _require():
     nussl = import_nussl()
-    if nussl is None:
-        from ..errors import ParameterError
-
-        raise ParameterError(f"This needs nussl: {_state['reason']}")
+    if nussl is None:   # the environment lacks an optional package: not a bad argument
+        raise DataError(f"This needs nussl: {_state['reason']}")
     return nussl
 
 
 def stft_params(n_fft: int = 4096, hop_length: int = 1024, window: str = "hann"):
-    """nussl ``STFTParams`` matching mssedu's ``stft(x, n_fft, hop_length, window)``."""
+    """nussl ``STFTParams`` matching mssedu's ``stft(x, n_fft, hop_length, window)``.
+
+    Parameters
+    ----------
+    n_fft : int
+        Frame length (nussl's ``window_length``).
+    hop_length : int
+        Hop.
+    window : str
+        Window name (nussl's ``window_type``).
+
+    Returns
+    -------
+    nussl.STFTParams
+        The parameters.
+
+    Raises
+    ------
+    DataError
+        nussl cannot be used here (the message says why and what to install).
+    """
     nussl = _require()
     return nussl.STFTParams(window_length=int(n_fft), hop_length=int(hop_length),
                             window_type=window)
@@ -258,9 +304,31 @@ def stft_params(n_fft: int = 4096, hop_length: int = 1024, window: str = "hann")
 def to_audio_signal(x, sr: int, n_fft: int = 4096, hop_length: int = 1024,
                     window: str = "hann"):
     """A nussl ``AudioSignal`` holding ``x`` (``(channels, samples)`` float), with STFT
-    parameters set to ``n_fft``/``hop_length``/``window``."""
-    from ..errors import as_signal, check_rate, ParameterError
+    parameters set to ``n_fft``/``hop_length``/``window``.
 
+    Parameters
+    ----------
+    x : array_like, shape ``(channels, samples)`` or ``(samples,)``
+        The signal.
+    sr : int
+        Sample rate in Hz.
+    n_fft : int
+        STFT frame length.
+    hop_length : int
+        STFT hop.
+    window : str
+        STFT window name.
+
+    Returns
+    -------
+    nussl.AudioSignal
+        The signal, float64 ``(channels, samples)`` inside.
+
+    Raises
+    ------
+    DataError
+        nussl cannot be used here.
+    """
     nussl = _require()
     x = as_signal(x, "x")
     if x.ndim == 1:
@@ -272,7 +340,20 @@ def to_audio_signal(x, sr: int, n_fft: int = 4096, hop_length: int = 1024,
 
 def from_audio_signal(signal, length: int | None = None) -> np.ndarray:
     """The samples of a nussl ``AudioSignal`` as mssedu's float32 ``(channels, samples)``,
-    trimmed or zero-padded to ``length`` if given."""
+    trimmed or zero-padded to ``length`` if given.
+
+    Parameters
+    ----------
+    signal : nussl.AudioSignal
+        A nussl signal (e.g. a separator's estimate).
+    length : int, optional
+        Exact length in samples.
+
+    Returns
+    -------
+    np.ndarray
+        float32 ``(channels, samples)``.
+    """
     x = np.asarray(signal.audio_data, dtype=np.float32)
     if length is not None:
         x = x[..., :length]
