@@ -8,8 +8,12 @@ from __future__ import annotations
 import ipywidgets as w
 import numpy as np
 
-from ..masks import (apply_mask, complex_ratio_mask, ideal_binary_mask, ideal_ratio_mask,
-                     phase_sensitive_mask, w_disjoint_orthogonality)
+from ..masks import (
+    apply_mask,
+    compute_mask,
+    ideal_binary_mask,
+    w_disjoint_orthogonality,
+)
 from ..metrics import bss_eval, bss_eval_quick
 from ..plot.masks import masked_spectrogram_figure, wdo_figure
 from ..spectral import istft, stft
@@ -91,20 +95,11 @@ def mask_explorer(track, n_fft: int = 4096, hop_length: int = 1024, target: str 
         threshold.disabled = method != "ibm"
         alpha.disabled = method != "irm"
         rest = total - S[k]
-        # TODO(merge): use masks.<dispatcher> (the public mask dispatcher added to
-        # mssedu/masks.py on another branch) instead of this if/elif chain
-        if method == "ibm":
-            mask = ideal_binary_mask(S[k], rest, threshold.value)
-            label = f"IBM, threshold {threshold.value:+.0f} dB"
-        elif method == "irm":
-            mask = ideal_ratio_mask(S[k], rest, alpha.value)
-            label = f"IRM, alpha = {alpha.value:g}" + (" (Wiener)" if alpha.value == 2 else "")
-        elif method == "psm":
-            mask = phase_sensitive_mask(S[k], mixture=Y)
-            label = "PSM, truncated to [0, 1]"
-        else:
-            mask = complex_ratio_mask(S[k], mixture=Y)
-            label = "cIRM"
+        params = {"ibm": {"threshold_db": threshold.value}, "irm": {"alpha": alpha.value}}
+        mask = compute_mask(method, S[k], rest, Y, **params.get(method, {}))
+        label = {"ibm": f"IBM, threshold {threshold.value:+.0f} dB",
+                 "irm": f"IRM, alpha = {alpha.value:g}" + (" (Wiener)" if alpha.value == 2 else ""),
+                 "psm": "PSM, truncated to [0, 1]"}.get(method, "cIRM")
         est = istft(apply_mask(Y, mask), hop_length, length=n, n_fft=n_fft)
         state.update(estimate=est, target=k, label=label)
         show_figure(fig_out, masked_spectrogram_figure(Y, mask, track.sr, hop_length, S[k]))
