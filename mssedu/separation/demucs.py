@@ -37,15 +37,32 @@ from ..config import torch_device
 from ..errors import ParameterError, as_signal
 from .weights import import_demucs
 
-__all__ = ["DemucsSeparator", "choose_precision", "half_precision_error_db", "HALF_TOLERANCE_DB"]
+__all__ = ["DemucsSeparator", "probe_signal", "choose_precision", "half_precision_error_db", "HALF_TOLERANCE_DB"]
 
 #: Half precision is used on a GPU only if it changes the output by less than this
 #: (energy of the difference relative to the float32 output, in dB).
 HALF_TOLERANCE_DB = -40.0
 
 
-def _probe_signal(sr: int, seconds: float, channels: int = 2, seed: int = 0) -> np.ndarray:
-    """A deterministic music-like test signal: a few harmonic tones over 1/f noise."""
+def probe_signal(sr: int, seconds: float, channels: int = 2, seed: int = 0) -> np.ndarray:
+    """A deterministic music-like test signal: a few harmonic tones over 1/f noise.
+
+    Parameters
+    ----------
+    sr : int
+        Sample rate (Hz).
+    seconds : float
+        Duration.
+    channels : int
+        Channel count.
+    seed : int
+        Seeds the noise.
+
+    Returns
+    -------
+    numpy.ndarray
+        float32 ``(channels, samples)``, peak about 0.15.
+    """
     rng = np.random.default_rng(seed)
     n = int(sr * seconds)
     t = np.arange(n) / sr
@@ -84,7 +101,7 @@ def half_precision_error_db(model, device="cpu", dtype=None, seconds: float | No
     if dtype is None:
         dtype = torch.float16 if device.type == "cuda" else torch.bfloat16
     seg = seconds or float(getattr(model, "segment", None) or model.max_allowed_segment)
-    x = torch.from_numpy(_probe_signal(model.samplerate, min(seg, 7.8), model.audio_channels))[None]
+    x = torch.from_numpy(probe_signal(model.samplerate, min(seg, 7.8), model.audio_channels))[None]
     with torch.no_grad():
         y32 = apply.apply_model(model, x, shifts=0, split=True, device=device)
         with torch.autocast(device_type=device.type, dtype=dtype):
