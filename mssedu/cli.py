@@ -18,16 +18,23 @@ import os
 import subprocess
 import sys
 import time
+import warnings
 from pathlib import Path
 
-from . import __version__, audio
+from . import __version__
 from .errors import DataError, MsseduError
 from .pipeline import demo_text, run_demo, slug
-from .separation import download, load_separator, looks_like_path, separate
+from .separation import (
+    FORMATS,
+    download,
+    load_separator,
+    looks_like_path,
+    separate_file,
+    stem_names,
+)
 
 __all__ = ["main", "build_parser", "notebooks_folder", "FORMATS"]
 
-FORMATS = ("wav", "flac", "mp3")
 
 
 def _say(msg: str = "", err: bool = False) -> None:
@@ -68,29 +75,36 @@ def cmd_separate(args) -> int:
     _say(f"model: {separator.name} ({separator.sr} Hz, sources {', '.join(separator.sources)})")
     failed = []
     done = 0
+    used = {}
+    try:
+        names = stem_names(separator, args.two_stems)
+    except MsseduError as err:
+        _say(f"error: {err}", err=True)
+        return 1
     for song in args.songs:
         song = Path(song).expanduser()
         folder = out_root / model_dir / _song_name(song)
-        names = [args.two_stems, "accompaniment"] if args.two_stems else list(separator.sources)
-        targets = [folder / f"{n}.{args.format}" for n in names]
-        existing = [t for t in targets if t.exists()]
-        if existing and not args.force:
-            failed.append((song, f"output exists ({existing[0]}); pass --force to replace it"))
-            _say(f"FAILED {song}: {failed[-1][1]}", err=True)
-            continue
+        if folder in used:   # song.wav and song.flac: never let one overwrite the other
+            folder = folder.with_name(f"{folder.name}_{slug(song.suffix.lstrip('.') or 'audio')}")
+            _say(f"note: {used[folder.with_name(_song_name(song))]} already writes "
+                 f"{folder.with_name(_song_name(song))}; {song.name} goes to {folder}")
+        used[folder] = song
         t0 = time.perf_counter()
         try:
-            signal, sr = audio.load(song)
-            stems = separate(separator, signal, sr, two_stems=args.two_stems, progress=not args.quiet)
-            for name, path in zip(names, targets):
-                audio.save(path, stems[name], sr, overwrite=args.force)
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always")
+                written = separate_file(separator, song, folder, two_stems=args.two_stems,
+                                        fmt=args.format, overwrite=args.force,
+                                        progress=not args.quiet)
+            for w in caught:
+                _say(f"warning: {song.name}: {w.message}", err=True)
         except Exception as err:  # keep going past a bad file; report it at the end
             reason = str(err) if isinstance(err, MsseduError) else f"{type(err).__name__}: {err}"
             failed.append((song, reason))
             _say(f"FAILED {song}: {reason}", err=True)
             continue
         done += 1
-        _say(f"ok  {song} -> {folder}/ ({', '.join(t.name for t in targets)}; "
+        _say(f"ok  {song} -> {folder}/ ({', '.join(t.name for t in written)}; "
              f"{time.perf_counter() - t0:.1f} s)")
     _say(f"separated {done} of {len(args.songs)} file(s)" + (f"; {len(failed)} failed:" if failed else "."))
     for song, reason in failed:
@@ -205,7 +219,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="karaoke: write only STEM and 'accompaniment' (everything else), e.g. vocals")
     s.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda", "mps"],
                    help="auto = CUDA GPU, else Apple MPS, else CPU")
-    s.add_argument("--format", default="wav", choices=FORMATS, help="output format (default wav)")
+    s.add_argument("--format", default="wav", choices=sorted(FORMATS), help="output format (default wav)")
     s.add_argument("--force", action="store_true", help="replace existing output files")
     s.add_argument("--shifts", type=int, default=None,
                    help="HT-Demucs shift trick: average N random time shifts (slower, ~+0.2 dB; default 0)")

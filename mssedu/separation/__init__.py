@@ -5,6 +5,7 @@
 * :mod:`~mssedu.separation.demucs` -- HT-Demucs as a separator (precision, windows);
 * :mod:`~mssedu.separation.oracle` -- oracle masks as a separator;
 * :mod:`~mssedu.separation.api` -- :func:`load_separator`, :func:`separate`, two-stems output;
+* :mod:`~mssedu.separation.files` -- a song file to stem files, streamed and atomic;
 * :mod:`~mssedu.separation.scoring` -- :func:`evaluate` and :func:`compare` tables.
 
 The mini U-Net's separator lives with the model, in :mod:`mssedu.unet`; chunking, shared by
@@ -17,6 +18,7 @@ from .demucs import (
                       choose_precision,
                       half_precision_error_db,
 )
+from .files import FORMATS, clean_stale_parts, separate_file, stem_names
 from .oracle import OracleSeparator
 from .protocol import Separator
 from .scoring import compare, evaluate
@@ -34,7 +36,7 @@ from .weights import (
 )
 
 __all__ = ["Separator", "load_separator", "separate", "fold_two_stems", "looks_like_path",
-           "evaluate", "compare", "DemucsSeparator", "OracleSeparator", "choose_precision",
+           "separate_file", "stem_names", "clean_stale_parts", "FORMATS", "evaluate", "compare", "DemucsSeparator", "OracleSeparator", "choose_precision",
            "half_precision_error_db", "HALF_TOLERANCE_DB", "HTDEMUCS_CONFIG", "RANDOM_MODEL",
            "HF_NAMESPACE", "MODEL_LABELS", "download", "find_weights", "import_demucs",
            "load_demucs_model", "models_folder", "random_htdemucs"]
