@@ -81,8 +81,8 @@ def _time(fn, repeat: int):
 
 
 def run(quick: bool = False) -> list:
-    import torch
     import demucs.apply
+    import torch
     from demucs.apply import apply_model
 
     from mssedu import separation
