@@ -111,14 +111,19 @@ def run(quick: bool = False) -> list:
     # The same overhead measured inside one call, immune to load from other processes: time
     # spent in the front end outside apply_model, relative to the time inside it.
     # demucs.apply.apply_model is wrapped in a timer for one call (the separator looks it up
-    # on the module at every call).
-    inner = []
+    # on the module at every call). apply_model calls itself through the same module name
+    # (once per segment), so only the outermost calls are timed.
+    inner, depth = [], [0]
 
     def timed_apply(*args, **kwargs):
+        depth[0] += 1
         t0 = time.perf_counter()
-        out = apply_model(*args, **kwargs)
-        inner.append(time.perf_counter() - t0)
-        return out
+        try:
+            return apply_model(*args, **kwargs)
+        finally:
+            depth[0] -= 1
+            if depth[0] == 0:
+                inner.append(time.perf_counter() - t0)
 
     with mock.patch.object(demucs.apply, "apply_model", timed_apply):
         t0 = time.perf_counter()
