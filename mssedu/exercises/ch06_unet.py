@@ -16,6 +16,9 @@ import torch
 from ..unet import MiniUNet, conv_output_size
 from . import close, exercise
 
+__all__ = ["mask_exercise_data", "CONV_INPUT_BINS", "CONV_KERNEL", "CONV_STRIDE", "CONV_PADDING",
+           "PARAM_IN", "PARAM_OUT", "MASK_SEED"]
+
 #: the settings the notebook's questions use
 CONV_INPUT_BINS = 1025                       # frequency bins of an STFT with n_fft = 2048
 CONV_KERNEL, CONV_STRIDE, CONV_PADDING = 5, 2, 2
@@ -84,7 +87,15 @@ def _conv_params(answer):
 
 def mask_exercise_data():
     """The arrays of the 'apply the mask' exercise: a complex mixture STFT ``X`` and a
-    mask ``M`` of shape ``(2, 65, 20)`` (seeded)."""
+    mask ``M`` of shape ``(2, 65, 20)`` (seeded).
+
+    Returns
+    -------
+    X : numpy.ndarray
+        Complex mixture STFT, ``(channels, freq, frames)`` = ``(2, 65, 20)``, complex64.
+    M : numpy.ndarray
+        Mask in ``[0, 1]`` of the same shape, float32.
+    """
     rng = np.random.default_rng(MASK_SEED)
     X = (rng.standard_normal((2, 65, 20)) + 1j * rng.standard_normal((2, 65, 20))).astype(np.complex64)
     M = rng.uniform(0, 1, (2, 65, 20)).astype(np.float32)

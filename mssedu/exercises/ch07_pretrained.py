@@ -1,6 +1,6 @@
 """Exercises of chapter 7 (notebook ``07_pretrained_separator``): how many segments
 HT-Demucs computes, the karaoke track, and the cost of the shift trick. Reference answers
-come from :mod:`mssedu.pretrained` and ``demucs.apply.apply_model``'s segmenting.
+come from :mod:`mssedu.separation` and ``demucs.apply.apply_model``'s segmenting.
 
 >>> from mssedu.exercises import check
 >>> check("pretrained.n_segments", 31).ok
@@ -12,6 +12,8 @@ import numpy as np
 
 from . import as_number, close, exercise
 
+__all__ = ["n_segments", "SONG_SECONDS", "SR", "SEGMENT", "OVERLAP"]
+
 #: settings of the notebook's questions: a 3-minute song at 44.1 kHz, HT-Demucs' 7.8 s
 #: segments, 25 % overlap
 SONG_SECONDS, SR, SEGMENT, OVERLAP = 180.0, 44100, 7.8, 0.25
@@ -20,7 +22,24 @@ SONG_SECONDS, SR, SEGMENT, OVERLAP = 180.0, 44100, 7.8, 0.25
 def n_segments(seconds: float = SONG_SECONDS, sr: int = SR, segment: float = SEGMENT,
                overlap: float = OVERLAP) -> int:
     """Segments ``apply_model`` runs for one model, no shifts: offsets 0, stride, 2 stride...
-    below the length, with stride ``int((1 - overlap) * int(sr * segment))``."""
+    below the length, with stride ``int((1 - overlap) * int(sr * segment))``.
+
+    Parameters
+    ----------
+    seconds : float
+        Length of the song in seconds.
+    sr : int
+        Sample rate in Hz.
+    segment : float
+        Segment length in seconds.
+    overlap : float
+        Fraction of a segment shared with the next one, in ``[0, 1)``.
+
+    Returns
+    -------
+    int
+        The number of segments.
+    """
     length = int(seconds * sr)
     stride = int((1 - overlap) * int(sr * segment))
     return len(range(0, length, stride))

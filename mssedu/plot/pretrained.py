@@ -18,10 +18,27 @@ def segment_weights(length: int, segment: int, overlap: float = 0.25, transition
     and is weighted by a triangle :math:`w` peaking in its middle (raised to
     ``transition_power``); the output is :math:`\sum_k w_k \hat s^{(k)} / \sum_k w_k`.
 
-    Returns ``(offsets, weights, total)``: segment starts, a ``(segments, length)`` array of
-    each segment's weight on the timeline and their sum :math:`\sum_k w_k`."""
-    if segment < 2 or length < 1 or not 0 <= overlap < 1:
+    Parameters
+    ----------
+    length : int
+        Length of the signal in samples.
+    segment : int
+        Length :math:`L` of one segment in samples (at least 2).
+    overlap : float
+        Fraction of a segment shared with the next one, in ``[0, 1)``.
+    transition_power : float
+        Exponent applied to the triangular weight (larger: sharper cross-fades).
 
+    Returns
+    -------
+    offsets : numpy.ndarray
+        The segment starts in samples, shape ``(segments,)``.
+    weights : numpy.ndarray
+        Each segment's weight on the timeline, shape ``(segments, length)``.
+    total : numpy.ndarray
+        Their sum :math:`\sum_k w_k`, shape ``(length,)``.
+    """
+    if segment < 2 or length < 1 or not 0 <= overlap < 1:
         raise ParameterError(f"Need segment >= 2 samples, length >= 1 and 0 <= overlap < 1; got "
                           f"{segment}, {length}, {overlap}.")
     stride = max(1, int((1 - overlap) * segment))
@@ -40,8 +57,26 @@ def chunking_figure(seconds: float = 20.0, segment: float = 7.8, overlap: float 
                     sr: int = 100, figsize=(9, 3.2)):
     """How a long song is cut into overlapping segments and cross-faded back: each
     segment's triangular weight (top) and its normalised share :math:`w_k / \\sum_j w_j`
-    (bottom), which always sums to one. ``sr`` is only the plotting resolution."""
+    (bottom), which always sums to one.
 
+    Parameters
+    ----------
+    seconds : float
+        Length of the song in seconds.
+    segment : float
+        Length of one segment in seconds.
+    overlap : float
+        Fraction of a segment shared with the next one, in ``[0, 1)``.
+    sr : int
+        Points per second of the plot (only the plotting resolution, not an audio rate).
+    figsize : tuple of float
+        Figure size in inches.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        Two stacked axes: the weights and the normalised shares.
+    """
     length, seg = int(seconds * sr), int(segment * sr)
     offsets, w, total = segment_weights(length, seg, overlap)
     t = np.arange(length) / sr
@@ -61,8 +96,27 @@ def chunking_figure(seconds: float = 20.0, segment: float = 7.8, overlap: float 
 
 def comparison_figure(table, metric: str = "SDR", source: str = "vocals", ax=None, figsize=(7, 3)):
     """Horizontal bars of ``metric`` for ``source``, one per separator, from
-    :func:`mssedu.pretrained.compare`'s table."""
+    :func:`mssedu.separation.compare`'s table.
 
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        The table of :func:`mssedu.separation.compare`, with columns ``separator``,
+        ``source`` and one per metric.
+    metric : str
+        The column to plot, e.g. ``"SDR"``.
+    source : str
+        The source whose rows are plotted, e.g. ``"vocals"``.
+    ax : matplotlib.axes.Axes or None
+        Draw onto this axis; None makes a new figure.
+    figsize : tuple of float
+        Figure size in inches when a new figure is made.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The new figure, or the figure holding ``ax``.
+    """
     rows = table[table["source"] == source]
     fig = None
     if ax is None:
@@ -87,9 +141,26 @@ def comparison_figure(table, metric: str = "SDR", source: str = "vocals", ax=Non
 
 def demo_figure(table, vocals: dict, track, n_fft: int = 4096, hop_length: int = 1024):
     """The ``mssedu demo`` figure: vocals SDR per method (left) and the spectrogram of each
-    method's vocals estimate next to the true vocals (right)."""
+    method's vocals estimate next to the true vocals (right).
 
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        The comparison table (see :func:`comparison_figure`).
+    vocals : dict
+        ``{method name: vocals estimate}``, each ``(channels, samples)`` or None (skipped).
+    track : Track
+        The multitrack (:class:`mssedu.data.Track`); its ``vocals`` stem is shown first.
+    n_fft : int
+        STFT frame length in samples.
+    hop_length : int
+        STFT hop in samples.
 
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The bar chart and the spectrograms.
+    """
     vocals = {"true vocals": track.stems.get("vocals"), **{k: v for k, v in vocals.items() if v is not None}}
     vocals = {k: v for k, v in vocals.items() if v is not None}
     n = len(vocals)

@@ -13,8 +13,22 @@ __all__ = ["unet_architecture_figure", "feature_maps_figure", "mask_comparison_f
 
 def unet_architecture_figure(model, frames: int | None = None, figsize=(10, 3.6)):
     """The U shape: one bar per block, its height the frequency size (log scale) and its
-    label ``channels x freq x frames``; grey arrows are the skip connections."""
+    label ``channels x freq x frames``; grey arrows are the skip connections.
 
+    Parameters
+    ----------
+    model : MiniUNet
+        The network (:class:`mssedu.unet.MiniUNet`); its ``layer_table`` gives the sizes.
+    frames : int or None
+        Number of STFT frames of the input; None uses the model's training patch.
+    figsize : tuple of float
+        Figure size in inches.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The architecture diagram.
+    """
     rows = model.layer_table(frames)
     enc = [r for r in rows if r["name"].startswith("encoder")]
     dec = [r for r in rows if r["name"].startswith("decoder")]
@@ -50,8 +64,26 @@ def unet_architecture_figure(model, frames: int | None = None, figsize=(10, 3.6)
 
 def feature_maps_figure(maps: dict, layer: str, n: int = 8, start: int = 0, figsize=None):
     """``n`` channels of one layer's feature maps (from :meth:`MiniUNet.feature_maps`),
-    each an image with frequency up and time to the right."""
+    each an image with frequency up and time to the right.
 
+    Parameters
+    ----------
+    maps : dict
+        ``{layer name: feature maps}``, each ``(channels, freq, frames)``.
+    layer : str
+        The layer to show (a key of ``maps``).
+    n : int
+        Number of channels to show (at most 4 per row).
+    start : int
+        First channel shown.
+    figsize : tuple of float or None
+        Figure size in inches; None sizes it from the grid.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        One image per channel.
+    """
     fm = np.asarray(maps[layer])
     n = int(min(n, fm.shape[0] - start))
     cols = min(4, n)
@@ -78,9 +110,27 @@ def feature_maps_figure(maps: dict, layer: str, n: int = 8, start: int = 0, figs
 def mask_comparison_figure(masks: dict, sr: int, hop_length: int, fmax: float | None = 8000.0,
                            figsize=None):
     """Masks side by side (e.g. ``{"U-Net": M, "oracle IRM": M_irm}``), each
-    ``(channels, freq, frames)`` or ``(freq, frames)``, 0 (black) .. 1 (bright)."""
+    ``(channels, freq, frames)`` or ``(freq, frames)``, 0 (black) .. 1 (bright).
 
+    Parameters
+    ----------
+    masks : dict
+        ``{name: mask}``, each ``(channels, freq, frames)`` (channels are averaged) or
+        ``(freq, frames)``.
+    sr : int
+        Sample rate in Hz (for the frequency axis).
+    hop_length : int
+        STFT hop in samples (for the time axis).
+    fmax : float or None
+        Highest frequency shown in Hz; None shows all.
+    figsize : tuple of float or None
+        Figure size in inches; None sizes it from the number of masks.
 
+    Returns
+    -------
+    matplotlib.figure.Figure
+        One panel per mask.
+    """
     items = list(masks.items())
     fig, axes = plt.subplots(1, len(items), figsize=figsize or (4.3 * len(items), 3.0),
                              squeeze=False, constrained_layout=True)
@@ -101,7 +151,23 @@ def mask_comparison_figure(masks: dict, sr: int, hop_length: int, fmax: float | 
 
 def draw_loss_curve(ax, history: dict, smooth: int = 10):
     """Draw the training loss (raw, light; running mean, dark) and, on a second axis, the
-    validation SDR, onto ``ax``. Returns the second axis (or None)."""
+    validation SDR, onto ``ax``.
+
+    Parameters
+    ----------
+    ax : matplotlib.axes.Axes
+        The axis to draw onto (it is cleared first).
+    history : dict
+        ``TrainResult.history``: lists ``step`` and ``loss``, and optionally ``val_step``
+        and ``val_sdr``.
+    smooth : int
+        Length of the running mean in steps.
+
+    Returns
+    -------
+    matplotlib.axes.Axes or None
+        The second (validation SDR) axis, or None when there is no validation history.
+    """
     steps = np.asarray(history.get("step", []))
     loss = np.asarray(history.get("loss", []), dtype=float)
     ax.clear()
@@ -123,8 +189,22 @@ def draw_loss_curve(ax, history: dict, smooth: int = 10):
 
 
 def loss_curve_figure(history: dict, title: str | None = None, figsize=(7, 3)):
-    """Training loss and validation SDR against the step (from ``TrainResult.history``)."""
+    """Training loss and validation SDR against the step (from ``TrainResult.history``).
 
+    Parameters
+    ----------
+    history : dict
+        ``TrainResult.history`` (see :func:`draw_loss_curve`).
+    title : str or None
+        Axis title.
+    figsize : tuple of float
+        Figure size in inches.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The loss curve, with the validation SDR on a second axis.
+    """
     fig, ax = plt.subplots(figsize=figsize, constrained_layout=True)
     draw_loss_curve(ax, history)
     if title:

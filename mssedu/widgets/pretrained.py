@@ -24,7 +24,20 @@ AUDIO_SUFFIXES = (".wav", ".flac", ".mp3", ".ogg", ".m4a", ".aiff", ".aif")
 def chunking_explorer(seconds: float = 20.0, segment: float = 7.8):
     """Sliders for the segment overlap and the transition sharpness of
     ``demucs.apply.apply_model``: see how segments are weighted and why the shares always
-    sum to one (no seams, no clicks)."""
+    sum to one (no seams, no clicks).
+
+    Parameters
+    ----------
+    seconds : float
+        Length of the song drawn, in seconds.
+    segment : float
+        Segment length in seconds selected first (the slider spans 2 to 10 s).
+
+    Returns
+    -------
+    ipywidgets.VBox
+        The sliders, a readout and the figure of :func:`mssedu.plot.pretrained.chunking_figure`.
+    """
 
 
     overlap = w.FloatSlider(value=0.25, min=0.0, max=0.75, step=0.05, description="overlap",
@@ -52,7 +65,23 @@ def karaoke_mixer(stems: dict, sr: int, mixture=None):
     """One gain slider per stem; the player plays :math:`\\sum_k g_k \\hat s_k`.
 
     Set vocals to 0 for karaoke, or solo one stem. With ``mixture`` given, the residual
-    :math:`\\|x - \\sum_k \\hat s_k\\| / \\|x\\|` (all gains 1) says how well the stems add up."""
+    :math:`\\|x - \\sum_k \\hat s_k\\| / \\|x\\|` (all gains 1) says how well the stems add up.
+
+    Parameters
+    ----------
+    stems : dict
+        ``{stem name: estimate}``, each ``(channels, samples)``.
+    sr : int
+        Sample rate in Hz.
+    mixture : numpy.ndarray or None
+        The mixture ``(channels, samples)``; when given, the residual is shown.
+
+    Returns
+    -------
+    ipywidgets.VBox
+        The sliders, the readout and the player; ``box.sliders`` maps each stem to its
+        slider.
+    """
 
 
     names = list(stems)
@@ -101,7 +130,29 @@ def song_separator(separator, out_dir="my_stems", max_mb: float = 50.0, max_seco
     (``max_mb``); only the first ``max_seconds`` are separated if given (fast mode: 10 s).
     Stems are written to ``out_dir/<song>/`` (existing files are kept: a new name is
     chosen) and offered as download links. ``box.process_file(name, bytes)`` does the same
-    without the browser (used by the tests)."""
+    without the browser (used by the tests).
+
+    Parameters
+    ----------
+    separator : Separator
+        Any separator of :mod:`mssedu.separation` (e.g. from
+        :func:`mssedu.separation.load_separator`).
+    out_dir : str or pathlib.Path
+        Folder the stems are written to (one sub-folder per song).
+    max_mb : float
+        Largest upload accepted, in MiB.
+    max_seconds : float or None
+        Separate only the first ``max_seconds`` of the song; None: all of it (10 s in fast
+        mode).
+    two_stems : str or None
+        Separate into this stem and the rest (e.g. ``"vocals"``); None: every stem.
+
+    Returns
+    -------
+    ipywidgets.VBox
+        The upload button, a status line and the output area; ``box.process_file(name,
+        data)`` returns ``(stems, sr, paths)`` with each stem ``(channels, samples)``.
+    """
 
 
 

@@ -3,7 +3,7 @@ browser, a mask-sharpness explorer and a "hear it learn" slider over training sn
 
 Each factory returns an ``ipywidgets`` box drawn once already (so it works in a notebook
 executed headless). Figures come from :mod:`mssedu.plot.unet`, the model from
-:mod:`mssedu.unet`, training from :mod:`mssedu.train`.
+:mod:`mssedu.unet` (training too: :func:`mssedu.unet.train`).
 """
 from __future__ import annotations
 
@@ -26,7 +26,7 @@ __all__ = ["LiveLossPlot", "live_loss_plot", "feature_map_browser", "mask_sharpn
 
 class LiveLossPlot:
     """A training callback that redraws the loss curve (and validation SDR) in an
-    ``ipywidgets.Output`` each time :func:`mssedu.train.train` calls it.
+    ``ipywidgets.Output`` each time :func:`mssedu.unet.train` calls it.
 
     >>> live = LiveLossPlot()                      # doctest: +SKIP
     >>> display(live.widget)                       # doctest: +SKIP
@@ -59,7 +59,18 @@ class LiveLossPlot:
 
 
 def live_loss_plot(title: str = "training") -> LiveLossPlot:
-    """A :class:`LiveLossPlot`: display it, then pass it in ``train(callbacks=[...])``."""
+    """A :class:`LiveLossPlot`: display it, then pass it in ``train(callbacks=[...])``.
+
+    Parameters
+    ----------
+    title : str
+        Title shown above the curve (followed by the last step and validation SDR).
+
+    Returns
+    -------
+    LiveLossPlot
+        The callback; ``live.widget`` is its output area.
+    """
     return LiveLossPlot(title)
 
 
@@ -67,7 +78,25 @@ def feature_map_browser(model, track, seconds: float = 3.0, start: float = 0.0):
     """Pick a layer and a group of channels; see what the network computes there for the
     mixture of ``track`` (its first ``seconds``). Early encoder maps look like edge-detected
     spectrograms (onsets, harmonics); deep ones are coarse; decoder maps grow back to full
-    resolution; the last is the mask."""
+    resolution; the last is the mask.
+
+    Parameters
+    ----------
+    model : MiniUNet
+        The network (:class:`mssedu.unet.MiniUNet`).
+    track : Track
+        The multitrack (:class:`mssedu.data.Track`) whose mixture is fed in.
+    seconds : float
+        Length of the excerpt in seconds.
+    start : float
+        Start of the excerpt in seconds.
+
+    Returns
+    -------
+    ipywidgets.VBox
+        The layer and channel controls, a readout and the figure of
+        :func:`mssedu.plot.unet.feature_maps_figure`.
+    """
 
 
     cfg = model.config
@@ -97,7 +126,22 @@ def feature_map_browser(model, track, seconds: float = 3.0, start: float = 0.0):
 def mask_sharpness_explorer(separator, track, seconds: float | None = None):
     """Soft or hard? Raise the U-Net's vocal mask to a power ``p`` (``p -> 0``: all ones,
     ``p = 1``: as trained, large ``p``: towards binary) or binarise it at a threshold, and
-    hear and measure (plain SDR) what happens to the vocals."""
+    hear and measure (plain SDR) what happens to the vocals.
+
+    Parameters
+    ----------
+    separator : UNetSeparator
+        A trained :class:`mssedu.unet.UNetSeparator`; its first target is used.
+    track : Track
+        The multitrack (:class:`mssedu.data.Track`) with the true target stem.
+    seconds : float or None
+        Use only the first ``seconds``; None: the whole track.
+
+    Returns
+    -------
+    ipywidgets.VBox
+        The controls, the SDR readout, the mask figure and the players.
+    """
 
 
     clip = track if seconds is None or seconds >= track.duration else track.excerpt(0, seconds)
@@ -141,7 +185,22 @@ def mask_sharpness_explorer(separator, track, seconds: float | None = None):
 
 def training_snapshots_player(result, track, seconds: float | None = None):
     """Slide through the validation steps of a run trained with ``snapshots=True`` and hear
-    the vocals the model separated at each one, with the SDR curve marking where you are."""
+    the vocals the model separated at each one, with the SDR curve marking where you are.
+
+    Parameters
+    ----------
+    result : TrainResult
+        The result of :func:`mssedu.unet.train` run with ``snapshots=True``.
+    track : Track
+        The multitrack (:class:`mssedu.data.Track`) to separate.
+    seconds : float or None
+        Use only the first ``seconds``; None: the whole track.
+
+    Returns
+    -------
+    ipywidgets.VBox
+        The step slider, the readout, the SDR curve and the players.
+    """
 
 
     if not result.snapshots:
