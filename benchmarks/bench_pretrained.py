@@ -22,6 +22,8 @@ from unittest import mock
 
 import numpy as np
 
+from mssedu.separation.demucs import probe_signal
+
 from . import row
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -29,7 +31,7 @@ ROOT = Path(__file__).resolve().parents[1]
 _PEAK_SCRIPT = r"""
 import json, resource, sys, time
 sys.path.insert(0, sys.argv[3])
-from benchmarks.bench_pretrained import probe_signal
+from mssedu.separation.demucs import probe_signal
 from mssedu import separation
 seconds = float(sys.argv[1])
 sep = separation.load_separator(separation.RANDOM_MODEL, device=sys.argv[2])
@@ -47,20 +49,6 @@ except Exception:
     pass
 print(json.dumps({"seconds": dt, "peak_mib": peak, "gpu_mib": gpu}))
 """
-
-
-def probe_signal(sr: int, seconds: float, channels: int = 2, seed: int = 0) -> np.ndarray:
-    """A deterministic music-like test signal ``(channels, samples)`` float32: a few harmonic
-    tones over 1/f noise."""
-    rng = np.random.default_rng(seed)
-    n = int(sr * seconds)
-    t = np.arange(n) / sr
-    x = sum(np.sin(2 * np.pi * f0 * k * t) / k for f0 in (110.0, 277.2, 440.0) for k in range(1, 6))
-    spec = np.fft.rfft(rng.standard_normal((channels, n)))
-    spec /= np.sqrt(np.maximum(np.arange(spec.shape[-1]), 1))
-    noise = np.fft.irfft(spec, n)
-    y = 0.1 * x / np.max(np.abs(x)) + 0.05 * noise / np.max(np.abs(noise))
-    return y.astype(np.float32)
 
 
 def _fresh_process(seconds: float, device: str) -> dict:
