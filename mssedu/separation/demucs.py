@@ -219,6 +219,11 @@ class DemucsSeparator:
         """Samples per model segment."""
         return int(self.sr * (self.segment or self._model_segment()))
 
+    @property
+    def hop_samples(self) -> int:
+        """Samples between two segment starts (windows on this grid match a single pass)."""
+        return max(1, int((1 - self.overlap) * self.segment_samples))
+
     def _n_segments(self, length: int) -> int:
         stride = max(1, int((1 - self.overlap) * self.segment_samples))
         per_model = len(range(0, length + (int(0.5 * self.sr) if self.shifts else 0), stride))

@@ -250,7 +250,10 @@ def separate_file(separator, path, folder, two_stems: str | None = None, fmt: st
                         "another folder with --out.") from err
     margin, fade = int(margin_seconds * sr), max(int(fade_seconds * sr), 1)
     size = max(int(window_seconds * sr), 2 * margin + fade + 1)
-    plan = plan_chunks(n, size, fade, margin)
+    # windows that start on the model's own grid (its chunk hop) give its single-pass result
+    align = int(getattr(separator, "hop_samples", 1)) if int(separator.sr) == sr else 1
+    size = max(size, 2 * margin + fade + align)
+    plan = plan_chunks(n, size, fade, margin, align=max(align, 1))
     writers = []
     bar = tqdm(total=round(n / sr, 1), unit="s", desc=path.name, disable=not progress)
     try:

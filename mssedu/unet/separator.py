@@ -104,6 +104,12 @@ class UNetSeparator:
         model, _ = load_checkpoint(path, which=which)
         return cls(model, **kwargs)
 
+    @property
+    def hop_samples(self) -> int:
+        """Samples between the starts of two network chunks: windows of a long song that
+        start on this grid give exactly the single-pass result."""
+        return self.config.hop_length * max(self.chunk_frames - self.overlap_frames, 1)
+
     def _check_signal(self, signal) -> np.ndarray:
         x = as_signal(signal, "signal", min_samples=self.config.n_fft)
         if x.ndim != 2 or x.shape[0] != self.config.audio_channels:
