@@ -474,3 +474,39 @@ def test_song_separator_checks_uploads_and_writes_stems(tmp_path):
     mixer = karaoke_mixer(stems, sr, mixture=x)
     mixer.sliders["vocals"].value = 0.0  # runs the update without a browser
     assert "dB" in mixer.children[2].value
+
+
+def test_song_separator_refuses_hours_hidden_in_a_small_file(tmp_path, monkeypatch):
+    """A 30-minute file of silence compresses to a few hundred kB: judged by its header's
+    length before anything is decoded, refused with the user's file name, and the widget
+    stays usable (its status shows the error; it is not stuck at 'Separating ...')."""
+    import datetime
+    import io
+
+    import soundfile as sf
+
+    from mssedu import audio
+    from mssedu.widgets.pretrained import song_separator
+
+    buf = io.BytesIO()
+    sf.write(buf, np.zeros((8000 * 60 * 30, 1), np.float32), 8000, format="FLAC")
+    data = buf.getvalue()
+    assert len(data) < 1024 * 1024
+    decoded = []
+    real_load = audio.load
+    monkeypatch.setattr(audio, "load", lambda *a, **k: decoded.append(a) or real_load(*a, **k))
+    sep = P.DemucsSeparator(SegmentGainModel(8000, 1.0), name="stand-in", device="cpu")
+    monkeypatch.delenv("MSSEDU_FAST", raising=False)   # fast mode decodes only 10 s anyway
+    box = song_separator(sep, out_dir=tmp_path / "stems", max_minutes=10)
+    with pytest.raises(MsseduError, match=r"'silence.flac' is 30.0 minutes long.*max_minutes"):
+        box.process_file("silence.flac", data)
+    assert decoded == []                               # refused from the header alone
+    upload, status = box.children[0], box.children[1]
+    upload.value = ({"name": "silence.flac", "content": memoryview(data), "size": len(data),
+                     "type": "audio/flac", "last_modified": datetime.datetime(2026, 1, 1)},)
+    assert "Cannot use this file" in status.value and "30.0 minutes" in status.value
+    assert upload.value == ()                          # ready for the next file
+    upload.value = ({"name": "garbage.flac", "content": memoryview(b"\x00garbage" * 100),
+                     "size": 800, "type": "audio/flac", "last_modified": datetime.datetime(2026, 1, 1)},)
+    assert "Cannot use this file" in status.value and "garbage.flac" in status.value
+    assert "upload.flac" not in status.value           # the user's name, not our temp copy

@@ -179,7 +179,7 @@ def _read_window(path: Path, start: int, stop: int, sr: int, channels: int) -> n
 
 
 def separate_file(separator, path, folder, two_stems: str | None = None, fmt: str = "wav",
-                  overwrite: bool = False, window_seconds: float = 120.0,
+                  overwrite: bool = False, window_seconds: float = 60.0,
                   margin_seconds: float = 8.0, fade_seconds: float = 1.0,
                   progress: bool = True) -> list:
     """Separate the audio file ``path`` into ``folder/<stem>.<fmt>``, streaming.

@@ -1,6 +1,7 @@
 """Widgets of chapter 7: segment overlap, a stem mixer (karaoke), and separating your own song."""
 from __future__ import annotations
 
+import html
 import tempfile
 from pathlib import Path
 
@@ -123,7 +124,7 @@ def _check_upload(name: str, size: int, max_mb: float):
 
 
 def song_separator(separator, out_dir="my_stems", max_mb: float = 50.0, max_seconds: float | None = None,
-                   two_stems: str | None = None):
+                   two_stems: str | None = None, max_minutes: float = 10.0):
     """Upload your own song, separate it with ``separator``, listen and download the stems.
 
     The upload (a ``FileUpload``) is checked for type (:data:`AUDIO_SUFFIXES`) and size
@@ -146,6 +147,9 @@ def song_separator(separator, out_dir="my_stems", max_mb: float = 50.0, max_seco
         mode).
     two_stems : str or None
         Separate into this stem and the rest (e.g. ``"vocals"``); None: every stem.
+    max_minutes : float
+        Longest song accepted, judged from the file's header *before* decoding (a small
+        compressed file can hold hours of audio and fill the memory when decoded).
 
     Returns
     -------
@@ -171,7 +175,16 @@ def song_separator(separator, out_dir="my_stems", max_mb: float = 50.0, max_seco
         with tempfile.TemporaryDirectory() as tmp:
             path = Path(tmp) / f"upload{suffix}"
             path.write_bytes(bytes(data))
-            signal, sr = audio.load(path, duration=max_seconds)
+            try:
+                minutes = audio.info(path)["seconds"] / 60
+                if minutes > max_minutes and not max_seconds:
+                    raise ParameterError(f"{name!r} is {minutes:.1f} minutes long; this upload takes "
+                                         f"songs up to {max_minutes:g} minutes (song_separator("
+                                         "..., max_minutes=...) changes it; `mssedu separate` on the "
+                                         "command line takes songs of any length).")
+                signal, sr = audio.load(path, duration=max_seconds)
+            except MsseduError as err:   # name the user's file, not our temporary copy
+                raise type(err)(str(err).replace(str(path), repr(name)).replace(path.name, name)) from None
         stems = separate(separator, signal, sr, two_stems=two_stems, progress=True)
         folder = Path(out_dir) / Path(name).stem
         k = 1
@@ -192,8 +205,14 @@ def song_separator(separator, out_dir="my_stems", max_mb: float = 50.0, max_seco
             try:
                 stems, sr, paths = process_file(item["name"], item["content"])
             except MsseduError as err:
-                status.value = f"<b style='color:#b3261e'>Cannot use this file:</b> {err}"
+                status.value = f"<b style='color:#b3261e'>Cannot use this file:</b> {html.escape(str(err))}"
                 return
+            except Exception as err:  # never leave the status at "Separating ..."
+                status.value = (f"<b style='color:#b3261e'>Separating failed:</b> "
+                                f"{html.escape(type(err).__name__)}: {html.escape(str(err)[:300])}")
+                return
+            finally:
+                upload.value = ()   # ready for the next file
             status.value = f"Done: {len(stems)} stems of <b>{item['name']}</b>."
             display(players_row(stems, sr))
             for p in paths:
