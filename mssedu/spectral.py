@@ -26,6 +26,8 @@ differentiable). Both give librosa's numbers (``center=True`` pads with zeros, a
 """
 from __future__ import annotations
 
+import functools
+
 import librosa
 import numpy as np
 import scipy.fft
@@ -34,7 +36,7 @@ import torch
 
 from .errors import as_signal, check_finite, check_rate, ParameterError
 
-__all__ = ["stft", "istft", "check_stft_params", "magphase", "amplitude_to_db", "get_window", "check_cola",
+__all__ = ["stft", "istft", "check_stft_params", "check_invertible", "magphase", "amplitude_to_db", "get_window", "check_cola",
            "n_frames", "cqt", "icqt", "cqt_frequencies", "constant_q_kernel", "naive_cqt"]
 
 
@@ -220,8 +222,13 @@ def istft(X, hop_length: int | None = None, window="hann", center: bool = True,
         raise ParameterError(f"n_fft={n_fft} does not match {X.shape[-2]} frequency bins "
                           f"(expected n_fft // 2 + 1).")
     hop = check_stft_params(n_fft, hop_length)
+    if length is not None and (isinstance(length, (bool, str)) or not np.isscalar(length)
+                               or int(length) != length or length < 1):
+        raise ParameterError(f"length must be a positive whole number of samples, got {length!r}; "
+                             "pass the original signal's length (x.shape[-1]) or None.")
+    check_invertible(window, n_fft, hop)
     if _is_torch(X):
-        return _istft_torch(X, n_fft, hop, window, center, length)
+        return _istft_torch(X, n_fft, hop, window, center, None if length is None else int(length))
     X = np.asarray(X)
     check_finite(X, "X")
     win = get_window(window, n_fft)
@@ -243,10 +250,52 @@ def istft(X, hop_length: int | None = None, window="hann", center: bool = True,
     if length is None:
         end = total - n_fft // 2 if center else total
         return y[..., start:end]
+    length = int(length)
     y = y[..., start:start + length]
     if y.shape[-1] < length:
         y = np.pad(y, [(0, 0)] * (y.ndim - 1) + [(0, length - y.shape[-1])])
     return y
+
+
+@functools.lru_cache(maxsize=64)
+def _nola_cached(window, n_fft: int, hop: int) -> bool:
+    return check_cola(window, n_fft, hop)["nola"]
+
+
+def check_invertible(window="hann", n_fft: int = 2048, hop_length: int | None = None) -> None:
+    """Raise unless :func:`istft` can invert an STFT made with this window and hop (NOLA).
+
+    Parameters
+    ----------
+    window : str, tuple or array_like
+        The window (see :func:`get_window`).
+    n_fft : int
+        Frame length.
+    hop_length : int, optional
+        Step between frames; default ``n_fft // 4``.
+
+    Raises
+    ------
+    ParameterError
+        The shifted squared windows vanish somewhere (e.g. ``"hann"`` with
+        ``hop_length == n_fft``): those samples cannot be recovered. The message names a hop
+        that works.
+    """
+    hop = check_stft_params(n_fft, hop_length)
+    key = window if isinstance(window, (str, tuple)) else None
+    ok = (_nola_cached(key, int(n_fft), hop) if key is not None
+          else check_cola(window, n_fft, hop)["nola"])
+    if ok:
+        return
+    good = next((h for h in (n_fft // 2, n_fft // 4, n_fft // 8, 1)
+                 if 1 <= h < hop and check_cola(window, n_fft, h)["nola"]), None)
+    what = window if key is not None else "this window"
+    fix = (f"Use hop_length={good} (or smaller)" if good is not None
+           else "Use a window that is non-zero at its edges")
+    raise ParameterError(
+        f"window={what!r} with n_fft={n_fft} and hop_length={hop} cannot be inverted: the "
+        "overlapping squared windows sum to zero at some samples (the NOLA condition fails), "
+        f"so istft would return wrong values there. {fix}.")
 
 
 def _torch_window(window, n_fft, device):
@@ -264,7 +313,10 @@ def _stft_torch(x, n_fft, hop, window, center):
     batch = x.shape[:-1]
     flat = x.reshape(-1, x.shape[-1])
     if not flat.is_floating_point():
-        flat = flat.float()
+        if flat.dtype == torch.bool:
+            raise ParameterError("x is a boolean tensor, not audio; pass float samples in [-1, 1].")
+        # integer PCM by its full scale, as errors.as_signal does for arrays
+        flat = torch.from_numpy(as_signal(flat.cpu().numpy(), "x")).to(x.device)
     X = torch.stft(flat, n_fft, hop_length=hop, window=_torch_window(window, n_fft, x.device).to(flat.dtype),
                    center=center, pad_mode="constant", return_complex=True)
     return X.reshape(batch + X.shape[-2:])
