@@ -28,7 +28,8 @@ from __future__ import annotations
 import numpy as np
 
 __all__ = ["MsseduError", "ParameterError", "DataError", "AudioError", "ModelLoadingError",
-           "NetworkError", "check_finite", "as_signal", "check_rate", "check_number", "pcm_to_float", "PCM_SCALES"]
+           "NetworkError", "check_finite", "as_signal", "check_rate", "check_number", "is_number", "is_whole", "pcm_to_float",
+           "PCM_SCALES"]
 
 
 class MsseduError(Exception):
@@ -203,6 +204,42 @@ def check_rate(sr, name: str = "sr") -> int:
     return int(sr)
 
 
+def is_number(value) -> bool:
+    """Is ``value`` one finite real number (not a bool, a string, an array or None)?
+
+    Parameters
+    ----------
+    value : object
+        Anything.
+
+    Returns
+    -------
+    bool
+        True for e.g. ``2``, ``0.5``, ``np.float32(1)``; False for ``"2"``, ``True``, NaN.
+    """
+    try:
+        return bool(not isinstance(value, (bool, str, bytes)) and np.isscalar(value)
+                    and np.isreal(value) and np.isfinite(float(value)))
+    except (TypeError, ValueError, OverflowError):
+        return False
+
+
+def is_whole(value) -> bool:
+    """Is ``value`` a whole number (``3``, ``3.0``, ``np.int64(3)``; not ``"3"``, ``True``, 3.5)?
+
+    Parameters
+    ----------
+    value : object
+        Anything.
+
+    Returns
+    -------
+    bool
+        True when :func:`is_number` holds and the value has no fractional part.
+    """
+    return is_number(value) and float(value) == int(value)
+
+
 def check_number(value, name: str, minimum: float | None = None, strict: bool = True,
                  hint: str = "") -> float:
     """Validate a finite real number argument (not a bool or a string), optionally bounded below.
@@ -230,11 +267,7 @@ def check_number(value, name: str, minimum: float | None = None, strict: bool = 
     ParameterError
         ``value`` is not a finite real number, or is below the bound.
     """
-    try:
-        ok = (not isinstance(value, (bool, str, bytes)) and np.isscalar(value)
-              and np.isreal(value) and bool(np.isfinite(float(value))))
-    except (TypeError, ValueError, OverflowError):
-        ok = False
+    ok = is_number(value)
     if ok and minimum is not None:
         ok = float(value) > minimum if strict else float(value) >= minimum
     if not ok:

@@ -34,7 +34,7 @@ import scipy.fft
 import scipy.signal
 import torch
 
-from .errors import as_signal, check_finite, check_rate, ParameterError
+from .errors import as_signal, check_finite, check_rate, is_number, is_whole, ParameterError
 
 __all__ = ["stft", "istft", "check_stft_params", "check_invertible", "magphase", "amplitude_to_db", "get_window", "check_cola",
            "n_frames", "cqt", "icqt", "cqt_frequencies", "constant_q_kernel", "naive_cqt"]
@@ -64,10 +64,10 @@ def check_stft_params(n_fft: int, hop_length: int | None) -> int:
     ParameterError
         ``n_fft`` or ``hop_length`` is not a positive integer, or the hop exceeds ``n_fft``.
     """
-    if int(n_fft) != n_fft or n_fft < 2:
+    if not is_whole(n_fft) or n_fft < 2:
         raise ParameterError(f"n_fft must be an integer >= 2, got {n_fft!r}.")
     hop = n_fft // 4 if hop_length is None else hop_length
-    if int(hop) != hop or hop < 1:
+    if not is_whole(hop) or hop < 1:
         raise ParameterError(f"hop_length must be a positive integer, got {hop!r}.")
     if hop > n_fft:
         raise ParameterError(
@@ -217,6 +217,9 @@ def istft(X, hop_length: int | None = None, window="hann", center: bool = True,
     """
     if X.shape[-2] < 2:
         raise ParameterError(f"X must be (..., freq, frames) with freq >= 2, got shape {tuple(X.shape)}.")
+    if n_fft is not None and not is_whole(n_fft):
+        raise ParameterError(f"n_fft must be a whole number of samples, got {n_fft!r}; leave it "
+                             "out to infer it from the frequency bins.")
     n_fft = 2 * (X.shape[-2] - 1) if n_fft is None else int(n_fft)
     if n_fft // 2 + 1 != X.shape[-2]:
         raise ParameterError(f"n_fft={n_fft} does not match {X.shape[-2]} frequency bins "
@@ -394,13 +397,13 @@ def amplitude_to_db(S, ref=1.0, amin: float = 1e-5, top_db: float | None = 80.0)
         float32 decibels, same shape.
     """
     S = np.abs(np.asarray(S))
-    if amin <= 0:
-        raise ParameterError(f"amin must be > 0, got {amin}.")
+    if not is_number(amin) or amin <= 0:
+        raise ParameterError(f"amin must be > 0, got {amin!r}.")
     ref_value = ref(S) if callable(ref) else ref
     db = 20.0 * np.log10(np.maximum(amin, S)) - 20.0 * np.log10(np.maximum(amin, abs(ref_value)))
     if top_db is not None:
-        if top_db < 0:
-            raise ParameterError("top_db must be >= 0.")
+        if not is_number(top_db) or top_db < 0:
+            raise ParameterError(f"top_db must be >= 0 dB (or None for no floor), got {top_db!r}.")
         db = np.maximum(db, db.max() - top_db)
     return db.astype(np.float32)
 
@@ -618,6 +621,9 @@ def icqt(C, sr: int, hop_length: int = 512, fmin: float = 32.70, bins_per_octave
         float32 ``(..., samples)``.
     """
     sr = check_rate(sr)
+    if length is not None and (not is_whole(length) or length < 1):
+        raise ParameterError(f"length must be a positive whole number of samples, got {length!r}; "
+                             "pass the original signal's length (x.shape[-1]) or None.")
     return librosa.icqt(np.asarray(C), sr=sr, hop_length=hop_length, fmin=fmin,
                         bins_per_octave=bins_per_octave, length=length).astype(np.float32)
 

@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from mssedu import audio, masks, metrics, spectral
+from mssedu import audio, classical, masks, metrics, spectral
 from mssedu.errors import AudioError, DataError, ParameterError, as_signal
 from mssedu.phase import griffin_lim
 
@@ -264,3 +264,25 @@ def test_9_stream_block_seconds_must_be_a_number(tmp_path):
     sf.write(path, sine(), SR)
     with pytest.raises(ParameterError, match="block_seconds must be > 0"):
         next(audio.stream(path, block_seconds="10"))
+
+
+@pytest.mark.parametrize("call, message", [
+    (lambda: spectral.stft(sine(), 256, "a"), "hop_length must be a positive integer, got 'a'"),
+    (lambda: spectral.istft(np.ones((129, 4), np.complex64), 64, n_fft="x"), "n_fft must be a whole"),
+    (lambda: spectral.amplitude_to_db(np.ones(4), top_db="a"), "top_db must be >= 0"),
+    (lambda: spectral.icqt(np.ones((84, 10)), 8000, length=-1), "length must be a positive"),
+])
+def test_9_spectral_arguments_of_the_wrong_type(call, message):
+    with pytest.raises(ParameterError, match=message):
+        call()
+
+
+@pytest.mark.parametrize("call, message", [
+    (lambda: classical.centre_channel_cancellation(np.zeros((2, 100)), amount="1"), "amount must be"),
+    (lambda: classical.hpss(np.zeros((2, 4096)), margin="a"), "margin must be >= 1"),
+    (lambda: classical.repet_mask(np.ones((10, 50)), "a"), "period='a' frames must be a whole"),
+    (lambda: classical.nmf(np.ones((10, 50)), "a"), "n_components must be a positive whole"),
+])
+def test_9_classical_arguments_of_the_wrong_type(call, message):
+    with pytest.raises(ParameterError, match=message):
+        call()
