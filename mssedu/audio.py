@@ -10,37 +10,48 @@ with :mod:`stempeg`; ``load`` returns their mixture stream, and
 """
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import shutil
 import subprocess
+import sys
 import tempfile
 from math import gcd
 from pathlib import Path
 
 import numpy as np
 import soundfile as sf
-import stempeg
 from IPython.display import Audio
 from scipy.signal import resample_poly
 
-from .errors import (AudioError, DataError, MsseduError, ParameterError, as_signal,
-                     check_finite, check_rate)
+from .errors import (AudioError, DataError, ParameterError, as_signal, check_finite,
+                     check_number, check_rate)
+
+try:
+    import stempeg
+except RuntimeError:  # stempeg refuses to import when ffmpeg is not on PATH; wav/flac still work
+    stempeg = None
 
 __all__ = ["load", "save", "info", "stream", "resample", "to_mono", "to_stereo", "normalize",
            "play", "ffmpeg_path", "MAX_LOAD_BYTES"]
 
 #: :func:`load` refuses to decode more than this many bytes of float32 audio at once
 #: (about 100 minutes of 44.1 kHz stereo); longer files are read in pieces with
-#: ``offset``/``duration`` or :func:`stream`.
+#: ``offset``/``duration`` or :func:`stream`, or separated with ``mssedu separate`` (it streams).
 MAX_LOAD_BYTES = 2 * 1024 ** 3
 
 #: Formats :func:`save` writes, by file suffix.
 WRITABLE = {".wav": "WAV", ".flac": "FLAC", ".ogg": "OGG", ".mp3": "MP3"}
 
 
-def ffmpeg_path() -> str:
+def ffmpeg_path(needed_for: str = "mp3/m4a/mp4 files") -> str:
     """Path of the ``ffmpeg`` executable.
+
+    Parameters
+    ----------
+    needed_for : str
+        What ffmpeg is needed for, for the message (e.g. ``".m4a files such as song.m4a"``).
 
     Returns
     -------
@@ -54,11 +65,65 @@ def ffmpeg_path() -> str:
     """
     exe = shutil.which("ffmpeg")
     if exe is None:
-        raise DataError(
-            "ffmpeg was not found on PATH; it is needed for mp3/m4a/mp4 files. Install it with "
-            "`sudo apt-get install ffmpeg` (Debian/Ubuntu) or `brew install ffmpeg` (macOS), "
-            "or run ./course lab which installs it where it can.")
+        raise DataError(_ffmpeg_missing(needed_for))
     return exe
+
+
+def _ffmpeg_missing(needed_for: str) -> str:
+    return (f"ffmpeg is needed to read {needed_for}, and it was not found on PATH. Install it "
+            "(apt-get install ffmpeg / brew install ffmpeg / conda install ffmpeg), or run "
+            "./course lab which installs it where it can; wav, flac and ogg need no ffmpeg.")
+
+
+def _needed_for(path: Path) -> str:
+    return f"{path.suffix or 'extension-less'} files such as {path.name}"
+
+
+@contextlib.contextmanager
+def _quiet_stderr():
+    """Keep C-library chatter off the terminal: libsndfile's mp3 decoder (mpg123) prints
+    "Note: Illegal Audio-MPEG-Header ..." straight to file descriptor 2 while it probes a file
+    that is not mp3. Our own error message says what went wrong instead."""
+    try:
+        sys.stderr.flush()
+        saved = os.dup(2)
+    except (OSError, ValueError, AttributeError):
+        saved = None
+    if saved is None:
+        yield
+        return
+    with tempfile.TemporaryFile() as sink:
+        os.dup2(sink.fileno(), 2)
+        try:
+            yield
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)
+
+
+def _wav_declared_frames(path: Path):
+    """Frames the header of a RIFF/WAVE file promises (its ``data`` chunk size), or None when
+    it is not a plain WAV or the size is a streaming placeholder (0 or 0xFFFFFFFF)."""
+    with open(path, "rb") as fh:
+        head = fh.read(12)
+        if len(head) < 12 or head[:4] != b"RIFF" or head[8:12] != b"WAVE":
+            return None
+        block_align = 0
+        while True:
+            chunk = fh.read(8)
+            if len(chunk) < 8:
+                return None
+            cid, size = chunk[:4], int.from_bytes(chunk[4:], "little")
+            if cid == b"fmt ":
+                fmt = fh.read(size)
+                block_align = int.from_bytes(fmt[12:14], "little") if len(fmt) >= 14 else 0
+                fh.seek(size % 2, 1)
+            elif cid == b"data":
+                if not block_align or size in (0, 0xFFFFFFFF):
+                    return None
+                return size // block_align
+            else:
+                fh.seek(size + size % 2, 1)
 
 
 def _check_readable(path) -> Path:
@@ -99,43 +164,74 @@ def info(path) -> dict:
     """
     path = _check_readable(path)
     try:
-        i = sf.info(str(path))
-        return {"sr": i.samplerate, "channels": i.channels, "samples": i.frames,
-                "seconds": i.frames / i.samplerate}
-    except Exception:
+        with _quiet_stderr():
+            i = sf.info(str(path))
+        if i.samplerate > 0 and i.channels > 0:
+            return {"sr": i.samplerate, "channels": i.channels, "samples": i.frames,
+                    "seconds": i.frames / i.samplerate}
+    except Exception:   # soundfile cannot read it: ask ffprobe below
         pass
     exe = shutil.which("ffprobe")
     if exe is None:
-        sig, sr = load(path)
-        return {"sr": sr, "channels": sig.shape[0], "samples": sig.shape[1],
-                "seconds": sig.shape[1] / sr}
+        raise DataError(_ffmpeg_missing(_needed_for(path)))
     out = subprocess.run([exe, "-v", "error", "-select_streams", "a:0", "-show_entries",
                           "stream=sample_rate,channels:format=duration", "-of",
                           "default=noprint_wrappers=1", str(path)],
                          capture_output=True, text=True)
     fields = dict(line.split("=", 1) for line in out.stdout.split() if "=" in line)
-    if out.returncode != 0 or "sample_rate" not in fields:
-        raise AudioError(f"{path} is not an audio file that soundfile or ffmpeg can read; "
-                         "re-export it as wav or flac.")
-    sr = int(fields["sample_rate"])
-    seconds = float(fields.get("duration", "nan"))
-    return {"sr": sr, "channels": int(fields["channels"]), "samples": int(round(seconds * sr)),
-            "seconds": seconds}
+    # ffprobe answers "sample_rate=0", "channels=0" and "duration=N/A" for bytes it only
+    # half-recognises (garbage named .flac): that is not audio
+    sr, channels = _whole(fields.get("sample_rate")), _whole(fields.get("channels"))
+    if out.returncode != 0 or not sr or not channels:
+        if path.name.endswith(".stem.mp4"):
+            raise AudioError(f"{path} could not be read as a stem file: ffprobe finds no audio "
+                             "stream in it. Re-download it, or check it with `ffprobe`.")
+        raise AudioError(f"{path} is not an audio file that soundfile or ffmpeg can read (no "
+                         "audio stream found; is it really audio, or a download error page?). "
+                         "Re-export it as wav or flac, or re-download it.")
+    try:
+        seconds = float(fields.get("duration", "nan"))
+    except ValueError:   # "N/A": a stream without a stated length
+        seconds = float("nan")
+    samples = int(round(seconds * sr)) if np.isfinite(seconds) else None
+    return {"sr": sr, "channels": channels, "samples": samples, "seconds": seconds}
+
+
+def _whole(text):
+    """A positive integer from ffprobe's text, or None ("N/A", "0", missing)."""
+    try:
+        value = int(text)
+    except (TypeError, ValueError):
+        return None
+    return value if value > 0 else None
 
 
 def _load_soundfile(path: Path, offset: float, duration):
-    with sf.SoundFile(str(path)) as f:
-        sr = f.samplerate
-        start = int(round(offset * sr))
+    with _quiet_stderr(), sf.SoundFile(str(path)) as f:
+        sr, total = f.samplerate, f.frames
+        declared = _wav_declared_frames(path) if f.format == "WAV" else None
+        start = min(int(round(offset * sr)), total)
         if start:
-            f.seek(min(start, f.frames))
+            f.seek(start)
         frames = -1 if duration is None else int(round(duration * sr))
         data = f.read(frames=frames, dtype="float32", always_2d=True)
+    expected = total - start if duration is None else min(frames, total - start)
+    if declared is not None and declared > total:
+        _truncated(path, sr, declared, total)
+    if len(data) < expected:
+        _truncated(path, sr, total, start + len(data))
     return data.T, sr
 
 
+def _truncated(path: Path, sr: int, promised: int, held: int):
+    raise AudioError(
+        f"{path} is truncated: its header says {promised / sr:.2f} s ({promised} frames) but "
+        f"the file holds only {held / sr:.2f} s ({held} frames). The download or copy was cut "
+        "short: re-download or re-export it.")
+
+
 def _load_ffmpeg(path: Path, offset: float, duration):
-    exe = ffmpeg_path()
+    exe = ffmpeg_path(_needed_for(path))
     # ask ffprobe-free: decode to float32 little-endian at the native rate and channel count
     probe = subprocess.run([exe, "-hide_banner", "-i", str(path)], capture_output=True, text=True)
     m = re.search(r"Audio: .*?(\d+) Hz, ([^,]+)", probe.stderr)
@@ -164,7 +260,7 @@ def _load_ffmpeg(path: Path, offset: float, duration):
 
 
 def load(path, sr: int | None = None, mono: bool = False, offset: float = 0.0,
-         duration: float | None = None):
+         duration: float | None = None, max_seconds: float | None = None):
     """Load an audio file as float32 ``(channels, samples)``.
 
     Parameters
@@ -178,6 +274,9 @@ def load(path, sr: int | None = None, mono: bool = False, offset: float = 0.0,
     offset, duration : float
         Read only ``duration`` seconds starting at ``offset`` seconds (for long files:
         read them in pieces instead of all at once).
+    max_seconds : float or None
+        Refuse (before decoding anything) to read more than this many seconds; ``None``
+        means no cap beyond :data:`MAX_LOAD_BYTES`.
 
     Returns
     -------
@@ -189,11 +288,12 @@ def load(path, sr: int | None = None, mono: bool = False, offset: float = 0.0,
     Raises
     ------
     ParameterError
-        A bad ``sr``, ``offset`` or ``duration``.
+        A bad ``sr``, ``offset``, ``duration`` or ``max_seconds``.
     DataError
-        The file is missing, a folder or unreadable.
+        The file is missing, a folder or unreadable, or it needs ffmpeg and ffmpeg is missing.
     AudioError
-        The file cannot be decoded, is empty, too long to decode at once, or holds NaN/inf.
+        The file cannot be decoded, is empty, truncated (holds fewer frames than its header
+        says), longer than ``max_seconds`` or too long to decode at once, or holds NaN/inf.
 
     Examples
     --------
@@ -203,10 +303,18 @@ def load(path, sr: int | None = None, mono: bool = False, offset: float = 0.0,
     (2, 44100)
     """
     path = _check_readable(path)
-    if offset < 0 or (duration is not None and duration <= 0):
-        raise ParameterError(f"offset must be >= 0 and duration > 0, got offset={offset}, duration={duration}.")
-    _check_size(path, duration)
+    offset = 0.0 if offset is None else check_number(
+        offset, "offset", 0, strict=False, hint="It is the start, in seconds from the beginning.")
+    if duration is not None:
+        duration = check_number(duration, "duration", 0,
+                                hint="It is how many seconds to read; None reads to the end.")
+    if max_seconds is not None:
+        max_seconds = check_number(max_seconds, "max_seconds", 0,
+                                   hint="It caps how many seconds are read; None for no cap.")
+    _check_size(path, info(path), offset, duration, max_seconds)
     if path.name.endswith(".stem.mp4"):
+        if stempeg is None:
+            raise DataError(_ffmpeg_missing(_needed_for(path)))
         try:
             stems, rate = stempeg.read_stems(str(path), stem_id=0, start=offset or None,
                                              duration=duration, dtype=np.float32)
@@ -217,7 +325,9 @@ def load(path, sr: int | None = None, mono: bool = False, offset: float = 0.0,
     else:
         try:
             signal, file_sr = _load_soundfile(path, offset, duration)
-        except Exception:
+        except AudioError:
+            raise   # soundfile read it and found it broken (truncated): no second opinion
+        except Exception:   # a format soundfile does not know: ffmpeg decodes it
             signal, file_sr = _load_ffmpeg(path, offset, duration)
     if signal.size == 0:
         if offset:
@@ -236,20 +346,26 @@ def load(path, sr: int | None = None, mono: bool = False, offset: float = 0.0,
     return signal.astype(np.float32, copy=False), int(file_sr)
 
 
-def _check_size(path: Path, duration) -> None:
-    try:
-        meta = info(path)
-    except MsseduError:
-        return  # not decodable: the reader below gives the precise message
-    seconds = meta["seconds"] if duration is None else min(duration, meta["seconds"])
-    if not np.isfinite(seconds):
-        return
+def _check_size(path: Path, meta: dict, offset: float, duration, max_seconds) -> None:
+    """Refuse, from the header alone (nothing decoded yet), a read that is too long."""
+    total = meta["seconds"]
+    if not np.isfinite(total):
+        return  # the length is not stated: nothing to check before decoding
+    seconds = max(0.0, total - offset)
+    if duration is not None:
+        seconds = min(duration, seconds)
+    if max_seconds is not None and seconds > max_seconds:
+        raise AudioError(
+            f"{path.name} is {total:.0f} s ({total / 60:.1f} minutes) long; reading {seconds:.0f} s "
+            f"of it is more than max_seconds={max_seconds:g}. Pass a larger max_seconds= (None "
+            "for no cap), or read a piece with offset= and duration=.")
     nbytes = seconds * meta["sr"] * meta["channels"] * 4
     if nbytes > MAX_LOAD_BYTES:
         raise AudioError(
             f"{path.name} is {seconds / 60:.0f} minutes long: decoding it at once needs "
             f"{nbytes / 1024 ** 3:.1f} GiB. Read it in pieces with load(path, offset=..., "
-            "duration=...) or `for block, sr in mssedu.audio.stream(path): ...`.")
+            "duration=...) or `for block, sr in mssedu.audio.stream(path): ...`; to separate "
+            f"it, the command line `mssedu separate {path.name}` streams long files block by block.")
 
 
 def stream(path, block_seconds: float = 30.0, sr: int | None = None, mono: bool = False):
@@ -280,9 +396,12 @@ def stream(path, block_seconds: float = 30.0, sr: int | None = None, mono: bool 
     >>> sum(b.shape[-1] for b, _ in audio.stream(data.example_path(), 2.0)) > 0
     True
     """
-    if block_seconds <= 0:
-        raise ParameterError(f"block_seconds must be > 0, got {block_seconds}.")
+    block_seconds = check_number(block_seconds, "block_seconds", 0,
+                                 hint="It is the length of each block in seconds, e.g. 30.")
     total = info(path)["seconds"]
+    if not np.isfinite(total):   # the file does not state its length: read it whole
+        yield load(path, sr=sr, mono=mono)
+        return
     offset = 0.0
     while offset < total:
         block, rate = load(path, sr=sr, mono=mono, offset=offset, duration=block_seconds)
@@ -354,7 +473,14 @@ def save(path, signal, sr: int, overwrite: bool = False, subtype: str | None = N
             peak = float(np.max(np.abs(x))) if x.size else 0.0
             if subtype.startswith("PCM") and peak > 1.0:
                 x = x / peak  # integer formats would clip: keep the shape of the waveform
-            sf.write(tmp, x.T, sr, format=WRITABLE[suffix], subtype=subtype)
+            try:
+                sf.write(tmp, x.T, sr, format=WRITABLE[suffix], subtype=subtype)
+            except (sf.LibsndfileError, ValueError, TypeError) as err:
+                raise ParameterError(
+                    f"Cannot write {path.name} as {WRITABLE[suffix]} with subtype={subtype!r}, "
+                    f"{x.shape[0]} channel(s) at {sr} Hz: {str(err).replace(tmp, str(path))}. "
+                    f"Choose a subtype from soundfile.available_subtypes({WRITABLE[suffix]!r}), "
+                    "or another format.") from None
         os.replace(tmp, path)
     finally:
         if os.path.exists(tmp):
@@ -450,13 +576,15 @@ def normalize(signal, peak: float = 0.99) -> np.ndarray:
     signal : array_like, shape ``(channels, samples)`` or any
         The audio.
     peak : float
-        The largest absolute sample after scaling.
+        The largest absolute sample after scaling, > 0.
 
     Returns
     -------
     np.ndarray
         float32, same shape.
     """
+    peak = check_number(peak, "peak", 0, hint="It is the largest absolute sample after "
+                        "scaling, e.g. 0.99 (a negative peak would flip the polarity).")
     x = as_signal(signal)
     m = float(np.max(np.abs(x))) if x.size else 0.0
     return x if m == 0 else (x * (peak / m)).astype(np.float32)

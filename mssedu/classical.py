@@ -23,7 +23,7 @@ import librosa
 import numpy as np
 import pandas as pd
 
-from .errors import as_signal, check_finite, check_rate, ParameterError
+from .errors import as_signal, check_finite, check_rate, is_number, is_whole, ParameterError
 from .progress import progress_bar
 from .spatial import inter_channel_correlation
 from .spectral import istft, stft
@@ -127,7 +127,7 @@ def centre_channel_cancellation(x, amount: float = 1.0) -> np.ndarray:
     0.0
     """
     x = _stereo(x)
-    if amount is None or not np.isfinite(amount) or not 0 <= amount <= 1:
+    if not is_number(amount) or not 0 <= amount <= 1:
         raise ParameterError(f"amount must be between 0 (original) and 1 (full L - R), got {amount!r}.")
     diff = x[0] - x[1]
     return ((1 - amount) * x + amount * diff[None, :]).astype(np.float32)
@@ -200,12 +200,12 @@ def hpss_masks(S, kernel_size=31, power: float = 2.0, margin=1.0):
         raise ParameterError(f"S must be a spectrogram (..., freq, frames), got shape {S.shape}.")
     check_finite(S, "S")
     ks = (kernel_size, kernel_size) if np.isscalar(kernel_size) else tuple(kernel_size)
-    if len(ks) != 2 or any(int(k) != k or k < 1 for k in ks):
+    if len(ks) != 2 or any(not is_whole(k) or k < 1 for k in ks):
         raise ParameterError(f"kernel_size must be a positive whole number or a pair of them, got {kernel_size!r}.")
     margins = (margin, margin) if np.isscalar(margin) else tuple(margin)
-    if len(margins) != 2 or any(not np.isfinite(m) or m < 1 for m in margins):
+    if len(margins) != 2 or any(not is_number(m) or m < 1 for m in margins):
         raise ParameterError(f"margin must be >= 1 (1 = no residual), got {margin!r}.")
-    if not power > 0:
+    if not is_number(power) or not power > 0:
         raise ParameterError(f"power must be > 0, got {power!r}.")
     return librosa.decompose.hpss(np.abs(S), kernel_size=tuple(int(k) for k in ks),
                                   power=power, mask=True, margin=margins)
@@ -340,10 +340,10 @@ def repet_mask(magnitude, period: int) -> np.ndarray:
     if np.iscomplexobj(magnitude) or np.ndim(magnitude) < 2:
         raise ParameterError("repet_mask takes a real magnitude spectrogram (..., freq, frames).")
     V = np.asarray(magnitude, dtype=np.float64)
-    period = int(period)
     T = V.shape[-1]
-    if not 1 <= period <= T:
-        raise ParameterError(f"period={period} frames must be between 1 and the {T} frames available.")
+    if not is_whole(period) or not 1 <= period <= T:
+        raise ParameterError(f"period={period!r} frames must be a whole number between 1 and the {T} frames available.")
+    period = int(period)
     reps = int(np.ceil(T / period))
     padded = np.concatenate([V, np.full(V.shape[:-1] + (reps * period - T,), np.nan)], axis=-1)
     segments = padded.reshape(V.shape[:-1] + (reps, period))
@@ -501,7 +501,7 @@ def nmf(V, n_components: int, n_iter: int = 200, beta: float = 2, W=None, H=None
     check_finite(V, "V")
     if (V < 0).any():
         raise ParameterError("V has negative values; NMF factorises non-negative data (use np.abs(X)).")
-    if int(n_components) != n_components or n_components < 1:
+    if not is_whole(n_components) or n_components < 1:
         raise ParameterError(f"n_components must be a positive whole number, got {n_components!r}.")
     if beta not in (1, 2):
         raise ParameterError(f"beta must be 2 (Euclidean) or 1 (Kullback-Leibler), got {beta!r}.")

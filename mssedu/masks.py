@@ -45,8 +45,9 @@ from __future__ import annotations
 
 import numpy as np
 import torch
+from scipy.special import expit
 
-from .errors import check_finite, ParameterError
+from .errors import check_finite, check_number, ParameterError
 from .spectral import istft, stft
 
 __all__ = ["ideal_binary_mask", "ideal_ratio_mask", "phase_sensitive_mask",
@@ -146,10 +147,11 @@ def ideal_binary_mask(target, interference, threshold_db: float = 0.0) -> np.nda
 
 
 def _check_alpha(alpha) -> float:
-    if not np.isscalar(alpha) or not np.isfinite(alpha) or alpha <= 0:
+    try:
+        return check_number(alpha, "alpha", minimum=0)
+    except ParameterError:
         raise ParameterError(f"alpha must be a positive number (1 = magnitude ratio, 2 = Wiener "
-                          f"power ratio), got {alpha!r}.")
-    return float(alpha)
+                             f"power ratio), got {alpha!r}.") from None
 
 
 def ideal_ratio_mask(target, interference, alpha: float = 1.0) -> np.ndarray:
@@ -183,8 +185,12 @@ def ideal_ratio_mask(target, interference, alpha: float = 1.0) -> np.ndarray:
     S = _magnitude(target, "target")
     N = _magnitude(interference, "interference")
     _same_shape(S, N, "target", "interference")
-    Sa, Na = S ** alpha, N ** alpha
-    return _ratio(Sa, Sa + Na).astype(np.float32)
+    # M = 1 / (1 + (|N|/|S|)^alpha) = expit(alpha (log|S| - log|N|)): in the log domain
+    # |S|^alpha cannot overflow, so a huge alpha gives the binary mask, not inf/inf = NaN
+    with np.errstate(divide="ignore", invalid="ignore"):
+        d = alpha * (np.log(S) - np.log(N))   # +inf where only N is 0, -inf where only S is
+    d[(S == 0) & (N == 0)] = -np.inf          # both silent: no energy for the target
+    return expit(d).astype(np.float32)
 
 
 def _mixture(target, interference, mixture, name: str):

@@ -48,7 +48,7 @@ import museval
 import numpy as np
 import pandas as pd
 
-from .errors import check_finite, check_rate, ParameterError
+from .errors import check_finite, check_rate, ParameterError, pcm_to_float
 
 __all__ = ["bss_eval", "bss_eval_quick", "sdr", "si_sdr", "gain_sensitivity", "framewise_sdr",
            "METRICS"]
@@ -65,14 +65,14 @@ def _as_sources(x, name: str):
         if not x:
             raise ParameterError(f"{name} is an empty dict; give at least one source.")
         names = list(x)
-        arrays = [np.asarray(v) for v in x.values()]
+        arrays = [pcm_to_float(v) for v in x.values()]
         shapes = {k: a.shape for k, a in zip(names, arrays)}
         if len(set(shapes.values())) != 1:
             raise ParameterError(f"The signals in {name} have different shapes {shapes}; every "
                               "source must have the same channels and length.")
         arr = np.stack([a if a.ndim == 2 else np.atleast_2d(a) for a in arrays])
     else:
-        arr = np.asarray(x)
+        arr = pcm_to_float(x)
         names = None
         if arr.ndim == 1:
             arr = arr[None, None]
@@ -222,8 +222,8 @@ def bss_eval(references, estimates, sr: int = 44100, window: float | None = 1.0,
 # --- plain and scale-invariant SDR ---------------------------------------------------------
 
 def _pair_arrays(reference, estimate):
-    r = np.asarray(reference)
-    e = np.asarray(estimate)
+    r = pcm_to_float(reference)      # int16 etc. by full scale, like a WAV reader
+    e = pcm_to_float(estimate)
     check_finite(r, "reference")
     check_finite(e, "estimate")
     if r.ndim == 0 or r.ndim > 3:
@@ -410,10 +410,16 @@ def gain_sensitivity(reference, estimate, gains_db=None):
     """
     if gains_db is None:
         gains_db = np.linspace(-12, 12, 13)
-    gains_db = np.atleast_1d(np.asarray(gains_db, dtype=np.float64))
-    if gains_db.ndim != 1 or gains_db.size == 0 or not np.all(np.isfinite(gains_db)):
-        raise ParameterError("gains_db must be a non-empty 1-D list of finite gains in dB.")
-    est = np.asarray(estimate, dtype=np.float64)
+    try:
+        gains = None if isinstance(gains_db, (str, bytes)) else \
+            np.atleast_1d(np.asarray(gains_db, dtype=np.float64))
+    except (TypeError, ValueError):
+        gains = None
+    if gains is None or gains.ndim != 1 or gains.size == 0 or not np.all(np.isfinite(gains)):
+        raise ParameterError(f"gains_db must be a non-empty 1-D list of finite gains in dB, got "
+                             f"{gains_db!r:.60}; e.g. gains_db=[-6, 0, 6].")
+    gains_db = gains
+    est = pcm_to_float(estimate).astype(np.float64)
     rows = []
     for g in gains_db:
         lin = 10 ** (g / 20)

@@ -26,15 +26,17 @@ differentiable). Both give librosa's numbers (``center=True`` pads with zeros, a
 """
 from __future__ import annotations
 
+import functools
+
 import librosa
 import numpy as np
 import scipy.fft
 import scipy.signal
 import torch
 
-from .errors import as_signal, check_finite, check_rate, ParameterError
+from .errors import as_signal, check_finite, check_rate, is_number, is_whole, ParameterError
 
-__all__ = ["stft", "istft", "check_stft_params", "magphase", "amplitude_to_db", "get_window", "check_cola",
+__all__ = ["stft", "istft", "check_stft_params", "check_invertible", "magphase", "amplitude_to_db", "get_window", "check_cola",
            "n_frames", "cqt", "icqt", "cqt_frequencies", "constant_q_kernel", "naive_cqt"]
 
 
@@ -62,10 +64,10 @@ def check_stft_params(n_fft: int, hop_length: int | None) -> int:
     ParameterError
         ``n_fft`` or ``hop_length`` is not a positive integer, or the hop exceeds ``n_fft``.
     """
-    if int(n_fft) != n_fft or n_fft < 2:
+    if not is_whole(n_fft) or n_fft < 2:
         raise ParameterError(f"n_fft must be an integer >= 2, got {n_fft!r}.")
     hop = n_fft // 4 if hop_length is None else hop_length
-    if int(hop) != hop or hop < 1:
+    if not is_whole(hop) or hop < 1:
         raise ParameterError(f"hop_length must be a positive integer, got {hop!r}.")
     if hop > n_fft:
         raise ParameterError(
@@ -215,13 +217,21 @@ def istft(X, hop_length: int | None = None, window="hann", center: bool = True,
     """
     if X.shape[-2] < 2:
         raise ParameterError(f"X must be (..., freq, frames) with freq >= 2, got shape {tuple(X.shape)}.")
+    if n_fft is not None and not is_whole(n_fft):
+        raise ParameterError(f"n_fft must be a whole number of samples, got {n_fft!r}; leave it "
+                             "out to infer it from the frequency bins.")
     n_fft = 2 * (X.shape[-2] - 1) if n_fft is None else int(n_fft)
     if n_fft // 2 + 1 != X.shape[-2]:
         raise ParameterError(f"n_fft={n_fft} does not match {X.shape[-2]} frequency bins "
                           f"(expected n_fft // 2 + 1).")
     hop = check_stft_params(n_fft, hop_length)
+    if length is not None and (isinstance(length, (bool, str)) or not np.isscalar(length)
+                               or int(length) != length or length < 1):
+        raise ParameterError(f"length must be a positive whole number of samples, got {length!r}; "
+                             "pass the original signal's length (x.shape[-1]) or None.")
+    check_invertible(window, n_fft, hop)
     if _is_torch(X):
-        return _istft_torch(X, n_fft, hop, window, center, length)
+        return _istft_torch(X, n_fft, hop, window, center, None if length is None else int(length))
     X = np.asarray(X)
     check_finite(X, "X")
     win = get_window(window, n_fft)
@@ -243,10 +253,52 @@ def istft(X, hop_length: int | None = None, window="hann", center: bool = True,
     if length is None:
         end = total - n_fft // 2 if center else total
         return y[..., start:end]
+    length = int(length)
     y = y[..., start:start + length]
     if y.shape[-1] < length:
         y = np.pad(y, [(0, 0)] * (y.ndim - 1) + [(0, length - y.shape[-1])])
     return y
+
+
+@functools.lru_cache(maxsize=64)
+def _nola_cached(window, n_fft: int, hop: int) -> bool:
+    return check_cola(window, n_fft, hop)["nola"]
+
+
+def check_invertible(window="hann", n_fft: int = 2048, hop_length: int | None = None) -> None:
+    """Raise unless :func:`istft` can invert an STFT made with this window and hop (NOLA).
+
+    Parameters
+    ----------
+    window : str, tuple or array_like
+        The window (see :func:`get_window`).
+    n_fft : int
+        Frame length.
+    hop_length : int, optional
+        Step between frames; default ``n_fft // 4``.
+
+    Raises
+    ------
+    ParameterError
+        The shifted squared windows vanish somewhere (e.g. ``"hann"`` with
+        ``hop_length == n_fft``): those samples cannot be recovered. The message names a hop
+        that works.
+    """
+    hop = check_stft_params(n_fft, hop_length)
+    key = window if isinstance(window, (str, tuple)) else None
+    ok = (_nola_cached(key, int(n_fft), hop) if key is not None
+          else check_cola(window, n_fft, hop)["nola"])
+    if ok:
+        return
+    good = next((h for h in (n_fft // 2, n_fft // 4, n_fft // 8, 1)
+                 if 1 <= h < hop and check_cola(window, n_fft, h)["nola"]), None)
+    what = window if key is not None else "this window"
+    fix = (f"Use hop_length={good} (or smaller)" if good is not None
+           else "Use a window that is non-zero at its edges")
+    raise ParameterError(
+        f"window={what!r} with n_fft={n_fft} and hop_length={hop} cannot be inverted: the "
+        "overlapping squared windows sum to zero at some samples (the NOLA condition fails), "
+        f"so istft would return wrong values there. {fix}.")
 
 
 def _torch_window(window, n_fft, device):
@@ -264,7 +316,10 @@ def _stft_torch(x, n_fft, hop, window, center):
     batch = x.shape[:-1]
     flat = x.reshape(-1, x.shape[-1])
     if not flat.is_floating_point():
-        flat = flat.float()
+        if flat.dtype == torch.bool:
+            raise ParameterError("x is a boolean tensor, not audio; pass float samples in [-1, 1].")
+        # integer PCM by its full scale, as errors.as_signal does for arrays
+        flat = torch.from_numpy(as_signal(flat.cpu().numpy(), "x")).to(x.device)
     X = torch.stft(flat, n_fft, hop_length=hop, window=_torch_window(window, n_fft, x.device).to(flat.dtype),
                    center=center, pad_mode="constant", return_complex=True)
     return X.reshape(batch + X.shape[-2:])
@@ -342,13 +397,13 @@ def amplitude_to_db(S, ref=1.0, amin: float = 1e-5, top_db: float | None = 80.0)
         float32 decibels, same shape.
     """
     S = np.abs(np.asarray(S))
-    if amin <= 0:
-        raise ParameterError(f"amin must be > 0, got {amin}.")
+    if not is_number(amin) or amin <= 0:
+        raise ParameterError(f"amin must be > 0, got {amin!r}.")
     ref_value = ref(S) if callable(ref) else ref
     db = 20.0 * np.log10(np.maximum(amin, S)) - 20.0 * np.log10(np.maximum(amin, abs(ref_value)))
     if top_db is not None:
-        if top_db < 0:
-            raise ParameterError("top_db must be >= 0.")
+        if not is_number(top_db) or top_db < 0:
+            raise ParameterError(f"top_db must be >= 0 dB (or None for no floor), got {top_db!r}.")
         db = np.maximum(db, db.max() - top_db)
     return db.astype(np.float32)
 
@@ -566,6 +621,9 @@ def icqt(C, sr: int, hop_length: int = 512, fmin: float = 32.70, bins_per_octave
         float32 ``(..., samples)``.
     """
     sr = check_rate(sr)
+    if length is not None and (not is_whole(length) or length < 1):
+        raise ParameterError(f"length must be a positive whole number of samples, got {length!r}; "
+                             "pass the original signal's length (x.shape[-1]) or None.")
     return librosa.icqt(np.asarray(C), sr=sr, hop_length=hop_length, fmin=fmin,
                         bins_per_octave=bins_per_octave, length=length).astype(np.float32)
 
