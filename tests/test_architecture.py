@@ -284,3 +284,24 @@ if __name__ == "__main__":  # python tests/test_architecture.py mssedu.audio
 
     for p in docstring_problems(sys.argv[1] if len(sys.argv) > 1 else "mssedu"):
         print(p)
+
+
+@pytest.mark.parametrize("old, names", [
+    ("mssedu.pretrained", ["load_separator", "separate", "evaluate", "compare", "download",
+                           "DemucsSeparator", "plan_windows"]),
+    ("mssedu.train", ["train", "TrainConfig", "load_checkpoint", "save_checkpoint", "plain_sdr"]),
+    ("mssedu.separator", ["Separator"]),
+])
+def test_old_import_paths_still_work_for_one_release_and_warn(old, names):
+    import sys
+    import warnings
+
+    sys.modules.pop(old, None)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        mod = importlib.import_module(old)
+    assert any(issubclass(w.category, FutureWarning) and old in str(w.message) for w in caught)
+    for name in names:
+        assert callable(getattr(mod, name)), name
+    if old == "mssedu.pretrained":   # the old window plan keeps its old shape
+        assert mod.plan_windows(10, 6, 0, 2, 1) == [(0, 6, 0, 6), (4, 10, 4, 10)]

@@ -182,7 +182,7 @@ def test_two_stems_gives_target_and_accompaniment():
 @pytest.mark.parametrize("signal, sr, match", [
     (np.full((2, 8000), np.nan, np.float32), 8000, "NaN"),
     (np.zeros((3, 8000), np.float32), 8000, "2-channel audio; got 3 channels"),
-    (np.zeros((8000, 2), np.float32), 8000, "transpose"),
+    (np.zeros((8000, 2), np.float32), 8000, r"pass signal\.T"),
     (np.zeros((2, 100), np.float32), 8000, "at least 0.05 s"),
     (np.zeros((2, 8000), np.float32), -1, "positive whole number"),
     (np.zeros((1, 2, 8000), np.float32), 8000, r"\(channels, samples\)"),

@@ -92,11 +92,14 @@ def stft_explorer(track, stems=("drums", "vocals"), seconds: float | None = 3.0,
         show_figure(out, resolution_figure(signals, sr, N, H, win, fmax=fmax))
         x = signals[stems[-1]]
         X = stft(x, N, H, win)
-        err = float(np.max(np.abs(istft(X, H, win, length=len(x)) - x)))
+        if check_cola(win, N, H)["nola"]:
+            inverse = f"{float(np.max(np.abs(istft(X, H, win, length=len(x)) - x))):.1e}"
+        else:   # some samples fall where every window is zero: nothing can bring them back
+            inverse = "no inverse (window/hop not NOLA)"
         readout.value = (f"<b>bins</b> {sr / N:.1f} Hz apart &nbsp;·&nbsp; <b>frame</b> {1000 * N / sr:.1f} ms"
                          f" &nbsp;·&nbsp; <b>hop</b> {H} samples = {1000 * H / sr:.1f} ms"
                          f" &nbsp;·&nbsp; <b>spectrogram</b> {X.shape[0]} bins x {X.shape[1]} frames"
-                         f" &nbsp;·&nbsp; <b>max |istft(stft(x)) - x|</b> = {err:.1e}")
+                         f" &nbsp;·&nbsp; <b>max |istft(stft(x)) - x|</b> = {inverse}")
 
     for control in (n_fft_slider, hop_slider, window_menu):
         control.observe(update, names="value")
