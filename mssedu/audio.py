@@ -25,8 +25,16 @@ import soundfile as sf
 from IPython.display import Audio
 from scipy.signal import resample_poly
 
-from .errors import (AudioError, DataError, ParameterError, as_signal, check_finite,
-                     check_number, check_rate)
+from .atomic import clean_stale_parts, part_path, usual_mode
+from .errors import (
+    AudioError,
+    DataError,
+    ParameterError,
+    as_signal,
+    check_finite,
+    check_number,
+    check_rate,
+)
 
 try:
     import stempeg
@@ -462,8 +470,8 @@ def save(path, signal, sr: int, overwrite: bool = False, subtype: str | None = N
     if not os.access(parent, os.W_OK):
         raise DataError(f"Cannot write into {parent}: the folder is not writable. Choose "
                         "another folder, or check its permissions.")
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=suffix, dir=parent)
-    os.close(fd)
+    clean_stale_parts(path)          # what a killed earlier run left behind
+    tmp = str(part_path(path))
     try:
         if suffix == ".mp3":
             _save_mp3(Path(tmp), x, sr)
@@ -481,6 +489,7 @@ def save(path, signal, sr: int, overwrite: bool = False, subtype: str | None = N
                     f"{x.shape[0]} channel(s) at {sr} Hz: {str(err).replace(tmp, str(path))}. "
                     f"Choose a subtype from soundfile.available_subtypes({WRITABLE[suffix]!r}), "
                     "or another format.") from None
+        os.chmod(tmp, usual_mode())
         os.replace(tmp, path)
     finally:
         if os.path.exists(tmp):

@@ -17,7 +17,6 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,6 +25,7 @@ import numpy as np
 import pandas as pd
 
 from . import audio
+from .atomic import clean_stale_parts, part_path, usual_mode
 from .config import fast_mode
 from .data import example_track
 from .errors import DataError, ModelLoadingError
@@ -177,7 +177,10 @@ def _write(out: Path, force: bool, result: DemoResult, track, log) -> None:
     out = out.expanduser()
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".part", dir=out.parent))
+        clean_stale_parts(out)
+        tmp = part_path(out)
+        shutil.rmtree(tmp, ignore_errors=True)
+        tmp.mkdir()
     except OSError as err:
         raise DataError(f"Cannot write the demo output next to {out}: {err.strerror or err}. "
                         "Choose another folder with --out.") from err
@@ -192,11 +195,11 @@ def _write(out: Path, force: bool, result: DemoResult, track, log) -> None:
             fig = _step("figure", lambda: demo_figure(result.table, vocals, track), result.notes, log)
             if fig is not None:
                 fig.savefig(tmp / "demo_figure.png", dpi=110)
-        os.chmod(tmp, 0o777 & ~_umask())
+        os.chmod(tmp, usual_mode(folder=True))
         if out.exists():
             if not force:
                 raise DataError(f"{out} appeared while the demo ran; pass --force to replace it.")
-            old = out.with_name(f".{out.name}.old")
+            old = part_path(out.with_name(out.name + ".old"))
             shutil.rmtree(old, ignore_errors=True)
             os.replace(out, old)
             os.replace(tmp, out)
@@ -209,12 +212,6 @@ def _write(out: Path, force: bool, result: DemoResult, track, log) -> None:
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     result.out = out
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
 
 
 def run_demo(out="mssedu-demo", force: bool = False, repo=None, random_htdemucs: bool = False,

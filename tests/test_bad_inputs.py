@@ -286,3 +286,16 @@ def test_9_spectral_arguments_of_the_wrong_type(call, message):
 def test_9_classical_arguments_of_the_wrong_type(call, message):
     with pytest.raises(ParameterError, match=message):
         call()
+
+
+def test_saved_files_get_the_users_usual_mode(tmp_path):
+    import stat
+
+    from mssedu import audio
+
+    old = os.umask(0o022)
+    try:
+        path = audio.save(tmp_path / "x.wav", np.zeros((2, 800), np.float32), 8000)
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE(path.stat().st_mode) == 0o644      # not mkstemp's 0600

@@ -27,7 +27,6 @@ import errno
 import os
 import shutil
 import subprocess
-import tempfile
 import warnings
 from pathlib import Path
 
@@ -35,12 +34,13 @@ import numpy as np
 import soundfile as sf
 from tqdm.auto import tqdm
 
+from ..atomic import clean_stale_parts, part_path, usual_mode
 from ..audio import ffmpeg_path, info, load
 from ..chunking import chunk_weights, plan_chunks
 from ..errors import AudioError, DataError, ParameterError
 from .api import fold_two_stems, separate
 
-__all__ = ["separate_file", "stem_names", "FORMATS", "clean_stale_parts"]
+__all__ = ["separate_file", "stem_names", "FORMATS"]
 
 #: Output formats and the soundfile subtype used for each (mp3 goes through ffmpeg).
 FORMATS = {"wav": "FLOAT", "flac": "PCM_24", "mp3": None}
@@ -64,50 +64,6 @@ def stem_names(separator, two_stems: str | None = None) -> list:
     if two_stems is None:
         return list(separator.sources)
     return list(fold_two_stems(dict.fromkeys(separator.sources, 0), two_stems))
-
-
-def _part_prefix(folder: Path) -> str:
-    return f".{folder.name}."
-
-
-def clean_stale_parts(folder) -> list:
-    """Remove temporary folders that killed runs left beside ``folder``.
-
-    A run writes into ``.<name>.<pid>.part``; one whose process no longer exists is stale.
-
-    Parameters
-    ----------
-    folder : str or Path
-        The output folder of a song.
-
-    Returns
-    -------
-    list of Path
-        The folders removed.
-    """
-    folder = Path(folder)
-    removed = []
-    if not folder.parent.is_dir():
-        return removed
-    for p in folder.parent.glob(f"{_part_prefix(folder)}*.part"):
-        try:
-            pid = int(p.name[len(_part_prefix(folder)):].split(".")[0])
-        except ValueError:
-            continue
-        if pid != os.getpid() and not _alive(pid):
-            shutil.rmtree(p, ignore_errors=True)
-            removed.append(p)
-    return removed
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 class _StemWriter:
@@ -241,10 +197,11 @@ def separate_file(separator, path, folder, two_stems: str | None = None, fmt: st
     try:
         folder.parent.mkdir(parents=True, exist_ok=True)
         clean_stale_parts(folder)
+        tmp = part_path(folder)
+        shutil.rmtree(tmp, ignore_errors=True)
+        tmp.mkdir()
         if shutil.disk_usage(folder.parent).free < needed:
             raise _space_error(folder, needed)
-        tmp = Path(tempfile.mkdtemp(prefix=f"{_part_prefix(folder)}{os.getpid()}.", suffix=".part",
-                                    dir=folder.parent))
     except OSError as err:
         raise DataError(f"Cannot write into {folder.parent}: {err.strerror or err}. Choose "
                         "another folder with --out.") from err
@@ -273,9 +230,9 @@ def separate_file(separator, path, folder, two_stems: str | None = None, fmt: st
             bar.update(round((c.keep_start + cut) / sr, 1) - bar.n)
         for writer in writers:
             writer.close()
-        os.chmod(tmp, 0o777 & ~_umask())
+        os.chmod(tmp, usual_mode(folder=True))
         if folder.exists():
-            old = folder.with_name(f"{_part_prefix(folder)}{os.getpid()}.old.part")
+            old = part_path(folder.with_name(folder.name + ".old"))
             os.replace(folder, old)
             os.replace(tmp, folder)
             shutil.rmtree(old, ignore_errors=True)
@@ -302,8 +259,3 @@ def separate_file(separator, path, folder, two_stems: str | None = None, fmt: st
                       stacklevel=2)
     return [folder / f"{s}.{fmt}" for s in names]
 
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask

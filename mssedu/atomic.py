@@ -1,0 +1,98 @@
+"""Writing files whole or not at all: the temporary names every writer uses.
+
+A writer puts its output under a hidden *part* name beside the target,
+``.<target name>.<pid>.part`` (a file or a folder), and renames it into place only when it
+is complete, so a crash, a full disk or ``kill -9`` never leaves half a result under the
+real name. The process id in the name lets the next run tell a part that a dead process
+left behind (removed by :func:`clean_stale_parts`) from one being written right now.
+
+Examples
+--------
+>>> from pathlib import Path
+>>> from mssedu.atomic import part_path
+>>> part_path(Path("stems/song"), pid=42).name
+'.song.42.part'
+"""
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+__all__ = ["part_path", "clean_stale_parts", "usual_mode"]
+
+
+def part_path(target, pid: int | None = None) -> Path:
+    """The hidden temporary name under which ``target`` is written.
+
+    Parameters
+    ----------
+    target : str or Path
+        The final file or folder.
+    pid : int, optional
+        Process id (default: this process).
+
+    Returns
+    -------
+    Path
+        ``<folder>/.<name>.<pid>.part``.
+    """
+    target = Path(target)
+    return target.with_name(f".{target.name}.{os.getpid() if pid is None else int(pid)}.part")
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OSError):
+        return True
+    return True
+
+
+def clean_stale_parts(target) -> list:
+    """Remove the parts of ``target`` that dead processes left behind.
+
+    Parameters
+    ----------
+    target : str or Path
+        The final file or folder.
+
+    Returns
+    -------
+    list of Path
+        What was removed.
+    """
+    target = Path(target)
+    removed = []
+    if not target.parent.is_dir():
+        return removed
+    prefix = f".{target.name}."
+    for p in target.parent.glob(f"{prefix}*.part"):
+        pid = p.name[len(prefix):-len(".part")].split(".")[0]
+        if not pid.isdigit() or int(pid) == os.getpid() or _alive(int(pid)):
+            continue
+        if p.is_dir():
+            shutil.rmtree(p, ignore_errors=True)
+        else:
+            p.unlink(missing_ok=True)
+        removed.append(p)
+    return removed
+
+
+def usual_mode(folder: bool = False) -> int:
+    """The permission bits a new file (or folder) gets from the user's umask.
+
+    Parameters
+    ----------
+    folder : bool
+        A folder (``0o777 & ~umask``) rather than a file (``0o666 & ~umask``).
+
+    Returns
+    -------
+    int
+    """
+    mask = os.umask(0)
+    os.umask(mask)
+    return (0o777 if folder else 0o666) & ~mask
