@@ -243,6 +243,9 @@ def check_function(fn, cases, reference, mistakes=(), name="your function", rtol
             outs.append(fn(*[a.copy() if isinstance(a, np.ndarray) else a for a in args]))
         except Exception as err:  # the student's code: report, never crash the notebook
             return False, f"{name} raised {type(err).__name__}: {err}. {hint}"
+        if outs[-1] is None or outs[-1] is Ellipsis:
+            return False, ("No answer yet: your function returns nothing (or `...`); replace the "
+                           "`...` with your code and run the cell again.")
 
     def same(a, b):
         a, b = np.asarray(a), np.asarray(b)
