@@ -9,7 +9,7 @@ from ..errors import ParameterError
 from ..spectral import amplitude_to_db, stft
 
 __all__ = ["spectrogram_figure", "waveform_figure", "spectrogram_axes", "stems_figure",
-           "masked_bins_axes", "ROUND_FREQS"]
+           "masked_bins_axes"]
 
 
 def _mono(x):
@@ -18,7 +18,7 @@ def _mono(x):
 
 
 #: Round frequencies (Hz) offered as tick marks on a mel or log axis.
-ROUND_FREQS = (20, 50, 100, 200, 500, 1000, 2000, 5000, 10000, 20000)
+_ROUND_FREQS = (20, 50, 100, 200, 500, 1000, 2000, 5000, 10000, 20000)
 
 
 def _mel(f):
@@ -95,7 +95,7 @@ def spectrogram_axes(ax, S, sr: int, hop_length: int, y_axis: str = "mel", db: b
     top = float(min(fmax, freqs[-1]) if fmax else freqs[-1])
     if y_axis == "cqt":
         rows, lo, hi = img, 0.0, float(n_freq)
-        tick_f = [f for f in ROUND_FREQS if freqs[0] <= f <= freqs[-1]]
+        tick_f = [f for f in _ROUND_FREQS if freqs[0] <= f <= freqs[-1]]
         tick_pos = [float(np.interp(np.log(f), np.log(freqs), np.arange(n_freq))) + 0.5 for f in tick_f]
     elif y_axis == "hz":
         keep = freqs <= top + 1e-9
@@ -109,8 +109,8 @@ def spectrogram_axes(ax, S, sr: int, hop_length: int, y_axis: str = "mel", db: b
         # each display row shows the bin nearest to its frequency
         rows = img[np.clip(np.searchsorted(freqs, grid), 0, n_freq - 1)]
         # on the mel scale 20-100 Hz are a few pixels apart: label from 200 Hz up, and 0
-        tick_f = ([0] + [f for f in ROUND_FREQS if 200 <= f <= top] if y_axis == "mel"
-                  else [f for f in ROUND_FREQS if bottom < f <= top])
+        tick_f = ([0] + [f for f in _ROUND_FREQS if 200 <= f <= top] if y_axis == "mel"
+                  else [f for f in _ROUND_FREQS if bottom < f <= top])
         tick_pos = [float(fwd(f)) for f in tick_f]
     im = ax.imshow(rows, origin="lower", aspect="auto", cmap=cmap, extent=[0, t_end, lo, hi],
                    vmin=vmin if vmin is not None else (None if db else 0.0),
