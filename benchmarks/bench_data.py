@@ -51,7 +51,7 @@ def _loader_rows(quick):
     ex = example_track()
     # four 'songs' from the example (stereo 44.1 kHz, lossy MUSDB excerpt, ~6 s each)
     tracks = [ex] * 4
-    seconds = 3.0  # excerpts shorter than the 6.1 s example
+    seconds = 3.0  # excerpts shorter than the 5.95 s example
     n = 64 if quick else 256
     ds = ExcerptDataset(tracks, seconds=seconds, augment=Augment(), length=n, seed=0,
                         targets=("vocals",))

@@ -174,10 +174,11 @@ def test_demo_runs_the_whole_pipeline_with_real_numbers(tmp_path, monkeypatch, c
     assert cli.main(["demo", "--out", str(out), "-q"]) == 0
     table = pd.read_csv(out / "demo_table.csv")
     vocals = table[table["source"] == "vocals"].set_index("separator")["SDR"]
-    assert vocals["oracle IRM"] == pytest.approx(7.8, abs=0.3)
+    assert vocals["oracle IRM"] == pytest.approx(6.9, abs=0.3)
     assert vocals["IRM + MISI"] >= vocals["oracle IRM"] - 0.3      # MISI keeps the mixture's phase help
     assert vocals["IRM + Griffin-Lim"] < vocals["oracle IRM"] - 3   # a random-start phase costs dB
-    # the shipped mini U-Net: >= +6 dB over the mixture-as-estimate baseline (-6.23 dB)
-    assert vocals["mini U-Net"] > -6.23 + 6
+    # the shipped mini U-Net: >= +6 dB over the mixture-as-estimate baseline (-7.85 dB on the
+    # trimmed excerpt; measured: +0.24 dB)
+    assert vocals["mini U-Net"] > -7.85 + 6
     assert "HT-Demucs" not in set(table["separator"])
     assert "mssedu download htdemucs" in capsys.readouterr().out

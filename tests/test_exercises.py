@@ -97,3 +97,100 @@ def librosa_stft(x):
     import librosa
 
     return librosa.stft(x, n_fft=256, hop_length=64, center=False)
+
+
+# --- build it yourself: each checker accepts the right function and names the usual mistakes ---
+
+def _good_mix(stems, gains_db):
+    return sum(10 ** (gains_db[k] / 20) * stems[k] for k in gains_db)
+
+
+def _good_stft(x, n_fft, hop, window=None, pad="constant", last=0):
+    xp = np.pad(x, n_fft // 2, mode=pad)
+    w = spectral.get_window("hann", n_fft) if window is None else window
+    count = 1 + (len(xp) - n_fft) // hop - last
+    return np.stack([np.fft.rfft(w * xp[m * hop:m * hop + n_fft]) for m in range(count)], axis=1)
+
+
+def _good_mask(S, N, alpha):
+    s, n = np.abs(S) ** alpha, np.abs(N) ** alpha
+    return np.divide(s, s + n, out=np.zeros_like(s), where=(s + n) > 0)
+
+
+def _good_gl(A, x, n_fft, hop, length=True):
+    X = spectral.stft(x, n_fft, hop)
+    return spectral.istft(A * np.exp(1j * np.angle(X)), hop, length=len(x) if length else None, n_fft=n_fft)
+
+
+def _good_si_sdr(r, e, per_channel=False, log=10):
+    r, e = r - r.mean(-1, keepdims=True), e - e.mean(-1, keepdims=True)
+    axis = dict(axis=-1, keepdims=True) if per_channel else {}
+    a = np.sum(e * r, **axis) / np.sum(r ** 2, **axis)
+    return log * np.log10(np.sum((a * r) ** 2) / np.sum((a * r - e) ** 2))
+
+
+def _good_beat(P, unbiased=True):
+    F, T = P.shape
+    b = np.array([np.mean(np.sum(P[:, :T - k] * P[:, k:], 1)) / ((T - k) if unbiased else 1) for k in range(T)])
+    return b / b[0]
+
+
+def _good_band(S, edges, weights, extra=0):
+    return np.stack([W @ S[edges[k]:edges[k + 1] + extra] for k, W in enumerate(weights)])
+
+
+@pytest.mark.parametrize("name, right, wrong, hint", [
+    ("sound.my_mix", _good_mix,
+     lambda s, g: sum(10 ** (g[k] / 10) * s[k] for k in g), "10**(g/20)"),
+    ("sound.my_mix", _good_mix, lambda s, g: _good_mix(s, g) / 4, "averaged"),
+    ("stft.my_centred_stft", _good_stft,
+     lambda x, n, h: _good_stft(x, n, h, window=np.hanning(n)), "symmetric"),
+    ("stft.my_centred_stft", _good_stft, lambda x, n, h: _good_stft(x, n, h, pad="reflect"), "zeros"),
+    ("stft.my_centred_stft", _good_stft, lambda x, n, h: _good_stft(x, n, h, last=1), "off-by-one"),
+    ("stft.my_centred_stft", _good_stft, lambda x, n, h: _good_stft(x, n, h, window=np.ones(n)), "No window"),
+    ("masks.my_ratio_mask", _good_mask,
+     lambda S, N, a: np.nan_to_num((np.abs(S) / (np.abs(S) + np.abs(N))) ** a), "ratio"),
+    ("masks.my_ratio_mask", _good_mask,
+     lambda S, N, a: np.abs(S) ** a / (np.abs(S) ** a + np.abs(N) ** a), "0 / 0"),
+    ("phase.my_griffin_lim_step", _good_gl,
+     lambda A, x, n, h: spectral.istft(spectral.stft(x, n, h), h, length=len(x), n_fft=n), "imposes the target"),
+    ("phase.my_griffin_lim_step", _good_gl, lambda A, x, n, h: _good_gl(A, x, n, h, length=False), "length=len(x)"),
+    ("eval.my_si_sdr", _good_si_sdr, lambda r, e: _good_si_sdr(r, e, per_channel=True), "one alpha"),
+    ("eval.my_si_sdr", _good_si_sdr, lambda r, e: _good_si_sdr(r, e, log=20), "10 * log10"),
+    ("classical.my_beat_spectrum", _good_beat, lambda P: _good_beat(P, unbiased=False), "T - lag"),
+    ("beyond.my_band_split", _good_band,
+     lambda S, e, W: np.stack([S[e[k]:e[k + 1]].T @ W[k].T for k in range(len(W))]), "(frames, features)"),
+    ("beyond.my_band_split", _good_band, lambda S, e, W: _good_band(S, e, W, extra=1), "upper edge excluded"),
+])
+def test_build_it_yourself_checkers(name, right, wrong, hint):
+    assert check(name, right).ok, check(name, right).message
+    r = check(name, wrong)
+    assert not r.ok and hint in r.message, r.message
+
+
+def test_build_it_yourself_unanswered_function():
+    def my_fn(*args):
+        return ...
+    r = check("masks.my_ratio_mask", my_fn)
+    assert not r.ok and "replace the `...`" in r.message
+
+
+def test_ibm_checker_names_the_mixture_mistake():
+    rng = np.random.default_rng(0)
+    V = rng.standard_normal((1, 20, 10)) + 1j * rng.standard_normal((1, 20, 10))
+    A = 2 * (rng.standard_normal((1, 20, 10)) + 1j * rng.standard_normal((1, 20, 10)))
+    assert check("masks.ibm", (np.abs(V) > np.abs(A)).astype(float), target=V, interference=A).ok
+    r = check("masks.ibm", (np.abs(V) > np.abs(V + A)).astype(float), target=V, interference=A)
+    assert not r.ok and "mixture" in r.message and "np.abs(A)" in r.message
+    ok = check("masks.ibm", (np.abs(V) >= np.abs(A)).astype(float), target=V, interference=A)
+    assert ok.ok and "same mask" in ok.message   # no exact ties: > and >= agree, and it says so
+
+
+def test_show_source_displays_the_implementation():
+    from mssedu import metrics
+    from mssedu.exercises import show_source
+    src = show_source(metrics.si_sdr, docstring=False)
+    assert src.name == "mssedu.metrics.si_sdr"
+    assert src.text.startswith("def si_sdr(") and "alpha" in src.text and "Scale-invariant" not in src.text
+    assert "```python" in src._repr_markdown_()
+    assert "Scale-invariant" in show_source(metrics.si_sdr).text

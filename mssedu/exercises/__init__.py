@@ -15,8 +15,11 @@ finds them by name (``"<prefix>.<name>"``, the prefix being the chapter's ``pref
 """
 from __future__ import annotations
 
+import ast
 import importlib
+import inspect
 import numbers
+import textwrap
 from dataclasses import dataclass
 from typing import Callable
 
@@ -24,7 +27,8 @@ import numpy as np
 
 from ..chapters import CHAPTERS
 
-__all__ = ["exercise", "check", "Result", "list_exercises", "close", "as_number"]
+__all__ = ["exercise", "check", "Result", "list_exercises", "close", "as_number", "check_function",
+           "show_source", "Source"]
 
 _REGISTRY: dict = {}
 
@@ -198,3 +202,129 @@ def as_number(answer, name="answer") -> float:
     if isinstance(answer, bool) or not isinstance(answer, numbers.Real):
         raise TypeError(f"{name} should be a single number, got {type(answer).__name__}")
     return float(answer)
+
+
+def check_function(fn, cases, reference, mistakes=(), name="your function", rtol=1e-4, atol=1e-6,
+                   hint=""):
+    """Helper for "build it yourself" checkers: call the student's function on each case and
+    compare with the reference; when it differs, say which known mistake it matches.
+
+    Parameters
+    ----------
+    fn : callable
+        The student's function.
+    cases : list of tuple
+        Positional arguments for each call.
+    reference : callable
+        The right implementation (same arguments).
+    mistakes : sequence of (callable, str)
+        Implementations of common mistakes, each with the hint to give when the student's
+        output matches it on every case.
+    name : str
+        What the function is, for the messages.
+    rtol, atol : float
+        Tolerances of :func:`numpy.allclose`.
+    hint : str
+        The hint when the output is wrong and matches no known mistake.
+
+    Returns
+    -------
+    ok : bool
+        Whether every case matches the reference.
+    message : str
+        "Matches the reference ..." or what is wrong, with a hint.
+    """
+    if not callable(fn):
+        return False, (f"Answer with the function itself (its name, without calling it), "
+                       f"got {type(fn).__name__}.")
+    outs = []
+    for args in cases:
+        try:
+            outs.append(fn(*[a.copy() if isinstance(a, np.ndarray) else a for a in args]))
+        except Exception as err:  # the student's code: report, never crash the notebook
+            return False, f"{name} raised {type(err).__name__}: {err}. {hint}"
+        if outs[-1] is None or outs[-1] is Ellipsis:
+            return False, ("No answer yet: your function returns nothing (or `...`); replace the "
+                           "`...` with your code and run the cell again.")
+
+    def same(a, b):
+        a, b = np.asarray(a), np.asarray(b)
+        if a.shape != b.shape or not (np.issubdtype(a.dtype, np.number) or a.dtype == bool):
+            return False
+        if np.iscomplexobj(a) and not np.iscomplexobj(b):
+            return False
+        return bool(np.allclose(a.astype(np.complex128), b.astype(np.complex128), rtol=rtol,
+                                atol=atol, equal_nan=True))
+
+    expected = [reference(*args) for args in cases]
+    if all(same(o, e) for o, e in zip(outs, expected)):
+        return True, f"Matches the reference on all {len(cases)} test inputs."
+    for wrong, why in mistakes:
+        try:
+            if all(same(o, wrong(*args)) for o, args in zip(outs, cases)):
+                return False, why
+        except Exception:  # a mistake that cannot run on these inputs is not this one
+            continue
+    for o, e in zip(outs, expected):
+        if np.shape(o) != np.shape(e):
+            return False, f"{name} returned shape {np.shape(o)}; expected {np.shape(e)}. {hint}"
+    return False, f"{name} returns the right shapes but different values. {hint}"
+
+
+class Source:
+    """Source code of a function or class, shown highlighted in a notebook (plain text
+    elsewhere). Made by :func:`show_source`.
+
+    Attributes
+    ----------
+    name : str
+        Qualified name of the object.
+    text : str
+        Its source code.
+    """
+
+    def __init__(self, name: str, text: str):
+        self.name = name
+        self.text = text
+
+    def _repr_markdown_(self):
+        return f"`{self.name}`\n\n```python\n{self.text}\n```"
+
+    def __repr__(self):
+        return f"# {self.name}\n{self.text}"
+
+
+def show_source(obj, docstring: bool = True) -> Source:
+    """The readable implementation of a course function, to read next to the maths.
+
+    Parameters
+    ----------
+    obj : callable or module
+        A function, class or module of mssedu (or any Python object whose source is known).
+    docstring : bool
+        Keep the docstring (``False``: only the signature and the code).
+
+    Returns
+    -------
+    Source
+        Displays as highlighted code in a notebook.
+
+    Examples
+    --------
+    >>> from mssedu import spectral
+    >>> from mssedu.exercises import show_source
+    >>> "rfft" in show_source(spectral.stft).text
+    True
+    """
+    text = textwrap.dedent(inspect.getsource(obj))
+    name = ".".join(p for p in (getattr(obj, "__module__", None),
+                                getattr(obj, "__qualname__", getattr(obj, "__name__", ""))) if p)
+    if not docstring:
+        tree = ast.parse(text)
+        node = tree.body[0] if tree.body else None
+        body = getattr(node, "body", None)
+        if body and isinstance(body[0], ast.Expr) and isinstance(getattr(body[0], "value", None), ast.Constant) \
+                and isinstance(body[0].value.value, str):
+            lines = text.splitlines()
+            text = "\n".join(lines[:body[0].lineno - 1] + lines[body[0].end_lineno:])
+    return Source(name, text.rstrip())

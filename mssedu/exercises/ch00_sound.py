@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..data import example_track
-from . import close, exercise
+from . import check_function, close, exercise
 
 __all__: list = []  # the checkers register themselves; check() reaches them by name
 
@@ -70,3 +70,39 @@ def residual_db(answer):
         return False, "Energies (squared samples) take 10 log10; amplitudes take 20 log10. Mixing the two halves or doubles the value."
     return False, ("Compute 10 * log10(sum(r**2) / sum(x**2)) with r = mixture - sum of stems and "
                    "x = the stored mixture, over both channels.")
+
+
+# --- build it yourself: the mixing desk ------------------------------------------------------
+
+def _mix_cases():
+    rng = np.random.default_rng(0)
+    stems = {k: (0.3 * rng.standard_normal((2, 500))).astype(np.float32)
+             for k in ("drums", "bass", "other", "vocals")}
+    return [(stems, {"drums": 0.0, "bass": -6.0, "other": 3.0, "vocals": -12.0}),
+            (stems, {"drums": -20.0, "bass": 6.0, "other": 0.0, "vocals": 0.0})]
+
+
+def _mix(stems, gains_db, scale=20.0, linear=False, mean=False):
+    out = [(g if linear else 10.0 ** (g / scale)) * stems[k].astype(np.float64)
+           for k, g in gains_db.items()]
+    return sum(out) / (len(out) if mean else 1)
+
+
+@exercise("sound.my_mix")
+def my_mix(answer):
+    """A function ``my_mix(stems, gains_db)``: the mixing desk, ``sum_j 10**(g_j/20) s_j``."""
+    return check_function(
+        answer, _mix_cases(), _mix,
+        mistakes=[
+            (lambda s, g: _mix(s, g, scale=10.0),
+             "You used 10**(g/10): that is a *power* ratio. A gain on samples (an amplitude) "
+             "is 10**(g/20): +6 dB doubles the samples, +6 dB of power is only x1.41 of them."),
+            (lambda s, g: _mix(s, g, linear=True),
+             "You multiplied by the dB values themselves. Convert each gain first: 10**(g/20) "
+             "(0 dB is a factor 1, not 0)."),
+            (lambda s, g: _mix(s, {k: 0.0 for k in g}),
+             "Your mix ignores the gains: weight each stem by 10**(g/20) before adding."),
+            (lambda s, g: _mix(s, g, mean=True),
+             "You averaged the stems: a mix is their weighted *sum* (dividing by 4 is a -12 dB fader on everything)."),
+        ],
+        name="my_mix", hint="Return sum over stems of 10**(gains_db[k] / 20) * stems[k].")

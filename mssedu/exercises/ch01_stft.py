@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..spectral import check_cola, n_frames, stft
-from . import as_number, close, exercise
+from ..spectral import check_cola, get_window, n_frames, stft
+from . import as_number, check_function, close, exercise
 
 __all__ = ["short_signal", "SR", "N_FFT", "HOP", "FRAMES_SR", "FRAMES_SECONDS", "FRAMES_N_FFT",
            "FRAMES_HOP", "MY_STFT_N_FFT", "MY_STFT_HOP"]
@@ -113,3 +113,58 @@ def _cola_hop(answer):
         return False, f"{int(value)} is COLA, but not the largest such hop. Try the COLA explorer with bigger hops."
     return False, (f"hop {int(value)} is not COLA (the window sum ripples by {100 * verdict['ripple']:.0f} %). "
                    "Move the hop slider of the COLA explorer until the black line is flat.")
+
+
+# --- build it yourself: an STFT frame loop ---------------------------------------------------
+
+def _stft_cases():
+    rng = np.random.default_rng(1)
+    return [(rng.standard_normal(3000).astype(np.float32), 256, 64),
+            (rng.standard_normal(1001).astype(np.float32), 128, 48)]
+
+
+def _frames_stft(x, n_fft, hop, window=None, pad="constant", center=True, last=True):
+    x = np.asarray(x, dtype=np.float64)
+    if center:
+        x = np.pad(x, n_fft // 2, mode=pad)
+    w = get_window("hann", n_fft, dtype=np.float64) if window is None else window
+    count = 1 + (len(x) - n_fft) // hop - (0 if last else 1)
+    return np.stack([np.fft.rfft(w * x[m * hop:m * hop + n_fft]) for m in range(count)], axis=1)
+
+
+def _reference_stft(x, n_fft, hop):
+    return stft(np.asarray(x, dtype=np.float32)[None], n_fft, hop)[0]
+
+
+@exercise("stft.my_centred_stft")
+def my_centred_stft(answer):
+    """A function ``my_stft(x, n_fft, hop)`` for a 1-D signal: centred (zero-padded) Hann-windowed
+    frames, their real FFTs, shape ``(n_fft // 2 + 1, frames)``, like :func:`mssedu.spectral.stft`."""
+    return check_function(
+        answer, _stft_cases(), _reference_stft,
+        mistakes=[
+            (lambda x, n, h: _frames_stft(x, n, h, window=np.ones(n)),
+             "No window: multiply every frame by the Hann window (spectral.get_window('hann', n_fft)) "
+             "before the FFT; a rectangular frame leaks energy into every bin."),
+            (lambda x, n, h: _frames_stft(x, n, h, window=np.hanning(n)),
+             "np.hanning is the *symmetric* Hann window (its two ends are both 0). An STFT uses the "
+             "periodic one, spectral.get_window('hann', n_fft), which overlap-adds to a constant."),
+            (lambda x, n, h: _frames_stft(x, n, h, pad="reflect"),
+             "You padded by reflection; spectral.stft pads n_fft // 2 *zeros* at each end (np.pad(x, n_fft // 2))."),
+            (lambda x, n, h: _frames_stft(x, n, h, center=False),
+             "No centre padding: pad n_fft // 2 zeros at both ends first, so that frame m is centred "
+             "on sample m * hop (and the first and last samples get a frame of their own)."),
+            (lambda x, n, h: _frames_stft(x, n, h, last=False),
+             "One frame short (an off-by-one): after padding, the frames start at 0, hop, 2 hop, ... "
+             "as long as start + n_fft <= len(padded): 1 + (len(padded) - n_fft) // hop frames."),
+            (lambda x, n, h: _frames_stft(x, n, h).T,
+             "Transposed: put frequency first, (n_fft // 2 + 1, frames), as in every spectrogram picture."),
+            (lambda x, n, h: np.fft.fft(np.pad(np.asarray(x, np.float64), n // 2)[
+                np.arange(n)[:, None] + h * np.arange(1 + (len(x) + 2 * (n // 2) - n) // h)[None]]
+                * get_window("hann", n, dtype=np.float64)[:, None], axis=0),
+             "You kept all n_fft FFT bins; a real signal's spectrum is symmetric, so keep the "
+             "n_fft // 2 + 1 non-negative frequencies (np.fft.rfft)."),
+        ],
+        name="my_centred_stft", rtol=1e-3, atol=1e-4,
+        hint="Pad n_fft // 2 zeros at both ends, then for m = 0, 1, ...: frame = padded[m*hop : m*hop + n_fft], "
+             "times the Hann window, np.fft.rfft; stack the frames as columns.")

@@ -14,8 +14,8 @@ import functools
 import numpy as np
 
 from ..phase import griffin_lim, spectral_convergence
-from ..spectral import stft
-from . import as_number, close, exercise
+from ..spectral import istft, stft
+from . import as_number, check_function, close, exercise
 
 __all__ = ["sc_problem", "misi_problem"]
 
@@ -119,3 +119,46 @@ def _misi_step(answer):
     if np.allclose(a, est + (mix - est.sum(axis=0)), atol=1e-4):
         return False, "You added the whole error to every source: divide it by J (the number of sources)."
     return False, "Compute delta = mixture - estimates.sum(axis=0), then estimates + delta / J."
+
+
+# --- build it yourself: one Griffin-Lim iteration ---------------------------------------------
+
+def _gl_cases():
+    x = _signal()[:2000]
+    A = np.abs(stft(x, N_FFT, HOP))
+    rng = np.random.default_rng(4)
+    guess = (0.3 * rng.standard_normal(2000)).astype(np.float32)
+    return [(A, guess, N_FFT, HOP), (A, 0.5 * x[::-1].copy(), N_FFT, HOP)]
+
+
+def _gl_step(A, x, n_fft, hop, keep_magnitude=False, no_length=False, zero_phase=False):
+    X = stft(np.asarray(x, dtype=np.float32), n_fft, hop)
+    if zero_phase:
+        Y = A.astype(np.complex64)
+    elif keep_magnitude:
+        Y = X
+    else:
+        Y = A * np.exp(1j * np.angle(X))
+    return istft(Y, hop, length=None if no_length else len(x), n_fft=n_fft)
+
+
+@exercise("phase.my_griffin_lim_step")
+def my_griffin_lim_step(answer):
+    """A function ``my_gl_step(A, x, n_fft, hop)``: one Griffin-Lim iteration from the waveform
+    ``x``: keep the phase of ``stft(x)``, impose the magnitude ``A``, invert (same length)."""
+    return check_function(
+        answer, _gl_cases(), _gl_step,
+        mistakes=[
+            (lambda A, x, n, h: _gl_step(A, x, n, h, keep_magnitude=True),
+             "You inverted stft(x) unchanged (that just gives x back). The step *imposes the target "
+             "magnitude*: A * np.exp(1j * np.angle(X))."),
+            (lambda A, x, n, h: _gl_step(A, x, n, h, zero_phase=True),
+             "You used the target magnitude with zero phase (np.angle(A) is 0). Take the phase "
+             "of the current estimate's STFT, np.angle(stft(x, n_fft, hop))."),
+            (lambda A, x, n, h: _gl_step(A, x, n, h, no_length=True),
+             "Your output has the wrong length: pass length=len(x) (and n_fft) to istft, so the "
+             "padding of the centred STFT is cut off exactly."),
+        ],
+        name="my_gl_step", rtol=1e-3, atol=1e-4,
+        hint="X = stft(x, n_fft, hop); X = A * np.exp(1j * np.angle(X)); "
+             "return istft(X, hop, length=len(x), n_fft=n_fft).")

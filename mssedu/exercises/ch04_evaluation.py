@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..metrics import sdr, si_sdr
-from . import exercise
+from . import check_function, exercise
 
 __all__: list = []  # the checkers register themselves; check() reaches them by name
 
@@ -46,3 +46,47 @@ def check_si_sdr(answer, reference=None, estimate=None):
         return False, "That is the plain SDR: first scale the reference by alpha = <s_hat, s> / ||s||^2."
     return False, ("Not quite: alpha = <s_hat, s> / ||s||^2, then 10 log10(||alpha s||^2 / "
                    "||alpha s - s_hat||^2) (remove each channel's mean first).")
+
+
+# --- build it yourself: SI-SDR from the projection formula ------------------------------------
+
+def _si_sdr_cases():
+    rng = np.random.default_rng(5)
+    s = rng.standard_normal((2, 4000)) + 0.3
+    s[1] *= 0.3
+    return [(s, 0.5 * s + 0.2 * rng.standard_normal((2, 4000)) - 0.1),
+            (s, s * np.array([[2.0], [0.5]]) + 0.05 * rng.standard_normal((2, 4000))),
+            (s[:1], -0.7 * s[:1] + 0.4 * rng.standard_normal((1, 4000)))]
+
+
+def _si_sdr_variant(reference, estimate, per_channel=False, zero_mean=True, log_factor=10.0):
+    r, e = np.asarray(reference, np.float64), np.asarray(estimate, np.float64)
+    if zero_mean:
+        r, e = r - r.mean(-1, keepdims=True), e - e.mean(-1, keepdims=True)
+    if per_channel:
+        alpha = np.sum(e * r, -1, keepdims=True) / np.sum(r ** 2, -1, keepdims=True)
+    else:
+        alpha = np.sum(e * r) / np.sum(r ** 2)
+    return log_factor * np.log10(np.sum((alpha * r) ** 2) / np.sum((alpha * r - e) ** 2))
+
+
+@exercise("eval.my_si_sdr")
+def my_si_sdr(answer):
+    """A function ``my_si_sdr(reference, estimate)``: SI-SDR in dB of ``(channels, samples)``
+    arrays, each channel's mean removed, one scale over all channels."""
+    return check_function(
+        answer, _si_sdr_cases(), lambda r, e: float(si_sdr(r, e)),
+        mistakes=[
+            (lambda r, e: _si_sdr_variant(r, e, per_channel=True),
+             "You scaled each channel by its own alpha. The exercise (and mssedu.metrics.si_sdr) uses "
+             "one alpha over all channels and samples: alpha = sum(e * r) / sum(r**2) over everything."),
+            (lambda r, e: _si_sdr_variant(r, e, zero_mean=False),
+             "Remove each channel's mean (of reference and estimate) first, as Le Roux et al. do; "
+             "an offset otherwise counts as signal."),
+            (lambda r, e: _si_sdr_variant(r, e, log_factor=20.0),
+             "Energies (sums of squares) take 10 * log10, not 20 * log10."),
+            (lambda r, e: float(sdr(r, e)),
+             "That is the plain SDR: scale the reference by alpha = <s_hat, s> / ||s||^2 first."),
+        ],
+        name="my_si_sdr", rtol=1e-4, atol=1e-4,
+        hint="alpha = sum(e * r) / sum(r**2) (zero-mean r, e); 10 log10(||alpha r||^2 / ||alpha r - e||^2).")

@@ -17,7 +17,7 @@ import numpy as np
 from ..classical import beat_spectrum, repeating_period
 from ..data import example_track
 from ..spectral import stft
-from . import exercise
+from . import check_function, exercise
 
 __all__ = ["karaoke_problem", "period_problem", "N_FFT", "HOP", "MIN_S", "MAX_S"]
 
@@ -106,3 +106,51 @@ def _repet_period(answer):
                        "largest at lag 0, which is no period at all).")
     return False, ("Find the lag with the largest beat-spectrum value inside the range "
                    "(np.argmax on beat[lo:hi + 1], plus lo), then convert frames to seconds.")
+
+
+# --- build it yourself: the beat spectrum --------------------------------------------------------
+
+def _beat_cases():
+    rng = np.random.default_rng(6)
+    loop = rng.random((12, 7)) ** 2
+    P = np.tile(loop, (1, 6))[:, :40] + 0.05 * rng.random((12, 40))
+    return [(P,), (rng.random((5, 17)),)]
+
+
+def _beat_loop(P, unbiased=True, normalise=True, circular=False, axis_freq=True):
+    P = np.asarray(P, dtype=np.float64)
+    if not axis_freq:
+        P = P.T
+    F, T = P.shape
+    b = np.empty(T)
+    for lag in range(T):
+        if circular:
+            b[lag] = np.mean(np.sum(P * np.roll(P, -lag, axis=1), axis=1)) / T
+        else:
+            prod = np.sum(P[:, :T - lag] * P[:, lag:], axis=1)
+            b[lag] = np.mean(prod / (T - lag if unbiased else 1))
+    return b / b[0] if normalise else b
+
+
+@exercise("classical.my_beat_spectrum")
+def my_beat_spectrum(answer):
+    """A function ``my_beat_spectrum(P)`` of a power spectrogram ``(freq, frames)``: the
+    autocorrelation of every row over time, divided by the overlap ``T - lag``, averaged over
+    frequency, normalised to ``b[0] = 1``, like :func:`mssedu.classical.beat_spectrum`."""
+    return check_function(
+        answer, _beat_cases(), beat_spectrum,
+        mistakes=[
+            (lambda P: _beat_loop(P, unbiased=False),
+             "You summed the products without dividing by the overlap T - lag: long lags have fewer "
+             "products, so your beat spectrum slopes down and favours short periods."),
+            (lambda P: _beat_loop(P, normalise=False),
+             "Normalise at the end: divide by b[0], so that lag 0 is 1."),
+            (lambda P: _beat_loop(P, circular=True),
+             "That is a circular autocorrelation (np.roll wraps the end onto the start). Use only "
+             "the overlapping part, P[:, :T - lag] * P[:, lag:] (or zero-pad to 2T before an FFT)."),
+            (lambda P: _beat_loop(P, axis_freq=False),
+             "You autocorrelated along frequency. Lags are in *time*: correlate each row "
+             "(frequency bin) with itself shifted along the frames axis, then average the rows."),
+        ],
+        name="my_beat_spectrum", rtol=1e-6, atol=1e-9,
+        hint="For lag in range(T): b[lag] = mean over f of sum_t P[f, t] P[f, t + lag] / (T - lag); then b / b[0].")

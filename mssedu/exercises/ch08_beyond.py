@@ -13,9 +13,9 @@ import numpy as np
 
 from ..spatial import pan, pan_law_ild
 from ..spectral import stft
-from . import exercise
+from . import check_function, exercise
 
-__all__ = ["ild_problem", "POSITION", "N_FFT", "HOP"]
+__all__ = ["ild_problem", "band_split_problem", "POSITION", "N_FFT", "HOP", "BAND_EDGES_HZ", "BAND_SR"]
 
 POSITION = -0.5
 N_FFT, HOP = 512, 128
@@ -75,3 +75,80 @@ def _ild(answer):
     if np.allclose(got, expected / 2, atol=0.05):
         return False, "Magnitudes take 20 log10 (10 log10 is for powers |X|**2)."
     return False, "Compute 20 * np.log10(np.abs(X[0]) / np.abs(X[1])) (add a tiny eps to avoid 0/0)."
+
+
+# --- build it yourself: a band-split layer -------------------------------------------------------
+
+#: Band edges in Hz for the band-split exercise (8 kHz audio, n_fft = 256): narrow bands in
+#: the low frequencies where notes are close, wider ones up high, as in BSRNN.
+BAND_EDGES_HZ = (0, 125, 250, 375, 500, 750, 1000, 1500, 2000, 3000, 4000)
+BAND_SR = 8000
+
+
+def band_split_problem(seed: int = 0):
+    """The band-split exercise's inputs: a magnitude spectrogram, band edges in bins and one
+    projection matrix per band.
+
+    Parameters
+    ----------
+    seed : int
+        Seed of the random spectrogram and weights.
+
+    Returns
+    -------
+    S : numpy.ndarray
+        ``(129, 40)`` float32 magnitudes (n_fft = 256 at 8 kHz).
+    edges : numpy.ndarray
+        ``(11,)`` int: band ``k`` is bins ``edges[k]`` to ``edges[k + 1] - 1``
+        (:data:`BAND_EDGES_HZ` times ``n_fft / sr``; the last edge is 129 so that the
+        Nyquist bin belongs to the top band).
+    weights : list of numpy.ndarray
+        ``weights[k]`` is ``(16, edges[k + 1] - edges[k])``: it maps band ``k``'s bins to 16 features.
+
+    Examples
+    --------
+    >>> from mssedu.exercises.ch08_beyond import band_split_problem
+    >>> S, edges, weights = band_split_problem()
+    >>> S.shape, list(edges[:4]), weights[0].shape
+    ((129, 40), [0, 4, 8, 12], (16, 4))
+    """
+    rng = np.random.default_rng(seed)
+    n_fft = 256
+    edges = np.round(np.asarray(BAND_EDGES_HZ) * n_fft / BAND_SR).astype(int)
+    edges[-1] = n_fft // 2 + 1
+    S = rng.random((n_fft // 2 + 1, 40)).astype(np.float32)
+    weights = [(rng.standard_normal((16, b - a)) / np.sqrt(b - a)).astype(np.float32)
+               for a, b in zip(edges[:-1], edges[1:])]
+    return S, edges, weights
+
+
+def _band_split(S, edges, weights, order="kdt", project=True):
+    S = np.asarray(S, dtype=np.float64)
+    bands = [S[a:b] for a, b in zip(edges[:-1], edges[1:])]
+    if not project:
+        return np.stack([band.mean(axis=0) for band in bands])
+    out = np.stack([np.asarray(W, np.float64) @ band for W, band in zip(weights, bands)])
+    return {"kdt": out, "dkt": out.transpose(1, 0, 2), "ktd": out.transpose(0, 2, 1)}[order]
+
+
+@exercise("beyond.my_band_split")
+def my_band_split(answer):
+    """A function ``my_band_split(S, edges, weights)``: cut ``S`` ``(freq, frames)`` into the
+    bands ``S[edges[k]:edges[k + 1]]`` and project each with ``weights[k]``, giving
+    ``(bands, features, frames)``: the first layer of a band-split model (BSRNN)."""
+    cases = [band_split_problem(0), band_split_problem(1)]
+    return check_function(
+        answer, cases, _band_split,
+        mistakes=[
+            (lambda S, e, W: _band_split(S, e, W, order="ktd"),
+             "Your bands come out as (frames, features): compute weights[k] @ band (features x bins "
+             "times bins x frames), not band.T @ weights[k].T, so the result is (bands, features, frames)."),
+            (lambda S, e, W: _band_split(S, e, W, order="dkt"),
+             "Stack the projected bands along a new first axis (np.stack(..., axis=0)): (bands, features, frames)."),
+            (lambda S, e, W: _band_split(S, e, W, project=False),
+             "You averaged each band. A band-split layer *projects* it with its own matrix, "
+             "weights[k] @ S[edges[k]:edges[k + 1]], so every band becomes a vector of the same size."),
+        ],
+        name="my_band_split", rtol=1e-4, atol=1e-5,
+        hint="Band k is S[edges[k]:edges[k + 1]] (the upper edge excluded: edges[k+1] - edges[k] bins, "
+             "the width of weights[k]); out[k] = weights[k] @ band; np.stack over k.")

@@ -3,7 +3,9 @@ from __future__ import annotations
 
 import matplotlib.pyplot as plt
 import numpy as np
+from matplotlib.ticker import FuncFormatter
 
+from ..errors import ParameterError
 from ..spectral import amplitude_to_db, stft
 
 __all__ = ["spectrogram_figure", "waveform_figure", "spectrogram_axes", "stems_figure",
@@ -15,25 +17,47 @@ def _mono(x):
     return x.mean(axis=0) if x.ndim == 2 else x
 
 
-def spectrogram_axes(ax, S, sr: int, hop_length: int, y_axis: str = "hz", db: bool = True,
+#: Round frequencies (Hz) offered as tick marks on a mel or log axis.
+_ROUND_FREQS = (20, 50, 100, 200, 500, 1000, 2000, 5000, 10000, 20000)
+
+
+def _mel(f):
+    """Hz to mel (O'Shaughnessy's formula, as in HTK): ``2595 log10(1 + f / 700)``."""
+    return 2595.0 * np.log10(1.0 + np.asarray(f, dtype=np.float64) / 700.0)
+
+
+def _hz(m):
+    return 700.0 * (10.0 ** (np.asarray(m, dtype=np.float64) / 2595.0) - 1.0)
+
+
+def _hz_label(f: float) -> str:
+    return f"{f / 1000:g}k" if f >= 1000 else f"{f:g}"
+
+
+def spectrogram_axes(ax, S, sr: int, hop_length: int, y_axis: str = "mel", db: bool = True,
                      title: str | None = None, vmin=None, vmax=None, cmap="magma",
-                     colorbar: bool = True, freqs=None):
+                     colorbar: bool = True, freqs=None, fmax: float | None = None):
     """Draw a magnitude (or mask) ``(freq, frames)`` or ``(channels, freq, frames)`` image on
     ``ax``. ``S`` complex or real; channels are averaged. ``db=True`` shows decibels (80 dB
-    range); masks should pass ``db=False`` (0..1). ``y_axis`` is ``"hz"``, ``"log"`` or
-    ``"cqt"`` (then pass ``freqs``).
+    range); masks should pass ``db=False`` (0..1).
+
+    The frequency axis is, by default, **mel-spaced** (:math:`m = 2595 \log_{10}(1 + f/700)`):
+    nearly linear below 1 kHz and logarithmic above, so the bass, the voice's harmonics and
+    the cymbals each get room; the ticks sit at round frequencies (100, 200, 500 Hz, 1k, 2k,
+    5k, ...). ``"log"`` is logarithmic from 30 Hz, ``"hz"`` linear (ticks at round values,
+    up to ``fmax``), ``"cqt"`` one row per CQT bin (pass ``freqs``).
 
     Parameters
     ----------
     ax : matplotlib.axes.Axes
         Where to draw.
     S : numpy.ndarray
-        The spectrogram or mask.
+        The spectrogram or mask (STFT bins from 0 Hz to ``sr / 2``, or CQT bins).
     sr : int
         Sample rate in Hz.
     hop_length : int
         STFT hop in samples.
-    y_axis : {"hz", "log", "cqt"}
+    y_axis : {"mel", "log", "hz", "cqt"}
         Frequency axis scale.
     db : bool
         Show decibels (80 dB range) or raw values.
@@ -46,13 +70,17 @@ def spectrogram_axes(ax, S, sr: int, hop_length: int, y_axis: str = "hz", db: bo
     colorbar : bool
         Add a colour bar.
     freqs : numpy.ndarray or None
-        Bin frequencies in Hz (needed for ``y_axis="cqt"``).
+        Bin frequencies in Hz (needed for ``y_axis="cqt"``; for an STFT cut below ``sr / 2``).
+    fmax : float or None
+        Highest frequency shown in Hz (default: the highest bin).
 
     Returns
     -------
     matplotlib.image.AxesImage
         The image drawn (e.g. for a shared colour bar).
     """
+    if y_axis not in ("mel", "log", "hz", "cqt"):
+        raise ParameterError(f"y_axis must be 'mel', 'log', 'hz' or 'cqt', got {y_axis!r}.")
     S = np.abs(np.asarray(S))
     if S.ndim == 3:
         S = S.mean(axis=0)
@@ -60,18 +88,41 @@ def spectrogram_axes(ax, S, sr: int, hop_length: int, y_axis: str = "hz", db: bo
     n_freq, n_fr = img.shape
     t_end = n_fr * hop_length / sr
     if freqs is None:
-        freqs = np.linspace(0, sr / 2, n_freq)
-    extent = [0, t_end, 0, n_freq]
-    im = ax.imshow(img, origin="lower", aspect="auto", cmap=cmap, extent=extent,
+        if y_axis == "cqt":
+            raise ParameterError("y_axis='cqt' needs freqs, the CQT bins' frequencies in Hz.")
+        freqs = np.arange(n_freq) * (sr / 2) / max(n_freq - 1, 1)
+    freqs = np.asarray(freqs, dtype=np.float64)
+    top = float(min(fmax, freqs[-1]) if fmax else freqs[-1])
+    if y_axis == "cqt":
+        rows, lo, hi = img, 0.0, float(n_freq)
+        tick_f = [f for f in _ROUND_FREQS if freqs[0] <= f <= freqs[-1]]
+        tick_pos = [float(np.interp(np.log(f), np.log(freqs), np.arange(n_freq))) + 0.5 for f in tick_f]
+    elif y_axis == "hz":
+        keep = freqs <= top + 1e-9
+        rows, lo, hi = img[keep], 0.0, top
+        tick_f = tick_pos = None
+    else:
+        fwd, inv = (_mel, _hz) if y_axis == "mel" else (np.log, np.exp)
+        bottom = 0.0 if y_axis == "mel" else max(30.0, freqs[1] if n_freq > 1 else 30.0)
+        lo, hi = float(fwd(bottom)), float(fwd(top))
+        grid = inv(np.linspace(lo, hi, 2 * n_freq if n_freq < 256 else 512))
+        # each display row shows the bin nearest to its frequency
+        rows = img[np.clip(np.searchsorted(freqs, grid), 0, n_freq - 1)]
+        # on the mel scale 20-100 Hz are a few pixels apart: label from 200 Hz up, and 0
+        tick_f = ([0] + [f for f in _ROUND_FREQS if 200 <= f <= top] if y_axis == "mel"
+                  else [f for f in _ROUND_FREQS if bottom < f <= top])
+        tick_pos = [float(fwd(f)) for f in tick_f]
+    im = ax.imshow(rows, origin="lower", aspect="auto", cmap=cmap, extent=[0, t_end, lo, hi],
                    vmin=vmin if vmin is not None else (None if db else 0.0),
                    vmax=vmax if vmax is not None else (None if db else 1.0),
                    interpolation="nearest")
-    ticks = np.linspace(0, n_freq - 1, 6).astype(int)
-    if y_axis in ("log", "cqt") and y_axis == "log":
-        ax.set_yscale("symlog", linthresh=max(1, n_freq // 64))
-    ax.set_yticks(ticks + 0.5)
-    ax.set_yticklabels([f"{freqs[t]:.0f}" for t in ticks])
-    ax.set_ylabel("frequency (Hz)")
+    if tick_f is not None:
+        ax.set_yticks(tick_pos)
+        ax.set_yticklabels([_hz_label(f) for f in tick_f])
+    else:
+        ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: _hz_label(v)))
+    ax.set_ylim(lo, hi)
+    ax.set_ylabel("frequency (Hz)" + {"mel": ", mel scale", "log": ", log scale"}.get(y_axis, ""))
     ax.set_xlabel("time (s)")
     if title:
         ax.set_title(title)

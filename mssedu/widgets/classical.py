@@ -61,7 +61,10 @@ def karaoke_explorer(track):
         stems = {k: v for k, v in levels.items() if k != "mixture"}
         lowest = min(stems, key=stems.get)
         readout.value = (f"amount <b>{a:.2f}</b>: the {lowest} drop most "
-                         f"(<b>{stems[lowest]:.1f} dB</b>); vocals {stems.get('vocals', float('nan')):.1f} dB")
+                         f"(<b>{stems[lowest]:.1f} dB</b>); vocals {stems.get('vocals', float('nan')):.1f} dB"
+                         "<br><small>level of the two-channel output against the original. "
+                         "<code>cancellation_report</code>'s <code>kept_db</code> counts L - R once "
+                         "(one channel), so at amount 1 it reads 3.0 dB lower.</small>")
 
     slider.observe(update, names="value")
     update()
@@ -132,7 +135,8 @@ def hpss_explorer(track, n_fft: int = 2048, hop_length: int = 512):
                            labelled("residual (margin > 1)", resid)])])
 
 
-def repet_explorer(track, n_fft: int = 2048, hop_length: int = 512):
+def repet_explorer(track, n_fft: int = 2048, hop_length: int = 512, min_period: float = 0.8,
+                   max_period: float = 8.0):
     """REPET with the repeating period on a slider, starting at the automatic choice.
 
     The beat spectrum shows why a period is likely (peaks at the period and its
@@ -146,6 +150,9 @@ def repet_explorer(track, n_fft: int = 2048, hop_length: int = 512):
         STFT frame length in samples.
     hop_length : int
         STFT hop in samples.
+    min_period, max_period : float
+        The automatic search range in seconds (capped at a third of the track, so that the
+        period repeats at least three times), as in :func:`mssedu.classical.repet`.
 
     Returns
     -------
@@ -153,9 +160,11 @@ def repet_explorer(track, n_fft: int = 2048, hop_length: int = 512):
         The explorer, ready to display (its first state is computed at once, so it also works
         without a browser).
     """
-    auto = repet(track.mixture, track.sr, n_fft, hop_length)
-    top = track.duration / 3
-    slider = w.FloatSlider(value=round(auto.period_s, 2), min=0.2, max=round(top, 2), step=0.01,
+    top = min(max_period, track.duration / 3)
+    auto = repet(track.mixture, track.sr, n_fft, hop_length, min_period=min_period, max_period=top)
+    # the slider reaches past the search range (up to a third of the track), so the automatic
+    # choice never sits at its end and the multiples of the period can be tried too
+    slider = w.FloatSlider(value=round(auto.period_s, 2), min=0.2, max=round(track.duration / 3, 2), step=0.01,
                            description="period (s)", continuous_update=False)
     readout = w.HTML()
     readout.add_class("mssedu-repet-readout")
@@ -166,7 +175,7 @@ def repet_explorer(track, n_fft: int = 2048, hop_length: int = 512):
     def update(_=None):
         r = repet(track.mixture, track.sr, n_fft, hop_length, period=float(slider.value))
         show_figure(plot_out, beat_spectrum_figure(auto.beat_spectrum, track.sr, hop_length, r.period,
-                                                   search=(0.8, top)))
+                                                   search=(min_period, top)))
         set_audio(fg, r.foreground, track.sr)
         set_audio(bg, r.background, track.sr)
         text = f"period {r.period_s:.2f} s ({r.period} frames; automatic: {auto.period_s:.2f} s)"

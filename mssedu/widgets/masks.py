@@ -34,6 +34,12 @@ def _metrics_html(df, target: str, extra: str = "") -> str:
             f"<small>{extra}</small>")
 
 
+def _rest(track, target):
+    """The true interference: the sum of the other stems (as in notebook 02's table), not the
+    stored mixture minus the target, which would also hold the codec's residual."""
+    return sum(v for name, v in track.stems.items() if name != target)
+
+
 def mask_explorer(track, n_fft: int = 4096, hop_length: int = 1024, target: str = "vocals",
                   duration: float | None = None):
     """Choose a target stem, a mask type and its parameter; see the mask and the masked
@@ -104,7 +110,7 @@ def mask_explorer(track, n_fft: int = 4096, hop_length: int = 1024, target: str 
         state.update(estimate=est, target=k, label=label)
         show_figure(fig_out, masked_spectrogram_figure(Y, mask, track.sr, hop_length, S[k]))
         audio.value = audio_html(est, track.sr, f"{k}: {label}")
-        refs = {k: track.stems[k], "rest": track.mixture - track.stems[k]}
+        refs = {k: track.stems[k], "rest": _rest(track, k)}
         df = bss_eval_quick(refs, {k: est, "rest": track.mixture - est})
         metrics.value = _metrics_html(df, k, "quick BSS Eval (1-tap filters, whole excerpt); "
                                              "press the button for museval v4")
@@ -113,7 +119,7 @@ def mask_explorer(track, n_fft: int = 4096, hop_length: int = 1024, target: str 
     def slow(_):
         k, est = state["target"], state["estimate"]
         slow_out.value = "computing museval v4 ..."
-        refs = {k: track.stems[k], "rest": track.mixture - track.stems[k]}
+        refs = {k: track.stems[k], "rest": _rest(track, k)}
         df = bss_eval(refs, {k: est, "rest": track.mixture - est}, sr=track.sr)
         slow_out.value = "<b>museval v4</b> (median over 1 s frames): " + ", ".join(
             f"{m} {df.loc[k, m]:.2f} dB" for m in ("SDR", "SIR", "SAR"))
