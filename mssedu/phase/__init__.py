@@ -23,6 +23,8 @@ One concept per module:
 - :mod:`~mssedu.phase.measures` -- spectral convergence and (in)consistency;
 - :mod:`~mssedu.phase.inputs` -- the initial phase both implementations share
   (:func:`initial_phase`) and the argument checks;
+- :mod:`~mssedu.phase.unfolded` -- MISI unfolded into trainable layers (Wang et al., 2018):
+  :class:`UnfoldedMISI`, :func:`train_unfolded`;
 - :mod:`~mssedu.phase.results` -- the ``(signal, history)`` named tuples they return.
 
 Examples
@@ -44,7 +46,8 @@ from .inputs import initial_phase
 from .measures import consistency, spectral_convergence
 from .results import GriffinLimResult, MisiResult
 from .textbook import griffin_lim_textbook, misi_textbook
+from .unfolded import UnfoldedMISI, train_unfolded
 
 __all__ = ["griffin_lim", "misi", "spectral_convergence", "consistency",
            "GriffinLimResult", "MisiResult",
-           "griffin_lim_textbook", "misi_textbook", "initial_phase"]
+           "griffin_lim_textbook", "misi_textbook", "initial_phase", "UnfoldedMISI", "train_unfolded"]

@@ -23,7 +23,10 @@ from .oracle import OracleSeparator
 from .protocol import Separator
 from .scoring import compare, evaluate
 from .weights import (
+                      DEMUCS_MODELS,
+                      HDEMUCS_CONFIG,
                       HF_NAMESPACE,
+                      QUANTISED_MODELS,
                       HTDEMUCS_CONFIG,
                       MODEL_LABELS,
                       RANDOM_MODEL,
@@ -32,6 +35,7 @@ from .weights import (
                       import_demucs,
                       load_demucs_model,
                       models_folder,
+                      random_demucs,
                       random_htdemucs,
 )
 
@@ -39,4 +43,5 @@ __all__ = ["Separator", "load_separator", "separate", "fold_two_stems", "looks_l
            "separate_file", "stem_names", "FORMATS", "evaluate", "compare", "DemucsSeparator", "OracleSeparator", "choose_precision",
            "half_precision_error_db", "HALF_TOLERANCE_DB", "HTDEMUCS_CONFIG", "RANDOM_MODEL",
            "HF_NAMESPACE", "MODEL_LABELS", "download", "find_weights", "import_demucs",
-           "load_demucs_model", "models_folder", "random_htdemucs"]
+           "load_demucs_model", "models_folder", "random_htdemucs", "random_demucs", "DEMUCS_MODELS",
+           "HDEMUCS_CONFIG", "QUANTISED_MODELS"]

@@ -23,7 +23,8 @@ import numpy as np
 
 from ..audio import resample
 from ..errors import ModelLoadingError, ParameterError, as_signal, check_rate
-from ..unet import UNetSeparator, is_checkpoint
+from ..bandsplit import BandSplitSeparator
+from ..unet import MODEL_KINDS, UNetSeparator, is_checkpoint, read_checkpoint
 from .demucs import DemucsSeparator
 from .oracle import OracleSeparator
 from .weights import MODEL_LABELS, load_demucs_model
@@ -71,7 +72,9 @@ def load_separator(name: str = "htdemucs", repo=None, device="auto", track=None,
           :mod:`mssedu.separation.weights`);
         * ``"htdemucs-random"``: the HT-Demucs architecture with random weights, for tests
           and demos (its output is meaningless, labelled "random weights");
-        * the path of a mini U-Net checkpoint (any suffix: the content decides);
+        * the path of a mini U-Net or band-split checkpoint (any suffix: the content
+          decides, and the checkpoint's ``kind`` picks the separator);
+        * ``"<demucs name>-random"``: that architecture with random weights;
         * ``"oracle-irm"``, ``"oracle-ibm"``, ``"oracle-wiener"``... with ``track=``.
     repo : str or Path, optional
         Local repository with ``<name>.yaml`` and the checkpoint(s).
@@ -88,7 +91,8 @@ def load_separator(name: str = "htdemucs", repo=None, device="auto", track=None,
     Returns
     -------
     Separator
-        :class:`DemucsSeparator`, :class:`~mssedu.unet.UNetSeparator` or
+        :class:`DemucsSeparator`, :class:`~mssedu.unet.UNetSeparator`,
+        :class:`~mssedu.bandsplit.BandSplitSeparator` or
         :class:`OracleSeparator`.
 
     Raises
@@ -112,7 +116,9 @@ def load_separator(name: str = "htdemucs", repo=None, device="auto", track=None,
             raise ModelLoadingError(f"{path} is not a model checkpoint (not a torch file). Give a "
                                     "mini U-Net checkpoint written by mssedu.unet.train, or a "
                                     "model name such as 'htdemucs'.")
-        return UNetSeparator.from_checkpoint(path, device=device,
+        kind = read_checkpoint(path).get("kind", "unet")      # U-Net, band-split...
+        separator = (MODEL_KINDS[kind].separator if kind in MODEL_KINDS else None) or UNetSeparator
+        return separator.from_checkpoint(path, device=device,
                                              **_options(options, _UNET_OPTIONS, "A mini U-Net"))
     if looks_like_path(name):
         raise ModelLoadingError(f"No model file at {path}. Give a mini U-Net checkpoint written "

@@ -34,7 +34,10 @@ import hashlib
 import json
 import os
 import pickle
+import re
 import shutil
+import tempfile
+import urllib.parse
 import warnings
 from fractions import Fraction
 from pathlib import Path
@@ -45,7 +48,8 @@ from ..config import cache_dir
 from ..errors import DataError, ModelLoadingError, NetworkError, ParameterError
 from ..network import offline_requested, reachable
 
-__all__ = ["import_demucs", "HTDEMUCS_CONFIG", "RANDOM_MODEL", "HF_NAMESPACE", "MODEL_LABELS", "models_folder",
+__all__ = ["import_demucs", "HTDEMUCS_CONFIG", "HDEMUCS_CONFIG", "DEMUCS_MODELS", "QUANTISED_MODELS",
+           "random_demucs", "RANDOM_MODEL", "HF_NAMESPACE", "MODEL_LABELS", "models_folder",
            "random_htdemucs", "find_weights", "download", "load_demucs_model"]
 
 #: Constructor arguments of the released ``htdemucs`` model (signature 955717e8): the
@@ -56,6 +60,42 @@ HTDEMUCS_CONFIG = dict(sources=["drums", "bass", "other", "vocals"], audio_chann
                        samplerate=44100, segment=Fraction(39, 5), dconv_mode=3, depth=4,
                        t_dropout=0.02, t_layers=5, bottom_channels=512)
 
+#: Constructor arguments of the Hybrid Demucs (v3) models ``hdemucs_mmi`` and ``mdx_extra``:
+#: the ``demucs.hdemucs.HDemucs`` defaults, which are demucs' ``hdemucs`` training
+#: configuration (the same values as Music-Source-Separation-Training's
+#: ``config_musdb18_demucs3_mmi.yaml``; demucs' ``grids/mmi.py`` trains ``hdemucs_mmi``
+#: with ``model=hdemucs`` and no architecture override). 83,637,832 parameters: the released
+#: half-precision packages are 167.4 MB (2 bytes a parameter plus the pickled arguments).
+HDEMUCS_CONFIG = dict(sources=["drums", "bass", "other", "vocals"], audio_channels=2,
+                      samplerate=44100, channels=48, depth=6, nfft=4096, cac=True,
+                      dconv_mode=1, segment=40)
+
+#: Every released demucs model: its label and the architecture of each model of its bag
+#: (``(class name, constructor arguments)``). The bag's signatures, weights and segment
+#: come from demucs' own ``remote/<name>.yaml``. Where the arguments come from:
+#: ``htdemucs`` -- :data:`HTDEMUCS_CONFIG`; ``htdemucs_ft`` -- four fine-tuned copies of it
+#: (one per source; the yaml's one-hot weights pick each copy's source); ``htdemucs_6s`` --
+#: the same architecture with six sources (``guitar``, ``piano`` added, the order of
+#: demucs' 6-source dataset); ``hdemucs_mmi`` -- :data:`HDEMUCS_CONFIG`; ``mdx_extra`` --
+#: four Hybrid Demucs (MDX 2021 track B, ``grids/mdx_extra.py``) whose file sizes (167,399,275
+#: and 167,391,595 bytes) differ by exactly the 3,848 half-precision parameters that
+#: ``cac=False`` removes (the first encoder and last decoder convolutions see real
+#: spectrograms instead of complex-as-channels): models 1 and 4 ``cac=True``, 2 and 3
+#: ``cac=False`` -- an inference from the published sizes, stated as such.
+DEMUCS_MODELS = {
+    "htdemucs": ("HT-Demucs", [("HTDemucs", HTDEMUCS_CONFIG)]),
+    "htdemucs_ft": ("HT-Demucs (fine-tuned, bag of 4)", [("HTDemucs", HTDEMUCS_CONFIG)] * 4),
+    "htdemucs_6s": ("HT-Demucs (6 stems)", [("HTDemucs", {**HTDEMUCS_CONFIG, "sources": [
+        "drums", "bass", "other", "vocals", "guitar", "piano"]})]),
+    "hdemucs_mmi": ("Hybrid Demucs v3 (MMI)", [("HDemucs", HDEMUCS_CONFIG)]),
+    "mdx_extra": ("Hybrid Demucs (MDX extra, bag of 4)", [
+        ("HDemucs", HDEMUCS_CONFIG), ("HDemucs", {**HDEMUCS_CONFIG, "cac": False}),
+        ("HDemucs", {**HDEMUCS_CONFIG, "cac": False}), ("HDemucs", HDEMUCS_CONFIG)]),
+}
+
+#: diffq-quantised releases, which mssedu refuses (with the plain model to use instead).
+QUANTISED_MODELS = {"mdx_q": "mdx_extra", "mdx_extra_q": "mdx_extra"}
+
 #: Name of the random-weight HT-Demucs (real architecture, untrained): for tests and for
 #: showing the mechanics when the real weights are not on the machine. Its stems are noise.
 RANDOM_MODEL = "htdemucs-random"
@@ -64,8 +104,8 @@ RANDOM_MODEL = "htdemucs-random"
 HF_NAMESPACE = "adefossez"
 
 #: Table labels of the demucs models.
-MODEL_LABELS = {"htdemucs": "HT-Demucs", RANDOM_MODEL: "HT-Demucs (random weights)",
-                "htdemucs_ft": "HT-Demucs (fine-tuned)", "htdemucs_6s": "HT-Demucs (6 stems)"}
+MODEL_LABELS = {**{name: label for name, (label, _) in DEMUCS_MODELS.items()},
+                **{f"{name}-random": f"{label} (random weights)" for name, (label, _) in DEMUCS_MODELS.items()}}
 
 _HOSTS = {"hf": "huggingface.co", "meta": "dl.fbaipublicfiles.com"}
 
@@ -130,6 +170,52 @@ def random_htdemucs(seed: int = 0, **overrides):
     finally:
         torch.random.set_rng_state(state)
     return model.eval()
+
+
+def random_demucs(name: str = "htdemucs", seed: int = 0):
+    """Demucs model ``name`` (any of :data:`DEMUCS_MODELS`) in its real architecture and bag,
+    with random weights: for tests and demos without the trained weights.
+
+    Parameters
+    ----------
+    name : str
+        ``htdemucs``, ``htdemucs_ft``, ``htdemucs_6s``, ``hdemucs_mmi`` or ``mdx_extra``.
+    seed : int
+        Seeds the weights (model ``i`` of a bag with ``seed + i``; the global torch
+        generator is left as it was).
+
+    Returns
+    -------
+    demucs.apply.BagOfModels
+        In eval mode, with the bag weights and segment of demucs' ``remote/<name>.yaml``.
+
+    Raises
+    ------
+    ParameterError
+        Not a name of :data:`DEMUCS_MODELS`.
+    """
+    if name not in DEMUCS_MODELS:
+        raise ParameterError(f"No random version of {name!r}; choose one of {sorted(DEMUCS_MODELS)}.")
+    demucs = import_demucs()
+    classes = {c.__name__: c for c in _model_classes().values()}
+    state = torch.random.get_rng_state()
+    models = []
+    try:
+        for i, (klass, kwargs) in enumerate(DEMUCS_MODELS[name][1]):
+            torch.manual_seed(seed + i)
+            models.append(classes[klass](**kwargs))
+    finally:
+        torch.random.set_rng_state(state)
+    bag = _bag_from_yaml(_remote_yaml(name))
+    return demucs.apply.BagOfModels(models, bag.get("weights"), bag.get("segment")).eval()
+
+
+def _refuse_quantised(name: str) -> None:
+    if name in QUANTISED_MODELS:
+        raise ModelLoadingError(f"{name!r} is a diffq-quantised model, which mssedu does not load "
+                                "(its weights need the diffq package to unpack, and give the same "
+                                f"separation as the plain model). Use {QUANTISED_MODELS[name]!r}: "
+                                f"`mssedu download {QUANTISED_MODELS[name]}`.")
 
 
 def models_folder() -> Path:
@@ -372,17 +458,50 @@ def _copy(src: Path, dst: Path) -> Path:
     return dst
 
 
+def _hf_endpoint() -> str:
+    """The hub to download from: ``HF_ENDPOINT`` (read at each call) or huggingface.co."""
+    return os.environ.get("HF_ENDPOINT", "https://huggingface.co").rstrip("/")
+
+
+def _host_port(url: str):
+    parts = urllib.parse.urlsplit(url)
+    return parts.hostname or "", parts.port or (80 if parts.scheme == "http" else 443)
+
+
 def _fetch_hf(name: str, dest: Path, progress: bool) -> list:
+    """Download through the hub into a staging folder inside ``dest``, check every file's
+    SHA-256 against the hub's ETag (for large files the hub's ETag *is* their SHA-256), then
+    copy: a corrupted or cut transfer leaves nothing behind."""
     from huggingface_hub import hf_hub_download
 
-    repo = _hf_repo(name)
-    y = Path(hf_hub_download(repo, f"{name}.yaml"))
-    bag = _bag_from_yaml(y)
-    written = [_copy(y, dest / f"{name}.yaml")]
-    for sig in bag["models"]:
-        f = Path(hf_hub_download(repo, f"{sig}.safetensors"))
-        written.append(_copy(f, dest / f"{sig}-{_sha256(f, 8)}.safetensors"))
+    repo, endpoint = _hf_repo(name), _hf_endpoint()
+    staging = Path(tempfile.mkdtemp(prefix=".hub-", dir=dest))
+
+    def fetch(filename):
+        path = Path(hf_hub_download(repo, filename, cache_dir=staging, endpoint=endpoint))
+        etag = path.resolve().name         # the hub cache names each blob by its ETag
+        if re.fullmatch(r"[0-9a-f]{64}", etag) and _sha256(path) != etag:
+            raise ModelLoadingError(f"{filename} from {endpoint}/{repo} is corrupt: its SHA-256 "
+                                    f"is {_sha256(path)[:16]}..., the hub says {etag[:16]}.... "
+                                    "Nothing was kept; run the download again.")
+        return path
+
+    try:
+        y = fetch(f"{name}.yaml")
+        bag = _bag_from_yaml(y)
+        weights = [(sig, fetch(f"{sig}.safetensors")) for sig in bag["models"]]
+        written = [_copy(f, dest / f"{sig}-{_sha256(f, 8)}.safetensors") for sig, f in weights]
+        written.append(_copy(y, dest / f"{name}.yaml"))     # last: it says the model is complete
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
     return written
+
+
+def _not_found(err) -> bool:
+    """Whether a hub error means "no such repository or file" (HTTP 404)."""
+    response = getattr(err, "response", None)
+    return type(err).__name__ in ("RepositoryNotFoundError", "RemoteEntryNotFoundError",
+                                  "EntryNotFoundError") or getattr(response, "status_code", None) == 404
 
 
 def _fetch_meta(name: str, dest: Path, progress: bool) -> list:
@@ -436,6 +555,11 @@ def download(name: str = "htdemucs", to=None, progress: bool = True) -> Path:
     NetworkError
         Neither host can be reached, or both downloads failed.
     """
+    _refuse_quantised(name)
+    import_demucs()
+    if name not in DEMUCS_MODELS and _remote_yaml(name) is None and name not in _meta_urls():
+        raise ParameterError(f"Unknown model {name!r}: no demucs model of that name exists. "
+                             f"Choose one of {', '.join(DEMUCS_MODELS)}.")
     dest = Path(to).expanduser() if to is not None else models_folder()
     try:
         dest.mkdir(parents=True, exist_ok=True)
@@ -444,13 +568,17 @@ def download(name: str = "htdemucs", to=None, progress: bool = True) -> Path:
     if not os.access(dest, os.W_OK):
         raise DataError(f"Cannot write into {dest}: the folder is not writable.")
     import_demucs()
-    errors = []
+    errors, missing = [], None
     done = False
-    if reachable(_HOSTS["hf"]):
+    if reachable(*_host_port(_hf_endpoint())):
         try:
             _fetch_hf(name, dest, progress)
             done = True
+        except ModelLoadingError:
+            raise                       # a corrupt file: refused, never replaced by a fallback
         except Exception as err:  # fall back to Meta's server, as demucs does
+            if _not_found(err):
+                missing = err
             errors.append(f"Hugging Face hub: {type(err).__name__}: {str(err)[:200]}")
     if not done and reachable(_HOSTS["meta"]):
         try:
@@ -459,6 +587,10 @@ def download(name: str = "htdemucs", to=None, progress: bool = True) -> Path:
         except Exception as err:
             errors.append(f"Meta's server: {type(err).__name__}: {str(err)[:200]}")
     if not done:
+        if missing is not None:
+            raise ModelLoadingError(f"Model {name!r} does not exist on {_hf_endpoint()}: the hub "
+                                    f"answered 404 (not found) for {_hf_repo(name)}. Check the name "
+                                    f"(known: {', '.join(DEMUCS_MODELS)}) and HF_ENDPOINT.") from missing
         if not errors:
             raise _offline_error(name)
         raise NetworkError(f"Could not download {name!r}: " + "; ".join(errors))
@@ -472,7 +604,9 @@ def load_demucs_model(name: str = "htdemucs", repo=None):
     Parameters
     ----------
     name : str
-        A demucs model name, or :data:`RANDOM_MODEL` for :func:`random_htdemucs`.
+        A demucs model name (:data:`DEMUCS_MODELS`), or ``<name>-random`` for its
+        architecture with random weights (:func:`random_demucs`; :data:`RANDOM_MODEL` is
+        :func:`random_htdemucs`). The quantised ``mdx_q``/``mdx_extra_q`` are refused.
     repo : str or Path, optional
         Local repository (see the module docstring).
 
@@ -490,13 +624,17 @@ def load_demucs_model(name: str = "htdemucs", repo=None):
     """
     if name == RANDOM_MODEL:
         return random_htdemucs()
+    if name.endswith("-random") and name[:-len("-random")] in DEMUCS_MODELS:
+        return random_demucs(name[:-len("-random")])
+    _refuse_quantised(name)
     import_demucs()
     found = find_weights(name, repo)
     if found is None:
         if _remote_yaml(name) is None and "/" not in name:
-            raise ParameterError(f"Unknown model {name!r}. Use a demucs model name (htdemucs, "
-                                 f"htdemucs_ft, htdemucs_6s, ...), {RANDOM_MODEL!r}, "
-                                 "'oracle-irm', or the path of a mini U-Net checkpoint.")
+            raise ParameterError(f"Unknown model {name!r}: no such model exists. Use a demucs "
+                                 f"model name ({', '.join(DEMUCS_MODELS)}), one of them with "
+                                 "'-random' (random weights), 'oracle-irm', or the path of a "
+                                 "mini U-Net or band-split checkpoint.")
         if offline_requested():
             raise _offline_error(name)
         download(name)

@@ -9,9 +9,13 @@ Everything is importable from ``mssedu.unet`` directly.
 """
 from .checkpoint import (
                          CHECKPOINT_FORMAT,
+                         MODEL_KINDS,
+                         ModelKind,
                          is_checkpoint,
                          load_checkpoint,
+                         model_kind,
                          read_checkpoint,
+                         register_model_kind,
                          save_checkpoint,
                          shipped_checkpoint,
 )
@@ -36,7 +40,8 @@ from .training import (
 )
 
 __all__ = ["MiniUNet", "UNetConfig", "PRESETS", "ModelSummary", "conv_output_size",
-           "count_parameters", "CHECKPOINT_FORMAT", "save_checkpoint", "read_checkpoint",
+           "count_parameters", "CHECKPOINT_FORMAT", "MODEL_KINDS", "ModelKind", "model_kind",
+           "register_model_kind", "save_checkpoint", "read_checkpoint",
            "load_checkpoint", "is_checkpoint", "shipped_checkpoint", "UNetSeparator",
            "TrainConfig", "TrainResult", "train", "training_step", "seed_everything",
            "default_training_tracks", "default_validation_tracks", "spectrogram_batch"]

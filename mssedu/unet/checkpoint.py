@@ -3,7 +3,8 @@
 A checkpoint is a plain dict of tensors, numbers, strings, lists and dicts -- no pickled
 Python objects -- so it loads with ``torch.load(path, weights_only=True)``, which cannot run
 code hidden in a file. It holds ``format`` (:data:`CHECKPOINT_FORMAT`), the model's
-``config`` and weights (``model``; ``best_model`` when training kept its best validation
+``kind`` (a key of :data:`MODEL_KINDS`: ``"unet"``, ``"bandsplit"``...; files without it
+are U-Nets), its ``config`` and weights (``model``; ``best_model`` when training kept its best validation
 weights), and for resuming a run the optimiser state, step, epoch and history. A file is
 recognised by its content, never by its suffix.
 
@@ -24,18 +25,78 @@ import pickle
 import tempfile
 import zipfile
 from pathlib import Path
+from typing import NamedTuple
 
 import torch
 
 from ..config import torch_device
 from ..errors import DataError, ModelLoadingError, ParameterError
-from .model import MiniUNet, UNetConfig
+from .model import PRESETS, MiniUNet, UNetConfig
 
-__all__ = ["CHECKPOINT_FORMAT", "save_checkpoint", "read_checkpoint", "load_checkpoint",
-           "is_checkpoint", "shipped_checkpoint"]
+__all__ = ["CHECKPOINT_FORMAT", "MODEL_KINDS", "ModelKind", "register_model_kind", "save_checkpoint", "read_checkpoint", "load_checkpoint",
+           "is_checkpoint", "shipped_checkpoint", "model_kind"]
 
 #: Tag stored in every checkpoint, so a foreign file is recognised as such.
 CHECKPOINT_FORMAT = "mssedu.unet.v1"
+
+
+
+class ModelKind(NamedTuple):
+    """A kind of mask model that checkpoints (and :func:`mssedu.unet.train`) know.
+
+    Attributes
+    ----------
+    config : type
+        Its config dataclass (``to_dict`` / ``from_dict``).
+    model : type
+        The ``torch.nn.Module``, built as ``model(config)``.
+    presets : dict
+        Preset name -> config fields.
+    separator : type or None
+        The separator wrapping a trained model (``None``: :class:`mssedu.unet.UNetSeparator`).
+    """
+
+    config: type
+    model: type
+    presets: dict
+    separator: object = None
+
+
+#: Model kinds, by the ``kind`` stored in a checkpoint. ``"unet"`` is built in; other
+#: packages add theirs with :func:`register_model_kind` (``mssedu.bandsplit`` adds
+#: ``"bandsplit"`` when it is imported, as :func:`mssedu.separation.load_separator` does).
+MODEL_KINDS = {"unet": ModelKind(UNetConfig, MiniUNet, PRESETS)}
+
+
+def register_model_kind(name: str, config, model, presets: dict, separator=None) -> None:
+    """Make a model kind known to checkpoints and to the training loop.
+
+    Parameters
+    ----------
+    name : str
+        The ``kind`` (e.g. ``"bandsplit"``); the model class should carry it as ``kind``.
+    config, model, presets, separator
+        See :class:`ModelKind`.
+    """
+    MODEL_KINDS[str(name)] = ModelKind(config, model, dict(presets), separator)
+
+
+def model_kind(name: str) -> ModelKind:
+    """The registered kind ``name``, or a clear error.
+
+    Parameters
+    ----------
+    name : str
+
+    Returns
+    -------
+    ModelKind
+    """
+    if name not in MODEL_KINDS:
+        raise ParameterError(f"Unknown model kind {name!r}; known: {sorted(MODEL_KINDS)}. "
+                             "(The band-split model registers itself: import mssedu.bandsplit.)")
+    return MODEL_KINDS[name]
+
 
 _SHIPPED = Path(__file__).resolve().parent.parent / "checkpoints"
 
@@ -74,7 +135,7 @@ def _tensors(state: dict) -> dict:
     return {k: v.detach().cpu().clone() for k, v in state.items()}
 
 
-def save_checkpoint(path, model: MiniUNet, train_config=None, optimizer=None, scaler=None,
+def save_checkpoint(path, model, train_config=None, optimizer=None, scaler=None,
                     step: int = 0, epoch: int = 0, history: dict | None = None,
                     best_state: dict | None = None, best_sdr: float = float("-inf"),
                     overwrite: bool = False) -> Path:
@@ -84,8 +145,8 @@ def save_checkpoint(path, model: MiniUNet, train_config=None, optimizer=None, sc
     ----------
     path : str or Path
         The file to write; its folder is created if needed.
-    model : MiniUNet
-        Its config and current weights are stored.
+    model : MiniUNet or another kind's model (:data:`MODEL_KINDS`)
+        Its ``kind``, config and current weights are stored.
     train_config : TrainConfig or dict, optional
         The run's settings (anything with ``to_dict()``, or a plain dict).
     optimizer, scaler : optional
@@ -114,7 +175,8 @@ def save_checkpoint(path, model: MiniUNet, train_config=None, optimizer=None, sc
     path = Path(path).expanduser()
     if path.exists() and not overwrite:
         raise DataError(f"{path} exists; pass overwrite=True to replace it, or choose another name.")
-    state = {"format": CHECKPOINT_FORMAT, "config": model.config.to_dict(),
+    state = {"format": CHECKPOINT_FORMAT, "kind": getattr(model, "kind", "unet"),
+             "config": model.config.to_dict(),
              "model": _tensors(model.state_dict()), "step": int(step), "epoch": int(epoch),
              "history": history or {}, "best_sdr": float(best_sdr)}
     if best_state is not None:
@@ -195,7 +257,7 @@ def read_checkpoint(path) -> dict:
                                 f"{str(err)[:200]}). Was the file truncated or is it another "
                                 "format?") from err
     if not isinstance(state, dict) or state.get("format") != CHECKPOINT_FORMAT:
-        raise ModelLoadingError(f"{path} is a torch file but not an mssedu U-Net checkpoint "
+        raise ModelLoadingError(f"{path} is a torch file but not an mssedu model checkpoint "
                                 f"(expected format {CHECKPOINT_FORMAT!r}).")
     for key in ("config", "model"):
         if key not in state:
@@ -228,7 +290,7 @@ def is_checkpoint(path) -> bool:
 
 
 def load_checkpoint(path, which: str = "best", device="cpu"):
-    """Load a U-Net checkpoint.
+    """Load a checkpoint of any registered kind (U-Net, band-split...; the file says which).
 
     Parameters
     ----------
@@ -241,9 +303,9 @@ def load_checkpoint(path, which: str = "best", device="cpu"):
 
     Returns
     -------
-    model : MiniUNet
+    model : MiniUNet or another kind's model
         In eval mode.
-    config : UNetConfig
+    config : UNetConfig or another kind's config
         Its configuration.
 
     Raises
@@ -256,11 +318,17 @@ def load_checkpoint(path, which: str = "best", device="cpu"):
     if which not in ("best", "last"):
         raise ParameterError(f"which must be 'best' or 'last', got {which!r}.")
     state = read_checkpoint(path)
+    name = state.get("kind", "unet")
+    if name not in MODEL_KINDS:
+        raise ModelLoadingError(f"{path} holds a model of kind {name!r}, which mssedu does not "
+                                f"know here (known: {sorted(MODEL_KINDS)}). Load it with "
+                                "mssedu.separation.load_separator(path), which knows every kind.")
+    kind = MODEL_KINDS[name]
     try:
-        config = UNetConfig.from_dict(state["config"])
+        config = kind.config.from_dict(state["config"])
     except (ParameterError, TypeError) as err:
-        raise ModelLoadingError(f"The config stored in {path} is not a U-Net config: {err}") from err
-    model = MiniUNet(config)
+        raise ModelLoadingError(f"The config stored in {path} is not a {name} config: {err}") from err
+    model = kind.model(config)
     weights = state.get("best_model", state["model"]) if which == "best" else state["model"]
     try:
         model.load_state_dict(weights)

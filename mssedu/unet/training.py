@@ -52,8 +52,8 @@ from ..errors import DataError, ParameterError
 from ..losses import LOSSES, WAVEFORM_LOSSES, get_loss
 from ..metrics import sdr
 from ..spectral import istft, stft
-from .checkpoint import read_checkpoint, save_checkpoint
-from .model import PRESETS, MiniUNet, UNetConfig
+from .checkpoint import model_kind, read_checkpoint, save_checkpoint
+from .model import MiniUNet, UNetConfig
 from .separator import UNetSeparator
 
 __all__ = ["TrainConfig", "TrainResult", "train", "seed_everything", "default_training_tracks",
@@ -70,9 +70,13 @@ class TrainConfig:
     Attributes
     ----------
     preset : str
-        U-Net preset (``"tiny"`` or ``"full"``, :data:`mssedu.unet.PRESETS`).
+        Preset of the model kind (``"tiny"`` or ``"full"``, e.g. :data:`mssedu.unet.PRESETS`).
     model : dict
-        Overrides of the preset's :class:`~mssedu.unet.UNetConfig` fields.
+        Overrides of the preset's config fields (:class:`~mssedu.unet.UNetConfig`...).
+    model_kind : str
+        Which model to train: ``"unet"`` (:class:`~mssedu.unet.MiniUNet`) or another key of
+        :data:`mssedu.unet.MODEL_KINDS` (``"bandsplit"``, registered by
+        :mod:`mssedu.bandsplit`). Everything else in the loop is the same.
     targets : tuple of str
         Sources to learn (``("vocals",)``).
     batch_size : int
@@ -133,6 +137,7 @@ class TrainConfig:
     workers: int = 0
     device: str = "auto"
     amp: bool = True
+    model_kind: str = "unet"
 
     def __post_init__(self):
         self.targets = (self.targets,) if isinstance(self.targets, str) else tuple(self.targets)
@@ -149,18 +154,20 @@ class TrainConfig:
             raise ParameterError(f"schedule must be 'cosine' or 'constant', got {self.schedule!r}.")
         if not (isinstance(self.lr, (int, float)) and self.lr > 0):
             raise ParameterError(f"lr must be a number > 0, got {self.lr!r}.")
-        if self.preset not in PRESETS:
-            raise ParameterError(f"Unknown preset {self.preset!r}; choose one of {sorted(PRESETS)}.")
+        presets = model_kind(self.model_kind).presets
+        if self.preset not in presets:
+            raise ParameterError(f"Unknown preset {self.preset!r}; choose one of {sorted(presets)}.")
 
     def unet_config(self) -> UNetConfig:
-        """The model this run trains.
+        """The model this run trains (the name is historical: any ``model_kind``).
 
         Returns
         -------
-        UNetConfig
+        UNetConfig or the kind's config
             The preset, with ``model`` overrides and ``targets``.
         """
-        return UNetConfig(**{**PRESETS[self.preset], **dict(self.model), "targets": self.targets})
+        kind = model_kind(self.model_kind)
+        return kind.config(**{**kind.presets[self.preset], **dict(self.model), "targets": self.targets})
 
     def to_dict(self) -> dict:
         """The settings as plain values (for the checkpoint).
@@ -224,7 +231,7 @@ class TrainResult:
         """
         for s, state in self.snapshots:
             if s == step:
-                model = MiniUNet(self.config)
+                model = model_kind(self.train_config.model_kind).model(self.config)
                 model.load_state_dict(state)
                 return model.eval()
         raise ParameterError(f"No snapshot at step {step}; kept: {[s for s, _ in self.snapshots]} "
@@ -233,7 +240,7 @@ class TrainResult:
     @property
     def separator(self) -> UNetSeparator:
         """The trained model as a separator."""
-        return UNetSeparator(self.model)
+        return _separator_class(self.model)(self.model)
 
     def examples_per_second(self) -> float:
         """Training throughput.
@@ -464,8 +471,13 @@ def training_step(model: MiniUNet, batch: dict, loss_name: str, optimizer, scale
     return float(loss.item())
 
 
+def _separator_class(model):
+    """The separator of ``model``'s kind (the model-factory hook's other half)."""
+    return model_kind(getattr(model, "kind", "unet")).separator or UNetSeparator
+
+
 def _validate(model: MiniUNet, tracks, target: str) -> float:
-    sep = UNetSeparator(model, device=next(model.parameters()).device)
+    sep = _separator_class(model)(model, device=next(model.parameters()).device)
     scores = [sdr(t.stems[target], sep.separate(t.mixture, progress=False)[target]) for t in tracks]
     model.train()
     return float(np.mean(scores))
@@ -581,7 +593,7 @@ def train(data=None, valid="synthetic", config: TrainConfig | None = None, check
     valid_tracks = _validation_tracks(valid, cfg.targets[0], progress) if valid is not None else []
 
     # 2. model, optimiser; a resumed run continues where its checkpoint stopped
-    model = MiniUNet(ucfg).to(device)
+    model = model_kind(cfg.model_kind).model(ucfg).to(device)
     optimizer = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
     scaler = torch.amp.GradScaler("cuda", enabled=use_amp)
     run = _RunState()

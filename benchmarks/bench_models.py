@@ -1,0 +1,145 @@
+"""Beyond the U-Net: the band-split student vs the mini U-Net, and unfolded MISI vs MISI.
+
+Rows
+----
+- students (full mode): the ``tiny`` U-Net and the ``tiny`` band-split model, each trained
+  by :func:`mssedu.unet.train` for the same wall-clock budget (``MSSEDU_BENCH_TRAIN_SECONDS``,
+  default 240 s, one after the other on the same CPU) on the same synthetic songs
+  (:func:`mssedu.unet.default_training_tracks`), validated on the held-out synthetic songs
+  (best weights kept by *that* score), then scored once on the real excerpt
+  (:func:`mssedu.data.example_track`): vocals SDR (BSS-eval v4, median of 1-s windows) with
+  the mixture phase and after 32 MISI iterations; parameters, training steps, separation
+  time of the excerpt. The oracle IRM is the ceiling. Goal: band-split >= U-Net + 1 dB.
+- unfolded MISI (full mode): :class:`mssedu.phase.UnfoldedMISI` with K = 5 layers trained for
+  ``MSSEDU_BENCH_UNFOLD_SECONDS`` (default 180 s) on 2-s excerpts of the synthetic songs, on
+  top of the shipped tiny U-Net (frozen: vocals ``M|X|``, accompaniment ``(1 - M)|X|``),
+  SI-SDR loss. Scored on the real excerpt only: SI-SDR of the reconstructed vocals for the
+  mixture phase (MISI 0), plain MISI 5 and 32, and unfolded MISI 5. Goal: unfolded 5 > MISI 5.
+- quick mode: one training step of each student and the shapes (no quality numbers).
+"""
+from __future__ import annotations
+
+import os
+import time
+
+import numpy as np
+
+from . import row
+
+
+def _vocals_sdr(reference, estimate, sr: int = 44100) -> float:
+    from mssedu.metrics import bss_eval
+
+    df = bss_eval({"vocals": reference}, {"vocals": estimate}, sr=sr, window=1.0)
+    return float(df.loc["vocals", "SDR"])
+
+
+def _two_source_magnitudes(sep, mixture):
+    """Vocals ``M|X|`` and accompaniment ``(1 - M)|X|`` of a one-target mask separator."""
+    import torch
+
+    from mssedu.spectral import stft
+
+    X = stft(torch.from_numpy(mixture), sep.config.n_fft, sep.config.hop_length).abs()
+    mask = torch.from_numpy(sep.predict_mask(mixture))[0]
+    return torch.stack([mask * X, (1 - mask) * X])
+
+
+def _student_rows(quick: bool) -> list:
+    import torch
+
+    from mssedu.bandsplit import BandSplitSeparator
+    from mssedu.data import example_track
+    from mssedu.masks import oracle_separate
+    from mssedu.phase import misi
+    from mssedu.unet import default_training_tracks, train
+
+    if quick:
+        rows = []
+        for kind in ("unet", "bandsplit"):
+            res = train(None, valid=None, model_kind=kind, steps=1, batch_size=2, progress=False)
+            rows.append(row(f"1 training step, tiny {kind}", "-", float("nan"), res.seconds,
+                            f"{res.model.num_parameters():,} parameters"))
+        return rows
+    seconds = float(os.environ.get("MSSEDU_BENCH_TRAIN_SECONDS", 240))
+    track = example_track()
+    vocals = track.stems["vocals"]
+    tracks = default_training_tracks(progress=False)
+    irm = _vocals_sdr(vocals, oracle_separate(track, "irm", n_fft=2048, hop_length=512)["vocals"])
+    rows = []
+    for kind in ("unet", "bandsplit"):
+        torch.manual_seed(0)
+        res = train(tracks, model_kind=kind, preset="tiny", max_seconds=seconds, seed=0, progress=False)
+        sep = res.separator
+        t0 = time.perf_counter()
+        est = sep.separate(track.mixture, progress=False)["vocals"]
+        sep_s = time.perf_counter() - t0
+        plain = _vocals_sdr(vocals, est)
+        mags = _two_source_magnitudes(sep, track.mixture)
+        with_misi = _vocals_sdr(vocals, misi(mags.numpy(), track.mixture, n_iter=32, n_fft=2048,
+                                            hop_length=512).estimates[0])
+        assert isinstance(sep, BandSplitSeparator) == (kind == "bandsplit")
+        rows.append(row(f"tiny {kind}, {seconds:.0f} s CPU training, vocals SDR on example",
+                        "oracle IRM", float("nan"), res.seconds,
+                        f"{plain:+.2f} dB (MISI 32: {with_misi:+.2f} dB); oracle IRM {irm:+.2f} dB; "
+                        f"{res.model.num_parameters():,} parameters, {res.steps} steps, best synthetic "
+                        f"val {res.best_sdr:+.2f} dB; separates the {track.mixture.shape[-1] / 44100:.1f}-s "
+                        f"excerpt in {sep_s:.1f} s"))
+    return rows
+
+
+def _unfolded_rows(quick: bool) -> list:
+    import torch
+
+    from mssedu.data import ExcerptDataset, example_track, make_loader
+    from mssedu.metrics import si_sdr
+    from mssedu.phase import UnfoldedMISI, misi, train_unfolded
+    from mssedu.unet import UNetSeparator, default_training_tracks, shipped_checkpoint
+
+    sep = UNetSeparator.from_checkpoint(shipped_checkpoint(), device="cpu")
+    for p in sep.model.parameters():
+        p.requires_grad_(False)
+    seconds = 5.0 if quick else float(os.environ.get("MSSEDU_BENCH_UNFOLD_SECONDS", 180))
+    tracks = default_training_tracks(n_songs=2 if quick else 8, progress=False)
+    data = ExcerptDataset(tracks, seconds=2.0, targets=("vocals",), length=64, seed=0)
+    loader = make_loader(data, batch_size=4, workers=0, seed=0)
+
+    def batches():
+        for b in loader:
+            yield {**b, "accompaniment": b["mixture"] - b["vocals"]}
+
+    def magnitudes(mixture):
+        from mssedu.spectral import stft
+
+        X = stft(mixture, 2048, 512)
+        _, mask = sep.model(X.abs(), return_mask=True)
+        return torch.stack([mask[:, 0] * X.abs(), (1 - mask[:, 0]) * X.abs()])
+
+    class Cycle:
+        def __iter__(self):
+            return batches()
+
+    torch.manual_seed(0)
+    net = UnfoldedMISI(n_layers=5, n_sources=2, n_fft=2048, hop_length=512)
+    hist = train_unfolded(net, Cycle(), magnitudes, ("vocals", "accompaniment"),
+                          steps=2 if quick else 10_000, lr=3e-3, max_seconds=seconds)
+    track = example_track()
+    vocals = track.stems["vocals"]
+    A = _two_source_magnitudes(sep, track.mixture)
+    scores = {}
+    for k in (0, 5, 32):
+        scores[f"MISI {k}"] = float(si_sdr(vocals, misi(A.numpy(), track.mixture, n_iter=k, n_fft=2048,
+                                                        hop_length=512).estimates[0]))
+    with torch.no_grad():
+        y = net(A, torch.from_numpy(track.mixture))[0].numpy()
+    scores["unfolded 5"] = float(si_sdr(vocals, y))
+    loss = hist["loss"]
+    note = ("vocals SI-SDR on the example, shipped tiny U-Net masks: " +
+            ", ".join(f"{k} {v:+.2f} dB" for k, v in scores.items()) +
+            f"; {len(loss)} steps in {hist['seconds']:.0f} s, loss {np.mean(loss[:5]):.2f} -> "
+            f"{np.mean(loss[-5:]):.2f} (SI-SDR loss, synthetic excerpts)")
+    return [row("unfolded MISI K=5 vs plain MISI", "MISI 5", float("nan"), hist["seconds"], note)]
+
+
+def run(quick: bool = False) -> list:
+    return _student_rows(quick) + _unfolded_rows(quick)
