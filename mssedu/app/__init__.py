@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import html
 import shutil
+import urllib.parse
 import sys
 import tempfile
 from pathlib import Path
@@ -51,6 +52,8 @@ STYLE = """<style>
 .mssedu-app .widget-label, .mssedu-app .widget-readout, .mssedu-app button,
 .mssedu-app select, .mssedu-app .widget-toggle-button { font-size: 16px; }
 .mssedu-app h2 { margin: 18px 0 6px 0; }
+.mssedu-app .widget-upload, .mssedu-app .widget-toggle-button, .mssedu-app .widget-button { width: auto; min-width: 150px; }
+.mssedu-app .mssedu-app-separator .widget-upload { width: 260px; }
 .mssedu-app .mssedu-app-separator .jp-RenderedHTMLCommon:has(a[target="_blank"]) { display: none; }
 </style>"""
 
@@ -113,7 +116,7 @@ def download_links(paths, root=".", url=FILES_URL) -> str:
     links = []
     for p in paths:
         rel = Path(p).resolve().relative_to(root).as_posix()
-        links.append(f"<a class='mssedu-download' href='{html.escape(url + rel)}' "
+        links.append(f"<a class='mssedu-download' href='{html.escape(url + urllib.parse.quote(rel))}' "
                      f"download='{html.escape(Path(p).name)}'>&#11015; {html.escape(Path(p).name)}</a>")
     return "<div>download: " + " &nbsp; ".join(links) + "</div>"
 
@@ -359,7 +362,7 @@ def voila_command(notebook, port: int = 8866, no_browser: bool = False, extra=()
     cmd = [python or sys.executable, "-m", "voila", str(notebook), f"--port={port}",
            "--Voila.ip=127.0.0.1", "--strip_sources=True", "--theme=light",
            "--VoilaConfiguration.show_tracebacks=True",
-           r"--VoilaConfiguration.file_allowlist=['.*\.(png|jpg|gif|svg|wav)']"]
+           r"--VoilaConfiguration.file_allowlist=.*\.(png|jpg|gif|svg|wav)"]
     if no_browser:
         cmd.append("--no-browser")
     return cmd + [str(a) for a in extra]
