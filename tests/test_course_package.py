@@ -167,6 +167,9 @@ def run_notebook(path: Path, python: Path, kernels: Path, env: dict):
         client.execute(env=env, cwd=str(path.parent))
     except nbclient.exceptions.CellExecutionError as err:
         error = err
+    except nbclient.exceptions.CellTimeoutError:
+        error = AssertionError(f"{path.name} did not finish within {LIMIT_S:.0f} s in fast mode "
+                               "(the course's limit on 2 CPU cores)")
     finally:
         if km.has_kernel:
             nbclient.util.run_sync(km.shutdown_kernel)(now=True)
@@ -378,3 +381,14 @@ def test_dockerfile_and_binder_files_parse():
     for script in ("binder/postBuild", "docker/before-notebook.sh"):
         assert os.access(ROOT / script, os.X_OK), f"{script} must be executable"
         assert subprocess.run(["bash", "-n", str(ROOT / script)]).returncode == 0
+
+
+def test_readme_documents_every_way_in():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert readme.index("./course test") < readme.index("## Colab / Binder / JupyterHub / Windows") \
+        < readme.index("## Workshop app") < readme.index("## The course")
+    assert "python -m pip install" in readme and "\nmssedu course\n" in readme and "mssedu app" in readme
+    from mssedu.colab_setup import PROJECT_URL
+    assert PROJECT_URL.removeprefix("git+") in readme
+    for nb in NOTEBOOKS:   # one Open-in-Colab link per notebook
+        assert f"colab.research.google.com/github/" in readme and f"/notebooks/{nb.name})" in readme, nb.name
