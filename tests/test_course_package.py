@@ -392,3 +392,22 @@ def test_readme_documents_every_way_in():
     assert PROJECT_URL.removeprefix("git+") in readme
     for nb in NOTEBOOKS:   # one Open-in-Colab link per notebook
         assert f"colab.research.google.com/github/" in readme and f"/notebooks/{nb.name})" in readme, nb.name
+
+
+def test_lab_and_app_commands(monkeypatch, tmp_path):
+    from mssedu import course
+    from mssedu.app import voila_command
+    from mssedu.errors import ParameterError
+    monkeypatch.setattr(course.os, "geteuid", lambda: 0, raising=False)
+    cmd = course.lab_command(tmp_path, ["--port=9999"], no_browser=True, python="py")
+    assert cmd == ["py", "-m", "jupyterlab", f"--ServerApp.root_dir={tmp_path}", "--no-browser",
+                   "--allow-root", "--port=9999"]
+    monkeypatch.setattr(course.os, "geteuid", lambda: 1000, raising=False)
+    assert "--allow-root" not in course.lab_command(tmp_path, python="py")
+    monkeypatch.delattr(course.os, "geteuid", raising=False)   # Windows has no uid
+    assert course.is_root() is False
+    v = voila_command(tmp_path / "w.ipynb", port=8900, extra=["--Voila.ip=0.0.0.0"], python="py")
+    assert v[:4] == ["py", "-m", "voila", str(tmp_path / "w.ipynb")] and v[-1] == "--Voila.ip=0.0.0.0"
+    assert "--strip_sources=True" in v and "--port=8900" in v
+    with pytest.raises(ParameterError):
+        voila_command("w.ipynb", port=0)
