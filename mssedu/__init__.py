@@ -25,7 +25,8 @@ __all__ = ["MsseduError", "ParameterError", "DataError", "AudioError", "ModelLoa
 
 _SUBMODULES = {"errors", "config", "audio", "spectral", "data", "masks", "phase", "metrics",
                "unet", "losses", "chunking", "separation", "pipeline", "plot", "widgets",
-               "exercises", "cli", "classical", "spatial", "compat", "network", "chapters", "progress", "atomic",
+               "exercises", "cli", "classical", "spatial", "compat", "network", "chapters", "progress",
+               "atomic", "course", "app", "colab_setup", "bandsplit",
                # old paths, kept for one release (they warn):
                "train", "pretrained", "separator"}
 

@@ -5,7 +5,12 @@
     mssedu separate song.mp3 other.wav --out stems/ [--two-stems vocals] [--format flac]
     mssedu download htdemucs [--to DIR]
     mssedu demo [--out ./mssedu-demo]
-    mssedu lab
+    mssedu course [DIR] [--update] [JUPYTERLAB ARGS...]
+    mssedu lab [--dir DIR] [JUPYTERLAB ARGS...]
+    mssedu app [--port 8866] [--dir ./mssedu-app] [VOILA ARGS...]
+
+``course``, ``lab`` and ``app`` pass arguments they do not know (``--port=9999``, or anything
+after ``--``) on to JupyterLab or Voila, and add ``--allow-root`` when run as root.
 
 ``mssedu <command> --help`` describes each command. ``python -m mssedu`` is the same.
 Exit status: 0 when everything worked, 1 when some file (or the command) failed, 2 for a
@@ -22,6 +27,8 @@ import warnings
 from pathlib import Path
 
 from . import __version__
+from .app import prepare_app, voila_command
+from .course import DEFAULT_FOLDER, copy_course, course_folder, lab_command
 from .errors import DataError, MsseduError
 from .pipeline import demo_text, run_demo, slug
 from .separation import (
@@ -33,8 +40,10 @@ from .separation import (
     stem_names,
 )
 
-__all__ = ["main", "build_parser", "notebooks_folder", "FORMATS"]
+__all__ = ["main", "build_parser", "notebooks_folder", "FORMATS", "PASSTHROUGH"]
 
+#: Commands whose unknown arguments go on to the program they start.
+PASSTHROUGH = {"lab": "JupyterLab", "course": "JupyterLab", "app": "Voila"}
 
 
 def _say(msg: str = "", err: bool = False) -> None:
@@ -160,7 +169,8 @@ def notebooks_folder():
     Returns
     -------
     Path or None
-        Beside the package in a checkout, or in the current folder; ``None`` if neither.
+        Beside the package in a checkout, or in the current folder; ``None`` if neither
+        (an installed wheel: use ``mssedu course``, which copies its notebooks).
     """
     here = Path(__file__).resolve().parent.parent / "notebooks"
     for cand in (here, Path.cwd() / "notebooks"):
@@ -169,24 +179,53 @@ def notebooks_folder():
     return None
 
 
-def cmd_lab(args) -> int:
-    folder = Path(args.dir).expanduser() if args.dir else notebooks_folder()
-    if folder is None or not folder.is_dir():
-        _say("error: the course notebooks were not found (looked for notebooks/ beside the mssedu "
-             f"package and in {Path.cwd()}). Clone the course repository and run `mssedu lab` "
-             "inside it, or pass the folder: `mssedu lab --dir PATH/TO/notebooks`.", err=True)
-        return 1
-    cmd = [sys.executable, "-m", "jupyterlab", f"--ServerApp.root_dir={folder}"]
-    if args.no_browser:
-        cmd.append("--no-browser")
-    _say(f"opening JupyterLab on {folder}")
+def _run(cmd, dry_run: bool) -> int:
     _say("  " + " ".join(cmd))
-    if args.dry_run:
+    if dry_run:
         return 0
     try:
         return subprocess.call(cmd)
     except KeyboardInterrupt:
         return 0
+
+
+def cmd_lab(args) -> int:
+    folder = Path(args.dir).expanduser() if args.dir else notebooks_folder()
+    if folder is None or not folder.is_dir():
+        _say("error: the course notebooks were not found (looked for notebooks/ beside the mssedu "
+             f"package and in {Path.cwd()}). With mssedu installed from pip, run `mssedu course` "
+             "(it copies the notebooks into ./mssedu-course and opens them), or pass the folder: "
+             "`mssedu lab --dir PATH/TO/notebooks`.", err=True)
+        return 1
+    _say(f"opening JupyterLab on {folder}")
+    return _run(lab_command(folder, args.extra, no_browser=args.no_browser), args.dry_run)
+
+
+def cmd_course(args) -> int:
+    report = copy_course(args.dir, update=args.update)
+    folder = report["folder"]
+    _say(f"course folder: {folder}")
+    if report["copied"]:
+        _say(f"  copied {len(report['copied'])} notebook(s): {', '.join(report['copied'])}")
+    if report["kept"]:
+        _say(f"  kept your edited {', '.join(report['kept'])} (`mssedu course --update` refreshes "
+             "them and keeps your version as a backup)")
+    for new, old in zip(report["updated"], report["backups"]):
+        _say(f"  updated {new}; your version is now {old}")
+    if args.solutions:
+        sol = copy_course(folder / "instructors", update=args.update, part="instructors")
+        _say(f"  instructors' material in {sol['folder']} ({len(sol['copied'])} new file(s))")
+    if args.no_lab:
+        return 0
+    return _run(lab_command(folder, args.extra, no_browser=args.no_browser), args.dry_run)
+
+
+def cmd_app(args) -> int:
+    notebook = prepare_app(args.dir)
+    _say(f"workshop app on http://127.0.0.1:{args.port}/ (stems are written to {notebook.parent}/my_stems; "
+         "Ctrl-C stops it)")
+    return _run(voila_command(notebook, port=args.port, no_browser=args.no_browser,
+                              extra=args.extra), args.dry_run)
 
 
 # -- parser -----------------------------------------------------------------------------------
@@ -256,12 +295,44 @@ def build_parser() -> argparse.ArgumentParser:
     m.add_argument("--quiet", "-q", action="store_true", help="no progress bars")
     m.set_defaults(func=cmd_demo)
 
-    lab = sub.add_parser("lab", help="open the course notebooks in JupyterLab",
-                         description="Start JupyterLab on the course's notebooks/ folder.")
+    lab = sub.add_parser("lab", help="open the course notebooks in JupyterLab (a checkout)",
+                         description="Start JupyterLab on the course's notebooks/ folder (in a "
+                         "checkout of the repository; with mssedu installed from pip use `mssedu "
+                         "course`). Other arguments (e.g. --port=9999, or anything after --) go to "
+                         "JupyterLab; --allow-root is added when you are root.")
     lab.add_argument("--dir", default=None, help="notebooks folder (default: found beside the package)")
     lab.add_argument("--no-browser", action="store_true", help="do not open a browser")
     lab.add_argument("--dry-run", action="store_true", help="print the command instead of running it")
     lab.set_defaults(func=cmd_lab)
+
+    c = sub.add_parser("course", help="copy the course notebooks into a folder and open them",
+                       description="Copy the notebooks that ship with mssedu into DIR (default "
+                       f"./{DEFAULT_FOLDER}) and open JupyterLab there. A notebook you have edited "
+                       "is never replaced: a second run only adds missing ones; --update refreshes "
+                       "changed ones and keeps yours as NAME.backup-<time>.ipynb. Other arguments "
+                       "(e.g. --port=9999, or anything after --) go to JupyterLab; --allow-root is "
+                       "added when you are root.")
+    c.add_argument("dir", nargs="?", default=DEFAULT_FOLDER, metavar="DIR",
+                   help=f"working folder (default ./{DEFAULT_FOLDER})")
+    c.add_argument("--update", action="store_true",
+                   help="refresh notebooks that differ from the shipped ones (a backup of each is kept)")
+    c.add_argument("--solutions", action="store_true",
+                   help="also copy the instructors' worked solutions into DIR/instructors")
+    c.add_argument("--no-lab", action="store_true", help="only copy; do not start JupyterLab")
+    c.add_argument("--no-browser", action="store_true", help="do not open a browser")
+    c.add_argument("--dry-run", action="store_true", help="copy, then print the lab command instead of running it")
+    c.set_defaults(func=cmd_course)
+
+    a = sub.add_parser("app", help="the no-code workshop app (Voila) on a local port",
+                       description="Serve the workshop page (mask explorer; separate your song) "
+                       "with Voila on http://127.0.0.1:PORT/: widgets only, no code. Other "
+                       "arguments go to Voila (e.g. --Voila.ip=0.0.0.0 to let the room connect).")
+    a.add_argument("--port", type=int, default=8866, help="local port (default 8866)")
+    a.add_argument("--dir", default="mssedu-app", metavar="DIR",
+                   help="working folder: the app notebook and the separated stems (default ./mssedu-app)")
+    a.add_argument("--no-browser", action="store_true", help="do not open a browser")
+    a.add_argument("--dry-run", action="store_true", help="print the command instead of running it")
+    a.set_defaults(func=cmd_app)
     return p
 
 
@@ -279,7 +350,15 @@ def main(argv=None) -> int:
         Exit status: 0 all worked, 1 something failed, 2 usage error.
     """
     parser = build_parser()
-    args = parser.parse_args(argv)
+    argv = list(sys.argv[1:] if argv is None else argv)
+    extra = []
+    if "--" in argv:   # everything after -- goes to JupyterLab / Voila as is
+        argv, extra = argv[: argv.index("--")], argv[argv.index("--") + 1:]
+    args, unknown = parser.parse_known_args(argv)
+    if getattr(args, "command", None) in PASSTHROUGH:
+        args.extra = unknown + extra
+    elif unknown or extra:
+        parser.error(f"unrecognized arguments: {' '.join(unknown + extra)}")
     if not getattr(args, "command", None):
         parser.print_help()
         return 2

@@ -16,7 +16,7 @@ from mssedu import separation as P  # noqa: E402
 
 from test_pretrained import SegmentGainModel, crescendo  # noqa: E402
 
-COMMANDS = ["separate", "download", "demo", "lab"]
+COMMANDS = ["separate", "download", "demo", "lab", "course", "app"]
 
 
 @pytest.fixture

@@ -1,0 +1,175 @@
+"""The workshop app in a real browser: ``mssedu app`` (Voila) + headless Chromium (Playwright).
+
+The test starts ``mssedu app`` on a free loopback port in a temporary folder
+(``MSSEDU_FAST=1``), opens the page, checks that no code is shown, moves the mask explorer's
+``alpha`` slider and waits for the SDR readout to change, then uploads a short WAV (the
+example song's first seconds) to "separate your song" with the mini U-Net and waits for the
+stems' players and download links; one link is fetched and must be a WAV. Screenshots go to
+``artifacts/app_*.png``.
+
+Chromium is Debian's (as in ``tests/test_browser.py``); the test is skipped with the reason
+when Chromium, Playwright or Voila is missing.
+"""
+from __future__ import annotations
+
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from mssedu import audio
+from mssedu.data import example_track
+
+CHROMIUM = os.environ.get("MSSEDU_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                 "--disable-dev-shm-usage"]
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.timeout(420)]
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def app(tmp_path_factory):
+    """``mssedu app`` on 127.0.0.1:<free port>; yields (url, working folder)."""
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"Chromium not found at {CHROMIUM} (apt-get install chromium, or set MSSEDU_CHROMIUM)")
+    pytest.importorskip("playwright.sync_api", reason="playwright for Python is not installed")
+    pytest.importorskip("voila", reason="voila is not installed")
+    base = tmp_path_factory.mktemp("app")
+    for sub in ("config", "data", "runtime"):
+        (base / sub).mkdir()
+    env = dict(os.environ)
+    env.update({"MSSEDU_FAST": "1", "JUPYTER_CONFIG_DIR": str(base / "config"),
+                "JUPYTER_RUNTIME_DIR": str(base / "runtime"), "JUPYTER_PREFER_ENV_PATH": "1"})
+    env.pop("MPLBACKEND", None)
+    port = free_port()
+    folder = base / "workshop"
+    log = open(base / "voila.log", "w")
+    proc = subprocess.Popen([sys.executable, "-m", "mssedu", "app", "--dir", str(folder),
+                             f"--port={port}", "--no-browser", "--Voila.port_retries=0"],
+                            cwd=base, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    url = f"http://127.0.0.1:{port}/"
+    try:
+        deadline = time.monotonic() + 90
+        while True:
+            if proc.poll() is not None:
+                pytest.fail(f"mssedu app exited ({proc.returncode}):\n{(base / 'voila.log').read_text()[-3000:]}")
+            try:   # a TCP connection only: any page request would run the app's kernel
+                socket.create_connection(("127.0.0.1", port), timeout=2).close()
+                break
+            except OSError:
+                pass
+            if time.monotonic() > deadline:
+                pytest.fail("mssedu app did not answer within 90 s:\n" + (base / "voila.log").read_text()[-3000:])
+            time.sleep(0.5)
+        yield url, folder
+    finally:
+        try:
+            os.killpg(proc.pid, signal.SIGTERM)
+            proc.wait(timeout=20)
+        except (ProcessLookupError, subprocess.TimeoutExpired):
+            try:
+                os.killpg(proc.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+            proc.wait(timeout=10)
+        log.close()
+        print((base / "voila.log").read_text()[-2000:])
+
+
+def move_slider_to_end(page, slider):
+    handle = slider.locator(".noUi-handle").first
+    readout = slider.locator(".widget-readout").first
+    before = readout.inner_text()
+    handle.focus()
+    handle.press("End")
+    if readout.inner_text() == before:
+        for _ in range(4):
+            handle.press("ArrowRight")
+    if readout.inner_text() == before:   # last resort: drag the handle
+        box = handle.bounding_box()
+        track = slider.locator(".noUi-target, .noUi-base").first.bounding_box()
+        page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+        page.mouse.down()
+        page.mouse.move(track["x"] + track["width"] - 2, box["y"] + box["height"] / 2, steps=8)
+        page.mouse.up()
+    assert readout.inner_text() != before, "the alpha slider did not move"
+
+
+def test_workshop_app_in_a_browser(app, artifacts_dir, tmp_path):
+    from playwright.sync_api import sync_playwright
+
+    url, folder = app
+    song = tmp_path / "my song.wav"
+    track = example_track()
+    audio.save(song, track.mixture[:, : 4 * track.sr], track.sr)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1400, "height": 1000})
+            page.set_default_timeout(60_000)
+            page.goto(url)
+            page.wait_for_selector(".mssedu-app", timeout=180_000)
+            html = page.content()
+            assert "import workshop" not in html and "workshop()" not in html, "the app page shows code"
+            assert page.locator(".cm-editor, .CodeMirror").count() == 0, "the app page shows a code editor" 
+            assert page.locator(".mssedu-app-error").count() == 0, page.locator(".mssedu-app-error").first.inner_text()
+
+            # (a) the mask explorer: alpha to its maximum, the SDR readout changes
+            slider = page.locator(".widget-slider", has=page.locator(".widget-label", has_text=re.compile(r"^alpha$"))).first
+            metrics = page.locator(".mssedu-metrics").first
+            page.wait_for_function("el => /SDR/.test(el.textContent)", arg=metrics.element_handle(), timeout=120_000)
+            sdr_before = metrics.evaluate("e => e.textContent")
+            slider.scroll_into_view_if_needed()
+            move_slider_to_end(page, slider)
+            page.wait_for_function("([el, before]) => /SDR/.test(el.textContent) && el.textContent !== before",
+                                   arg=[metrics.element_handle(), sdr_before], timeout=120_000)
+            sdr_after = metrics.evaluate("e => e.textContent")
+            page.screenshot(path=str(artifacts_dir / "app_masks.png"))
+
+            # (b) separate your song: upload a WAV, the stems' players and downloads appear
+            separator = page.locator(".mssedu-app-separator").first
+            separator.scroll_into_view_if_needed()
+            # ipywidgets' FileUpload opens its file input on click (it is not in the page)
+            with page.expect_file_chooser() as chooser:
+                separator.locator(".widget-upload").first.click()
+            chooser.value.set_files(str(song))
+            players = separator.locator(".mssedu-audio audio")
+            players.first.wait_for(state="attached", timeout=240_000)
+            page.wait_for_function("() => document.querySelectorAll('.mssedu-download').length >= 2",
+                                   timeout=60_000)
+            n_players = players.count()
+            hrefs = [a.get_attribute("href") for a in page.locator(".mssedu-download").all()]
+            status = separator.inner_text()
+            page.locator(".mssedu-download").first.scroll_into_view_if_needed()
+            page.screenshot(path=str(artifacts_dir / "app_separate.png"))
+        except Exception:
+            try:
+                page.screenshot(path=str(artifacts_dir / "app_failure.png"))
+            except Exception:
+                pass
+            raise
+        finally:
+            browser.close()
+    numbers = lambda text: re.findall(r"-?\d+\.\d+", text)  # noqa: E731
+    assert numbers(sdr_after) != numbers(sdr_before), f"SDR did not change:\n{sdr_before}\n{sdr_after}"
+    assert "Done: 2 stems" in status, status   # the shipped U-Net: vocals + accompaniment
+    assert n_players == 2
+    with urllib.request.urlopen(url + hrefs[0], timeout=30) as r:
+        head = r.read(12)
+    assert head[:4] == b"RIFF" and head[8:12] == b"WAVE", head
+    written = sorted(p.name for p in (folder / "my_stems").rglob("*.wav"))
+    assert written == ["accompaniment.wav", "vocals.wav"], written
