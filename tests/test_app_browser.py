@@ -20,33 +20,21 @@ import subprocess
 import sys
 import time
 import urllib.request
-from pathlib import Path
 
 import pytest
+from browsing import CHROMIUM, CHROMIUM_ARGS, free_port, require_chromium
 
 from mssedu import audio
 from mssedu.data import example_track
 
-CHROMIUM = os.environ.get("MSSEDU_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                 "--disable-dev-shm-usage"]
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.timeout(420)]
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
 def app(tmp_path_factory):
     """``mssedu app`` on 127.0.0.1:<free port>; yields (url, working folder)."""
-    if not Path(CHROMIUM).exists():
-        pytest.skip(f"Chromium not found at {CHROMIUM} (apt-get install chromium, or set MSSEDU_CHROMIUM)")
-    pytest.importorskip("playwright.sync_api", reason="playwright for Python is not installed")
+    require_chromium()
     pytest.importorskip("voila", reason="voila is not installed")
     base = tmp_path_factory.mktemp("app")
     for sub in ("config", "data", "runtime"):

@@ -16,7 +16,6 @@ import os
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -24,31 +23,20 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from browsing import CHROMIUM, CHROMIUM_ARGS, free_port, require_chromium
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOK = os.environ.get("MSSEDU_BROWSER_NOTEBOOK", "02_masks.ipynb")
-CHROMIUM = os.environ.get("MSSEDU_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                 "--disable-dev-shm-usage"]
 TOKEN = "mssedu-browser-test"
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.timeout(420)]
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
 def jupyterlab(tmp_path_factory):
     """A JupyterLab server on 127.0.0.1:<free port> over a copy of notebooks/; yields its URL
     and stops it (the whole process group: server and kernels) afterwards."""
-    if not Path(CHROMIUM).exists():
-        pytest.skip(f"Chromium not found at {CHROMIUM} (apt-get install chromium, or set MSSEDU_CHROMIUM)")
-    pytest.importorskip("playwright.sync_api", reason="playwright for Python is not installed")
+    require_chromium()
     if not (ROOT / "notebooks" / NOTEBOOK).exists():
         pytest.skip(f"notebooks/{NOTEBOOK} does not exist yet")
     base = tmp_path_factory.mktemp("lab")

@@ -15,7 +15,6 @@ import os
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -25,6 +24,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from browsing import free_port
 
 from cleanenv import ROOT, build_dists, clean_env, install, make_venv
 from conftest import NOTEBOOK_TIMES
@@ -240,12 +240,6 @@ def test_installed_notebook_without_fluidsynth(path, student, course_dir, tmp_pa
 
 
 # --- the lab, as root, through mssedu course -------------------------------------------------
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
 
 @pytest.mark.slow
 @pytest.mark.timeout(240)
