@@ -66,7 +66,8 @@ def _student_rows(quick: bool) -> list:
     vocals = track.stems["vocals"]
     tracks = default_training_tracks(progress=False)
     irm = _vocals_sdr(vocals, oracle_separate(track, "irm", n_fft=2048, hop_length=512)["vocals"])
-    rows = []
+    rows = [row("oracle IRM (alpha 2, mixture phase), vocals SDR on example", "-", float("nan"),
+                float("nan"), f"{irm:+.2f} dB: the ceiling of a mask with the mixture's phase")]
     for kind in ("unet", "bandsplit"):
         torch.manual_seed(0)
         res = train(tracks, model_kind=kind, preset="tiny", max_seconds=seconds, seed=0, progress=False)
@@ -85,7 +86,24 @@ def _student_rows(quick: bool) -> list:
                         f"{res.model.num_parameters():,} parameters, {res.steps} steps, best synthetic "
                         f"val {res.best_sdr:+.2f} dB; separates the {track.mixture.shape[-1] / 44100:.1f}-s "
                         f"excerpt in {sep_s:.1f} s"))
-    return rows
+    return rows + _htdemucs_rows(track)
+
+
+def _htdemucs_rows(track) -> list:
+    """HT-Demucs when its trained weights are on this machine (never downloaded here)."""
+    from mssedu.separation import load_separator
+    from mssedu.separation.weights import find_weights
+
+    if find_weights("htdemucs") is None:
+        return [row("HT-Demucs, vocals SDR on example", "-", float("nan"), float("nan"),
+                    "weights not present on this machine (`mssedu download htdemucs`): not scored")]
+    sep = load_separator("htdemucs", device="cpu")
+    t0 = time.perf_counter()
+    est = sep.separate(track.mixture, progress=False)["vocals"]
+    sep_s = time.perf_counter() - t0
+    return [row("HT-Demucs, vocals SDR on example", "-", float("nan"), float("nan"),
+                f"{_vocals_sdr(track.stems['vocals'], est):+.2f} dB; 41,984,456 parameters; "
+                f"separates the excerpt in {sep_s:.1f} s")]
 
 
 def _unfolded_rows(quick: bool) -> list:
