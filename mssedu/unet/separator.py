@@ -19,7 +19,7 @@ from ..config import torch_device
 from ..errors import ParameterError, as_signal
 from ..masks import ideal_ratio_mask
 from ..spectral import istft, stft
-from .checkpoint import load_checkpoint
+from .checkpoint import MODEL_KINDS, load_checkpoint
 from .model import MiniUNet
 
 __all__ = ["UNetSeparator"]
@@ -60,9 +60,11 @@ class UNetSeparator:
 
     def __init__(self, model: MiniUNet, wiener: bool = False, chunk_frames: int | None = None,
                  overlap_frames: int | None = None, device="auto", name: str | None = None):
-        if not isinstance(model, MiniUNet):
-            raise ParameterError(f"UNetSeparator needs a MiniUNet, got {type(model).__name__}; "
-                                 "load one with mssedu.unet.load_checkpoint(path).")
+        accepted = tuple(kind.model for kind in MODEL_KINDS.values())
+        if not isinstance(model, accepted):   # any registered mask model (mini U-Net, band-split...)
+            raise ParameterError(f"{type(self).__name__} needs a mask model of a registered kind "
+                                 f"({', '.join(c.__name__ for c in accepted)}), got "
+                                 f"{type(model).__name__}; load one with mssedu.unet.load_checkpoint(path).")
         self.model = model
         self.config = model.config
         self.device = torch_device(device)
@@ -77,12 +79,22 @@ class UNetSeparator:
         if self.chunk_frames < 1 or not 0 <= self.overlap_frames < self.chunk_frames // 2 + 1:
             raise ParameterError(f"Need chunk_frames >= 1 and 0 <= overlap_frames <= chunk_frames / 2, "
                                  f"got {self.chunk_frames} and {self.overlap_frames}.")
-        self.name = name or f"mini U-Net ({'+'.join(self.config.targets)}{', Wiener' if wiener else ''})"
+        self.name = name or self.default_name()
         self.sr = self.config.sr
         self.channels = self.config.audio_channels
         self.sources = list(self.config.targets)
         if len(self.sources) == 1:
             self.sources.append("accompaniment")
+
+    def default_name(self) -> str:
+        """The table label used when no ``name`` is given.
+
+        Returns
+        -------
+        str
+            E.g. ``"mini U-Net (vocals)"``, ``"mini U-Net (vocals, Wiener)"``.
+        """
+        return f"mini U-Net ({'+'.join(self.config.targets)}{', Wiener' if self.wiener else ''})"
 
     @classmethod
     def from_checkpoint(cls, path, which: str = "best", **kwargs) -> "UNetSeparator":
