@@ -150,6 +150,44 @@ class UNetSeparator:
         X = stft(torch.from_numpy(x).to(self.device), self.config.n_fft, self.config.hop_length)
         return self._masks(X.abs(), progress).cpu().numpy()
 
+    def source_magnitudes(self, mixture) -> torch.Tensor:
+        """Magnitude estimates of every source, the input of phase reconstruction.
+
+        :math:`\hat A_j = M_j |X|` for each target, plus :math:`(1 - M)|X|` for the
+        accompaniment of a one-target model (in the order of ``self.sources``): what
+        :func:`mssedu.phase.misi` and :class:`mssedu.phase.UnfoldedMISI` take.
+
+        Parameters
+        ----------
+        mixture : numpy.ndarray or torch.Tensor
+            A song, float32 ``(channels, samples)`` (numpy: chunked, as :meth:`separate`),
+            or a batch of short excerpts ``(batch, channels, samples)`` (torch: one pass,
+            for training).
+
+        Returns
+        -------
+        torch.Tensor
+            ``(sources, [batch,] channels, freq, frames)`` float32 on ``self.device``,
+            without gradient.
+        """
+        cfg = self.config
+        if isinstance(mixture, torch.Tensor):
+            if mixture.ndim != 3 or mixture.shape[1] != cfg.audio_channels:
+                raise ParameterError(f"A torch mixture must be (batch, {cfg.audio_channels}, samples), "
+                                     f"got shape {tuple(mixture.shape)}.")
+            mag = stft(mixture.to(self.device), cfg.n_fft, cfg.hop_length).abs()
+            with torch.no_grad():
+                _, mask = self.model(mag, return_mask=True)
+            mask = mask.movedim(1, 0)                            # (targets, batch, C, F, N)
+        else:
+            x = self._check_signal(mixture)
+            mag = stft(torch.from_numpy(x).to(self.device), cfg.n_fft, cfg.hop_length).abs()
+            mask = self._masks(mag, progress=False)              # (targets, C, F, N)
+        est = mask * mag
+        if len(cfg.targets) == 1:
+            est = torch.cat([est, (1 - mask) * mag])
+        return est.float()
+
     def _masks(self, mag, progress: bool):
         """Chunked, cross-faded masks ``(targets, channels, freq, frames)`` of a
         ``(channels, freq, frames)`` magnitude."""
