@@ -151,7 +151,7 @@ class UNetSeparator:
         return self._masks(X.abs(), progress).cpu().numpy()
 
     def source_magnitudes(self, mixture) -> torch.Tensor:
-        """Magnitude estimates of every source, the input of phase reconstruction.
+        r"""Magnitude estimates of every source, the input of phase reconstruction.
 
         :math:`\hat A_j = M_j |X|` for each target, plus :math:`(1 - M)|X|` for the
         accompaniment of a one-target model (in the order of ``self.sources``): what
