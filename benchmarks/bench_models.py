@@ -34,17 +34,6 @@ def _vocals_sdr(reference, estimate, sr: int = 44100) -> float:
     return float(df.loc["vocals", "SDR"])
 
 
-def _two_source_magnitudes(sep, mixture):
-    """Vocals ``M|X|`` and accompaniment ``(1 - M)|X|`` of a one-target mask separator."""
-    import torch
-
-    from mssedu.spectral import stft
-
-    X = stft(torch.from_numpy(mixture), sep.config.n_fft, sep.config.hop_length).abs()
-    mask = torch.from_numpy(sep.predict_mask(mixture))[0]
-    return torch.stack([mask * X, (1 - mask) * X])
-
-
 def _student_rows(quick: bool) -> list:
     import torch
 
@@ -66,7 +55,8 @@ def _student_rows(quick: bool) -> list:
     vocals = track.stems["vocals"]
     tracks = default_training_tracks(progress=False)
     irm = _vocals_sdr(vocals, oracle_separate(track, "irm", n_fft=2048, hop_length=512)["vocals"])
-    rows = []
+    rows = [row("oracle IRM (alpha 2, mixture phase), vocals SDR on example", "-", float("nan"),
+                float("nan"), f"{irm:+.2f} dB: the ceiling of a mask with the mixture's phase")]
     for kind in ("unet", "bandsplit"):
         torch.manual_seed(0)
         res = train(tracks, model_kind=kind, preset="tiny", max_seconds=seconds, seed=0, progress=False)
@@ -75,7 +65,7 @@ def _student_rows(quick: bool) -> list:
         est = sep.separate(track.mixture, progress=False)["vocals"]
         sep_s = time.perf_counter() - t0
         plain = _vocals_sdr(vocals, est)
-        mags = _two_source_magnitudes(sep, track.mixture)
+        mags = sep.source_magnitudes(track.mixture).cpu()
         with_misi = _vocals_sdr(vocals, misi(mags.numpy(), track.mixture, n_iter=32, n_fft=2048,
                                             hop_length=512).estimates[0])
         assert isinstance(sep, BandSplitSeparator) == (kind == "bandsplit")
@@ -85,7 +75,24 @@ def _student_rows(quick: bool) -> list:
                         f"{res.model.num_parameters():,} parameters, {res.steps} steps, best synthetic "
                         f"val {res.best_sdr:+.2f} dB; separates the {track.mixture.shape[-1] / 44100:.1f}-s "
                         f"excerpt in {sep_s:.1f} s"))
-    return rows
+    return rows + _htdemucs_rows(track)
+
+
+def _htdemucs_rows(track) -> list:
+    """HT-Demucs when its trained weights are on this machine (never downloaded here)."""
+    from mssedu.separation import load_separator
+    from mssedu.separation.weights import find_weights
+
+    if find_weights("htdemucs") is None:
+        return [row("HT-Demucs, vocals SDR on example", "-", float("nan"), float("nan"),
+                    "weights not present on this machine (`mssedu download htdemucs`): not scored")]
+    sep = load_separator("htdemucs", device="cpu")
+    t0 = time.perf_counter()
+    est = sep.separate(track.mixture, progress=False)["vocals"]
+    sep_s = time.perf_counter() - t0
+    return [row("HT-Demucs, vocals SDR on example", "-", float("nan"), float("nan"),
+                f"{_vocals_sdr(track.stems['vocals'], est):+.2f} dB; 41,984,456 parameters; "
+                f"separates the excerpt in {sep_s:.1f} s")]
 
 
 def _unfolded_rows(quick: bool) -> list:
@@ -108,24 +115,17 @@ def _unfolded_rows(quick: bool) -> list:
         for b in loader:
             yield {**b, "accompaniment": b["mixture"] - b["vocals"]}
 
-    def magnitudes(mixture):
-        from mssedu.spectral import stft
-
-        X = stft(mixture, 2048, 512)
-        _, mask = sep.model(X.abs(), return_mask=True)
-        return torch.stack([mask[:, 0] * X.abs(), (1 - mask[:, 0]) * X.abs()])
-
     class Cycle:
         def __iter__(self):
             return batches()
 
     torch.manual_seed(0)
     net = UnfoldedMISI(n_layers=5, n_sources=2, n_fft=2048, hop_length=512)
-    hist = train_unfolded(net, Cycle(), magnitudes, ("vocals", "accompaniment"),
+    hist = train_unfolded(net, Cycle(), sep.source_magnitudes, ("vocals", "accompaniment"),
                           steps=2 if quick else 10_000, lr=3e-3, max_seconds=seconds)
     track = example_track()
     vocals = track.stems["vocals"]
-    A = _two_source_magnitudes(sep, track.mixture)
+    A = sep.source_magnitudes(track.mixture)
     scores = {}
     for k in (0, 5, 32):
         scores[f"MISI {k}"] = float(si_sdr(vocals, misi(A.numpy(), track.mixture, n_iter=k, n_fft=2048,

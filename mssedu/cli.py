@@ -32,7 +32,9 @@ from .course import DEFAULT_FOLDER, copy_course, course_folder, lab_command
 from .errors import DataError, MsseduError
 from .pipeline import demo_text, run_demo, slug
 from .separation import (
+    DEMUCS_MODELS,
     FORMATS,
+    QUANTISED_MODELS,
     download,
     load_separator,
     looks_like_path,
@@ -44,6 +46,10 @@ __all__ = ["main", "build_parser", "notebooks_folder", "FORMATS", "PASSTHROUGH"]
 
 #: Commands whose unknown arguments go on to the program they start.
 PASSTHROUGH = {"lab": "JupyterLab", "course": "JupyterLab", "app": "Voila"}
+
+def _model_list() -> str:
+    """Every demucs model name with its label, for the help texts."""
+    return ", ".join(f"{name} ({label})" for name, (label, _) in DEMUCS_MODELS.items())
 
 
 def _say(msg: str = "", err: bool = False) -> None:
@@ -249,8 +255,11 @@ def build_parser() -> argparse.ArgumentParser:
                        "status is 1 if any failed.")
     s.add_argument("songs", nargs="+", metavar="SONG", help="audio files (wav, flac, mp3, m4a, .stem.mp4...)")
     s.add_argument("--model", "-m", default="htdemucs",
-                   help="htdemucs (default), htdemucs_ft, htdemucs_6s..., a mini U-Net checkpoint "
-                        "(.pt), or htdemucs-random (random weights: for tests, output is noise)")
+                   help=f"a demucs model: {_model_list()}; default htdemucs. Or NAME-random "
+                        "(that architecture with random weights: for tests, output is noise), a "
+                        "mini U-Net or band-split checkpoint (.pt), or oracle-irm. "
+                        f"{', '.join(QUANTISED_MODELS)} (diffq-quantised) are not supported: "
+                        "use mdx_extra")
     s.add_argument("--repo", default=None, metavar="DIR",
                    help="folder with MODEL.yaml and its checkpoint (from `mssedu download MODEL --to DIR`)")
     s.add_argument("--out", "-o", default="separated", metavar="DIR", help="output folder (default ./separated)")
@@ -272,7 +281,8 @@ def build_parser() -> argparse.ArgumentParser:
                        "Meta's server), check their SHA-256 and load them once. Without --to they "
                        "go to mssedu's model folder, where load_separator finds them; with --to DIR "
                        "you get a folder to copy to an offline machine and pass as --repo DIR.")
-    d.add_argument("model", metavar="MODEL", nargs="?", default="htdemucs", help="e.g. htdemucs, htdemucs_ft")
+    d.add_argument("model", metavar="MODEL", nargs="?", default="htdemucs",
+                   help=f"one of {_model_list()}; default htdemucs")
     d.add_argument("--to", default=None, metavar="DIR", help="write the weights into DIR")
     d.add_argument("--quiet", "-q", action="store_true", help="no progress bars")
     d.set_defaults(func=cmd_download)

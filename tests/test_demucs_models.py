@@ -27,16 +27,13 @@ def test_random_weights_of_the_real_architecture(name):
     assert MODEL_LABELS[f"{name}-random"].endswith("(random weights)")
 
 
-def test_six_stems_named_and_two_stems_folded():
+def test_six_stems_named():
     sep = load_separator("htdemucs_6s-random", device="cpu", segment=1.0)
     assert sep.sources == ["drums", "bass", "other", "vocals", "guitar", "piano"]
     x = (0.1 * np.random.default_rng(0).standard_normal((2, 44100))).astype(np.float32)
     out = separate(sep, x, 44100, progress=False)
     assert list(out) == sep.sources and all(v.shape == (2, 44100) for v in out.values())
-    two = separate(sep, x, 44100, two_stems="guitar", progress=False)
-    assert list(two) == ["guitar", "accompaniment"]
-    np.testing.assert_allclose(two["accompaniment"], sum(out[s] for s in sep.sources if s != "guitar"),
-                               atol=1e-5)
+    # --two-stems on it: test_cli_six_stems_and_two_stems_on_htdemucs_6s (one separation fewer)
 
 
 @pytest.mark.parametrize("name", ["mdx_q", "mdx_extra_q"])
@@ -52,3 +49,41 @@ def test_unknown_model_says_it_does_not_exist():
         load_demucs_model("htdemucs_9s")
     with pytest.raises(ParameterError, match="exists"):
         download("htdemucs_9s")
+
+
+@pytest.mark.parametrize("command", ["separate", "download"])
+def test_help_lists_every_model(command, capsys):
+    from mssedu import cli
+
+    with pytest.raises(SystemExit):
+        cli.main([command, "--help"])
+    text = " ".join(capsys.readouterr().out.split())   # argparse wraps lines
+    for name in DEMUCS_MODELS:
+        assert name in text, name
+
+
+def test_cli_six_stems_and_two_stems_on_htdemucs_6s(tmp_path, capsys):
+    from mssedu import audio, cli
+
+    song = tmp_path / "in" / "song.wav"
+    t = np.arange(22050) / 22050
+    audio.save(song, np.stack([0.2 * np.sin(2 * np.pi * 330 * t)] * 2).astype(np.float32), 22050)
+    sources = load_separator("htdemucs_6s-random", device="cpu").sources
+    out = tmp_path / "out"
+    base = ["separate", str(song), "-m", "htdemucs_6s-random", "--device", "cpu", "-q"]
+    assert cli.main(base + ["--out", str(out / "two"), "--two-stems", "guitar"]) == 0, capsys.readouterr()
+    folder = out / "two" / "htdemucs_6s-random" / "song"
+    assert sorted(p.name for p in folder.iterdir()) == ["accompaniment.wav", "guitar.wav"]
+    assert cli.main(base + ["--out", str(out / "six")]) == 0, capsys.readouterr()
+    folder = out / "six" / "htdemucs_6s-random" / "song"
+    assert sorted(p.name for p in folder.iterdir()) == sorted(f"{s}.wav" for s in sources)
+    assert len(sources) == 6 and {"guitar", "piano"} <= set(sources)
+    stems = {s: audio.load(folder / f"{s}.wav")[0] for s in sources}
+    two = {s: audio.load(out / "two" / "htdemucs_6s-random" / "song" / f"{s}.wav")[0]
+           for s in ("guitar", "accompaniment")}
+    assert all(v.shape == (2, 22050) for v in [*stems.values(), *two.values()])
+    # same model, same stem; accompaniment = the five others (16-bit files: 5 x 2^-15 rounding)
+    np.testing.assert_allclose(two["guitar"], stems["guitar"], atol=1e-4)
+    np.testing.assert_allclose(two["accompaniment"], sum(stems[s] for s in sources if s != "guitar"),
+                               atol=3e-4)
+    assert np.abs(two["accompaniment"]).max() > 1e-3

@@ -200,3 +200,24 @@ def test_separator_errors():
         UNetSeparator(torch.nn.Linear(2, 2))
     with pytest.raises(MsseduError, match="overlap"):
         UNetSeparator(small_model(), chunk_frames=8, overlap_frames=8)
+
+
+def test_source_magnitudes_are_mask_times_mixture_magnitude():
+    """M|X| and (1 - M)|X| of a one-target model; the torch batch path equals the chunked one."""
+    from mssedu.errors import ParameterError
+    from mssedu.spectral import stft
+
+    torch.manual_seed(0)
+    sep = UNetSeparator(MiniUNet.from_preset("tiny"), device="cpu")
+    x = (0.1 * np.random.default_rng(0).standard_normal((2, 22050))).astype(np.float32)
+    A = sep.source_magnitudes(x)
+    X = np.abs(stft(x, sep.config.n_fft, sep.config.hop_length))
+    M = sep.predict_mask(x)[0]
+    assert A.shape == (2, *X.shape) and not A.requires_grad
+    np.testing.assert_allclose(A[0].numpy(), M * X, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(A[1].numpy(), (1 - M) * X, rtol=1e-5, atol=1e-6)
+    B = sep.source_magnitudes(torch.from_numpy(np.stack([x, x[::-1].copy()])))
+    assert B.shape == (2, 2, *X.shape)
+    np.testing.assert_allclose(B[:, 0].numpy(), A.numpy(), rtol=1e-4, atol=1e-5)
+    with pytest.raises(ParameterError, match="batch, 2, samples"):
+        sep.source_magnitudes(torch.from_numpy(x))

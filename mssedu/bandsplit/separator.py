@@ -3,11 +3,11 @@
 The band-split model computes the same thing as the mini U-Net -- one magnitude mask per
 target from :math:`|X|` -- so it is separated exactly as the U-Net is (chunks of frames,
 cross-faded masks, mixture phase or Wiener post-filter): :class:`BandSplitSeparator` is
-:class:`mssedu.unet.UNetSeparator` that accepts a :class:`BandSplitModel`.
+:class:`mssedu.unet.UNetSeparator` (which takes any registered mask model), with its own
+label and a check that the model is a :class:`BandSplitModel`.
 """
 from __future__ import annotations
 
-from ..config import torch_device
 from ..errors import ParameterError
 from ..unet import UNetSeparator, load_checkpoint
 from .model import BandSplitModel
@@ -47,23 +47,19 @@ class BandSplitSeparator(UNetSeparator):
         if not isinstance(model, BandSplitModel):
             raise ParameterError(f"BandSplitSeparator needs a BandSplitModel, got {type(model).__name__}; "
                                  "load one with mssedu.separation.load_separator(path).")
-        # UNetSeparator.__init__ insists on a MiniUNet; its other methods only need the
-        # attributes set here (a mask model with a config), so they are inherited unchanged.
-        self.model = model
-        self.config = model.config
-        self.device = torch_device(device)
-        self.model.to(self.device).eval()
-        self.wiener = bool(wiener)
-        self.chunk_frames = int(chunk_frames or 4 * self.config.patch_frames)
-        self.overlap_frames = int(self.chunk_frames // 4 if overlap_frames is None else overlap_frames)
-        if self.chunk_frames < 1 or not 0 <= self.overlap_frames < self.chunk_frames // 2 + 1:
-            raise ParameterError(f"Need chunk_frames >= 1 and 0 <= overlap_frames <= chunk_frames / 2, "
-                                 f"got {self.chunk_frames} and {self.overlap_frames}.")
-        self.name = name or (f"band-split {model.config.block} ({'+'.join(model.config.targets)}"
-                             f"{', Wiener' if wiener else ''})")
-        self.sr = self.config.sr
-        self.channels = self.config.audio_channels
-        self.sources = list(self.config.targets) + (["accompaniment"] if len(self.config.targets) == 1 else [])
+        super().__init__(model, wiener=wiener, chunk_frames=chunk_frames,
+                         overlap_frames=overlap_frames, device=device, name=name)
+
+    def default_name(self) -> str:
+        """The table label used when no ``name`` is given.
+
+        Returns
+        -------
+        str
+            E.g. ``"band-split roformer (vocals)"``.
+        """
+        return (f"band-split {self.config.block} ({'+'.join(self.config.targets)}"
+                f"{', Wiener' if self.wiener else ''})")
 
     @classmethod
     def from_checkpoint(cls, path, which: str = "best", **kwargs) -> "BandSplitSeparator":

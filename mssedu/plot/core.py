@@ -37,7 +37,7 @@ def _hz_label(f: float) -> str:
 def spectrogram_axes(ax, S, sr: int, hop_length: int, y_axis: str = "mel", db: bool = True,
                      title: str | None = None, vmin=None, vmax=None, cmap="magma",
                      colorbar: bool = True, freqs=None, fmax: float | None = None):
-    """Draw a magnitude (or mask) ``(freq, frames)`` or ``(channels, freq, frames)`` image on
+    r"""Draw a magnitude (or mask) ``(freq, frames)`` or ``(channels, freq, frames)`` image on
     ``ax``. ``S`` complex or real; channels are averaged. ``db=True`` shows decibels (80 dB
     range); masks should pass ``db=False`` (0..1).
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 import matplotlib.pyplot as plt
 import numpy as np
 
+from ..bandsplit import band_edges
 from ..spatial import ild_ipd, stereo_stft
 from ..spectral import amplitude_to_db
 from .core import masked_bins_axes
@@ -140,9 +141,11 @@ def band_split_figure(S, sr: int, hop_length: int, band_edges_hz, max_hz: float 
 
 
 def bsrnn_band_edges(sr: int = 44100) -> np.ndarray:
-    """Sub-band edges in Hz of the band-split RNN's "v7" layout (Luo & Yu, 2023): 100 Hz
-    bands up to 1 kHz, 250 Hz up to 4 kHz, 500 Hz up to 8 kHz, 1 kHz up to 16 kHz, 2 kHz up
-    to 20 kHz, and one band for the rest (41 bands at 44.1 kHz).
+    """Sub-band edges in Hz of the band-split model (:func:`mssedu.bandsplit.band_edges`,
+    the band-split RNN's "v7" layout of Luo & Yu, 2023): 100 Hz bands up to 1 kHz, 250 Hz up
+    to 4 kHz, 500 Hz up to 8 kHz, 1 kHz up to 16 kHz, 2 kHz up to 20 kHz, and one band for
+    the rest (41 bands at 44.1 kHz). Computed on 1-Hz bins (``n_fft = sr``), so the edges
+    are the layout's own frequencies, not those of one FFT size.
 
     Parameters
     ----------
@@ -154,12 +157,7 @@ def bsrnn_band_edges(sr: int = 44100) -> np.ndarray:
     numpy.ndarray
         Increasing edges in Hz, from 0 to ``sr / 2``.
     """
-    edges = [0.0]
-    for stop, width in ((1000, 100), (4000, 250), (8000, 500), (16000, 1000), (20000, 2000)):
-        while edges[-1] + width <= min(stop, sr / 2) + 1e-9:
-            edges.append(edges[-1] + width)
-    if edges[-1] < sr / 2:
-        edges.append(sr / 2)
-    return np.asarray(edges)
+    sr = int(sr)
+    return np.minimum(np.asarray(band_edges(sr, sr), dtype=float), sr / 2)
 
 

@@ -552,6 +552,11 @@ def download(name: str = "htdemucs", to=None, progress: bool = True) -> Path:
     ------
     DataError
         The folder cannot be created or written.
+    ParameterError
+        ``name`` is no demucs model.
+    ModelLoadingError
+        A file failed its checksum (nothing is kept), or the hub answered 404 (the model
+        does not exist there).
     NetworkError
         Neither host can be reached, or both downloads failed.
     """
@@ -588,9 +593,13 @@ def download(name: str = "htdemucs", to=None, progress: bool = True) -> Path:
             errors.append(f"Meta's server: {type(err).__name__}: {str(err)[:200]}")
     if not done:
         if missing is not None:
+            what = ("has no such repository" if type(missing).__name__ == "RepositoryNotFoundError"
+                    else "lacks one of its files")
             raise ModelLoadingError(f"Model {name!r} does not exist on {_hf_endpoint()}: the hub "
-                                    f"answered 404 (not found) for {_hf_repo(name)}. Check the name "
-                                    f"(known: {', '.join(DEMUCS_MODELS)}) and HF_ENDPOINT.") from missing
+                                    f"answered 404 (not found): {_hf_repo(name)} {what} "
+                                    f"({getattr(getattr(missing, 'response', None), 'url', '?')}). "
+                                    f"Check the name (known: {', '.join(DEMUCS_MODELS)}) and "
+                                    "HF_ENDPOINT.") from missing
         if not errors:
             raise _offline_error(name)
         raise NetworkError(f"Could not download {name!r}: " + "; ".join(errors))

@@ -19,7 +19,7 @@ from ..config import torch_device
 from ..errors import ParameterError, as_signal
 from ..masks import ideal_ratio_mask
 from ..spectral import istft, stft
-from .checkpoint import load_checkpoint
+from .checkpoint import MODEL_KINDS, load_checkpoint
 from .model import MiniUNet
 
 __all__ = ["UNetSeparator"]
@@ -60,9 +60,11 @@ class UNetSeparator:
 
     def __init__(self, model: MiniUNet, wiener: bool = False, chunk_frames: int | None = None,
                  overlap_frames: int | None = None, device="auto", name: str | None = None):
-        if not isinstance(model, MiniUNet):
-            raise ParameterError(f"UNetSeparator needs a MiniUNet, got {type(model).__name__}; "
-                                 "load one with mssedu.unet.load_checkpoint(path).")
+        accepted = tuple(kind.model for kind in MODEL_KINDS.values())
+        if not isinstance(model, accepted):   # any registered mask model (mini U-Net, band-split...)
+            raise ParameterError(f"{type(self).__name__} needs a mask model of a registered kind "
+                                 f"({', '.join(c.__name__ for c in accepted)}), got "
+                                 f"{type(model).__name__}; load one with mssedu.unet.load_checkpoint(path).")
         self.model = model
         self.config = model.config
         self.device = torch_device(device)
@@ -77,12 +79,22 @@ class UNetSeparator:
         if self.chunk_frames < 1 or not 0 <= self.overlap_frames < self.chunk_frames // 2 + 1:
             raise ParameterError(f"Need chunk_frames >= 1 and 0 <= overlap_frames <= chunk_frames / 2, "
                                  f"got {self.chunk_frames} and {self.overlap_frames}.")
-        self.name = name or f"mini U-Net ({'+'.join(self.config.targets)}{', Wiener' if wiener else ''})"
+        self.name = name or self.default_name()
         self.sr = self.config.sr
         self.channels = self.config.audio_channels
         self.sources = list(self.config.targets)
         if len(self.sources) == 1:
             self.sources.append("accompaniment")
+
+    def default_name(self) -> str:
+        """The table label used when no ``name`` is given.
+
+        Returns
+        -------
+        str
+            E.g. ``"mini U-Net (vocals)"``, ``"mini U-Net (vocals, Wiener)"``.
+        """
+        return f"mini U-Net ({'+'.join(self.config.targets)}{', Wiener' if self.wiener else ''})"
 
     @classmethod
     def from_checkpoint(cls, path, which: str = "best", **kwargs) -> "UNetSeparator":
@@ -137,6 +149,44 @@ class UNetSeparator:
         x = self._check_signal(signal)
         X = stft(torch.from_numpy(x).to(self.device), self.config.n_fft, self.config.hop_length)
         return self._masks(X.abs(), progress).cpu().numpy()
+
+    def source_magnitudes(self, mixture) -> torch.Tensor:
+        r"""Magnitude estimates of every source, the input of phase reconstruction.
+
+        :math:`\hat A_j = M_j |X|` for each target, plus :math:`(1 - M)|X|` for the
+        accompaniment of a one-target model (in the order of ``self.sources``): what
+        :func:`mssedu.phase.misi` and :class:`mssedu.phase.UnfoldedMISI` take.
+
+        Parameters
+        ----------
+        mixture : numpy.ndarray or torch.Tensor
+            A song, float32 ``(channels, samples)`` (numpy: chunked, as :meth:`separate`),
+            or a batch of short excerpts ``(batch, channels, samples)`` (torch: one pass,
+            for training).
+
+        Returns
+        -------
+        torch.Tensor
+            ``(sources, [batch,] channels, freq, frames)`` float32 on ``self.device``,
+            without gradient.
+        """
+        cfg = self.config
+        if isinstance(mixture, torch.Tensor):
+            if mixture.ndim != 3 or mixture.shape[1] != cfg.audio_channels:
+                raise ParameterError(f"A torch mixture must be (batch, {cfg.audio_channels}, samples), "
+                                     f"got shape {tuple(mixture.shape)}.")
+            mag = stft(mixture.to(self.device), cfg.n_fft, cfg.hop_length).abs()
+            with torch.no_grad():
+                _, mask = self.model(mag, return_mask=True)
+            mask = mask.movedim(1, 0)                            # (targets, batch, C, F, N)
+        else:
+            x = self._check_signal(mixture)
+            mag = stft(torch.from_numpy(x).to(self.device), cfg.n_fft, cfg.hop_length).abs()
+            mask = self._masks(mag, progress=False)              # (targets, C, F, N)
+        est = mask * mag
+        if len(cfg.targets) == 1:
+            est = torch.cat([est, (1 - mask) * mag])
+        return est.float()
 
     def _masks(self, mag, progress: bool):
         """Chunked, cross-faded masks ``(targets, channels, freq, frames)`` of a
