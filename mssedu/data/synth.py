@@ -32,11 +32,12 @@ vocals.wav, ...`` plus the song's ``song.mid``) and a ``manifest.json`` describi
 from __future__ import annotations
 
 import json
+import multiprocessing
 import os
 import shutil
 import subprocess
 import tempfile
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from pathlib import Path
 
 import mido
@@ -1017,13 +1018,28 @@ def _render_styled(spec: dict, mid, channel_stems: dict, sr: int, soundfont) -> 
     return out
 
 
+def _fork():
+    """Process start method for parallel rendering: fork where available (cheap), else spawn."""
+    return multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn")
+
+
+def _render_to_folder(spec: dict, folder: Path, sr: int, font: str) -> None:
+    """Render one song and write its stems, mixture and MIDI into ``folder`` (whole files,
+    the mixture last, so a half-written song is rendered again next time)."""
+    track = render_song(spec, sr=sr, soundfont=font)
+    folder.mkdir(parents=True, exist_ok=True)
+    track.midi.save(str(folder / "song.mid"))
+    for k, v in {**track.stems, "mixture": track.mixture}.items():
+        save(folder / f"{k}.wav", v, sr, overwrite=True)
+
+
 def _song_complete(folder: Path, stems) -> bool:
     return all((folder / f"{s}.wav").is_file() for s in ["mixture", *stems])
 
 
 def make_dataset(out_dir, n_songs: int = 10, seconds: float = 30.0, seed: int = 0, layout: str = "musdb",
                  subset: str = "train", sr: int = 44100, soundfont=None, progress: bool = True,
-                 style="classic") -> list:
+                 style="classic", workers: int = 1) -> list:
     """Render ``n_songs`` synthetic multitracks into a MUSDB18-HQ-layout folder.
 
     Writes ``out_dir/<subset>/<name>/{mixture,vocals,bass,drums,other}.wav`` (float32 wav;
@@ -1053,6 +1069,9 @@ def make_dataset(out_dir, n_songs: int = 10, seconds: float = 30.0, seed: int = 
         The data style (:data:`STYLES`, :func:`style_settings`): ``"classic"`` (choir patches,
         SoundFont drums) up to ``"studio"`` (sung vocals, recorded drums, two SoundFonts, a
         mixing chain per stem). Use one output folder per style.
+    workers : int
+        Songs rendered at the same time, each in its own process (the result does not
+        depend on it).
 
     Returns
     -------
@@ -1083,24 +1102,29 @@ def make_dataset(out_dir, n_songs: int = 10, seconds: float = 30.0, seed: int = 
             pass
     manifest.setdefault("songs", {})
     stems = list(BACH10_PROGRAMS) if layout == "bach10" else ["vocals", "bass", "drums", "other"]
-    folders = []
-    for i in tqdm(range(int(n_songs)), desc="rendering songs", disable=not progress):
+    if int(workers) < 1:
+        raise ParameterError(f"workers must be >= 1, got {workers!r}.")
+    folders, todo = [], []
+    for i in range(int(n_songs)):
         spec = song_spec(seed, i, seconds, layout, font, style=style)
         folder = out / subset / spec["name"]
         folders.append(folder)
-        if _song_complete(folder, stems):
-            manifest["songs"].setdefault(spec["name"], dict(spec, subset=subset, sr=sr))
-            continue
-        track = render_song(spec, sr=sr, soundfont=font)
-        folder.mkdir(parents=True, exist_ok=True)
-        for k, v in {"mixture": track.mixture, **track.stems}.items():
-            save(folder / f"{k}.wav", v, sr, overwrite=True)
-        track.midi.save(str(folder / "song.mid"))
+        if not _song_complete(folder, stems):
+            todo.append((spec, folder))
         manifest["songs"][spec["name"]] = dict(spec, subset=subset, sr=sr)
-        tmp = manifest_path.with_suffix(".json.tmp")
-        tmp.write_text(json.dumps(manifest, indent=1))
+    pool = ProcessPoolExecutor(int(workers), mp_context=_fork()) if int(workers) > 1 and len(todo) > 1 else None
+    try:
+        jobs = ([pool.submit(_render_to_folder, spec, folder, sr, font) for spec, folder in todo] if pool
+                else ((_render_to_folder(spec, folder, sr, font)) for spec, folder in todo))
+        for job in tqdm(jobs, total=len(todo), desc="rendering songs", disable=not progress):
+            if pool:
+                job.result()
+    finally:
+        if pool:
+            pool.shutdown(cancel_futures=True)
+    text = json.dumps(manifest, indent=1)
+    if not manifest_path.is_file() or manifest_path.read_text() != text:
+        tmp = manifest_path.with_suffix(f".json.{os.getpid()}.tmp")   # one per process: ranks may race
+        tmp.write_text(text)
         os.replace(tmp, manifest_path)
-    tmp = manifest_path.with_suffix(".json.tmp")
-    tmp.write_text(json.dumps(manifest, indent=1))
-    os.replace(tmp, manifest_path)
     return folders

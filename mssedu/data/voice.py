@@ -42,9 +42,9 @@ from scipy.signal import resample_poly
 
 from ..errors import DataError, ParameterError
 
-with warnings.catch_warnings():   # pyworld's __init__ imports the deprecated pkg_resources
-    warnings.simplefilter("ignore")
-    import pyworld
+# pyworld's __init__ imports the deprecated pkg_resources; that one warning says nothing to a user
+warnings.filterwarnings("ignore", message="pkg_resources is deprecated", category=UserWarning)
+import pyworld  # noqa: E402
 
 __all__ = ["SINGERS", "WORLD_SR", "espeak_path", "speak", "lyrics_line", "sing_phrase", "sing"]
 

@@ -118,6 +118,8 @@ class TrainConfig:
         Style of the default synthetic songs (training and ``valid="synthetic"``), a key of
         :data:`mssedu.data.synth.STYLES`: ``"studio"`` (sung vocals, recorded drums, mixing
         chain) or ``"classic"`` (the first release's choir-patch songs)...
+    songs, song_seconds : int, float
+        How many default synthetic training songs (seed :data:`TRAIN_SEED`), and their length.
     accumulate : int
         Split each batch into this many micro-batches and add up their gradients before
         the step (a large batch in little memory). Under ``torchrun`` each of the ``N``
@@ -146,6 +148,8 @@ class TrainConfig:
     device: str = "auto"
     amp: bool = True
     data_style: str = "studio"
+    songs: int = 8
+    song_seconds: float = 30.0
     accumulate: int = 1
 
     def __post_init__(self):
@@ -153,7 +157,7 @@ class TrainConfig:
         if self.loss not in LOSSES:
             raise ParameterError(f"Unknown loss {self.loss!r}; choose one of {sorted(LOSSES)}.")
         style_settings(self.data_style)
-        for name in ("batch_size", "steps", "val_every", "patience", "songs_per_epoch", "accumulate"):
+        for name in ("batch_size", "steps", "val_every", "patience", "songs_per_epoch", "accumulate", "songs"):
             value = getattr(self, name)
             if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value < 1:
                 raise ParameterError(f"{name} must be a whole number >= 1, got {value!r}.")
@@ -280,7 +284,8 @@ def _synthetic_tracks(n_songs: int, seconds: float, seed: int, progress: bool, s
     prefix = "synth" if style == "classic" else f"synth-{style}"
     folder = Path(cache_dir(f"{prefix}-seed{seed}-{int(seconds)}s"))
     # songs already rendered are reused (song i depends only on seed, i and the style)
-    songs = make_dataset(folder, n_songs=n_songs, seconds=seconds, seed=seed, progress=progress, style=style)
+    songs = make_dataset(folder, n_songs=n_songs, seconds=seconds, seed=seed, progress=progress, style=style,
+                         workers=min(4, os.cpu_count() or 1))
     return [load_multitrack(p) for p in songs]
 
 
@@ -370,7 +375,8 @@ def _dataset(data, cfg: TrainConfig, ucfg: UNetConfig, progress: bool):
                                  "build the dataset with sr=model sr.")
         return data
     tracks = (_as_tracks(data, "data") if data is not None
-              else default_training_tracks(progress=progress, style=cfg.data_style))
+              else default_training_tracks(n_songs=cfg.songs, seconds=cfg.song_seconds,
+                                           progress=progress, style=cfg.data_style))
     if not tracks:
         raise DataError("No training songs found in `data`.")
     if any(_is_example(t) for t in tracks):
@@ -697,6 +703,8 @@ def train(data=None, valid="synthetic", config: TrainConfig | None = None, check
     # every rank starts from rank 0's weights (DDP broadcasts them)
     stepper = DistributedDataParallel(model, device_ids=[device.index] if device.type == "cuda" else None) \
         if world > 1 else model
+    if rank > 0:   # own dropout masks per rank (rank 0 keeps the single-process stream)
+        torch.manual_seed(cfg.seed + 1_000_003 * rank)
     kept = []
 
     def validate_and_save():
