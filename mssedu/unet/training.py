@@ -61,7 +61,7 @@ from .model import PRESETS, MiniUNet, UNetConfig
 from .separator import UNetSeparator
 
 __all__ = ["TrainConfig", "TrainResult", "train", "seed_everything", "default_training_tracks",
-           "default_validation_tracks", "spectrogram_batch", "training_step"]
+           "default_validation_tracks", "spectrogram_batch", "training_step", "student_checkpoint"]
 
 #: Seeds of the default synthetic data: training songs and held-out validation songs.
 TRAIN_SEED, VALID_SEED = 0, 10_000
@@ -263,6 +263,18 @@ class TrainResult:
             Excerpts per second of wall time.
         """
         return self.steps * self.train_config.batch_size / max(self.seconds, 1e-9)
+
+
+def student_checkpoint() -> str:
+    """Where notebook 06 saves the model the student trained, and notebook 07 looks for it.
+
+    Returns
+    -------
+    str
+        ``<cache>/models/nb06_mini_unet.pt`` (:func:`mssedu.config.cache_dir`); the file may not
+        exist yet.
+    """
+    return os.path.join(cache_dir("models"), "nb06_mini_unet.pt")
 
 
 # -- data ---------------------------------------------------------------------------------
