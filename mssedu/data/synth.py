@@ -25,6 +25,16 @@ This module does that at course scale, offline:
   rendered by its own FluidSynth process (reverb included, so the wet signal belongs to
   the stem), in parallel.
 
+**Styles** (:data:`STYLES`, ``style=`` of :func:`song_spec` / :func:`make_dataset`): the songs
+above are the ``"classic"`` style. The ``"studio"`` style keeps the same scores and parts but
+makes them sound produced: the vocals are *sung with words* (:mod:`mssedu.data.voice`:
+espeak-ng speech re-sung on the melody by the WORLD vocoder), the drums are *recorded* kits
+with velocity layers (:mod:`mssedu.data.drums`), bass and other instruments come from two
+sample sets (FluidR3_GM and MuseScore_General), and every stem goes through its own *mixing
+chain* (:mod:`mssedu.data.mixing`); ``"sung"`` and ``"sampled"`` are the steps in between.
+FluidSynth renders its stems in its own processes while Python sings and drums. Every effect
+is applied per stem, so the mixture is still exactly the sum of the stems.
+
 :func:`make_dataset` writes a MUSDB18-HQ-layout folder (``<out>/<subset>/<song>/mixture.wav,
 vocals.wav, ...`` plus the song's ``song.mid``) and a ``manifest.json`` describing every song.
 :func:`render_midi_stems` renders any MIDI file into stems grouped by instrument family.
