@@ -13,6 +13,7 @@
 """
 from __future__ import annotations
 
+import os
 import tempfile
 import time
 
@@ -37,10 +38,23 @@ def _render_rows(quick):
 
     t_seq = best_of(sequential, repeat=1, warmup=0)
     font = spec["soundfont"]
-    return [row(f"render 4-stem song, {seconds:g} s", "real time", seconds, t_par,
+    rows = [row(f"render 4-stem song, {seconds:g} s", "real time", seconds, t_par,
                 f"{seconds / t_par:.1f} s of 4-stem audio per wall second ({font})"),
             row(f"render 4-stem song, {seconds:g} s", "stems one after another", t_seq, t_par,
                 "parallel fluidsynth processes")]
+    # the realistic style, a small dataset, two songs at a time (goal: >= 10 s of audio per second on 2 cores)
+    n_songs = 2 if quick else 4
+    for style in ("classic", "studio"):
+        with tempfile.TemporaryDirectory() as tmp:
+            t0 = time.perf_counter()
+            synth.make_dataset(tmp, n_songs=n_songs, seconds=seconds, seed=1, style=style, workers=2,
+                               progress=False)
+            t = time.perf_counter() - t0
+        load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+        rows.append(row(f"make_dataset {n_songs} x {seconds:g} s, style {style}, workers=2", "real time",
+                        n_songs * seconds, t, f"{n_songs * seconds / t:.1f} s of 4-stem audio per wall second "
+                        f"(goal >= 10 on 2 free cores; load average here {load:.1f})"))
+    return rows
 
 
 def _loader_rows(quick):

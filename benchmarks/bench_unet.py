@@ -8,7 +8,7 @@ Rows
 - ``separate``: the tiny U-Net separating 30 s of stereo audio vs the oracle IRM
   (:func:`mssedu.masks.oracle_separate`, which needs the stems: the cost of the STFTs and
   the mask alone) as a reference for "how much of the time is the network".
-- quality (full mode only): render (once, cached) 24 synthetic 30-s songs with
+- quality (full mode only): render (once, cached) 24 synthetic 30-s songs (style ``"studio"``) with
   :func:`mssedu.data.make_dataset`, train ``tiny`` for ``max_seconds=300`` on the CPU
   (validated on the default held-out synthetic songs), and score the vocals on
   :func:`mssedu.data.example_track` (never trained on, never validated on) with

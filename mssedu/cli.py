@@ -6,6 +6,7 @@
     mssedu download htdemucs [--to DIR]
     mssedu demo [--out ./mssedu-demo]
     mssedu course [DIR] [--update] [JUPYTERLAB ARGS...]
+    mssedu train --checkpoint my_unet.pt [--data synthetic|FOLDER] [--seconds 300]
     mssedu lab [--dir DIR] [JUPYTERLAB ARGS...]
     mssedu app [--port 8866] [--dir ./mssedu-app] [VOILA ARGS...]
 
@@ -29,8 +30,9 @@ from pathlib import Path
 from . import __version__
 from .app import prepare_app, voila_command
 from .course import DEFAULT_FOLDER, copy_course, course_folder, lab_command
-from .errors import DataError, MsseduError
+from .errors import DataError, MsseduError, ParameterError
 from .pipeline import demo_text, run_demo, slug
+from .data.synth import STYLES
 from .separation import (
     DEMUCS_MODELS,
     FORMATS,
@@ -42,7 +44,9 @@ from .separation import (
     stem_names,
 )
 
-__all__ = ["main", "build_parser", "notebooks_folder", "FORMATS", "PASSTHROUGH"]
+from .unet import PRESETS, TrainConfig, train
+
+__all__ = ["main", "build_parser", "notebooks_folder", "FORMATS", "PASSTHROUGH", "cmd_train"]
 
 #: Commands whose unknown arguments go on to the program they start.
 PASSTHROUGH = {"lab": "JupyterLab", "course": "JupyterLab", "app": "Voila"}
@@ -234,6 +238,57 @@ def cmd_app(args) -> int:
                               extra=args.extra), args.dry_run)
 
 
+# -- train ------------------------------------------------------------------------------------
+
+def _training_folder(path: str, subset: str) -> Path:
+    """A dataset folder; a MUSDB18/MUSDB18-HQ root (with train/ and test/) gives its ``subset``."""
+    folder = Path(path).expanduser()
+    if not folder.is_dir():
+        raise DataError(f"--data {path}: no such folder. Give 'synthetic', a MUSDB18(-HQ) root, or a "
+                        "folder with one sub-folder (stem files) or .stem.mp4 per song.")
+    if (folder / subset).is_dir():
+        return folder / subset
+    return folder
+
+
+def cmd_train(args) -> int:
+    """``mssedu train``: :func:`mssedu.unet.train` from the command line (also under ``torchrun``).
+
+    Parameters
+    ----------
+    args : argparse.Namespace
+        Parsed arguments of the ``train`` sub-command.
+
+    Returns
+    -------
+    int
+        Exit status (0: trained and wrote the checkpoint).
+    """
+    data = None if args.data == "synthetic" else str(_training_folder(args.data, args.subset))
+    if args.valid == "synthetic":
+        valid = "synthetic"
+    elif args.valid == "none":
+        valid = None
+    else:
+        valid = str(_training_folder(args.valid, "test"))
+    if args.seconds is not None and args.seconds < 0:
+        raise ParameterError(f"--seconds must be >= 0 (0: no time limit), got {args.seconds}.")
+    settings = dict(preset=args.preset, targets=tuple(args.targets),
+                    max_seconds=args.seconds or None, seed=args.seed, data_style=args.style,
+                    songs=args.songs, song_seconds=args.song_seconds, batch_size=args.batch_size,
+                    accumulate=args.accumulate, workers=args.workers, device=args.device)
+    for name in ("steps", "lr", "val_every", "patience"):
+        if getattr(args, name) is not None:
+            settings[name] = getattr(args, name)
+    result = train(data, valid=valid, config=TrainConfig(**settings), checkpoint=args.checkpoint,
+                   resume=args.resume, overwrite=args.force, progress=not args.quiet)
+    if int(os.environ.get("RANK", "0")) == 0:
+        best = f"{result.best_sdr:+.2f} dB" if result.history["val_sdr"] else "not validated"
+        _say(f"trained {result.steps} steps in {result.seconds:.0f} s ({result.stopped}); "
+             f"best validation SDR {best}; checkpoint {result.checkpoint}")
+    return 0
+
+
 # -- parser -----------------------------------------------------------------------------------
 
 def build_parser() -> argparse.ArgumentParser:
@@ -314,6 +369,44 @@ def build_parser() -> argparse.ArgumentParser:
     lab.add_argument("--no-browser", action="store_true", help="do not open a browser")
     lab.add_argument("--dry-run", action="store_true", help="print the command instead of running it")
     lab.set_defaults(func=cmd_lab)
+
+    t = sub.add_parser("train", help="train a mini U-Net (synthetic songs, MUSDB18, or your multitracks)",
+                       description="Train the mini U-Net with mssedu.unet.train, the function the "
+                       "notebooks use. Data: 'synthetic' (songs made here, rendered once into the "
+                       "cache), a MUSDB18/MUSDB18-HQ root (its --subset folder), or any folder with "
+                       "one sub-folder of stem files (or one .stem.mp4) per song. Validation and "
+                       "early stopping use held-out songs (--valid); the course's real excerpt is "
+                       "never used. The checkpoint is written atomically at every validation; "
+                       "--resume continues it. Runs unchanged under `torchrun --nproc_per_node=N` "
+                       "(data-parallel; --batch-size is the global batch).")
+    t.add_argument("--checkpoint", "-c", required=True, metavar="FILE", help="checkpoint to write (.pt)")
+    t.add_argument("--data", default="synthetic", metavar="synthetic|DIR",
+                   help="training songs (default: synthetic songs made here)")
+    t.add_argument("--subset", default="train", help="sub-folder of a MUSDB18 root (default train)")
+    t.add_argument("--valid", default="synthetic", metavar="synthetic|none|DIR",
+                   help="held-out validation songs (default: synthetic, seed 10000)")
+    t.add_argument("--style", default="studio", choices=sorted(STYLES),
+                   help="style of the synthetic songs (default studio)")
+    t.add_argument("--songs", type=int, default=8, help="synthetic training songs (default 8)")
+    t.add_argument("--song-seconds", type=float, default=30.0, help="length of each synthetic song")
+    t.add_argument("--targets", nargs="+", default=["vocals"], metavar="STEM",
+                   help="stems to learn (default vocals; e.g. vocals drums bass other)")
+    t.add_argument("--preset", default="tiny", choices=sorted(PRESETS), help="model size (default tiny)")
+    t.add_argument("--seconds", type=float, default=300.0,
+                   help="wall-clock budget in seconds (default 300; 0 = no limit)")
+    t.add_argument("--steps", type=int, default=None, help="largest number of steps")
+    t.add_argument("--batch-size", type=int, default=16, help="global batch (default 16)")
+    t.add_argument("--accumulate", type=int, default=1, help="micro-batches per step (default 1)")
+    t.add_argument("--lr", type=float, default=None, help="AdamW learning rate (default 2e-3)")
+    t.add_argument("--val-every", type=int, default=None, help="validate every N steps (default 50)")
+    t.add_argument("--patience", type=int, default=None, help="early stopping patience (default 8)")
+    t.add_argument("--seed", type=int, default=0, help="seed of the model, data order and augmentation")
+    t.add_argument("--workers", type=int, default=0, help="data-loader worker processes (default 0)")
+    t.add_argument("--device", default="auto", help="auto, cpu, cuda, mps")
+    t.add_argument("--resume", action="store_true", help="continue the run saved in --checkpoint")
+    t.add_argument("--force", action="store_true", help="replace an existing --checkpoint")
+    t.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
+    t.set_defaults(func=cmd_train)
 
     c = sub.add_parser("course", help="copy the course notebooks into a folder and open them",
                        description="Copy the notebooks that ship with mssedu into DIR (default "

@@ -53,7 +53,8 @@ from ..audio import resample, to_stereo
 from ..errors import check_rate, ParameterError
 from . import load_multitrack, Track
 
-__all__ = ["Augment", "ExcerptDataset", "make_loader", "active_frames", "precompute_shifts"]
+__all__ = ["Augment", "ExcerptDataset", "make_loader", "active_frames", "precompute_shifts",
+           "GlobalBatchSampler"]
 
 
 def _prob(value, name) -> float:
@@ -423,12 +424,73 @@ class ExcerptDataset:
                 f"targets={list(self.targets)}, length={self.length}, augment={self.augment})")
 
 
+class GlobalBatchSampler(torch.utils.data.Sampler):
+    """Global batches of dataset indices, and this process's share of each.
+
+    For data-parallel training on ``world_size`` processes (``torchrun``): every epoch the
+    indices are shuffled with a generator seeded by ``(seed, epoch)`` (the same order in
+    every process), cut into global batches of ``batch_size``, and process ``rank`` takes
+    the contiguous slice ``[rank * b, (rank + 1) * b)`` with ``b = batch_size / world_size``.
+    The ranks together see exactly the global batch a single process would see, so the
+    averaged gradient is the single process's gradient (for per-example losses; BatchNorm
+    statistics are per slice, as in a single process that accumulates ``world_size``
+    micro-batches). The role of :class:`torch.utils.data.DistributedSampler`, with a global
+    batch that does not depend on the number of processes.
+
+    Parameters
+    ----------
+    length : int
+        Dataset length.
+    batch_size : int
+        Global batch size (a multiple of ``world_size``).
+    rank, world_size : int
+        This process and the number of processes.
+    seed : int
+        Seeds the order.
+    """
+
+    def __init__(self, length: int, batch_size: int, rank: int = 0, world_size: int = 1, seed: int = 0):
+        if int(world_size) < 1 or not 0 <= int(rank) < int(world_size):
+            raise ParameterError(f"rank must lie in [0, world_size), got rank={rank!r}, world_size={world_size!r}.")
+        if int(batch_size) < 1 or int(batch_size) % int(world_size):
+            raise ParameterError(f"The global batch_size ({batch_size!r}) must be a positive multiple of the "
+                                 f"number of processes ({world_size}).")
+        if int(length) < int(batch_size):
+            raise ParameterError(f"The dataset ({length} items) is shorter than one batch ({batch_size}).")
+        self.length, self.batch_size = int(length), int(batch_size)
+        self.rank, self.world_size, self.seed = int(rank), int(world_size), int(seed)
+        self.epoch = 0
+
+    def set_epoch(self, epoch: int) -> None:
+        """Use the order of ``epoch``.
+
+        Parameters
+        ----------
+        epoch : int
+            Epoch number.
+        """
+        self.epoch = int(epoch)
+
+    def __len__(self) -> int:
+        return self.length // self.batch_size
+
+    def __iter__(self):
+        gen = torch.Generator()
+        gen.manual_seed(self.seed * 100_003 + self.epoch)
+        order = torch.randperm(self.length, generator=gen).tolist()
+        b = self.batch_size // self.world_size
+        for k in range(len(self)):
+            batch = order[k * self.batch_size:(k + 1) * self.batch_size]
+            yield batch[self.rank * b:(self.rank + 1) * b]
+
+
 def _worker_init(_worker_id):
     torch.set_num_threads(1)
 
 
 def make_loader(dataset, batch_size: int = 8, workers: int | None = None, seed: int = 0,
-                shuffle: bool = True, drop_last: bool = True, **kwargs):
+                shuffle: bool = True, drop_last: bool = True, rank: int | None = None,
+                world_size: int | None = None, **kwargs):
     """A :class:`torch.utils.data.DataLoader` over ``dataset`` with sensible defaults.
 
     Parameters
@@ -441,6 +503,10 @@ def make_loader(dataset, batch_size: int = 8, workers: int | None = None, seed: 
     seed : int
         Seeds the shuffling order.
     shuffle, drop_last : bool
+    rank, world_size : int or None
+        Given, the loader draws batches with :class:`GlobalBatchSampler` (``batch_size`` is
+        then the global batch; this process gets ``batch_size / world_size`` of it; call
+        ``loader.batch_sampler.set_epoch(e)`` each epoch).
     **kwargs
         Passed to ``DataLoader`` (e.g. ``pin_memory=True`` for a GPU).
 
@@ -465,8 +531,12 @@ def make_loader(dataset, batch_size: int = 8, workers: int | None = None, seed: 
         raise ParameterError(f"workers must be >= 0, got {workers!r}.")
     gen = torch.Generator()
     gen.manual_seed(int(seed))
-    opts = dict(batch_size=int(batch_size), shuffle=shuffle, drop_last=drop_last,
-                num_workers=int(workers), generator=gen)
+    if world_size is not None or rank is not None:
+        sampler = GlobalBatchSampler(len(dataset), int(batch_size), int(rank or 0), int(world_size or 1), int(seed))
+        opts = dict(batch_sampler=sampler, num_workers=int(workers))
+    else:
+        opts = dict(batch_size=int(batch_size), shuffle=shuffle, drop_last=drop_last,
+                    num_workers=int(workers), generator=gen)
     if workers:
         opts.update(worker_init_fn=_worker_init, persistent_workers=True)
     opts.update(kwargs)

@@ -25,6 +25,16 @@ This module does that at course scale, offline:
   rendered by its own FluidSynth process (reverb included, so the wet signal belongs to
   the stem), in parallel.
 
+**Styles** (:data:`STYLES`, ``style=`` of :func:`song_spec` / :func:`make_dataset`): the songs
+above are the ``"classic"`` style. The ``"studio"`` style keeps the same scores and parts but
+makes them sound produced: the vocals are *sung with words* (:mod:`mssedu.data.voice`:
+espeak-ng speech re-sung on the melody by the WORLD vocoder), the drums are *recorded* kits
+with velocity layers (:mod:`mssedu.data.drums`), bass and other instruments come from two
+sample sets (FluidR3_GM and MuseScore_General), and every stem goes through its own *mixing
+chain* (:mod:`mssedu.data.mixing`); ``"sung"`` and ``"sampled"`` are the steps in between.
+FluidSynth renders its stems in its own processes while Python sings and drums. Every effect
+is applied per stem, so the mixture is still exactly the sum of the stems.
+
 :func:`make_dataset` writes a MUSDB18-HQ-layout folder (``<out>/<subset>/<song>/mixture.wav,
 vocals.wav, ...`` plus the song's ``song.mid``) and a ``manifest.json`` describing every song.
 :func:`render_midi_stems` renders any MIDI file into stems grouped by instrument family.
@@ -32,10 +42,12 @@ vocals.wav, ...`` plus the song's ``song.mid``) and a ``manifest.json`` describi
 from __future__ import annotations
 
 import json
+import multiprocessing
 import os
 import shutil
 import subprocess
 import tempfile
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from pathlib import Path
 
 import mido
@@ -46,10 +58,72 @@ from tqdm.auto import tqdm
 from ..audio import save
 from ..config import cache_dir
 from ..errors import check_rate, DataError, MsseduError, ParameterError
-from . import Track
+from . import Track, drums, mixing, voice
 
 __all__ = ["make_dataset", "render_song", "render_midi_stems", "song_spec", "chorale_ids",
-           "load_chorale", "find_soundfont", "fluidsynth_path", "VOICE_PROGRAMS", "BACH10_PROGRAMS"]
+           "load_chorale", "find_soundfont", "fluidsynth_path", "VOICE_PROGRAMS", "BACH10_PROGRAMS",
+           "STYLES", "style_settings", "instrument_soundfonts"]
+
+#: Data styles, for the ablation of :mod:`benchmarks.bench_training_data`: each adds one
+#: ingredient to the one before. ``"classic"`` is the first release's data (choir patches,
+#: SoundFont drums, FluidSynth's reverb); ``"studio"`` has everything.
+STYLES = {
+    "classic": {"vocals": "choir", "drums": "gm", "instruments": "fluidr3", "mixing": "fluidsynth"},
+    "sung": {"vocals": "sung", "drums": "gm", "instruments": "fluidr3", "mixing": "fluidsynth"},
+    "sampled": {"vocals": "sung", "drums": "samples", "instruments": "mixed", "mixing": "fluidsynth"},
+    "studio": {"vocals": "sung", "drums": "samples", "instruments": "mixed", "mixing": "chain"},
+}
+_MUSESCORE_FONTS = ("/usr/share/sounds/sf3/MuseScore_General.sf3", "/usr/share/sounds/sf3/MuseScore_General_Lite.sf3",
+                    "/usr/share/sounds/sf2/MuseScore_General.sf2")
+
+
+def style_settings(style) -> dict:
+    """The ingredients of a data style.
+
+    Parameters
+    ----------
+    style : str or dict
+        A key of :data:`STYLES`, or a dict with keys ``vocals`` (``"choir"``: General-MIDI voice
+        patches; ``"sung"``: :mod:`mssedu.data.voice`), ``drums`` (``"gm"``: the SoundFont's kit;
+        ``"samples"``: :mod:`mssedu.data.drums`), ``instruments`` (``"fluidr3"``: one SoundFont;
+        ``"mixed"``: each stem's font drawn from FluidR3_GM and MuseScore_General) and
+        ``mixing`` (``"fluidsynth"``: FluidSynth's reverb; ``"chain"``: :mod:`mssedu.data.mixing`).
+
+    Returns
+    -------
+    dict
+        The four settings.
+    """
+    if isinstance(style, str):
+        if style not in STYLES:
+            raise ParameterError(f"Unknown data style {style!r}; choose one of {sorted(STYLES)}.")
+        return dict(STYLES[style])
+    allowed = {"vocals": ("choir", "sung"), "drums": ("gm", "samples"), "instruments": ("fluidr3", "mixed"),
+               "mixing": ("fluidsynth", "chain")}
+    if not isinstance(style, dict) or set(style) != set(allowed):
+        raise ParameterError(f"style must be one of {sorted(STYLES)} or a dict with keys {sorted(allowed)}; "
+                             f"got {style!r}.")
+    for k, v in style.items():
+        if v not in allowed[k]:
+            raise ParameterError(f"style[{k!r}] must be one of {allowed[k]}, got {v!r}.")
+    return dict(style)
+
+
+def instrument_soundfonts() -> list:
+    """The installed SoundFonts the ``"mixed"`` instruments style draws from.
+
+    Returns
+    -------
+    list of str
+        FluidR3_GM (or the default font) and MuseScore_General when installed
+        (Debian/Ubuntu ``apt-get install musescore-general-soundfont-small``).
+    """
+    fonts = [find_soundfont()]
+    for cand in _MUSESCORE_FONTS:
+        if os.path.isfile(cand):
+            fonts.append(cand)
+            break
+    return fonts
 
 # ----------------------------------------------------------------------------------------
 # General-MIDI programs (0-based) the generator draws from
@@ -249,7 +323,7 @@ def _pick(rng, table: dict) -> int:
 
 
 def song_spec(seed: int = 0, index: int = 0, seconds: float = 30.0, layout: str = "musdb",
-              soundfont=None) -> dict:
+              soundfont=None, style="classic") -> dict:
     """Draw every random choice of synthetic song ``index`` of a dataset seeded ``seed``.
 
     The result is a JSON-able dict (it goes into ``manifest.json``): score id and start bar,
@@ -267,6 +341,10 @@ def song_spec(seed: int = 0, index: int = 0, seconds: float = 30.0, layout: str 
         ``"musdb"``: drums, bass, other, vocals; ``"bach10"``: one stem per voice.
     soundfont : str, Path or None
         Recorded in the spec (see :func:`find_soundfont`).
+    style : str or dict
+        The data style (:func:`style_settings`). Its draws come from their own random
+        stream, so a song's chorale, tempo and parts are the same in every style; a
+        ``"classic"`` spec is the first release's spec, unchanged.
 
     Returns
     -------
@@ -366,11 +444,34 @@ def song_spec(seed: int = 0, index: int = 0, seconds: float = 30.0, layout: str 
     if rng.random() < 0.3:
         c = _pick(rng, LEAD_PROGRAMS)
         part("other", "counter", c, LEAD_PROGRAMS[c], voice="tenor", transpose=12 * int(rng.integers(0, 2)))
+    _draw_style(spec, style_settings(style))
     spec["gains_db"] = {"vocals": float(np.round(rng.uniform(-2, 3), 2)),
                         "bass": float(np.round(rng.uniform(-5, 1), 2)),
                         "drums": float(np.round(rng.uniform(-4, 1), 2)),
                         "other": float(np.round(rng.uniform(-5, 1), 2))}
     return spec
+
+
+def _draw_style(spec: dict, style: dict) -> None:
+    """Add the style's own draws to ``spec`` (nothing for the classic style)."""
+    if style == STYLES["classic"]:
+        return
+    rng = np.random.default_rng([spec["seed"], spec["index"], 13])
+    spec["style"] = dict(style)
+    if style["vocals"] == "sung":
+        spec["singer"] = {"type": str(rng.choice(["male", "female", "child"], p=[0.45, 0.45, 0.10])),
+                          "doubles": int(rng.choice([0, 0, 1, 2])), "seed": int(rng.integers(2 ** 31))}
+    if style["drums"] == "samples":
+        kits = drums.find_kits()
+        if not kits:
+            raise DataError("No Hydrogen drum kit is installed; install them with `sudo apt-get install "
+                            "hydrogen-drumkits` (Debian/Ubuntu) or run ./course, or use style='classic'.")
+        spec["drum_kit"] = str(kits[rng.integers(len(kits))])
+    if style["instruments"] == "mixed":
+        fonts = instrument_soundfonts()
+        spec["soundfonts"] = {st: fonts[rng.integers(len(fonts))] for st in ("bass", "drums", "other", "vocals")}
+    if style["mixing"] == "chain":
+        spec["mix"] = {st: mixing.draw_chain(st, rng, spec["tempo_bpm"]) for st in ("vocals", "bass", "drums", "other")}
 
 
 # ----------------------------------------------------------------------------------------
@@ -687,21 +788,57 @@ def _split_midi(mid, channels):
     return out
 
 
-def _render_processes(jobs, soundfont, sr, settings):
-    """Run one fluidsynth per (midi_path, wav_path), all in parallel."""
+def _start_processes(jobs, sr, settings):
+    """Start one fluidsynth per (midi_path, wav_path, soundfont); they run while Python works."""
     exe = fluidsynth_path()
-    opts = []
+    opts = ["-o", "synth.dynamic-sample-loading=1"]   # load only the samples the song plays
     for k, v in (settings or {}).items():
         opts += ["-o", f"{k}={v}"]
     procs = []
-    for mid_path, wav_path in jobs:
+    for mid_path, wav_path, font in jobs:
         cmd = [exe, "-ni", "-q", "-g", "0.5", "-r", str(sr), "-O", "float", "-T", "wav", *opts,
-               "-F", str(wav_path), soundfont, str(mid_path)]
+               "-F", str(wav_path), font, str(mid_path)]
         procs.append((subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE), wav_path))
+    return procs
+
+
+def _wait_processes(procs):
     for p, wav in procs:
         _, err = p.communicate()
         if p.returncode != 0 or not Path(wav).is_file():
             raise DataError(f"fluidsynth failed (exit {p.returncode}): {err.decode(errors='replace')[-300:]}")
+
+
+def _render_processes(jobs, soundfont, sr, settings):
+    """Run one fluidsynth per (midi_path, wav_path), all in parallel."""
+    _wait_processes(_start_processes([(m, w, soundfont) for m, w in jobs], sr, settings))
+
+
+def _fit_length(out: dict, n) -> dict:
+    if n is None:
+        n = max(v.shape[-1] for v in out.values())
+    for name, v in out.items():
+        if v.shape[-1] >= n:
+            out[name] = np.ascontiguousarray(v[:, :n])
+        else:
+            out[name] = np.pad(v, ((0, 0), (0, n - v.shape[-1])))
+    return out
+
+
+def _channel_notes(mid, channels) -> list:
+    """``[(onset_s, duration_s, pitch, velocity)]`` of the notes on ``channels``, sorted."""
+    t, open_notes, notes = 0.0, {}, []
+    for msg in mid:
+        t += msg.time
+        if msg.type not in ("note_on", "note_off") or msg.channel not in channels:
+            continue
+        key = (msg.channel, msg.note)
+        if msg.type == "note_on" and msg.velocity > 0:
+            open_notes[key] = (t, msg.velocity)
+        elif key in open_notes:
+            on, vel = open_notes.pop(key)
+            notes.append((on, t - on, msg.note, vel))
+    return sorted(notes)
 
 
 def render_midi_stems(midi, soundfont=None, sr: int = 44100, seconds: float | None = None,
@@ -766,14 +903,7 @@ def render_midi_stems(midi, soundfont=None, sr: int = 44100, seconds: float | No
         for (name, _), (_, wav) in zip(groups.items(), jobs):
             data, _ = sf.read(str(wav), dtype="float32", always_2d=True)
             out[name] = np.ascontiguousarray(data.T)
-    if n is None:
-        n = max(v.shape[-1] for v in out.values())
-    for name, v in out.items():
-        if v.shape[-1] >= n:
-            out[name] = np.ascontiguousarray(v[:, :n])
-        else:
-            out[name] = np.pad(v, ((0, 0), (0, n - v.shape[-1])))
-    return out
+    return _fit_length(out, n)
 
 
 def render_song(spec: dict, sr: int = 44100, soundfont=None):
@@ -805,8 +935,11 @@ def render_song(spec: dict, sr: int = 44100, soundfont=None):
     """
     sr = check_rate(sr)
     mid, channel_stems = song_midi(spec)
-    stems = render_midi_stems(mid, soundfont=soundfont, sr=sr, seconds=spec["seconds"],
-                              stems=channel_stems, reverb=spec["reverb"])
+    if "style" in spec:
+        stems = _render_styled(spec, mid, channel_stems, sr, soundfont)
+    else:
+        stems = render_midi_stems(mid, soundfont=soundfont, sr=sr, seconds=spec["seconds"],
+                                  stems=channel_stems, reverb=spec["reverb"])
     order = list(BACH10_PROGRAMS) if spec["layout"] == "bach10" else ["vocals", "bass", "drums", "other"]
     stems = {k: stems[k] for k in order if k in stems}
     n = stems[order[0]].shape[-1]
@@ -828,12 +961,95 @@ def render_song(spec: dict, sr: int = 44100, soundfont=None):
     return track
 
 
+def _part_channels(spec: dict) -> dict:
+    """Role -> MIDI channels, assigned as :func:`song_midi` does."""
+    free = [c for c in range(16) if c != 9]
+    out = {}
+    for part in spec["parts"]:
+        ch = 9 if part["role"] == "drums" else free.pop(0)
+        out.setdefault(part["role"], []).append(ch)
+    return out
+
+
+def _render_styled(spec: dict, mid, channel_stems: dict, sr: int, soundfont) -> dict:
+    """Stems of a song with a non-classic style: FluidSynth for the MIDI stems (started
+    first, in their own processes), sung vocals and sampled drums in Python meanwhile, then
+    each stem's mixing chain."""
+    style = spec["style"]
+    n = int(round(spec["seconds"] * sr))
+    fluid = dict(channel_stems)
+    roles = _part_channels(spec)
+    if style["vocals"] == "sung":
+        fluid = {c: st for c, st in fluid.items() if st != "vocals"}
+    if style["drums"] == "samples":
+        fluid = {c: st for c, st in fluid.items() if st != "drums"}
+    settings = {"synth.chorus.active": 1, "synth.reverb.active": 1,
+                "synth.reverb.room-size": spec["reverb"]["room_size"], "synth.reverb.level": spec["reverb"]["level"],
+                "synth.reverb.damp": spec["reverb"]["damp"], "synth.reverb.width": spec["reverb"]["width"]}
+    if style["mixing"] == "chain":   # the chain adds the room; FluidSynth renders dry
+        settings = {"synth.chorus.active": 0, "synth.reverb.active": 0}
+    default_font = find_soundfont(soundfont)
+    fonts = spec.get("soundfonts", {})
+    groups = {}
+    for ch, name in fluid.items():
+        groups.setdefault(name, set()).add(int(ch))
+    out = {}
+    with tempfile.TemporaryDirectory(prefix="mssedu_render_") as tmp:
+        jobs = []
+        for name, chans in groups.items():
+            mpath = Path(tmp) / f"{name}.mid"
+            _split_midi(mid, chans).save(str(mpath))
+            font = fonts.get(name, default_font)
+            jobs.append((mpath, Path(tmp) / f"{name}.wav", font if os.path.isfile(font) else default_font))
+        procs = _start_processes(jobs, sr, settings)
+        try:
+            if style["vocals"] == "sung":
+                lead = _channel_notes(mid, set(roles.get("lead_voice", [])[:1]))
+                backing = _channel_notes(mid, set(roles.get("backing_voice", [])))
+                singer = spec["singer"]
+                out["vocals"] = voice.sing([(on, d, p) for on, d, p, _ in lead], spec["seconds"], sr,
+                                           np.random.default_rng(singer["seed"]), singer["type"],
+                                           harmony=[(on, d, p) for on, d, p, _ in backing] or None,
+                                           doubles=singer["doubles"])
+            if style["drums"] == "samples":
+                hits = [(on, p, v) for on, _, p, v in _channel_notes(mid, {9})]
+                out["drums"] = drums.render_drums(hits, spec["seconds"], sr, drums.load_kit(spec["drum_kit"], sr),
+                                                  np.random.default_rng([spec["seed"], spec["index"], 17]))
+        finally:
+            _wait_processes(procs)
+        for (name, _), (_, wav, _) in zip(groups.items(), jobs):
+            data, _ = sf.read(str(wav), dtype="float32", always_2d=True)
+            out[name] = np.ascontiguousarray(data.T)
+    out = _fit_length(out, n)
+    if style["mixing"] == "chain":
+        with ThreadPoolExecutor(max_workers=2) as pool:   # scipy's filters and FFTs release the GIL
+            done = {k: pool.submit(mixing.apply_chain, v, sr, spec["mix"][k]) for k, v in out.items()}
+            out = {k: f.result() for k, f in done.items()}
+    return out
+
+
+def _fork():
+    """Process start method for parallel rendering: fork where available (cheap), else spawn."""
+    return multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn")
+
+
+def _render_to_folder(spec: dict, folder: Path, sr: int, font: str) -> None:
+    """Render one song and write its stems, mixture and MIDI into ``folder`` (whole files,
+    the mixture last, so a half-written song is rendered again next time)."""
+    track = render_song(spec, sr=sr, soundfont=font)
+    folder.mkdir(parents=True, exist_ok=True)
+    track.midi.save(str(folder / "song.mid"))
+    for k, v in {**track.stems, "mixture": track.mixture}.items():
+        save(folder / f"{k}.wav", v, sr, overwrite=True)
+
+
 def _song_complete(folder: Path, stems) -> bool:
     return all((folder / f"{s}.wav").is_file() for s in ["mixture", *stems])
 
 
 def make_dataset(out_dir, n_songs: int = 10, seconds: float = 30.0, seed: int = 0, layout: str = "musdb",
-                 subset: str = "train", sr: int = 44100, soundfont=None, progress: bool = True) -> list:
+                 subset: str = "train", sr: int = 44100, soundfont=None, progress: bool = True,
+                 style="classic", workers: int = 1) -> list:
     """Render ``n_songs`` synthetic multitracks into a MUSDB18-HQ-layout folder.
 
     Writes ``out_dir/<subset>/<name>/{mixture,vocals,bass,drums,other}.wav`` (float32 wav;
@@ -859,6 +1075,13 @@ def make_dataset(out_dir, n_songs: int = 10, seconds: float = 30.0, seed: int = 
         See :func:`find_soundfont`.
     progress : bool
         Show a tqdm progress bar.
+    style : str or dict
+        The data style (:data:`STYLES`, :func:`style_settings`): ``"classic"`` (choir patches,
+        SoundFont drums) up to ``"studio"`` (sung vocals, recorded drums, two SoundFonts, a
+        mixing chain per stem). Use one output folder per style.
+    workers : int
+        Songs rendered at the same time, each in its own process (the result does not
+        depend on it).
 
     Returns
     -------
@@ -889,24 +1112,29 @@ def make_dataset(out_dir, n_songs: int = 10, seconds: float = 30.0, seed: int = 
             pass
     manifest.setdefault("songs", {})
     stems = list(BACH10_PROGRAMS) if layout == "bach10" else ["vocals", "bass", "drums", "other"]
-    folders = []
-    for i in tqdm(range(int(n_songs)), desc="rendering songs", disable=not progress):
-        spec = song_spec(seed, i, seconds, layout, font)
+    if int(workers) < 1:
+        raise ParameterError(f"workers must be >= 1, got {workers!r}.")
+    folders, todo = [], []
+    for i in range(int(n_songs)):
+        spec = song_spec(seed, i, seconds, layout, font, style=style)
         folder = out / subset / spec["name"]
         folders.append(folder)
-        if _song_complete(folder, stems):
-            manifest["songs"].setdefault(spec["name"], dict(spec, subset=subset, sr=sr))
-            continue
-        track = render_song(spec, sr=sr, soundfont=font)
-        folder.mkdir(parents=True, exist_ok=True)
-        for k, v in {"mixture": track.mixture, **track.stems}.items():
-            save(folder / f"{k}.wav", v, sr, overwrite=True)
-        track.midi.save(str(folder / "song.mid"))
+        if not _song_complete(folder, stems):
+            todo.append((spec, folder))
         manifest["songs"][spec["name"]] = dict(spec, subset=subset, sr=sr)
-        tmp = manifest_path.with_suffix(".json.tmp")
-        tmp.write_text(json.dumps(manifest, indent=1))
+    pool = ProcessPoolExecutor(int(workers), mp_context=_fork()) if int(workers) > 1 and len(todo) > 1 else None
+    try:
+        jobs = ([pool.submit(_render_to_folder, spec, folder, sr, font) for spec, folder in todo] if pool
+                else ((_render_to_folder(spec, folder, sr, font)) for spec, folder in todo))
+        for job in tqdm(jobs, total=len(todo), desc="rendering songs", disable=not progress):
+            if pool:
+                job.result()
+    finally:
+        if pool:
+            pool.shutdown(cancel_futures=True)
+    text = json.dumps(manifest, indent=1)
+    if not manifest_path.is_file() or manifest_path.read_text() != text:
+        tmp = manifest_path.with_suffix(f".json.{os.getpid()}.tmp")   # one per process: ranks may race
+        tmp.write_text(text)
         os.replace(tmp, manifest_path)
-    tmp = manifest_path.with_suffix(".json.tmp")
-    tmp.write_text(json.dumps(manifest, indent=1))
-    os.replace(tmp, manifest_path)
     return folders

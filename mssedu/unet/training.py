@@ -25,6 +25,7 @@ Examples
 """
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import math
 import os
@@ -36,6 +37,8 @@ from pathlib import Path
 
 import numpy as np
 import torch
+import torch.distributed as dist
+from torch.nn.parallel import DistributedDataParallel
 from tqdm.auto import tqdm
 
 from ..config import cache_dir, torch_device
@@ -48,6 +51,7 @@ from ..data import (
     make_dataset,
     make_loader,
 )
+from ..data.synth import style_settings
 from ..errors import DataError, ParameterError
 from ..losses import LOSSES, WAVEFORM_LOSSES, get_loss
 from ..metrics import sdr
@@ -57,7 +61,7 @@ from .model import MiniUNet, UNetConfig
 from .separator import UNetSeparator
 
 __all__ = ["TrainConfig", "TrainResult", "train", "seed_everything", "default_training_tracks",
-           "default_validation_tracks", "spectrogram_batch", "training_step"]
+           "default_validation_tracks", "spectrogram_batch", "training_step", "student_checkpoint"]
 
 #: Seeds of the default synthetic data: training songs and held-out validation songs.
 TRAIN_SEED, VALID_SEED = 0, 10_000
@@ -114,6 +118,16 @@ class TrainConfig:
         ``"auto"``, ``"cpu"``, ``"cuda"``...
     amp : bool
         Mixed precision on CUDA (ignored on CPU).
+    data_style : str
+        Style of the default synthetic songs (training and ``valid="synthetic"``), a key of
+        :data:`mssedu.data.synth.STYLES`: ``"studio"`` (sung vocals, recorded drums, mixing
+        chain) or ``"classic"`` (the first release's choir-patch songs)...
+    songs, song_seconds : int, float
+        How many default synthetic training songs (seed :data:`TRAIN_SEED`), and their length.
+    accumulate : int
+        Split each batch into this many micro-batches and add up their gradients before
+        the step (a large batch in little memory). Under ``torchrun`` each of the ``N``
+        processes takes ``batch_size / N`` of the global batch.
     """
 
     preset: str = "tiny"
@@ -138,12 +152,17 @@ class TrainConfig:
     device: str = "auto"
     amp: bool = True
     model_kind: str = "unet"
+    data_style: str = "studio"
+    songs: int = 8
+    song_seconds: float = 30.0
+    accumulate: int = 1
 
     def __post_init__(self):
         self.targets = (self.targets,) if isinstance(self.targets, str) else tuple(self.targets)
         if self.loss not in LOSSES:
             raise ParameterError(f"Unknown loss {self.loss!r}; choose one of {sorted(LOSSES)}.")
-        for name in ("batch_size", "steps", "val_every", "patience", "songs_per_epoch"):
+        style_settings(self.data_style)
+        for name in ("batch_size", "steps", "val_every", "patience", "songs_per_epoch", "accumulate", "songs"):
             value = getattr(self, name)
             if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value < 1:
                 raise ParameterError(f"{name} must be a whole number >= 1, got {value!r}.")
@@ -253,6 +272,18 @@ class TrainResult:
         return self.steps * self.train_config.batch_size / max(self.seconds, 1e-9)
 
 
+def student_checkpoint() -> str:
+    """Where notebook 06 saves the model the student trained, and notebook 07 looks for it.
+
+    Returns
+    -------
+    str
+        ``<cache>/models/nb06_mini_unet.pt`` (:func:`mssedu.config.cache_dir`); the file may not
+        exist yet.
+    """
+    return os.path.join(cache_dir("models"), "nb06_mini_unet.pt")
+
+
 # -- data ---------------------------------------------------------------------------------
 
 def seed_everything(seed: int) -> None:
@@ -267,15 +298,18 @@ def seed_everything(seed: int) -> None:
     torch.manual_seed(seed)
 
 
-def _synthetic_tracks(n_songs: int, seconds: float, seed: int, progress: bool) -> list:
-    folder = Path(cache_dir(f"synth-seed{seed}-{int(seconds)}s"))
-    # songs already rendered are reused (song i depends only on seed and i)
-    songs = make_dataset(folder, n_songs=n_songs, seconds=seconds, seed=seed, progress=progress)
+def _synthetic_tracks(n_songs: int, seconds: float, seed: int, progress: bool, style: str) -> list:
+    style_settings(style)
+    prefix = "synth" if style == "classic" else f"synth-{style}"
+    folder = Path(cache_dir(f"{prefix}-seed{seed}-{int(seconds)}s"))
+    # songs already rendered are reused (song i depends only on seed, i and the style)
+    songs = make_dataset(folder, n_songs=n_songs, seconds=seconds, seed=seed, progress=progress, style=style,
+                         workers=min(4, os.cpu_count() or 1))
     return [load_multitrack(p) for p in songs]
 
 
 def default_training_tracks(n_songs: int = 8, seconds: float = 30.0, seed: int = TRAIN_SEED,
-                            progress: bool = True) -> list:
+                            progress: bool = True, style: str = "studio") -> list:
     """Synthetic training songs, rendered once into the cache folder and then reused.
 
     Parameters
@@ -288,15 +322,18 @@ def default_training_tracks(n_songs: int = 8, seconds: float = 30.0, seed: int =
         Song ``i`` depends only on ``seed`` and ``i``.
     progress : bool
         Show a bar while rendering.
+    style : str
+        Data style (:data:`mssedu.data.synth.STYLES`).
 
     Returns
     -------
     list of Track
     """
-    return _synthetic_tracks(n_songs, seconds, seed, progress)
+    return _synthetic_tracks(n_songs, seconds, seed, progress, style)
 
 
-def default_validation_tracks(n_songs: int = 2, seconds: float = 20.0, progress: bool = True) -> list:
+def default_validation_tracks(n_songs: int = 2, seconds: float = 20.0, progress: bool = True,
+                              style: str = "studio") -> list:
     """Held-out synthetic songs for validation and early stopping (seed :data:`VALID_SEED`,
     never among the training songs; the real excerpt is never used to choose weights).
 
@@ -308,12 +345,14 @@ def default_validation_tracks(n_songs: int = 2, seconds: float = 20.0, progress:
         Length of each.
     progress : bool
         Show a bar while rendering.
+    style : str
+        Data style (:data:`mssedu.data.synth.STYLES`).
 
     Returns
     -------
     list of Track
     """
-    return _synthetic_tracks(n_songs, seconds, VALID_SEED, progress)
+    return _synthetic_tracks(n_songs, seconds, VALID_SEED, progress, style)
 
 
 def _is_example(track) -> bool:
@@ -354,7 +393,9 @@ def _dataset(data, cfg: TrainConfig, ucfg: UNetConfig, progress: bool):
             raise ParameterError(f"The dataset is at {data.sr} Hz but the model at {ucfg.sr} Hz; "
                                  "build the dataset with sr=model sr.")
         return data
-    tracks = _as_tracks(data, "data") if data is not None else default_training_tracks(progress=progress)
+    tracks = (_as_tracks(data, "data") if data is not None
+              else default_training_tracks(n_songs=cfg.songs, seconds=cfg.song_seconds,
+                                           progress=progress, style=cfg.data_style))
     if not tracks:
         raise DataError("No training songs found in `data`.")
     if any(_is_example(t) for t in tracks):
@@ -367,9 +408,9 @@ def _dataset(data, cfg: TrainConfig, ucfg: UNetConfig, progress: bool):
                           activity_target=target if target in tracks[0].stems else None)
 
 
-def _validation_tracks(valid, target: str, progress: bool) -> list:
+def _validation_tracks(valid, target: str, progress: bool, style: str) -> list:
     if isinstance(valid, str) and valid == "synthetic":
-        tracks = default_validation_tracks(progress=progress)
+        tracks = default_validation_tracks(progress=progress, style=style)
     else:
         tracks = _as_tracks(valid, "valid")
     if any(_is_example(t) for t in tracks):
@@ -414,13 +455,35 @@ def spectrogram_batch(batch: dict, targets, n_fft: int, hop_length: int, device)
 
 # -- one step ------------------------------------------------------------------------------
 
-def training_step(model: MiniUNet, batch: dict, loss_name: str, optimizer, scaler=None,
-                  clip_grad: float = 0.0, lr: float | None = None) -> float:
-    """One optimisation step on one batch (steps 1-4 of the module docstring).
+def _batch_loss(model, net, batch: dict, loss_name: str, use_amp: bool, device):
+    cfg = net.config
+    X, S = spectrogram_batch(batch, cfg.targets, cfg.n_fft, cfg.hop_length, device)
+    mag = X.abs()
+    with torch.autocast(device.type, enabled=use_amp):
+        estimate = model(mag)
+    estimate = estimate.float()
+    loss_fn = get_loss(loss_name)
+    if loss_name in WAVEFORM_LOSSES:   # back to waveforms with the mixture phase
+        phase = X / mag.clamp_min(1e-8)
+        n = batch["mixture"].shape[-1]
+        est_wave = istft(estimate * phase.unsqueeze(1), cfg.hop_length, length=n, n_fft=cfg.n_fft)
+        ref_wave = torch.stack([batch[t].to(device) for t in cfg.targets], dim=1)
+        return loss_fn(ref_wave, est_wave)
+    return loss_fn(S, estimate)
+
+
+def training_step(model, batch: dict, loss_name: str, optimizer, scaler=None,
+                  clip_grad: float = 0.0, lr: float | None = None, accumulate: int = 1) -> float:
+    r"""One optimisation step on one batch (steps 1-4 of the module docstring).
+
+    With ``accumulate = K`` the batch is cut into ``K`` equal micro-batches and the step
+    uses the mean of their gradients, :math:`g = \tfrac1K \sum_k \nabla L_k`. Under
+    :class:`~torch.nn.parallel.DistributedDataParallel` the gradients are also averaged
+    over the processes (during the last micro-batch's backward pass).
 
     Parameters
     ----------
-    model : MiniUNet
+    model : MiniUNet or DistributedDataParallel
         In training mode.
     batch : dict
         From :class:`mssedu.data.ExcerptDataset` (with the model's targets).
@@ -433,42 +496,43 @@ def training_step(model: MiniUNet, batch: dict, loss_name: str, optimizer, scale
         Largest gradient norm (0: no clipping).
     lr : float, optional
         Set the learning rate for this step.
+    accumulate : int
+        Micro-batches per step (the batch size must be a multiple of it).
 
     Returns
     -------
     float
-        The loss before the update.
+        The loss before the update (mean over the micro-batches, this process's share).
     """
-    cfg = model.config
-    device = next(model.parameters()).device
-    X, S = spectrogram_batch(batch, cfg.targets, cfg.n_fft, cfg.hop_length, device)
-    mag = X.abs()
-    use_amp = scaler is not None and scaler.is_enabled()
-    with torch.autocast(device.type, enabled=use_amp):
-        estimate = model(mag)
-    estimate = estimate.float()
-    loss_fn = get_loss(loss_name)
-    if loss_name in WAVEFORM_LOSSES:   # back to waveforms with the mixture phase
-        phase = X / mag.clamp_min(1e-8)
-        n = batch["mixture"].shape[-1]
-        est_wave = istft(estimate * phase.unsqueeze(1), cfg.hop_length, length=n, n_fft=cfg.n_fft)
-        ref_wave = torch.stack([batch[t].to(device) for t in cfg.targets], dim=1)
-        loss = loss_fn(ref_wave, est_wave)
-    else:
-        loss = loss_fn(S, estimate)
+    net = model.module if isinstance(model, DistributedDataParallel) else model
+    device = next(net.parameters()).device
+    n = batch["mixture"].shape[0]
+    if int(accumulate) < 1 or n % int(accumulate):
+        raise ParameterError(f"The batch ({n} excerpts) must split into accumulate={accumulate!r} "
+                             "equal micro-batches.")
+    if scaler is None:
+        scaler = torch.amp.GradScaler(device.type, enabled=False)
+    use_amp = scaler.is_enabled()
     optimizer.zero_grad(set_to_none=True)
     if lr is not None:
         for group in optimizer.param_groups:
             group["lr"] = lr
-    if scaler is None:
-        scaler = torch.amp.GradScaler(device.type, enabled=False)
-    scaler.scale(loss).backward()
+    m = n // int(accumulate)
+    total = 0.0
+    for k in range(int(accumulate)):
+        micro = {key: v[k * m:(k + 1) * m] for key, v in batch.items()}
+        last = k == int(accumulate) - 1
+        sync = model.no_sync() if isinstance(model, DistributedDataParallel) and not last else contextlib.nullcontext()
+        with sync:
+            loss = _batch_loss(model, net, micro, loss_name, use_amp, device) / int(accumulate)
+            scaler.scale(loss).backward()
+        total += float(loss.item())
     if clip_grad:
         scaler.unscale_(optimizer)
-        torch.nn.utils.clip_grad_norm_(model.parameters(), clip_grad)
+        torch.nn.utils.clip_grad_norm_(net.parameters(), clip_grad)
     scaler.step(optimizer)
     scaler.update()
-    return float(loss.item())
+    return total
 
 
 def _separator_class(model):
@@ -538,6 +602,34 @@ def _progress_bar(cfg: TrainConfig, step: int, enabled: bool):
                 leave=True)
 
 
+def _distributed(device_type: str):
+    """Join the process group ``torchrun`` describes (``WORLD_SIZE`` > 1), once.
+
+    Returns ``(rank, world_size, local_rank, started_here)``."""
+    world = int(os.environ.get("WORLD_SIZE", "1"))
+    if world <= 1:
+        return 0, 1, 0, False
+    started = False
+    if not dist.is_initialized():
+        # NCCL between GPUs, gloo between CPU processes
+        dist.init_process_group(backend="nccl" if device_type == "cuda" else "gloo")
+        started = True
+    local = int(os.environ.get("LOCAL_RANK", "0"))
+    if device_type != "cuda":   # share the cores: N processes on one machine, not N x all cores
+        local_world = int(os.environ.get("LOCAL_WORLD_SIZE", str(world)))
+        torch.set_num_threads(max(1, (os.cpu_count() or 1) // local_world))
+    return dist.get_rank(), dist.get_world_size(), local, started
+
+
+def _from_rank0(values, world: int, device) -> list:
+    """Everyone gets rank 0's ``values`` (floats): the learning rate and the stop flag."""
+    if world == 1:
+        return list(values)
+    t = torch.tensor(values, dtype=torch.float64, device=device)
+    dist.broadcast(t, src=0)
+    return t.tolist()
+
+
 def train(data=None, valid="synthetic", config: TrainConfig | None = None, checkpoint=None,
           resume: bool = False, overwrite: bool = False, callbacks=(), progress: bool = True,
           snapshots: bool = False, **settings) -> TrainResult:
@@ -568,12 +660,25 @@ def train(data=None, valid="synthetic", config: TrainConfig | None = None, check
     snapshots : bool
         Keep a copy of the weights at every validation in ``result.snapshots``, to hear the
         model improve (tiny models only: memory).
+
     **settings
         :class:`TrainConfig` fields (``steps=200, batch_size=8``...), overriding ``config``.
 
     Returns
     -------
     TrainResult
+
+    Notes
+    -----
+    **Data-parallel training.** Started by ``torchrun --nproc_per_node=N`` (environment
+    ``WORLD_SIZE`` > 1), each process joins the process group (NCCL on GPUs, gloo on CPUs),
+    wraps the model in :class:`~torch.nn.parallel.DistributedDataParallel`, and draws its
+    share of every global batch of ``batch_size`` excerpts
+    (:class:`mssedu.data.dataset.GlobalBatchSampler`). Gradients are averaged across the
+    processes, so all hold the same weights. Rank 0 alone renders the synthetic songs (the
+    others wait), validates, shows progress, runs the callbacks and writes the checkpoint; it
+    also decides the learning rate and when to stop and sends both to the others every step.
+    The other ranks return their (identical) last weights.
     """
     fields = {f.name for f in dataclasses.fields(TrainConfig)}
     unknown = set(settings) - fields
@@ -583,14 +688,29 @@ def train(data=None, valid="synthetic", config: TrainConfig | None = None, check
     cfg = dataclasses.replace(config or TrainConfig(), **settings)
     ucfg = cfg.unet_config()
     device = torch_device(cfg.device)
+    rank, world, local_rank, started_group = _distributed(device.type)
+    if world > 1 and device.type == "cuda":
+        device = torch.device("cuda", local_rank)
+        torch.cuda.set_device(device)
+    if cfg.batch_size % (world * cfg.accumulate):
+        raise ParameterError(f"batch_size={cfg.batch_size} must be a multiple of the number of processes "
+                             f"({world}) times accumulate ({cfg.accumulate}).")
+    lead = rank == 0
+    progress = progress and lead
     use_amp = bool(cfg.amp and device.type == "cuda")
     seed_everything(cfg.seed)
 
-    # 1. data: random excerpts just long enough for one spectrogram patch; held-out songs
+    # 1. data: random excerpts just long enough for one spectrogram patch; held-out songs.
+    #    Rank 0 renders (or finds) the synthetic songs first; the others then read them.
+    if world > 1 and not lead:
+        dist.barrier()
     dataset = _dataset(data, cfg, ucfg, progress)
+    valid_tracks = (_validation_tracks(valid, cfg.targets[0], progress, cfg.data_style)
+                    if valid is not None and lead else [])
+    if world > 1 and lead:
+        dist.barrier()
     loader = make_loader(dataset, batch_size=cfg.batch_size, workers=cfg.workers, seed=cfg.seed,
-                         pin_memory=device.type == "cuda")
-    valid_tracks = _validation_tracks(valid, cfg.targets[0], progress) if valid is not None else []
+                         pin_memory=device.type == "cuda", rank=rank, world_size=world)
 
     # 2. model, optimiser; a resumed run continues where its checkpoint stopped
     model = model_kind(cfg.model_kind).model(ucfg).to(device)
@@ -604,6 +724,11 @@ def train(data=None, valid="synthetic", config: TrainConfig | None = None, check
         elif checkpoint.exists() and not overwrite:
             raise DataError(f"{checkpoint} exists. Pass resume=True to continue that run, "
                             "overwrite=True to start again, or another file name.")
+    # every rank starts from rank 0's weights (DDP broadcasts them)
+    stepper = DistributedDataParallel(model, device_ids=[device.index] if device.type == "cuda" else None) \
+        if world > 1 else model
+    if rank > 0:   # own dropout masks per rank (rank 0 keeps the single-process stream)
+        torch.manual_seed(cfg.seed + 1_000_003 * rank)
     kept = []
 
     def validate_and_save():
@@ -634,9 +759,11 @@ def train(data=None, valid="synthetic", config: TrainConfig | None = None, check
         while stopped is None and run.step < cfg.steps:
             if hasattr(dataset, "set_epoch"):
                 dataset.set_epoch(run.epoch)
+            loader.batch_sampler.set_epoch(run.epoch)
             for batch in loader:
-                lr = _learning_rate(cfg, run.step, time.perf_counter() - start)
-                loss = training_step(model, batch, cfg.loss, optimizer, scaler, cfg.clip_grad, lr)
+                lr, = _from_rank0([_learning_rate(cfg, run.step, time.perf_counter() - start)], world, device)
+                loss = training_step(stepper, batch, cfg.loss, optimizer, scaler, cfg.clip_grad, lr,
+                                     cfg.accumulate)
                 run.step += 1
                 seconds = elapsed0 + time.perf_counter() - start
                 for key, value in (("step", run.step), ("loss", loss), ("seconds", seconds)):
@@ -650,15 +777,17 @@ def train(data=None, valid="synthetic", config: TrainConfig | None = None, check
                 if run.history["val_sdr"]:
                     post["val SDR"] = f"{run.history['val_sdr'][-1]:+.2f} dB"
                 bar.set_postfix(post, refresh=False)
-                if run.step % cfg.val_every == 0 or run.step >= cfg.steps or out_of_time:
+                if lead and (run.step % cfg.val_every == 0 or run.step >= cfg.steps or out_of_time):
                     validate_and_save()
                     if valid_tracks and run.bad >= cfg.patience:
                         stopped = "early stopping"
-                elif run.step % log_every == 0:
+                elif lead and run.step % log_every == 0:
                     for cb in callbacks:
                         cb(run.history)
                 if stopped is None and out_of_time:
                     stopped = "max_seconds"
+                code, = _from_rank0([{None: 0, "early stopping": 1, "max_seconds": 2}[stopped]], world, device)
+                stopped = {0: None, 1: "early stopping", 2: "max_seconds"}[int(code)]
                 if stopped is not None or run.step >= cfg.steps:
                     break
             run.epoch += 1
@@ -667,6 +796,8 @@ def train(data=None, valid="synthetic", config: TrainConfig | None = None, check
             bar.n = bar.total        # a finished run shows a full bar, not "84%"
             bar.refresh()
         bar.close()
+        if started_group:
+            dist.destroy_process_group()
     if run.best_state is not None:
         model.load_state_dict(run.best_state)
     model.eval()
