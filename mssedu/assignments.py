@@ -38,7 +38,7 @@ import nbformat
 from .errors import DataError, ParameterError
 
 __all__ = ["ROOT", "SOURCE_DIR", "source_path", "student_path", "sources", "build_student",
-           "dumps", "questions", "write_tests", "bootstrap", "PLACEHOLDER", "TEST_HEADER"]
+           "dumps", "questions", "write_tests", "bootstrap", "release", "PLACEHOLDER", "TEST_HEADER"]
 
 #: The repository checkout this package sits in (the sources are not in the wheel).
 ROOT = Path(__file__).resolve().parent.parent
@@ -404,3 +404,31 @@ def bootstrap(number, write: bool = True) -> dict:
         SOURCE_DIR.mkdir(parents=True, exist_ok=True)
         target.write_text(dumps(source), encoding="utf-8")
     return {"path": target, "questions": names, "without_hidden": without}
+
+
+def release(numbers=None, check: bool = False) -> list:
+    """Build the student notebooks from their instructor sources (the course's release step).
+
+    Parameters
+    ----------
+    numbers : sequence of int or str, optional
+        Chapters to build (default: every source in ``instructors/assignments/``).
+    check : bool
+        Only compare: write nothing.
+
+    Returns
+    -------
+    list of tuple
+        ``(student notebook path, differed)``: whether the committed notebook was (or, with
+        ``check``, is) different from its build.
+    """
+    paths = sources() if not numbers else [source_path(n) for n in numbers]
+    done = []
+    for src in paths:
+        target = student_path(src)
+        text = dumps(build_student(src))
+        differed = not target.is_file() or target.read_text(encoding="utf-8") != text
+        if differed and not check:
+            target.write_text(text, encoding="utf-8")
+        done.append((target, differed))
+    return done

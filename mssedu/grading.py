@@ -30,6 +30,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import nbformat
@@ -251,7 +252,7 @@ def _write_sheet(rows, names, possible, out: Path) -> None:
 
 
 def grade(submissions, assignment, out="grades", timeout: float = DEFAULT_TIMEOUT_S,
-          progress=None) -> list:
+          jobs: int = 1, progress=None) -> list:
     """Grade every submission in a folder and write the grade sheet.
 
     Parameters
@@ -264,6 +265,8 @@ def grade(submissions, assignment, out="grades", timeout: float = DEFAULT_TIMEOU
         Where ``grades.csv``, ``grades.html`` and ``feedback/`` go (created).
     timeout : float
         Seconds each submission may run.
+    jobs : int
+        Submissions graded at the same time (each in its own process and kernel).
     progress : callable, optional
         Called with a line of text after each submission.
 
@@ -287,12 +290,14 @@ def grade(submissions, assignment, out="grades", timeout: float = DEFAULT_TIMEOU
     names = [q["name"] for q in tests]
     possible = {q["name"]: q["points"] for q in tests}
     rows = []
-    for student, path in found:
-        res = grade_submission(path, tests, timeout=timeout)
-        rows.append((student, res))
-        if progress is not None:
-            progress(f"{student}: {sum(res['scores'].values()):g}/{sum(possible.values()):g} "
-                     f"({res['seconds']:.0f} s){'  ' + res['note'] if res['note'] else ''}")
+    with ThreadPoolExecutor(max_workers=max(1, int(jobs))) as pool:
+        futures = [(student, pool.submit(grade_submission, path, tests, timeout)) for student, path in found]
+        for student, future in futures:
+            res = future.result()
+            rows.append((student, res))
+            if progress is not None:
+                progress(f"{student}: {sum(res['scores'].values()):g}/{sum(possible.values()):g} "
+                         f"({res['seconds']:.0f} s){'  ' + res['note'] if res['note'] else ''}")
     _write_sheet(rows, names, possible, out)
     return rows
 
