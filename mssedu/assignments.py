@@ -120,6 +120,20 @@ def sources() -> list:
     return sorted(SOURCE_DIR.glob("[0-9][0-9]_*.ipynb"))
 
 
+def _solution_only(text: str) -> str:
+    """The instructor's view of a solution cell: the solution without the prompt."""
+    out, mode = [], None
+    for line in text.split("\n"):
+        tag = line.strip()
+        if tag == '""" # BEGIN PROMPT':
+            mode = "prompt"
+        elif tag == '""" # END PROMPT':
+            mode = None
+        elif not (tag.startswith("# BEGIN SOLUTION") or tag == "# END SOLUTION") and mode != "prompt":
+            out.append(line)
+    return "\n".join(out)
+
+
 def _solution_to_prompt(text: str) -> str:
     """The student's view of a solution cell: prompts kept, solutions dropped."""
     out, mode = [], None
@@ -144,13 +158,16 @@ def _is_marker(cell, word: str) -> bool:
     return cell["cell_type"] == "raw" and _text(cell).lstrip().startswith(f"# BEGIN {word}")
 
 
-def build_student(source) -> dict:
+def build_student(source, solutions: bool = False) -> dict:
     """The student notebook of an instructor source: no solutions, no tests, no outputs.
 
     Parameters
     ----------
     source : path-like or dict
         The instructor source (a path or a notebook read as JSON).
+    solutions : bool
+        Keep the solutions instead of the prompts: the solved notebook (to hand out after
+        the lab, or to check that the source earns full marks).
 
     Returns
     -------
@@ -167,7 +184,7 @@ def build_student(source) -> dict:
         if _is_marker(cell, "TESTS"):
             continue
         if solution_next and cell["cell_type"] == "code":
-            cell["source"] = _solution_to_prompt(_text(cell))
+            cell["source"] = (_solution_only if solutions else _solution_to_prompt)(_text(cell))
             solution_next = False
         meta = cell.get("metadata", {})
         for key in _VIEW_KEYS:
