@@ -8,7 +8,7 @@
     mssedu course [DIR] [--update] [JUPYTERLAB ARGS...]
     mssedu lab [--dir DIR] [JUPYTERLAB ARGS...]
     mssedu app [--port 8866] [--dir ./mssedu-app] [VOILA ARGS...]
-    mssedu assign build [NN ...] [--check] | bootstrap NN ...
+    mssedu assign build [NN ...] [--check] | bootstrap NN ... | verify [NN ...]
     mssedu grade SUBMISSIONS_DIR [--assignment NN] [--out grades] [--timeout 300] [--jobs 1]
 
 ``course``, ``lab`` and ``app`` pass arguments they do not know (``--port=9999``, or anything
@@ -29,11 +29,11 @@ import warnings
 from pathlib import Path
 
 from . import __version__
-from .assignments import bootstrap, release
+from .assignments import bootstrap, release, sources
 from .app import prepare_app, voila_command
 from .course import DEFAULT_FOLDER, copy_course, course_folder, lab_command
 from .errors import DataError, MsseduError, ParameterError
-from .grading import DEFAULT_TIMEOUT_S, find_submissions, grade
+from .grading import DEFAULT_TIMEOUT_S, find_submissions, grade, verify
 from .pipeline import demo_text, run_demo, slug
 from .separation import (
     FORMATS,
@@ -245,6 +245,21 @@ def cmd_assign(args) -> int:
                 _say(f"  only the public check (no hidden tests in instructors/assignments/hidden/): "
                      f"{', '.join(made['without_hidden'])}")
         return 0
+    if args.action == "verify":
+        bad = 0
+        for number in args.numbers or [p.name[:2] for p in sources()]:
+            got = verify(number)
+            full = sum(got["possible"].values())
+            solved, blank = (sum(got[k]["scores"].values()) for k in ("solved", "release"))
+            _say(f"{number}: solved {solved:g}/{full:g}, release {blank:g}/{full:g} "
+                 f"{'ok' if got['ok'] else 'WRONG'} {got['solved']['note']}")
+            if not got["ok"]:
+                bad += 1
+                for name, tests in got["solved"]["tests"].items():
+                    for test, passed, _, message in tests:
+                        if not passed:
+                            _say(f"  solved {name} {test}: {message}")
+        return 1 if bad else 0
     bad = 0
     for path, differed in release(args.numbers or None, check=args.check):
         bad += differed
@@ -384,8 +399,9 @@ def build_parser() -> argparse.ArgumentParser:
                          "instructors/assignments/NN_*.ipynb (solutions and tests removed, outputs "
                          "stripped); --check only reports. bootstrap NN: make the instructor source "
                          "of a notebook that has none yet, from the notebook, its worked solutions "
-                         "and instructors/assignments/hidden/NN_*.py.")
-    asg.add_argument("action", choices=["build", "bootstrap"])
+                         "and instructors/assignments/hidden/NN_*.py. verify: grade the solved "
+                         "build (must get full marks) and the release (must get 0).")
+    asg.add_argument("action", choices=["build", "bootstrap", "verify"])
     asg.add_argument("numbers", nargs="*", metavar="NN", help="chapters (default for build: all)")
     asg.add_argument("--check", action="store_true", help="build: write nothing; exit 1 if any differs")
     asg.set_defaults(func=cmd_assign)

@@ -36,10 +36,10 @@ from pathlib import Path
 import nbformat
 import psutil
 
-from .assignments import source_path, write_tests
+from .assignments import build_student, dumps, source_path, write_tests
 from .errors import DataError, ParameterError
 
-__all__ = ["rerun", "grade", "grade_submission", "find_submissions", "DEFAULT_TIMEOUT_S",
+__all__ = ["rerun", "grade", "verify", "grade_submission", "find_submissions", "DEFAULT_TIMEOUT_S",
            "offline_env"]
 
 #: Seconds a submission may run (execution and tests together).
@@ -300,6 +300,38 @@ def grade(submissions, assignment, out="grades", timeout: float = DEFAULT_TIMEOU
                          f"({res['seconds']:.0f} s){'  ' + res['note'] if res['note'] else ''}")
     _write_sheet(rows, names, possible, out)
     return rows
+
+
+def verify(assignment, timeout: float = DEFAULT_TIMEOUT_S) -> dict:
+    """Grade the solved build and the student release of an instructor source.
+
+    A sound source gives the solved notebook full marks and the release none.
+
+    Parameters
+    ----------
+    assignment : int, str or path-like
+        The chapter number or the instructor source.
+    timeout : float
+        Seconds each of the two may run.
+
+    Returns
+    -------
+    dict
+        ``{"solved": result, "release": result, "possible": points, "ok": bool}`` with
+        :func:`grade_submission`'s results.
+    """
+    source = source_path(assignment)
+    with tempfile.TemporaryDirectory(prefix="mssedu-verify-") as tmp:
+        tests = write_tests(source, Path(tmp) / "tests")
+        got = {}
+        for kind, solved in (("solved", True), ("release", False)):
+            path = Path(tmp) / f"{kind}.ipynb"
+            path.write_text(dumps(build_student(source, solutions=solved)), encoding="utf-8")
+            got[kind] = grade_submission(path, tests, timeout=timeout)
+    possible = {q["name"]: q["points"] for q in tests}
+    got["possible"] = possible
+    got["ok"] = got["solved"]["scores"] == possible and not any(got["release"]["scores"].values())
+    return got
 
 
 def _worker(notebook: str, out: str, tests: list) -> None:

@@ -77,7 +77,7 @@ def graded(tmp_path_factory):
     blank = _cells(assignments.build_student(SOURCE), _exercise)
     nbformat.write(solved, subs / "alice.ipynb")
     nbformat.write(blank, subs / "bob.ipynb")
-    cheat = nbformat.from_dict(json.loads(nbformat.writes(solved)))
+    cheat = nbformat.reads(nbformat.writes(solved), as_version=4)
     for cell in cheat.cells:
         if 'check("eval.sdr"' in cell.source:      # the visible answer, hard-coded
             cell.source = f"my_sdr = {_visible_sdr()!r}\ncheck(\"eval.sdr\", my_sdr, reference=vocals, estimate=est_vocals)"
