@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import csv
 import html
+import importlib.util
 import json
 import os
 import re
@@ -282,6 +283,9 @@ def grade(submissions, assignment, out="grades", timeout: float = DEFAULT_TIMEOU
     """
     if not timeout > 0:
         raise ParameterError(f"timeout must be a positive number of seconds, got {timeout!r}.")
+    if importlib.util.find_spec("otter") is None:
+        raise ParameterError("Grading needs Otter-Grader, which is not installed: "
+                             "pip install \"mssedu[grading]\" (or pip install otter-grader).")
     source = source_path(assignment)
     found = find_submissions(submissions)
     out = Path(out)

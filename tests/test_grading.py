@@ -138,3 +138,19 @@ def test_a_hanging_submission_is_stopped(tmp_path):
         except (psutil.Error, OSError):
             continue
     assert not left, f"the grader left processes running: {left}"
+
+
+def test_worked_solutions_show_the_sources_solution_code():
+    """instructors/solutions/NN.md explains the code of the source's solution regions: the two
+    must not drift apart (edit both, or the source and then the .md)."""
+    for src in assignments.sources():
+        md = ROOT / "instructors" / "solutions" / f"{src.stem}.md"
+        if not md.is_file():
+            continue
+        text = md.read_text()
+        nb = json.loads(src.read_text())
+        for cell in nb["cells"]:
+            code = "".join(cell["source"])
+            if cell["cell_type"] == "code" and "# BEGIN SOLUTION" in code:
+                solution = code.split("# BEGIN SOLUTION NO PROMPT\n", 1)[1].split("\n# END SOLUTION")[0]
+                assert solution in text, f"{src.name}: solution not in {md.name}:\n{solution}"
