@@ -271,9 +271,9 @@ def write_tests(source, folder) -> list:
     Returns
     -------
     list of dict
-        :func:`questions`, each with its ``"path"``.
+        :func:`questions`, each with its ``"path"`` (absolute).
     """
-    folder = Path(folder)
+    folder = Path(folder).resolve()   # absolute: the grader runs elsewhere
     folder.mkdir(parents=True, exist_ok=True)
     qs = questions(source)
     for q in qs:

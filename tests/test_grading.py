@@ -88,7 +88,12 @@ def graded(tmp_path_factory):
     (subs / "dave.ipynb").write_text("this is not a notebook\n")
     out = tmp_path_factory.mktemp("grades")
     start = time.monotonic()
-    rows = dict(grade(subs, 4, out=out, timeout=240, jobs=2))
+    here = os.getcwd()
+    os.chdir(out.parent)   # a relative output folder, as `mssedu grade subs --out grades` gives
+    try:
+        rows = dict(grade(subs, 4, out=out.name, timeout=240, jobs=2))
+    finally:
+        os.chdir(here)
     return rows, out, time.monotonic() - start
 
 
