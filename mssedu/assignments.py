@@ -35,6 +35,7 @@ from pathlib import Path
 
 import nbformat
 
+from .course import course_folder
 from .errors import DataError, ParameterError
 
 __all__ = ["ROOT", "SOURCE_DIR", "source_path", "student_path", "sources", "build_student",
@@ -73,7 +74,8 @@ def source_path(number) -> Path:
     Returns
     -------
     Path
-        ``instructors/assignments/NN_<topic>.ipynb``.
+        ``instructors/assignments/NN_<topic>.ipynb`` of this checkout, or of the course
+        files of an installed wheel.
 
     Raises
     ------
@@ -85,7 +87,14 @@ def source_path(number) -> Path:
         if not path.is_file():
             raise ParameterError(f"{path} does not exist: pass an instructor source notebook.")
         return path
-    found = sorted(SOURCE_DIR.glob(f"{int(number):02d}_*.ipynb")) if str(number).isdigit() else []
+    found = []
+    if str(number).isdigit():
+        folders = [SOURCE_DIR]
+        try:   # an installed wheel carries the instructors' material as course files
+            folders.append(course_folder("instructors") / "assignments")
+        except DataError:
+            pass
+        found = [p for folder in folders for p in sorted(folder.glob(f"{int(number):02d}_*.ipynb"))]
     if not found:
         have = ", ".join(p.stem for p in sources()) or "none"
         raise ParameterError(f"No instructor source for notebook {number!r} in {SOURCE_DIR} "
