@@ -9,6 +9,8 @@
     mssedu train --checkpoint my_unet.pt [--data synthetic|FOLDER] [--seconds 300]
     mssedu lab [--dir DIR] [JUPYTERLAB ARGS...]
     mssedu app [--port 8866] [--dir ./mssedu-app] [VOILA ARGS...]
+    mssedu assign build [NN ...] [--check] | bootstrap NN ... | verify [NN ...]
+    mssedu grade SUBMISSIONS_DIR [--assignment NN] [--out grades] [--timeout 300] [--jobs 1]
 
 ``course``, ``lab`` and ``app`` pass arguments they do not know (``--port=9999``, or anything
 after ``--``) on to JupyterLab or Voila, and add ``--allow-root`` when run as root.
@@ -28,9 +30,11 @@ import warnings
 from pathlib import Path
 
 from . import __version__
+from .assignments import bootstrap, release, sources
 from .app import prepare_app, voila_command
-from .course import DEFAULT_FOLDER, copy_course, course_folder, lab_command
+from .course import DEFAULT_FOLDER, copy_course, lab_command
 from .errors import DataError, MsseduError, ParameterError
+from .grading import DEFAULT_TIMEOUT_S, find_submissions, grade, verify
 from .pipeline import demo_text, run_demo, slug
 from .data.synth import STYLES
 from .separation import (
@@ -289,6 +293,62 @@ def cmd_train(args) -> int:
     return 0
 
 
+# -- graded labs ------------------------------------------------------------------------------
+
+def cmd_assign(args) -> int:
+    if args.action == "bootstrap":
+        if not args.numbers:
+            raise ParameterError("Say which notebooks: `mssedu assign bootstrap 3 6 7 8`.")
+        for number in args.numbers:
+            made = bootstrap(number)
+            _say(f"wrote {made['path']} ({len(made['questions'])} exercises)")
+            if made["without_hidden"]:
+                _say(f"  only the public check (no hidden tests in instructors/assignments/hidden/): "
+                     f"{', '.join(made['without_hidden'])}")
+        return 0
+    if args.action == "verify":
+        bad = 0
+        for number in args.numbers or [p.name[:2] for p in sources()]:
+            got = verify(number)
+            full = sum(got["possible"].values())
+            solved, blank = (sum(got[k]["scores"].values()) for k in ("solved", "release"))
+            _say(f"{number}: solved {solved:g}/{full:g}, release {blank:g}/{full:g} "
+                 f"{'ok' if got['ok'] else 'WRONG'} {got['solved']['note']}")
+            if not got["ok"]:
+                bad += 1
+                for name, tests in got["solved"]["tests"].items():
+                    for test, passed, _, message in tests:
+                        if not passed:
+                            _say(f"  solved {name} {test}: {message}")
+        return 1 if bad else 0
+    bad = 0
+    for path, differed in release(args.numbers or None, check=args.check):
+        bad += differed
+        if args.check:
+            _say(f"{path.name}: {'differs from its source: run `mssedu assign build`' if differed else 'ok'}")
+        elif differed:
+            _say(f"wrote {path}")
+    if not args.check:
+        _say("student notebooks are up to date with instructors/assignments/")
+    return 1 if args.check and bad else 0
+
+
+def cmd_grade(args) -> int:
+    assignment = args.assignment
+    if assignment is None:   # from the submissions' names: NN_<topic>.ipynb
+        names = [p.name for _, p in find_submissions(args.submissions)]
+        numbers = sorted({n[:2] for n in names if n[:2].isdigit() and n[2:3] == "_"})
+        if len(numbers) != 1:
+            raise ParameterError("Cannot tell which notebook was submitted from the file names: "
+                                 "pass --assignment NN.")
+        assignment = numbers[0]
+    rows = grade(args.submissions, assignment, out=args.out, timeout=args.timeout, jobs=args.jobs,
+                 progress=lambda line: _say("  " + line))
+    _say(f"{len(rows)} submission(s) graded: {Path(args.out) / 'grades.csv'}, "
+         f"{Path(args.out) / 'grades.html'}, feedback in {Path(args.out) / 'feedback'}/")
+    return 0
+
+
 # -- parser -----------------------------------------------------------------------------------
 
 def build_parser() -> argparse.ArgumentParser:
@@ -436,6 +496,34 @@ def build_parser() -> argparse.ArgumentParser:
     a.add_argument("--no-browser", action="store_true", help="do not open a browser")
     a.add_argument("--dry-run", action="store_true", help="print the command instead of running it")
     a.set_defaults(func=cmd_app)
+
+    asg = sub.add_parser("assign", help="build the student notebooks from the instructor sources",
+                         description="build: write notebooks/NN_*.ipynb from "
+                         "instructors/assignments/NN_*.ipynb (solutions and tests removed, outputs "
+                         "stripped); --check only reports. bootstrap NN: make the instructor source "
+                         "of a notebook that has none yet, from the notebook, its worked solutions "
+                         "and instructors/assignments/hidden/NN_*.py. verify: grade the solved "
+                         "build (must get full marks) and the release (must get 0).")
+    asg.add_argument("action", choices=["build", "bootstrap", "verify"])
+    asg.add_argument("numbers", nargs="*", metavar="NN", help="chapters (default for build: all)")
+    asg.add_argument("--check", action="store_true", help="build: write nothing; exit 1 if any differs")
+    asg.set_defaults(func=cmd_assign)
+
+    g = sub.add_parser("grade", help="grade a folder of submitted notebooks (Otter-Grader)",
+                       description="Execute each submission (SUBMISSIONS_DIR/<student>.ipynb or "
+                       "SUBMISSIONS_DIR/<student>/*.ipynb) offline in its own kernel with a time "
+                       "limit, run the public and hidden tests of its instructor source, and write "
+                       "OUT/grades.csv, OUT/grades.html and OUT/feedback/<student>.html. A "
+                       "submission that crashes, hangs or is not a notebook scores 0 where it "
+                       "failed, with a note.")
+    g.add_argument("submissions", metavar="SUBMISSIONS_DIR")
+    g.add_argument("--assignment", "-a", default=None, metavar="NN",
+                   help="the chapter (default: from the submissions' file names)")
+    g.add_argument("--out", "-o", default="grades", metavar="DIR", help="output folder (default ./grades)")
+    g.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT_S,
+                   help=f"seconds per submission (default {DEFAULT_TIMEOUT_S:g})")
+    g.add_argument("--jobs", "-j", type=int, default=1, help="submissions graded at once (default 1)")
+    g.set_defaults(func=cmd_grade)
     return p
 
 

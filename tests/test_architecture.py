@@ -19,7 +19,7 @@ REPO = ROOT.parent
 #: old import paths kept for one release as warning re-exports (not part of the design)
 DEPRECATED = {"mssedu.pretrained", "mssedu.train", "mssedu.separator"}
 #: optional heavy dependencies that may be imported inside a function
-LAZY_OK = {"demucs", "nussl", "playwright", "huggingface_hub", "safetensors", "yaml",
+LAZY_OK = {"demucs", "nussl", "playwright", "huggingface_hub", "safetensors", "yaml", "otter",
            "soxbindings", "music21"}
 
 
