@@ -326,8 +326,11 @@ def test_setup_cell_installs_mssedu_where_it_is_missing(wheel, tmp_path):
 
 def test_add_setup_cell_script_is_idempotent(tmp_path):
     from mssedu.colab_setup import CELL_MARKER, SETUP_CELL
-    for nb in NOTEBOOKS[:3]:
-        shutil.copy(nb, tmp_path / nb.name)
+    for nb in NOTEBOOKS[:3]:   # the committed notebooks carry the cell: take it out first
+        doc = json.loads(nb.read_text(encoding="utf-8"))
+        doc["cells"] = [c for c in doc["cells"] if not "".join(c["source"]).startswith(CELL_MARKER)]
+        (tmp_path / nb.name).write_text(json.dumps(doc, indent=1, sort_keys=True, ensure_ascii=False) + "\n",
+                                        encoding="utf-8")
     paths = sorted(map(str, tmp_path.glob("*.ipynb")))
     script = [sys.executable, str(ROOT / "scripts" / "add_setup_cell.py")]
     assert subprocess.run(script + ["--check", *paths]).returncode == 1
@@ -340,7 +343,7 @@ def test_add_setup_cell_script_is_idempotent(tmp_path):
         cells = json.loads(Path(p).read_text(encoding="utf-8"))["cells"]
         assert "".join(cells[0]["source"]) == SETUP_CELL.rstrip("\n")
         assert sum("".join(c["source"]).startswith(CELL_MARKER) for c in cells) == 1
-        assert len(cells) == len(json.loads((ROOT / "notebooks" / Path(p).name).read_text())["cells"]) + 1
+        assert len(cells) == len(json.loads((ROOT / "notebooks" / Path(p).name).read_text())["cells"])
     strip = subprocess.run([sys.executable, str(ROOT / "scripts" / "strip_notebooks.py"), "--check", *paths])
     assert strip.returncode == 0, "the inserted cell must pass the outputs-cleared check"
 

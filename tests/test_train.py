@@ -113,7 +113,7 @@ def test_unsafe_and_broken_checkpoints_are_refused(tmp_path):
         load_checkpoint(junk)
     foreign = tmp_path / "foreign.pt"
     torch.save({"weights": torch.zeros(3)}, foreign)
-    with pytest.raises(MsseduError, match="not an mssedu U-Net checkpoint"):
+    with pytest.raises(MsseduError, match="not an mssedu model checkpoint"):
         load_checkpoint(foreign)
     with pytest.raises(MsseduError, match="No checkpoint"):
         load_checkpoint(tmp_path / "missing.pt")
