@@ -11,13 +11,9 @@ that works, in memory independent of its length.
 Measured on 2 Dec 2026 (2 shared CPU cores under heavy load from other jobs, so the times
 are rough; the memory is not affected):
 
-=====================================  ==========================  =======================
-song, model                            streamed (``mssedu separate``)  whole song in one call
-=====================================  ==========================  =======================
-10 min, mini U-Net (shipped)           1072 MiB                    4981 MiB
-60 min, mini U-Net (shipped)           1115 MiB                    (does not fit)
-10 min, HT-Demucs (random weights)     1800 MiB                    2799 MiB
-=====================================  ==========================  =======================
+* 10-minute song, mini U-Net (shipped): streamed 1072 MiB; whole song in one call 4981 MiB;
+* 60-minute song, mini U-Net (shipped): streamed 1115 MiB (the whole song does not fit);
+* 10-minute song, HT-Demucs (random weights): streamed 1800 MiB; whole song 2799 MiB.
 """
 from __future__ import annotations
 
