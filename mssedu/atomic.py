@@ -19,7 +19,7 @@ import os
 import shutil
 from pathlib import Path
 
-__all__ = ["part_path", "clean_stale_parts", "usual_mode"]
+__all__ = ["part_path", "clean_stale_parts", "usual_mode", "move_into_place"]
 
 
 def part_path(target, pid: int | None = None) -> Path:
@@ -96,3 +96,28 @@ def usual_mode(folder: bool = False) -> int:
     mask = os.umask(0)
     os.umask(mask)
     return (0o777 if folder else 0o666) & ~mask
+
+
+def move_into_place(part, target) -> None:
+    """Rename a finished part folder to ``target``, replacing an existing ``target``.
+
+    The old ``target`` is first renamed aside (so ``target`` is never half old, half new),
+    then removed.
+
+    Parameters
+    ----------
+    part : str or Path
+        The finished folder (from :func:`part_path`).
+    target : str or Path
+        Its final name.
+    """
+    part, target = Path(part), Path(target)
+    os.chmod(part, usual_mode(folder=True))
+    if target.exists():
+        old = part_path(target.with_name(target.name + ".old"))
+        shutil.rmtree(old, ignore_errors=True)
+        os.replace(target, old)
+        os.replace(part, target)
+        shutil.rmtree(old, ignore_errors=True)
+    else:
+        os.replace(part, target)

@@ -194,12 +194,7 @@ def check_rate(sr, name: str = "sr") -> int:
     ParameterError
         ``sr`` is not a positive whole number.
     """
-    try:
-        ok = (sr is not None and not isinstance(sr, (bool, str)) and np.isscalar(sr)
-              and float(sr) > 0 and float(sr) == int(sr))
-    except (TypeError, ValueError, OverflowError):  # inf, ...
-        ok = False
-    if not ok:
+    if not (is_whole(sr) and float(sr) > 0):
         raise ParameterError(f"{name} must be a positive whole number of Hz, got {sr!r}.")
     return int(sr)
 

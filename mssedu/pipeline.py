@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 
 from . import audio
-from .atomic import clean_stale_parts, part_path, usual_mode
+from .atomic import clean_stale_parts, move_into_place, part_path
 from .config import fast_mode
 from .data import example_track
 from .errors import DataError, ModelLoadingError
@@ -195,17 +195,9 @@ def _write(out: Path, force: bool, result: DemoResult, track, log) -> None:
             fig = _step("figure", lambda: demo_figure(result.table, vocals, track), result.notes, log)
             if fig is not None:
                 fig.savefig(tmp / "demo_figure.png", dpi=110)
-        os.chmod(tmp, usual_mode(folder=True))
-        if out.exists():
-            if not force:
-                raise DataError(f"{out} appeared while the demo ran; pass --force to replace it.")
-            old = part_path(out.with_name(out.name + ".old"))
-            shutil.rmtree(old, ignore_errors=True)
-            os.replace(out, old)
-            os.replace(tmp, out)
-            shutil.rmtree(old, ignore_errors=True)
-        else:
-            os.replace(tmp, out)
+        if out.exists() and not force:
+            raise DataError(f"{out} appeared while the demo ran; pass --force to replace it.")
+        move_into_place(tmp, out)
     except OSError as err:
         raise DataError(f"Could not write the demo output to {out}: {err.strerror or err}; "
                         "nothing was written.") from err

@@ -24,7 +24,6 @@ Examples
 from __future__ import annotations
 
 import errno
-import os
 import shutil
 import subprocess
 import warnings
@@ -34,10 +33,10 @@ import numpy as np
 import soundfile as sf
 from tqdm.auto import tqdm
 
-from ..atomic import clean_stale_parts, part_path, usual_mode
+from ..atomic import clean_stale_parts, move_into_place, part_path
 from ..audio import ffmpeg_path, info, load
 from ..chunking import chunk_weights, plan_chunks
-from ..errors import AudioError, DataError, ParameterError
+from ..errors import AudioError, DataError, ParameterError, check_number
 from .api import fold_two_stems, separate
 
 __all__ = ["separate_file", "stem_names", "FORMATS"]
@@ -181,8 +180,7 @@ def separate_file(separator, path, folder, two_stems: str | None = None, fmt: st
         raise ParameterError(f"fmt must be one of {sorted(FORMATS)}, got {fmt!r}.")
     for name, value in (("window_seconds", window_seconds), ("margin_seconds", margin_seconds),
                         ("fade_seconds", fade_seconds)):
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
-            raise ParameterError(f"{name} must be a number >= 0, got {value!r}.")
+        check_number(value, name, minimum=0, strict=False)
     path, folder = Path(path).expanduser(), Path(folder).expanduser()
     names = stem_names(separator, two_stems)
     if folder.exists() and not folder.is_dir():
@@ -230,14 +228,7 @@ def separate_file(separator, path, folder, two_stems: str | None = None, fmt: st
             bar.update(round((c.keep_start + cut) / sr, 1) - bar.n)
         for writer in writers:
             writer.close()
-        os.chmod(tmp, usual_mode(folder=True))
-        if folder.exists():
-            old = part_path(folder.with_name(folder.name + ".old"))
-            os.replace(folder, old)
-            os.replace(tmp, folder)
-            shutil.rmtree(old, ignore_errors=True)
-        else:
-            os.replace(tmp, folder)
+        move_into_place(tmp, folder)
     except (OSError, sf.LibsndfileError) as err:
         for writer in writers:
             writer.abort()

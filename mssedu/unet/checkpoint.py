@@ -22,13 +22,13 @@ from __future__ import annotations
 
 import os
 import pickle
-import tempfile
 import zipfile
 from pathlib import Path
 from typing import NamedTuple
 
 import torch
 
+from ..atomic import clean_stale_parts, part_path, usual_mode
 from ..config import torch_device
 from ..errors import DataError, ModelLoadingError, ParameterError
 from .model import PRESETS, MiniUNet, UNetConfig
@@ -189,15 +189,13 @@ def save_checkpoint(path, model, train_config=None, optimizer=None, scaler=None,
         state["scaler"] = scaler.state_dict()
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
+        clean_stale_parts(path)          # what a killed earlier run left behind
     except OSError as err:
         raise DataError(f"Cannot write {path}: {err.strerror or err}. Choose another folder.") from err
-    os.close(fd)
+    tmp = part_path(path)
     try:
         torch.save(state, tmp)
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)        # mkstemp makes 0600 files; use the usual mode
+        os.chmod(tmp, usual_mode())
         os.replace(tmp, path)
     except OSError as err:
         raise DataError(f"Could not write {path}: {err.strerror or err} (nothing was "
