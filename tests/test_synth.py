@@ -1,22 +1,27 @@
-"""mssedu.data.synth: synthetic multitracks rendered with FluidSynth.
+"""mssedu.data.synth: synthetic multitracks rendered with FluidSynth, or with the numpy
+synthesizer where FluidSynth is missing (mssedu.data.numpy_synth, mssedu.data.soundfont).
 
-References: the MIDI we wrote (a sung A4 must come out at 440 Hz, in the vocals stem only),
-music21's own parse of the chorale, the identity mixture == sum of stems (1e-4), and the
-``musdb`` package reading the generated folder.
+References: the MIDI we wrote (a sung A4 must come out at 440 Hz, in the vocals stem only;
+each numpy timbre's note at its equal-tempered frequency), music21's own parse of the chorale,
+the identity mixture == sum of stems (1e-4), and the ``musdb`` package reading the generated
+folder.
 """
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import sys
+import warnings
 
 import numpy as np
 import pytest
 
 from mssedu import DataError, ParameterError
 from mssedu.data import load_multitrack, make_dataset, musdb_tracks
-from mssedu.data import synth
+from mssedu.data import drums, numpy_synth, soundfont, synth
 
-pytestmark = pytest.mark.skipif(shutil.which("fluidsynth") is None, reason="fluidsynth is not installed")
+needs_fluidsynth = pytest.mark.skipif(shutil.which("fluidsynth") is None, reason="fluidsynth is not installed")
 SR = 22050
 
 
@@ -27,6 +32,7 @@ def dataset(tmp_path_factory):
     return out, folders
 
 
+@needs_fluidsynth
 def test_make_dataset_stems_sum_to_mixture(dataset):
     out, folders = dataset
     assert [f.name for f in folders] == ["synth_0011_00000", "synth_0011_00001"]
@@ -42,6 +48,7 @@ def test_make_dataset_stems_sum_to_mixture(dataset):
         assert np.max(np.abs(t.mixture)) <= 0.9 + 1e-6
 
 
+@needs_fluidsynth
 def test_manifest_describes_every_song(dataset):
     out, folders = dataset
     manifest = json.loads((out / "manifest.json").read_text())
@@ -51,9 +58,11 @@ def test_manifest_describes_every_song(dataset):
     assert {p["stem"] for p in song["parts"]} == {"vocals", "bass", "drums", "other"}
     vocal = [p for p in song["parts"] if p["stem"] == "vocals"]
     assert all(p["program"] in synth.VOICE_PROGRAMS for p in vocal)
-    assert song == json.loads(json.dumps(dict(synth.song_spec(11, 0, 3.0), subset="train", sr=SR)))
+    assert song == json.loads(json.dumps(dict(synth.song_spec(11, 0, 3.0), subset="train", sr=SR,
+                                              renderer="fluidsynth")))
 
 
+@needs_fluidsynth
 def test_existing_songs_are_skipped(dataset, monkeypatch):
     out, folders = dataset
     stamp = {f: (f / "mixture.wav").stat().st_mtime_ns for f in folders}
@@ -67,6 +76,7 @@ def test_existing_songs_are_skipped(dataset, monkeypatch):
     assert all((f / "mixture.wav").stat().st_mtime_ns == stamp[f] for f in folders)
 
 
+@needs_fluidsynth
 def test_generated_folder_reads_with_musdb(dataset):
     out, folders = dataset
     tracks = musdb_tracks(out, subset="train", is_wav=True)
@@ -83,6 +93,7 @@ def test_song_spec_is_seeded():
     assert len({s["score"] for s in specs}) > 1 and len({s["tempo_bpm"] for s in specs}) > 1
 
 
+@needs_fluidsynth
 def test_render_midi_stems_pitch_and_grouping(tmp_path):
     import mido
 
@@ -114,6 +125,7 @@ def test_render_midi_stems_pitch_and_grouping(tmp_path):
     assert abs(np.median(f0_bass) - 55.0) < 2.0  # A1
 
 
+@needs_fluidsynth
 def test_bach10_layout(tmp_path):
     folders = make_dataset(tmp_path, n_songs=1, seconds=2.0, seed=0, layout="bach10", sr=SR, progress=False)
     t = load_multitrack(folders[0])
@@ -147,6 +159,167 @@ def test_bad_inputs(tmp_path, monkeypatch):
         synth.song_spec(0, 0, layout="slakh")
     with pytest.raises(ParameterError, match="n_songs must be >= 1"):
         make_dataset(tmp_path, n_songs=0)
-    monkeypatch.setattr(synth.shutil, "which", lambda name: None)
+    monkeypatch.setenv("PATH", str(tmp_path))   # no fluidsynth there
     with pytest.raises(DataError, match="fluidsynth program was not found.*apt-get install fluidsynth"):
-        make_dataset(tmp_path, n_songs=1)
+        make_dataset(tmp_path, n_songs=1, renderer="fluidsynth")
+    with pytest.raises(ParameterError, match="renderer must be one of"):
+        make_dataset(tmp_path, n_songs=1, renderer="timidity")
+
+
+# --- the numpy renderer: no program needed ---------------------------------------------------
+
+def _one_note_per_channel(notes, seconds=1.5, drums=True):
+    """A MIDI file with one held note per channel: ``notes`` = [(program, pitch)], plus a kick."""
+    import mido
+
+    mid = mido.MidiFile(ticks_per_beat=480)
+    tr = mido.MidiTrack()
+    mid.tracks.append(tr)
+    tr.append(mido.MetaMessage("set_tempo", tempo=mido.bpm2tempo(60)))
+    for ch, (program, pitch) in zip(CHANNELS, notes):
+        tr.append(mido.Message("program_change", channel=ch, program=program))
+        tr.append(mido.Message("note_on", channel=ch, note=pitch, velocity=100))
+    if drums:
+        tr.append(mido.Message("note_on", channel=9, note=36, velocity=110))
+        tr.append(mido.Message("note_on", channel=9, note=42, velocity=80, time=240))
+    tr.append(mido.Message("note_off", channel=0, note=notes[0][1], time=int(seconds * 480) - (240 if drums else 0)))
+    for ch, (_, pitch) in zip(CHANNELS[1:], notes[1:]):
+        tr.append(mido.Message("note_off", channel=ch, note=pitch))
+    return mid
+
+
+CHANNELS = [c for c in range(16) if c != 9]
+#: One program of each timbre family, at a pitch in its range: (program, MIDI pitch, name).
+TIMBRE_NOTES = [(53, 69, "voice"), (33, 33, "bass"), (0, 72, "piano"), (19, 64, "organ"), (48, 55, "strings"),
+                (73, 81, "flute"), (25, 60, "guitar"), (71, 62, "clarinet"), (61, 58, "brass"), (89, 67, "pad"),
+                (38, 40, "synth bass"), (11, 76, "vibraphone")]
+
+
+def test_numpy_renderer_plays_each_note_at_its_pitch():
+    notes = [(p, m) for p, m, _ in TIMBRE_NOTES]
+    mid = _one_note_per_channel(notes)
+    stems = synth.render_midi_stems(mid, sr=SR, seconds=2.0, renderer="numpy",
+                                    stems={**{ch: name for ch, (_, _, name) in zip(CHANNELS, TIMBRE_NOTES)}, 9: "drums"})
+    assert sorted(stems) == sorted([n for _, _, n in TIMBRE_NOTES] + ["drums"])
+    for name, v in stems.items():
+        assert v.shape == (2, 2 * SR) and v.dtype == np.float32, name
+        assert np.all(np.isfinite(v)), name
+        rms_db = 10 * np.log10(np.mean(v.astype(np.float64) ** 2))
+        assert -60 < rms_db < 0, (name, rms_db)
+    for program, pitch, name in TIMBRE_NOTES:
+        seg = stems[name].mean(axis=0)[int(0.3 * SR): int(1.3 * SR)]     # 1 s: 1-Hz bins
+        spec = np.abs(np.fft.rfft(seg * np.hanning(len(seg)), n=8 * len(seg)))
+        f0 = np.argmax(spec) * SR / (8 * len(seg))
+        want = 440.0 * 2 ** ((pitch - 69) / 12)
+        assert abs(f0 - want) < max(1.0, 0.005 * want), (name, f0, want)   # the fundamental is the peak
+    # the drums are below 200 Hz at the kick, and nothing of the drums is in the other stems
+    kick = stems["drums"].mean(axis=0)[: int(0.2 * SR)]
+    spec = np.abs(np.fft.rfft(kick, n=SR))
+    assert np.argmax(spec) < 200
+
+
+def test_numpy_renderer_is_deterministic_for_a_seed():
+    mid = _one_note_per_channel([(0, 60), (33, 36)])
+    groups = {"other": [0], "bass": [1], "drums": [9]}
+    a = numpy_synth.render_midi(mid, groups, sr=SR, seconds=1.0, reverb=numpy_synth.DEFAULT_REVERB, seed=3)
+    b = numpy_synth.render_midi(mid, groups, sr=SR, seconds=1.0, reverb=numpy_synth.DEFAULT_REVERB, seed=3)
+    c = numpy_synth.render_midi(mid, groups, sr=SR, seconds=1.0, reverb=numpy_synth.DEFAULT_REVERB, seed=4)
+    assert all(np.array_equal(a[k], b[k]) for k in groups)
+    assert np.array_equal(a["bass"], c["bass"]) and not np.array_equal(a["drums"], c["drums"])  # seed: drums only
+    assert np.max(np.abs(numpy_synth.render_midi(mid, groups, sr=SR, seconds=1.0)["other"] - a["other"])) > 1e-4
+
+
+@pytest.mark.parametrize("style", ["classic", "studio"])
+def test_numpy_song_is_exact_and_seeded(style):
+    spec = synth.song_spec(5, 2, 3.0, style=style)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", synth.FallbackRendererWarning)   # asked for: no warning
+        t = synth.render_song(spec, sr=SR, renderer="numpy")
+    assert t.renderer == "numpy" and list(t.stems) == ["vocals", "bass", "drums", "other"]
+    assert t.mixture.shape == (2, 3 * SR) and t.mixture.dtype == np.float32
+    assert np.max(np.abs(t.mixture - sum(t.stems.values()))) < 1e-6
+    for name, s in t.stems.items():
+        rms_db = 10 * np.log10(np.mean(s.astype(np.float64) ** 2))
+        assert -45 < rms_db < -5, (name, rms_db)
+    assert np.max(np.abs(t.mixture)) <= 0.9 + 1e-6
+    again = synth.render_song(spec, sr=SR, renderer="numpy")
+    assert all(np.array_equal(t.stems[k], again.stems[k]) for k in t.stems)
+
+
+def test_make_dataset_without_fluidsynth_warns_and_works(tmp_path, monkeypatch):
+    """fluidsynth hidden (an empty PATH): "auto" falls back to numpy with one warning that
+    names fluidsynth and how to install it; the manifest records the renderer."""
+    empty = tmp_path / "bin"
+    empty.mkdir()
+    monkeypatch.setenv("PATH", str(empty))
+    assert shutil.which("fluidsynth") is None
+    with pytest.warns(synth.FallbackRendererWarning) as record:
+        folders = make_dataset(tmp_path / "d", n_songs=2, seconds=2.0, seed=7, sr=SR, progress=False)
+    texts = [str(r.message) for r in record if issubclass(r.category, synth.FallbackRendererWarning)]
+    assert len(texts) == 1, texts
+    assert "fluidsynth program" in texts[0] and "conda install -c conda-forge fluidsynth" in texts[0]
+    assert "brew install fluid-synth" in texts[0] and "renderer='numpy'" in texts[0]
+    for f in folders:
+        t = load_multitrack(f, stems=("vocals", "bass", "drums", "other"))
+        assert t.mixture.shape == (2, 2 * SR)
+        assert np.max(np.abs(t.mixture - sum(t.stems.values()))) < 1e-4
+    manifest = json.loads((tmp_path / "d" / "manifest.json").read_text())
+    assert {s["renderer"] for s in manifest["songs"].values()} == {"numpy"}
+
+
+def test_choose_renderer():
+    assert synth.choose_renderer("numpy") == ("numpy", None)
+    if shutil.which("fluidsynth"):
+        name, font = synth.choose_renderer("auto")
+        assert name == "fluidsynth" and os.path.isfile(font)
+    with pytest.raises(ParameterError, match="renderer must be one of"):
+        synth.choose_renderer("fluid")
+
+
+# --- where SoundFonts and drum kits are found, on every system ------------------------------
+
+def test_soundfont_env_override_and_folders(tmp_path, monkeypatch):
+    font = tmp_path / "mine.sf2"
+    font.write_bytes(b"RIFF")
+    monkeypatch.setenv("MSSEDU_SOUNDFONT", str(font))
+    assert soundfont.find_soundfont() == str(font)
+    monkeypatch.setenv("MSSEDU_SOUNDFONT", str(tmp_path / "gone.sf2"))
+    with pytest.raises(DataError, match="MSSEDU_SOUNDFONT"):
+        soundfont.find_soundfont()
+    monkeypatch.delenv("MSSEDU_SOUNDFONT")
+    # conda's share/soundfonts (any system), found before the system's folders
+    prefix = tmp_path / "env"
+    (prefix / "share" / "soundfonts").mkdir(parents=True)
+    (prefix / "share" / "soundfonts" / "FluidR3_GM.sf2").write_bytes(b"RIFF")
+    monkeypatch.setenv("CONDA_PREFIX", str(prefix))
+    assert soundfont.find_soundfont() == str(prefix / "share" / "soundfonts" / "FluidR3_GM.sf2")
+    monkeypatch.setattr(sys, "platform", "darwin")
+    mac = [str(f) for f in soundfont.soundfont_folders()]
+    assert "/opt/homebrew/share/soundfonts" in mac and "/opt/local/share/sounds/sf2" in mac
+    monkeypatch.setattr(sys, "platform", "win32")
+    monkeypatch.setenv("ProgramData", str(tmp_path / "ProgramData"))
+    win = soundfont.soundfont_folders()
+    assert tmp_path / "ProgramData" / "soundfonts" in win and prefix / "Library" / "share" / "soundfonts" in win
+    assert not [f for f in win if str(f).startswith("/usr/")]
+
+
+def test_synthetic_drum_kit(tmp_path, monkeypatch):
+    kit = drums.synthetic_kit(SR)
+    assert set(kit["roles"]) == set(drums.GM_DRUM_ROLES.values())
+    for role, layers in kit["roles"].items():
+        assert [lo for lo, *_ in layers] == [0.0, 0.4, 0.75]
+        for _, _, gain, x in layers:
+            assert x.shape[0] == 2 and np.all(np.isfinite(x)) and 0 < np.max(np.abs(x)) * gain <= 1.0
+
+    def centroid(x):
+        spec = np.abs(np.fft.rfft(x[0])) ** 2   # power-weighted: where the energy is
+        return float(np.sum(spec * np.fft.rfftfreq(x.shape[-1], 1 / SR)) / np.sum(spec))
+
+    hard = {r: layers[-1][3] for r, layers in kit["roles"].items()}
+    assert centroid(hard["kick"]) < 1000 < 5000 < centroid(hard["hat"])
+    assert centroid(kit["roles"]["snare"][0][3]) < centroid(hard["snare"])   # soft hits are darker
+    out = drums.render_drums([(0.1, 36, 100), (0.5, 38, 90)], 1.0, SR, kit, np.random.default_rng(0))
+    assert out.shape == (2, SR) and np.max(np.abs(out)) > 0.1
+    # kits from $MSSEDU_DRUMKITS are found first
+    monkeypatch.setenv("MSSEDU_DRUMKITS", str(tmp_path))
+    assert drums.find_kits() == sorted(drums.find_kits(), key=lambda p: p.name)

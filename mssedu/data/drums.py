@@ -13,6 +13,14 @@ from a hard one (darker, shorter), not just a quieter copy. This module
   linearly with the force), moves each hit by a few milliseconds (humanised timing, with a
   per-drum "push" or "lay back") and chokes an open hi-hat at the next closed one;
 * places each drum in the stereo image as a drummer's kit is heard from the front.
+
+Where no recorded kit is installed (Windows, macOS, Colab without ``hydrogen-drumkits``),
+:func:`synthetic_kit` builds one in numpy, in the same form as :func:`load_kit`, from the
+textbook recipes of analogue drum machines: a **kick** is a sine whose pitch falls
+exponentially, :math:`f(t) = f_1 + (f_0 - f_1) e^{-t/\tau_f}`, under an exponential decay;
+a **snare** is a short tone plus band-passed noise (the wires); **hi-hats** and **cymbals**
+are high-passed noise with a short or long decay; **toms** are falling sines like the kick,
+higher. Its three velocity layers differ in brightness (soft hits are low-passed).
 """
 from __future__ import annotations
 
@@ -23,14 +31,18 @@ from pathlib import Path
 
 import numpy as np
 import soundfile as sf
-from scipy.signal import resample_poly
+from scipy.signal import butter, resample_poly, sosfilt
 
 from ..errors import DataError, ParameterError
 
-__all__ = ["KIT_FOLDERS", "find_kits", "load_kit", "render_drums", "GM_DRUM_ROLES"]
+__all__ = ["KIT_FOLDERS", "find_kits", "load_kit", "synthetic_kit", "render_drums", "GM_DRUM_ROLES"]
 
-#: Where Hydrogen kits are installed.
-KIT_FOLDERS = ("/usr/share/hydrogen/data/drumkits", "~/.hydrogen/data/drums")
+#: Where Hydrogen kits are installed (Linux packages, the user's own, macOS and Windows
+#: installs of Hydrogen); ``$MSSEDU_DRUMKITS`` (folders separated by the path separator) first.
+KIT_FOLDERS = ("/usr/share/hydrogen/data/drumkits", "/usr/local/share/hydrogen/data/drumkits",
+               "~/.hydrogen/data/drums", "~/Library/Application Support/Hydrogen/data/drumkits",
+               "/Applications/Hydrogen.app/Contents/Resources/data/drumkits",
+               "%ProgramFiles%/Hydrogen/data/drumkits", "%APPDATA%/hydrogen/data/drums")
 #: General-MIDI drum note -> role in a kit.
 GM_DRUM_ROLES = {35: "kick", 36: "kick", 37: "side", 38: "snare", 39: "clap", 40: "snare",
                  42: "hat", 44: "pedal_hat", 46: "open_hat", 49: "crash", 57: "crash",
@@ -74,8 +86,9 @@ def find_kits() -> list:
         Kit folders (each holds a ``drumkit.xml`` and a kick, snare and hi-hat), sorted by name.
     """
     out = []
-    for base in KIT_FOLDERS:
-        base = Path(os.path.expanduser(base))
+    extra = [p for p in os.environ.get("MSSEDU_DRUMKITS", "").split(os.pathsep) if p]
+    for base in [*extra, *KIT_FOLDERS]:
+        base = Path(os.path.expandvars(os.path.expanduser(base)))
         for name in _KITS:
             if (base / name / "drumkit.xml").is_file() and _usable(str(base / name)):
                 out.append(base / name)
@@ -163,6 +176,95 @@ def load_kit(folder, sr: int = 44100) -> dict:
             r = _FALLBACK[r]
         roles.setdefault(role, roles[r])
     return {"name": folder.name, "roles": roles}
+
+
+def _noise_band(n, sr, rng, lo=None, hi=None):
+    """White noise, band-limited to ``[lo, hi]`` Hz (either may be None)."""
+    x = rng.standard_normal(n)
+    if lo is not None:
+        x = sosfilt(butter(2, min(lo, 0.45 * sr), "highpass", fs=sr, output="sos"), x)
+    if hi is not None and hi < 0.45 * sr:
+        x = sosfilt(butter(2, hi, "lowpass", fs=sr, output="sos"), x)
+    return x
+
+
+def _sweep(t, sr, f_start, f_end, tau):
+    """A sine whose frequency falls from ``f_start`` to ``f_end`` with time constant ``tau``."""
+    f = f_end + (f_start - f_end) * np.exp(-t / tau)
+    return np.sin(2 * np.pi * np.cumsum(f) / sr)
+
+
+def _synthetic_drum(role: str, sr: int, rng) -> np.ndarray:
+    """One hit of ``role`` at full force, mono float64, peak 1."""
+    dur = {"kick": 0.5, "snare": 0.35, "side": 0.12, "clap": 0.3, "hat": 0.12, "pedal_hat": 0.08,
+           "open_hat": 0.7, "crash": 1.8, "ride": 1.4, "tom_lo": 0.55, "tom_mid": 0.45, "tom_hi": 0.4}[role]
+    n = int(dur * sr)
+    t = np.arange(n) / sr
+    if role == "kick":
+        x = _sweep(t, sr, 160.0, 48.0, 0.035) * np.exp(-t / 0.22) + 0.4 * _noise_band(n, sr, rng, 1500, 6000) * np.exp(-t / 0.004)
+    elif role == "snare":
+        x = 0.6 * _sweep(t, sr, 230.0, 180.0, 0.02) * np.exp(-t / 0.06) + _noise_band(n, sr, rng, 1200, 9000) * np.exp(-t / 0.11)
+    elif role == "side":
+        x = 0.7 * np.sin(2 * np.pi * 420 * t) * np.exp(-t / 0.015) + _noise_band(n, sr, rng, 1500, 6000) * np.exp(-t / 0.008)
+    elif role == "clap":
+        env = sum(np.exp(-np.maximum(t - d, 0) / 0.008) * (t >= d) for d in (0.0, 0.011, 0.022))
+        x = _noise_band(n, sr, rng, 900, 3500) * (env + np.exp(-np.maximum(t - 0.03, 0) / 0.09) * (t >= 0.03))
+    elif role in ("hat", "pedal_hat", "open_hat"):
+        tau = {"hat": 0.035, "pedal_hat": 0.02, "open_hat": 0.3}[role]
+        x = _noise_band(n, sr, rng, 7000, None) * np.exp(-t / tau)
+    elif role == "crash":
+        x = _noise_band(n, sr, rng, 3500, None) * np.exp(-t / 0.7)
+    elif role == "ride":   # a bell of inharmonic partials over a wash of noise
+        bell = sum(a * np.sin(2 * np.pi * f * t) for f, a in ((523.0, 0.5), (829.0, 0.4), (1211.0, 0.3), (3120.0, 0.3)))
+        x = 0.4 * bell * np.exp(-t / 0.5) + _noise_band(n, sr, rng, 5000, None) * np.exp(-t / 0.6)
+    else:   # toms: falling sines, pitched by size
+        f0 = {"tom_lo": 95.0, "tom_mid": 135.0, "tom_hi": 185.0}[role]
+        x = _sweep(t, sr, 1.6 * f0, f0, 0.05) * np.exp(-t / 0.3) + 0.2 * _noise_band(n, sr, rng, 800, 5000) * np.exp(-t / 0.01)
+    m = min(n, int(0.003 * sr))   # 3-ms fade-out so that the hit ends without a click
+    x[n - m:] *= np.linspace(1, 0, m)
+    return x / (np.max(np.abs(x)) or 1.0)
+
+
+#: Loudness of each synthesised drum at full force, relative to the kick.
+_SYNTH_GAIN = {"kick": 1.0, "snare": 0.8, "side": 0.5, "clap": 0.7, "hat": 0.35, "pedal_hat": 0.3,
+               "open_hat": 0.35, "crash": 0.4, "ride": 0.3, "tom_lo": 0.75, "tom_mid": 0.7, "tom_hi": 0.65}
+
+
+@functools.lru_cache(maxsize=8)
+def synthetic_kit(sr: int = 44100) -> dict:
+    """A drum kit synthesised in numpy (no sample files), in the form of :func:`load_kit`.
+
+    Every role of :data:`GM_DRUM_ROLES` is made by the recipes of this module's docstring,
+    with three velocity layers: ``[0, 0.4]`` low-passed at 2.5 kHz, ``(0.4, 0.75]`` at 6 kHz,
+    ``(0.75, 1]`` full band. The same ``sr`` always gives the same kit (its noise is seeded).
+
+    Parameters
+    ----------
+    sr : int
+        Sample rate of the samples.
+
+    Returns
+    -------
+    dict
+        ``{"name": "synthetic", "roles": {role: [(v_min, v_max, gain, samples (2, n) float32), ...]}}``.
+
+    Examples
+    --------
+    >>> kit = synthetic_kit(22050)
+    >>> sorted(kit["roles"]) == sorted(set(GM_DRUM_ROLES.values()))
+    True
+    """
+    rng = np.random.default_rng(2010)
+    roles = {}
+    for role in sorted(set(GM_DRUM_ROLES.values())):
+        hit = _synthetic_drum(role, int(sr), rng)
+        layers = []
+        for lo, hi, cut in ((0.0, 0.4, 2500.0), (0.4, 0.75, 6000.0), (0.75, 1.0, None)):
+            x = hit if cut is None or cut >= 0.45 * sr else sosfilt(butter(2, cut, "lowpass", fs=sr, output="sos"), hit)
+            x = np.repeat(x[None].astype(np.float32), 2, axis=0)
+            layers.append((lo, hi, _SYNTH_GAIN[role], x))
+        roles[role] = layers
+    return {"name": "synthetic", "roles": roles}
 
 
 def _layer(layers, v):

@@ -20,10 +20,15 @@ This module does that at course scale, offline:
 * **seeded randomness**: chorale and start bar, tempo, transposition, instruments, playing
   patterns, per-stem gain, stereo pan, reverb send and room: song ``i`` of a dataset made
   with ``seed`` depends only on ``(seed, i)``;
-* **renderer**: the ``fluidsynth`` command line (Debian/Ubuntu ``apt-get install fluidsynth
-  timgm6mb-soundfont``; ``fluid-soundfont-gm`` for the larger FluidR3 font). Each stem is
-  rendered by its own FluidSynth process (reverb included, so the wet signal belongs to
-  the stem), in parallel.
+* **renderer** (``renderer=`` of :func:`make_dataset`, :func:`render_song`,
+  :func:`render_midi_stems`): ``"fluidsynth"``, the ``fluidsynth`` command line with a
+  General-MIDI SoundFont (:mod:`mssedu.data.soundfont`: where to find both on Linux, macOS and
+  Windows). Each stem is rendered by its own FluidSynth process (reverb included, so the wet
+  signal belongs to the stem), in parallel. ``"numpy"``: :mod:`mssedu.data.numpy_synth`,
+  additive-synthesis instruments and synthesised drums that need no program at all (simpler
+  timbres, same notes, same exact stems). ``"auto"`` (the default) takes FluidSynth when it
+  and a SoundFont are installed, else numpy with one :class:`FallbackRendererWarning` that
+  says what is missing and how to install it.
 
 **Styles** (:data:`STYLES`, ``style=`` of :func:`song_spec` / :func:`make_dataset`): the songs
 above are the ``"classic"`` style. The ``"studio"`` style keeps the same scores and parts but
@@ -44,9 +49,8 @@ from __future__ import annotations
 import json
 import multiprocessing
 import os
-import shutil
-import subprocess
 import tempfile
+import warnings
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from pathlib import Path
 
@@ -58,11 +62,13 @@ from tqdm.auto import tqdm
 from ..audio import save
 from ..config import cache_dir
 from ..errors import check_rate, DataError, MsseduError, ParameterError
-from . import Track, drums, mixing, voice
+from . import Track, drums, mixing, numpy_synth, voice
+from .soundfont import INSTALL_HINT, find_soundfont, fluidsynth_path, instrument_soundfonts, start_renders, wait_renders
 
 __all__ = ["make_dataset", "render_song", "render_midi_stems", "song_spec", "chorale_ids",
            "load_chorale", "find_soundfont", "fluidsynth_path", "VOICE_PROGRAMS", "BACH10_PROGRAMS",
-           "STYLES", "style_settings", "instrument_soundfonts"]
+           "STYLES", "style_settings", "instrument_soundfonts", "RENDERERS", "FallbackRendererWarning",
+           "choose_renderer"]
 
 #: Data styles, for the ablation of :mod:`benchmarks.bench_training_data`: each adds one
 #: ingredient to the one before. ``"classic"`` is the first release's data (choir patches,
@@ -73,8 +79,82 @@ STYLES = {
     "sampled": {"vocals": "sung", "drums": "samples", "instruments": "mixed", "mixing": "fluidsynth"},
     "studio": {"vocals": "sung", "drums": "samples", "instruments": "mixed", "mixing": "chain"},
 }
-_MUSESCORE_FONTS = ("/usr/share/sounds/sf3/MuseScore_General.sf3", "/usr/share/sounds/sf3/MuseScore_General_Lite.sf3",
-                    "/usr/share/sounds/sf2/MuseScore_General.sf2")
+#: ``renderer=`` choices: see the module docstring.
+RENDERERS = ("auto", "fluidsynth", "numpy")
+
+
+class FallbackRendererWarning(UserWarning):
+    """A synthetic song is rendered without a tool that is missing (fluidsynth, a SoundFont,
+    recorded drum kits, espeak-ng): the song is made, with simpler sounds."""
+
+
+def _warn_once(message: str) -> None:
+    """Warn; Python's default filter shows a warning once per place it is raised from."""
+    warnings.warn(message, FallbackRendererWarning, stacklevel=3)
+
+
+def choose_renderer(renderer: str = "auto", soundfont=None) -> tuple:
+    """The renderer that will play the MIDI parts, and its SoundFont.
+
+    Parameters
+    ----------
+    renderer : {"auto", "fluidsynth", "numpy"}
+        ``"fluidsynth"`` needs the program and a SoundFont (else :class:`DataError`);
+        ``"numpy"`` needs nothing; ``"auto"`` takes FluidSynth where it can, else numpy with
+        one :class:`FallbackRendererWarning` naming what is missing and how to install it.
+    soundfont : str, Path or None
+        See :func:`find_soundfont`. A file given here that does not exist is an error in
+        every mode (it was asked for).
+
+    Returns
+    -------
+    tuple
+        ``("fluidsynth", soundfont_path)`` or ``("numpy", None)``.
+
+    Raises
+    ------
+    ParameterError
+        Unknown ``renderer``.
+    DataError
+        ``renderer="fluidsynth"`` and fluidsynth or the SoundFont is missing, or ``soundfont``
+        does not exist.
+    """
+    if renderer not in RENDERERS:
+        raise ParameterError(f"renderer must be one of {RENDERERS}, got {renderer!r}.")
+    if soundfont is not None:
+        find_soundfont(soundfont)
+    if renderer == "numpy":
+        return "numpy", None
+    if renderer == "fluidsynth":
+        fluidsynth_path()
+        return "fluidsynth", find_soundfont(soundfont)
+    missing = []
+    try:
+        fluidsynth_path()
+    except DataError:
+        missing.append("the fluidsynth program (not on PATH)")
+    try:
+        font = find_soundfont(soundfont)
+    except DataError:
+        missing.append("a General-MIDI SoundFont (set MSSEDU_SOUNDFONT to a .sf2 file)")
+    if not missing:
+        return "fluidsynth", font
+    _warn_once("Synthetic songs: " + " and ".join(missing) + " not found, so the instruments are "
+               "rendered by mssedu's own numpy synthesizer (mssedu.data.numpy_synth: simpler "
+               "sounds, same notes, stems still exact). For the recorded SoundFont instruments: "
+               + INSTALL_HINT + " Pass renderer='numpy' to choose the numpy synthesizer without "
+               "this warning.")
+    return "numpy", None
+
+
+def _font_name(soundfont) -> str | None:
+    """The SoundFont's file name for the spec, or None where none is installed."""
+    try:
+        return os.path.basename(find_soundfont(soundfont))
+    except DataError:
+        if soundfont is not None:
+            raise
+        return None
 
 
 def style_settings(style) -> dict:
@@ -109,22 +189,6 @@ def style_settings(style) -> dict:
     return dict(style)
 
 
-def instrument_soundfonts() -> list:
-    """The installed SoundFonts the ``"mixed"`` instruments style draws from.
-
-    Returns
-    -------
-    list of str
-        FluidR3_GM (or the default font) and MuseScore_General when installed
-        (Debian/Ubuntu ``apt-get install musescore-general-soundfont-small``).
-    """
-    fonts = [find_soundfont()]
-    for cand in _MUSESCORE_FONTS:
-        if os.path.isfile(cand):
-            fonts.append(cand)
-            break
-    return fonts
-
 # ----------------------------------------------------------------------------------------
 # General-MIDI programs (0-based) the generator draws from
 # ----------------------------------------------------------------------------------------
@@ -151,70 +215,6 @@ DRUM_STYLES = ("rock", "halftime", "four_on_floor", "ballad", "pop16")
 BASS_STYLES = ("score", "quarters", "eighths", "octaves", "syncopated")
 _DRUM = {"kick": 36, "snare": 38, "side": 37, "clap": 39, "hat": 42, "pedal_hat": 44,
          "open_hat": 46, "crash": 49, "ride": 51, "tom_lo": 45, "tom_mid": 47, "tom_hi": 50}
-
-SOUNDFONT_CANDIDATES = ("/usr/share/sounds/sf2/FluidR3_GM.sf2", "/usr/share/sounds/sf2/TimGM6mb.sf2",
-                        "/usr/share/sounds/sf2/default-GM.sf2", "/usr/share/soundfonts/FluidR3_GM.sf2",
-                        "/usr/share/soundfonts/default.sf2", "/opt/homebrew/share/soundfonts/default.sf2",
-                        "/usr/local/share/soundfonts/default.sf2")
-_INSTALL = ("Install them with `sudo apt-get install fluidsynth timgm6mb-soundfont` (Debian/Ubuntu; "
-            "add fluid-soundfont-gm for a larger, better-sounding font) or `brew install fluid-synth` "
-            "plus a GM .sf2 file (macOS), or run ./course, which installs them.")
-
-
-def fluidsynth_path() -> str:
-    """Path of the ``fluidsynth`` executable.
-
-    Returns
-    -------
-    str
-        Path of the executable.
-
-    Raises
-    ------
-    DataError
-        fluidsynth is not installed; the message says how to install it.
-    """
-    exe = shutil.which("fluidsynth")
-    if exe is None:
-        raise DataError("The fluidsynth program was not found on PATH; it renders the synthetic "
-                        "multitracks. " + _INSTALL)
-    return exe
-
-
-def find_soundfont(soundfont=None) -> str:
-    """A General-MIDI SoundFont: ``soundfont`` if given, else ``$MSSEDU_SOUNDFONT``, else the
-    first installed of FluidR3_GM, TimGM6mb and the system default.
-
-    Parameters
-    ----------
-    soundfont : str, Path or None
-        A ``.sf2`` file to use; ``None`` searches as above.
-
-    Returns
-    -------
-    str
-        Path of the SoundFont.
-
-    Raises
-    ------
-    DataError
-        ``soundfont`` does not exist, or none is installed; the message says how to get one.
-    """
-    if soundfont is not None:
-        p = Path(soundfont).expanduser()
-        if not p.is_file():
-            raise DataError(f"SoundFont {p} does not exist. " + _INSTALL)
-        return str(p)
-    env = os.environ.get("MSSEDU_SOUNDFONT")
-    if env:
-        return find_soundfont(env)
-    for cand in SOUNDFONT_CANDIDATES:
-        if os.path.isfile(cand):
-            return cand
-    raise DataError("No General-MIDI SoundFont (.sf2) was found (looked in "
-                    f"{', '.join(SOUNDFONT_CANDIDATES[:3])}). " + _INSTALL
-                    + " Or pass soundfont='/path/to/font.sf2' / set MSSEDU_SOUNDFONT.")
-
 
 # ----------------------------------------------------------------------------------------
 # Scores: Bach chorales from music21's bundled corpus
@@ -373,7 +373,7 @@ def song_spec(seed: int = 0, index: int = 0, seconds: float = 30.0, layout: str 
         "start_bar": int(rng.integers(max(1, n_bars - 2))),
         "tempo_bpm": float(np.round(rng.uniform(66, 126) if layout == "musdb" else rng.uniform(60, 96), 1)),
         "transpose": int(rng.integers(-4, 5)),
-        "soundfont": os.path.basename(find_soundfont(soundfont)),
+        "soundfont": _font_name(soundfont),
         "reverb": {"room_size": float(np.round(rng.uniform(0.2, 0.75), 2)),
                    "level": float(np.round(rng.uniform(0.4, 0.9), 2)),
                    "damp": float(np.round(rng.uniform(0.1, 0.6), 2)),
@@ -464,11 +464,14 @@ def _draw_style(spec: dict, style: dict) -> None:
     if style["drums"] == "samples":
         kits = drums.find_kits()
         if not kits:
-            raise DataError("No Hydrogen drum kit is installed; install them with `sudo apt-get install "
-                            "hydrogen-drumkits` (Debian/Ubuntu) or run ./course, or use style='classic'.")
-        spec["drum_kit"] = str(kits[rng.integers(len(kits))])
+            _warn_once("Synthetic songs: no recorded (Hydrogen) drum kit was found, so the drums are "
+                       "synthesised (mssedu.data.drums.synthetic_kit). For recorded kits: Debian/Ubuntu "
+                       "`sudo apt-get install hydrogen-drumkits`; elsewhere install the Hydrogen drum "
+                       "machine (hydrogen-music.org) or set MSSEDU_DRUMKITS to a folder of Hydrogen kits.")
+        kits = [str(k) for k in kits] or ["synthetic"]
+        spec["drum_kit"] = kits[rng.integers(len(kits))]
     if style["instruments"] == "mixed":
-        fonts = instrument_soundfonts()
+        fonts = instrument_soundfonts() or [None]   # None: no SoundFont here (numpy instruments)
         spec["soundfonts"] = {st: fonts[rng.integers(len(fonts))] for st in ("bass", "drums", "other", "vocals")}
     if style["mixing"] == "chain":
         spec["mix"] = {st: mixing.draw_chain(st, rng, spec["tempo_bpm"]) for st in ("vocals", "bass", "drums", "other")}
@@ -788,32 +791,6 @@ def _split_midi(mid, channels):
     return out
 
 
-def _start_processes(jobs, sr, settings):
-    """Start one fluidsynth per (midi_path, wav_path, soundfont); they run while Python works."""
-    exe = fluidsynth_path()
-    opts = ["-o", "synth.dynamic-sample-loading=1"]   # load only the samples the song plays
-    for k, v in (settings or {}).items():
-        opts += ["-o", f"{k}={v}"]
-    procs = []
-    for mid_path, wav_path, font in jobs:
-        cmd = [exe, "-ni", "-q", "-g", "0.5", "-r", str(sr), "-O", "float", "-T", "wav", *opts,
-               "-F", str(wav_path), font, str(mid_path)]
-        procs.append((subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE), wav_path))
-    return procs
-
-
-def _wait_processes(procs):
-    for p, wav in procs:
-        _, err = p.communicate()
-        if p.returncode != 0 or not Path(wav).is_file():
-            raise DataError(f"fluidsynth failed (exit {p.returncode}): {err.decode(errors='replace')[-300:]}")
-
-
-def _render_processes(jobs, soundfont, sr, settings):
-    """Run one fluidsynth per (midi_path, wav_path), all in parallel."""
-    _wait_processes(_start_processes([(m, w, soundfont) for m, w in jobs], sr, settings))
-
-
 def _fit_length(out: dict, n) -> dict:
     if n is None:
         n = max(v.shape[-1] for v in out.values())
@@ -841,9 +818,40 @@ def _channel_notes(mid, channels) -> list:
     return sorted(notes)
 
 
+def _render_parts(mid, groups: dict, sr: int, n, renderer: str, fonts, settings: dict, reverb, seed: int) -> dict:
+    """Stems of the channel ``groups`` (stem -> channels) with either renderer. FluidSynth:
+    one process per stem, font ``fonts[stem]`` (or ``fonts[None]``), ``settings``; numpy:
+    the room ``reverb`` (None: dry)."""
+    if renderer == "numpy":
+        return numpy_synth.render_midi(mid, groups, sr, None if n is None else n / sr, reverb, seed)
+    out = {}
+    with tempfile.TemporaryDirectory(prefix="mssedu_render_") as tmp:
+        jobs = []
+        for name, chans in groups.items():
+            mpath = Path(tmp) / f"{name}.mid"
+            _split_midi(mid, chans).save(str(mpath))
+            font = fonts.get(name) or fonts[None]
+            jobs.append((mpath, Path(tmp) / f"{name}.wav", font if os.path.isfile(font) else fonts[None]))
+        wait_renders(start_renders(jobs, sr, settings))
+        for name, (_, wav, _) in zip(groups, jobs):
+            data, _ = sf.read(str(wav), dtype="float32", always_2d=True)
+            out[name] = np.ascontiguousarray(data.T)
+    return out
+
+
+def _reverb_settings(reverb) -> dict:
+    """FluidSynth's settings for a spec's reverb (None: its defaults), chorus on."""
+    settings = {"synth.chorus.active": 1, "synth.reverb.active": 1}
+    if reverb:
+        settings.update({"synth.reverb.room-size": reverb["room_size"], "synth.reverb.level": reverb["level"],
+                         "synth.reverb.damp": reverb["damp"], "synth.reverb.width": reverb["width"]})
+    return settings
+
+
 def render_midi_stems(midi, soundfont=None, sr: int = 44100, seconds: float | None = None,
-                      stems=None, reverb: dict | None = None):
-    """Render a MIDI file (or :class:`mido.MidiFile`) into stems, one FluidSynth run per stem.
+                      stems=None, reverb: dict | None = None, renderer: str = "auto"):
+    """Render a MIDI file (or :class:`mido.MidiFile`) into stems, one FluidSynth run (or one
+    numpy rendering) per stem.
 
     Parameters
     ----------
@@ -858,7 +866,9 @@ def render_midi_stems(midi, soundfont=None, sr: int = 44100, seconds: float | No
         General-MIDI family like MUSDB: channel 10 -> drums, programs 33-40 -> bass, voice
         patches -> vocals, everything else -> other.
     reverb : dict or None
-        FluidSynth reverb settings (``room_size, level, damp, width``).
+        Reverb settings (``room_size, level, damp, width``); None: FluidSynth's defaults.
+    renderer : {"auto", "fluidsynth", "numpy"}
+        See :func:`choose_renderer`.
 
     Returns
     -------
@@ -868,11 +878,12 @@ def render_midi_stems(midi, soundfont=None, sr: int = 44100, seconds: float | No
     Raises
     ------
     DataError
-        Unreadable MIDI, no notes, fluidsynth or SoundFont missing.
+        Unreadable MIDI, no notes, or ``renderer="fluidsynth"`` and fluidsynth or the
+        SoundFont missing.
     """
     sr = check_rate(sr)
     mid = midi if isinstance(midi, mido.MidiFile) else _read_midi(midi)
-    font = find_soundfont(soundfont)
+    renderer, font = choose_renderer(renderer, soundfont)
     if stems is None:
         programs, stems = {}, {}
         for track in mid.tracks:
@@ -887,26 +898,13 @@ def render_midi_stems(midi, soundfont=None, sr: int = 44100, seconds: float | No
     groups = {}
     for ch, name in stems.items():
         groups.setdefault(name, set()).add(int(ch))
-    settings = {"synth.chorus.active": 1, "synth.reverb.active": 1}
-    if reverb:
-        settings.update({"synth.reverb.room-size": reverb["room_size"], "synth.reverb.level": reverb["level"],
-                         "synth.reverb.damp": reverb["damp"], "synth.reverb.width": reverb["width"]})
     n = None if seconds is None else int(round(seconds * sr))
-    with tempfile.TemporaryDirectory(prefix="mssedu_render_") as tmp:
-        jobs = []
-        for name, chans in groups.items():
-            mpath = Path(tmp) / f"{name}.mid"
-            _split_midi(mid, chans).save(str(mpath))
-            jobs.append((mpath, Path(tmp) / f"{name}.wav"))
-        _render_processes(jobs, font, sr, settings)
-        out = {}
-        for (name, _), (_, wav) in zip(groups.items(), jobs):
-            data, _ = sf.read(str(wav), dtype="float32", always_2d=True)
-            out[name] = np.ascontiguousarray(data.T)
+    out = _render_parts(mid, groups, sr, n, renderer, {None: font}, _reverb_settings(reverb),
+                        reverb or numpy_synth.DEFAULT_REVERB, 0)
     return _fit_length(out, n)
 
 
-def render_song(spec: dict, sr: int = 44100, soundfont=None):
+def render_song(spec: dict, sr: int = 44100, soundfont=None, renderer: str = "auto"):
     """Render the song ``spec`` (see :func:`song_spec`) into a :class:`~mssedu.data.Track`.
 
     Stems are rendered separately, then each is scaled to a loudness (RMS) of about
@@ -922,11 +920,14 @@ def render_song(spec: dict, sr: int = 44100, soundfont=None):
         Sample rate in Hz.
     soundfont : str, Path or None
         See :func:`find_soundfont`.
+    renderer : {"auto", "fluidsynth", "numpy"}
+        See :func:`choose_renderer`.
 
     Returns
     -------
     Track
         Mixture and stems ``(2, samples)``, float32; the mixture is exactly their sum.
+        ``track.renderer`` says which renderer played the MIDI parts.
 
     Examples
     --------
@@ -934,12 +935,17 @@ def render_song(spec: dict, sr: int = 44100, soundfont=None):
     >>> track = render_song(spec)                         # doctest: +SKIP
     """
     sr = check_rate(sr)
+    renderer, font = choose_renderer(renderer, soundfont)
     mid, channel_stems = song_midi(spec)
     if "style" in spec:
-        stems = _render_styled(spec, mid, channel_stems, sr, soundfont)
+        stems = _render_styled(spec, mid, channel_stems, sr, font, renderer)
     else:
-        stems = render_midi_stems(mid, soundfont=soundfont, sr=sr, seconds=spec["seconds"],
-                                  stems=channel_stems, reverb=spec["reverb"])
+        groups = {}
+        for ch, name in channel_stems.items():
+            groups.setdefault(name, set()).add(int(ch))
+        n = int(round(spec["seconds"] * sr))
+        stems = _fit_length(_render_parts(mid, groups, sr, n, renderer, {None: font}, _reverb_settings(spec["reverb"]),
+                                          spec["reverb"], _song_seed(spec)), n)
     order = list(BACH10_PROGRAMS) if spec["layout"] == "bach10" else ["vocals", "bass", "drums", "other"]
     stems = {k: stems[k] for k in order if k in stems}
     n = stems[order[0]].shape[-1]
@@ -958,7 +964,13 @@ def render_song(spec: dict, sr: int = 44100, soundfont=None):
     track = Track(spec["name"], sr, mixture, stems)
     track.spec = spec
     track.midi = mid
+    track.renderer = renderer
     return track
+
+
+def _song_seed(spec: dict) -> list:
+    """The seed of a song's own random draws at render time (drum humanisation)."""
+    return [spec["seed"], spec["index"], 17]
 
 
 def _part_channels(spec: dict) -> dict:
@@ -971,55 +983,54 @@ def _part_channels(spec: dict) -> dict:
     return out
 
 
-def _render_styled(spec: dict, mid, channel_stems: dict, sr: int, soundfont) -> dict:
-    """Stems of a song with a non-classic style: FluidSynth for the MIDI stems (started
-    first, in their own processes), sung vocals and sampled drums in Python meanwhile, then
-    each stem's mixing chain."""
+def _can_sing() -> bool:
+    """Whether espeak-ng is here for the sung vocals (else one warning, and voice patches)."""
+    try:
+        voice.espeak_path()
+    except DataError as err:
+        _warn_once(f"Synthetic songs: the vocals are played by a voice patch instead of sung with "
+                   f"words, because {err}")
+        return False
+    return True
+
+
+def _render_styled(spec: dict, mid, channel_stems: dict, sr: int, font, renderer: str) -> dict:
+    """Stems of a song with a non-classic style: the MIDI stems (FluidSynth started first, in
+    its own processes; or numpy), sung vocals and sampled drums in Python meanwhile, then each
+    stem's mixing chain."""
     style = spec["style"]
     n = int(round(spec["seconds"] * sr))
     fluid = dict(channel_stems)
     roles = _part_channels(spec)
-    if style["vocals"] == "sung":
+    sung = style["vocals"] == "sung" and _can_sing()
+    if sung:
         fluid = {c: st for c, st in fluid.items() if st != "vocals"}
     if style["drums"] == "samples":
         fluid = {c: st for c, st in fluid.items() if st != "drums"}
-    settings = {"synth.chorus.active": 1, "synth.reverb.active": 1,
-                "synth.reverb.room-size": spec["reverb"]["room_size"], "synth.reverb.level": spec["reverb"]["level"],
-                "synth.reverb.damp": spec["reverb"]["damp"], "synth.reverb.width": spec["reverb"]["width"]}
-    if style["mixing"] == "chain":   # the chain adds the room; FluidSynth renders dry
-        settings = {"synth.chorus.active": 0, "synth.reverb.active": 0}
-    default_font = find_soundfont(soundfont)
-    fonts = spec.get("soundfonts", {})
+    settings, reverb = _reverb_settings(spec["reverb"]), spec["reverb"]
+    if style["mixing"] == "chain":   # the chain adds the room; the instruments are rendered dry
+        settings, reverb = {"synth.chorus.active": 0, "synth.reverb.active": 0}, None
     groups = {}
     for ch, name in fluid.items():
         groups.setdefault(name, set()).add(int(ch))
     out = {}
-    with tempfile.TemporaryDirectory(prefix="mssedu_render_") as tmp:
-        jobs = []
-        for name, chans in groups.items():
-            mpath = Path(tmp) / f"{name}.mid"
-            _split_midi(mid, chans).save(str(mpath))
-            font = fonts.get(name, default_font)
-            jobs.append((mpath, Path(tmp) / f"{name}.wav", font if os.path.isfile(font) else default_font))
-        procs = _start_processes(jobs, sr, settings)
-        try:
-            if style["vocals"] == "sung":
-                lead = _channel_notes(mid, set(roles.get("lead_voice", [])[:1]))
-                backing = _channel_notes(mid, set(roles.get("backing_voice", [])))
-                singer = spec["singer"]
-                out["vocals"] = voice.sing([(on, d, p) for on, d, p, _ in lead], spec["seconds"], sr,
-                                           np.random.default_rng(singer["seed"]), singer["type"],
-                                           harmony=[(on, d, p) for on, d, p, _ in backing] or None,
-                                           doubles=singer["doubles"])
-            if style["drums"] == "samples":
-                hits = [(on, p, v) for on, _, p, v in _channel_notes(mid, {9})]
-                out["drums"] = drums.render_drums(hits, spec["seconds"], sr, drums.load_kit(spec["drum_kit"], sr),
-                                                  np.random.default_rng([spec["seed"], spec["index"], 17]))
-        finally:
-            _wait_processes(procs)
-        for (name, _), (_, wav, _) in zip(groups.items(), jobs):
-            data, _ = sf.read(str(wav), dtype="float32", always_2d=True)
-            out[name] = np.ascontiguousarray(data.T)
+    with ThreadPoolExecutor(max_workers=1) as pool:   # FluidSynth waits in a thread, numpy renders in one
+        parts = pool.submit(_render_parts, mid, groups, sr, n, renderer, {None: font, **spec.get("soundfonts", {})},
+                            settings, reverb, _song_seed(spec))
+        if sung:
+            lead = _channel_notes(mid, set(roles.get("lead_voice", [])[:1]))
+            backing = _channel_notes(mid, set(roles.get("backing_voice", [])))
+            singer = spec["singer"]
+            out["vocals"] = voice.sing([(on, d, p) for on, d, p, _ in lead], spec["seconds"], sr,
+                                       np.random.default_rng(singer["seed"]), singer["type"],
+                                       harmony=[(on, d, p) for on, d, p, _ in backing] or None,
+                                       doubles=singer["doubles"])
+        if style["drums"] == "samples":
+            hits = [(on, p, v) for on, _, p, v in _channel_notes(mid, {9})]
+            kit = (drums.synthetic_kit(sr) if spec["drum_kit"] == "synthetic"
+                   else drums.load_kit(spec["drum_kit"], sr))
+            out["drums"] = drums.render_drums(hits, spec["seconds"], sr, kit, np.random.default_rng(_song_seed(spec)))
+        out.update(parts.result())
     out = _fit_length(out, n)
     if style["mixing"] == "chain":
         with ThreadPoolExecutor(max_workers=2) as pool:   # scipy's filters and FFTs release the GIL
@@ -1033,10 +1044,10 @@ def _fork():
     return multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn")
 
 
-def _render_to_folder(spec: dict, folder: Path, sr: int, font: str) -> None:
+def _render_to_folder(spec: dict, folder: Path, sr: int, font, renderer: str) -> None:
     """Render one song and write its stems, mixture and MIDI into ``folder`` (whole files,
     the mixture last, so a half-written song is rendered again next time)."""
-    track = render_song(spec, sr=sr, soundfont=font)
+    track = render_song(spec, sr=sr, soundfont=font, renderer=renderer)
     folder.mkdir(parents=True, exist_ok=True)
     track.midi.save(str(folder / "song.mid"))
     for k, v in {**track.stems, "mixture": track.mixture}.items():
@@ -1049,7 +1060,7 @@ def _song_complete(folder: Path, stems) -> bool:
 
 def make_dataset(out_dir, n_songs: int = 10, seconds: float = 30.0, seed: int = 0, layout: str = "musdb",
                  subset: str = "train", sr: int = 44100, soundfont=None, progress: bool = True,
-                 style="classic", workers: int = 1) -> list:
+                 style="classic", workers: int = 1, renderer: str = "auto") -> list:
     """Render ``n_songs`` synthetic multitracks into a MUSDB18-HQ-layout folder.
 
     Writes ``out_dir/<subset>/<name>/{mixture,vocals,bass,drums,other}.wav`` (float32 wav;
@@ -1082,6 +1093,10 @@ def make_dataset(out_dir, n_songs: int = 10, seconds: float = 30.0, seed: int = 
     workers : int
         Songs rendered at the same time, each in its own process (the result does not
         depend on it).
+    renderer : {"auto", "fluidsynth", "numpy"}
+        Who plays the MIDI parts (:func:`choose_renderer`): FluidSynth with a SoundFont, or
+        the numpy synthesizer that needs no program. ``"auto"`` takes FluidSynth where it is
+        installed, else numpy with one warning. The manifest records it per song.
 
     Returns
     -------
@@ -1098,8 +1113,7 @@ def make_dataset(out_dir, n_songs: int = 10, seconds: float = 30.0, seed: int = 
         raise ParameterError(f"n_songs must be >= 1, got {n_songs!r}.")
     if seconds is None or float(seconds) <= 0:
         raise ParameterError(f"seconds must be > 0, got {seconds!r}.")
-    fluidsynth_path()
-    font = find_soundfont(soundfont)
+    renderer, font = choose_renderer(renderer, soundfont)
     sr = check_rate(sr)
     out = Path(out_dir).expanduser()
     (out / subset).mkdir(parents=True, exist_ok=True)
@@ -1119,13 +1133,18 @@ def make_dataset(out_dir, n_songs: int = 10, seconds: float = 30.0, seed: int = 
         spec = song_spec(seed, i, seconds, layout, font, style=style)
         folder = out / subset / spec["name"]
         folders.append(folder)
+        old = manifest["songs"].get(spec["name"], {})
+        entry = dict(spec, subset=subset, sr=sr)
         if not _song_complete(folder, stems):
             todo.append((spec, folder))
-        manifest["songs"][spec["name"]] = dict(spec, subset=subset, sr=sr)
+            entry["renderer"] = renderer
+        elif "renderer" in old:
+            entry["renderer"] = old["renderer"]
+        manifest["songs"][spec["name"]] = entry
     pool = ProcessPoolExecutor(int(workers), mp_context=_fork()) if int(workers) > 1 and len(todo) > 1 else None
     try:
-        jobs = ([pool.submit(_render_to_folder, spec, folder, sr, font) for spec, folder in todo] if pool
-                else ((_render_to_folder(spec, folder, sr, font)) for spec, folder in todo))
+        jobs = ([pool.submit(_render_to_folder, spec, folder, sr, font, renderer) for spec, folder in todo] if pool
+                else ((_render_to_folder(spec, folder, sr, font, renderer)) for spec, folder in todo))
         for job in tqdm(jobs, total=len(todo), desc="rendering songs", disable=not progress):
             if pool:
                 job.result()
