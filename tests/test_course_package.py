@@ -4,7 +4,8 @@ One session builds the sdist and, from it, the wheel (``tests/cleanenv.py``), in
 wheel into a clean venv (no checkout, no PYTHONPATH; dependencies reused offline, see
 ``cleanenv``'s docstring), copies the course with that venv's ``mssedu course DIR``, and
 executes every notebook there in fast mode with a kernel of that venv. The notebooks that
-render synthetic songs run again with ``fluidsynth`` hidden from PATH. The Colab setup cell
+render synthetic songs run again with ``fluidsynth`` hidden from PATH: they must run to the
+end on the numpy synthesizer and say, once, what is missing. The Colab setup cell
 is run in a venv that has no mssedu, pointed at the wheel; ``binder/postBuild`` runs in
 another; and the lab is started as root on a loopback port through ``mssedu course``.
 """
@@ -33,16 +34,9 @@ from test_notebooks import error_outputs, kernel_env
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
 IDS = [p.stem for p in NOTEBOOKS]
 LIMIT_S = float(os.environ.get("MSSEDU_NOTEBOOK_TIMEOUT", "180"))
-#: Notebooks that render synthetic songs (they need fluidsynth): found by what they call.
+#: Notebooks that render synthetic songs (fluidsynth, else numpy): found by what they call.
 SYNTH_CALL = re.compile(r"\bsynth\.|make_dataset|render_song|render_midi")
 USES_SYNTH = [p for p in NOTEBOOKS if SYNTH_CALL.search(p.read_text(encoding="utf-8"))]
-#: Notebooks that still hard-fail without fluidsynth (issue 17: mssedu.data.synth has no
-#: fallback renderer yet). The test expects the failure to name fluidsynth; when a notebook
-#: starts passing, the test fails until it is removed from here.
-KNOWN_FLUIDSYNTH_FAILURES = {
-    "00_setup_and_sound": "the 'make a synthetic multitrack' cell calls data.make_dataset",
-    "06_mini_unet": "the training-data cell calls mssedu.data.make_dataset",
-}
 
 
 @pytest.fixture(scope="session")
@@ -229,14 +223,11 @@ def test_installed_notebook_without_fluidsynth(path, student, course_dir, tmp_pa
     nb, seconds, error = run_notebook(copy, student, tmp_path / "k",
                                       student_kernel_env(tmp_path / "cache", path_dirs))
     NOTEBOOK_TIMES[f"no-fluidsynth/{path.name}"] = ("ok" if error is None else "failed", seconds)
-    if path.stem in KNOWN_FLUIDSYNTH_FAILURES:
-        assert error is not None, (f"{path.name} now runs without fluidsynth: remove it from "
-                                   "KNOWN_FLUIDSYNTH_FAILURES")
-        assert "fluidsynth" in str(error), f"the failure does not say fluidsynth is missing:\n{error}"
-        pytest.xfail(f"{path.name}: {KNOWN_FLUIDSYNTH_FAILURES[path.stem]}, which needs fluidsynth "
-                     "(no fallback renderer yet); the error names fluidsynth")
     assert error is None, str(error)[-3000:]
     assert not error_outputs(nb)
+    said = [o.get("text", "") for c in nb.cells for o in c.get("outputs", []) if "FallbackRendererWarning" in o.get("text", "")]
+    assert len(said) == 1, f"expected one warning naming what is missing, got {len(said)}"
+    assert "fluidsynth program" in said[0] and "install" in said[0], said[0]
 
 
 # --- the lab, as root, through mssedu course -------------------------------------------------
