@@ -79,8 +79,10 @@ def ffmpeg_path(needed_for: str = "mp3/m4a/mp4 files") -> str:
 
 def _ffmpeg_missing(needed_for: str) -> str:
     return (f"ffmpeg is needed to read {needed_for}, and it was not found on PATH. Install it "
-            "(apt-get install ffmpeg / brew install ffmpeg / conda install ffmpeg), or run "
-            "./course lab which installs it where it can; wav, flac and ogg need no ffmpeg.")
+            "(Debian/Ubuntu: sudo apt-get install ffmpeg; macOS: brew install ffmpeg; Windows: "
+            "winget install Gyan.FFmpeg; any system with conda: conda install -c conda-forge ffmpeg), "
+            "then open a new terminal or restart the kernel so that it is on PATH; wav, flac and "
+            "ogg need no ffmpeg.")
 
 
 def _needed_for(path: Path) -> str:

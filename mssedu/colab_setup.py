@@ -13,10 +13,15 @@ it in place when this text changes (the cell is found by :data:`CELL_MARKER`).
 """
 from __future__ import annotations
 
-__all__ = ["PROJECT_URL", "CELL_MARKER", "CELL_ID", "COLAB_OS_PACKAGES", "SETUP_CELL"]
+__all__ = ["REPOSITORY", "PROJECT_URL", "CELL_MARKER", "CELL_ID", "COLAB_OS_PACKAGES", "SETUP_CELL"]
 
-#: Where ``pip`` gets mssedu on a fresh machine (edit here when the repository moves).
-PROJECT_URL = "git+https://github.com/mssedu/mssedu.git"
+#: The project's repository: the one place its address is written. When the repository moves,
+#: change it here, in the README's links (install command, Open-in-Colab and Binder badges) and
+#: in pyproject.toml's ``[project.urls]``, then run ``scripts/add_setup_cell.py``;
+#: ``tests/test_course_package.py::test_project_url_is_one_constant`` checks that they agree.
+REPOSITORY = "https://github.com/mssedu/mssedu"
+#: Where ``pip`` gets mssedu on a fresh machine.
+PROJECT_URL = f"git+{REPOSITORY}.git"
 #: The setup cell's first line: how the script recognises the cell it manages.
 CELL_MARKER = "# mssedu setup (Colab, fresh machines): does nothing where mssedu is installed"
 #: The cell's id in the notebooks (stable, so updates do not churn the JSON).

@@ -4,7 +4,7 @@ The test starts ``mssedu app`` on a free loopback port in a temporary folder
 (``MSSEDU_FAST=1``), opens the page, checks that no code is shown, moves the mask explorer's
 ``alpha`` slider and waits for the SDR readout to change, then uploads a short WAV (the
 example song's first seconds) to "separate your song" with the mini U-Net and waits for the
-stems' players and download links; one link is fetched and must be a WAV. Screenshots go to
+stems' players and download links: one link per stem written, each a WAV when fetched. Screenshots go to
 ``artifacts/app_*.png``.
 
 Chromium is Debian's (as in ``tests/test_browser.py``); the test is skipped with the reason
@@ -140,7 +140,10 @@ def test_workshop_app_in_a_browser(app, artifacts_dir, tmp_path):
             page.wait_for_function("() => document.querySelectorAll('.mssedu-download').length >= 2",
                                    timeout=60_000)
             n_players = players.count()
-            hrefs = [a.get_attribute("href") for a in page.locator(".mssedu-download").all()]
+            links = page.locator(".mssedu-download").all()
+            hrefs = [a.get_attribute("href") for a in links]
+            offered = sorted(a.get_attribute("download") for a in links)
+            filelinks = separator.locator("a[target='_blank']").count()   # JupyterLab's FileLinks
             status = separator.inner_text()
             page.locator(".mssedu-download").first.scroll_into_view_if_needed()
             page.screenshot(path=str(artifacts_dir / "app_separate.png"))
@@ -156,8 +159,11 @@ def test_workshop_app_in_a_browser(app, artifacts_dir, tmp_path):
     assert numbers(sdr_after) != numbers(sdr_before), f"SDR did not change:\n{sdr_before}\n{sdr_after}"
     assert "Done: 2 stems" in status, status   # the shipped U-Net: vocals + accompaniment
     assert n_players == 2
-    with urllib.request.urlopen(url + hrefs[0], timeout=30) as r:
-        head = r.read(12)
-    assert head[:4] == b"RIFF" and head[8:12] == b"WAVE", head
     written = sorted(p.name for p in (folder / "my_stems").rglob("*.wav"))
     assert written == ["accompaniment.wav", "vocals.wav"], written
+    assert offered == written, f"one download link per stem expected, got {offered}"
+    assert filelinks == 0, "the app must not show JupyterLab's FileLinks (they do not work in Voila)"
+    for href in hrefs:
+        with urllib.request.urlopen(url + href, timeout=30) as r:
+            head = r.read(12)
+        assert head[:4] == b"RIFF" and head[8:12] == b"WAVE", (href, head)

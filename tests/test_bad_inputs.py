@@ -182,8 +182,8 @@ def test_7_m4a_without_ffmpeg_says_install_ffmpeg(tmp_path, monkeypatch, capfd):
     empty.mkdir()
     monkeypatch.setenv("PATH", str(empty))
     capfd.readouterr()
-    with pytest.raises(DataError, match=r"ffmpeg is needed to read \.m4a files.*apt-get "
-                                        r"install ffmpeg / brew install ffmpeg"):
+    with pytest.raises(DataError, match=r"ffmpeg is needed to read \.m4a files.*apt-get install "
+                                        r"ffmpeg.*brew install ffmpeg.*winget install.*conda install"):
         audio.load(path)
     assert capfd.readouterr().err == ""
 

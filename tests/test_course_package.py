@@ -382,6 +382,27 @@ def test_readme_documents_every_way_in():
         assert f"colab.research.google.com/github/" in readme and f"/notebooks/{nb.name})" in readme, nb.name
 
 
+def test_project_url_is_one_constant():
+    """README's install command and badges, pyproject's [project.urls] and every notebook's
+    setup cell name the repository of ``mssedu.colab_setup.REPOSITORY`` and no other."""
+    import tomllib
+
+    from mssedu.colab_setup import PROJECT_URL, REPOSITORY
+    owner_name = REPOSITORY.removeprefix("https://github.com/")
+    assert PROJECT_URL == f"git+{REPOSITORY}.git" and owner_name.count("/") == 1
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    named = (re.findall(r"(?<![\w.])github\.com/([\w.-]+/[\w-]+)", readme)
+             + re.findall(r"colab\.research\.google\.com/github/([\w.-]+/[\w-]+)/", readme)
+             + re.findall(r"mybinder\.org/v2/gh/([\w.-]+/[\w-]+)/", readme))
+    assert f'pip install "{PROJECT_URL}"' in readme
+    assert len(named) >= len(NOTEBOOKS) + 2 and set(named) == {owner_name}, sorted(set(named))
+    urls = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]["urls"]
+    assert urls["Homepage"] == REPOSITORY and all(u.startswith(REPOSITORY) for u in urls.values()), urls
+    for nb in NOTEBOOKS:
+        first = "".join(json.loads(nb.read_text(encoding="utf-8"))["cells"][0]["source"])
+        assert f'"{PROJECT_URL}"' in first, f"{nb.name}: run scripts/add_setup_cell.py"
+
+
 def test_lab_and_app_commands(monkeypatch, tmp_path):
     from mssedu import course
     from mssedu.app import voila_command

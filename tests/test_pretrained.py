@@ -510,3 +510,39 @@ def test_song_separator_refuses_hours_hidden_in_a_small_file(tmp_path, monkeypat
                      "size": 800, "type": "audio/flac", "last_modified": datetime.datetime(2026, 1, 1)},)
     assert "Cannot use this file" in status.value and "garbage.flac" in status.value
     assert "upload.flac" not in status.value           # the user's name, not our temp copy
+
+
+def test_song_separator_gives_the_written_paths(tmp_path):
+    """An upload through the widget: ``last_paths`` and ``on_done`` get the files written (the
+    workshop app turns them into its own download links); an on_done error is shown."""
+    pytest.importorskip("ipywidgets")
+    import datetime
+    import io
+
+    import soundfile as sf
+
+    from mssedu.widgets.pretrained import song_separator
+
+    sep = P.DemucsSeparator(SegmentGainModel(8000, 1.0), name="stand-in", device="cpu")
+    done = []
+    box = song_separator(sep, out_dir=tmp_path / "stems", on_done=lambda *a: done.append(a), file_links=False)
+    assert box.last_paths == []
+    buf = io.BytesIO()
+    sf.write(buf, crescendo(8000, 1.0).T, 8000, format="WAV")
+    data = buf.getvalue()
+    upload, status = box.children[0], box.children[1]
+    item = {"name": "my song.wav", "content": memoryview(data), "size": len(data), "type": "audio/wav",
+            "last_modified": datetime.datetime(2026, 1, 1)}
+    upload.value = (item,)
+    assert status.value.startswith("Done:"), status.value
+    assert len(done) == 1 and sorted(done[0][0]) == sorted(SOURCES) and done[0][1] == 8000
+    assert done[0][2] == box.last_paths
+    assert sorted(p.name for p in box.last_paths) == sorted(f"{s}.wav" for s in SOURCES)
+    assert all(p.is_file() and p.parent.parent == tmp_path / "stems" for p in box.last_paths)
+
+    def broken(*a):
+        raise OSError("disk full")
+
+    box = song_separator(sep, out_dir=tmp_path / "stems", on_done=broken, file_links=False)
+    box.children[0].value = (item,)
+    assert "Done:" in box.children[1].value and "OSError: disk full" in box.children[1].value

@@ -6,7 +6,7 @@ the page shows the widgets only, no code. Everything on the page is built from t
 course's own widgets (:func:`mssedu.widgets.mask_explorer`,
 :func:`mssedu.widgets.song_separator`, :func:`mssedu.widgets.players_row`); this module
 only arranges them, chooses the separators this machine has, and turns the written stems
-into download links Voila can serve.
+into download links Voila can serve (its static file route, ``voila/files/``).
 
 Separators offered (:func:`available_separators`): the oracle ratio mask (it needs the
 true stems, so the example song only), the mini U-Net that ships with mssedu, and
@@ -46,7 +46,7 @@ HTDEMUCS = "HT-Demucs (pretrained)"
 FILES_URL = "voila/files/"
 #: Large, readable figures on a projector.
 BIG_FIGURES = {"font.size": 15, "axes.titlesize": 17, "axes.labelsize": 15, "figure.dpi": 110}
-#: The page's look: big controls, no FileLinks (they do not work in Voila; links below them do).
+#: The page's look: big controls, download links drawn as buttons.
 STYLE = """<style>
 .mssedu-app { font-size: 17px; }
 .mssedu-app .widget-label, .mssedu-app .widget-readout, .mssedu-app button,
@@ -54,7 +54,9 @@ STYLE = """<style>
 .mssedu-app h2 { margin: 18px 0 6px 0; }
 .mssedu-app .widget-upload, .mssedu-app .widget-toggle-button, .mssedu-app .widget-button { width: auto; min-width: 150px; }
 .mssedu-app .mssedu-app-separator .widget-upload { width: 260px; }
-.mssedu-app .mssedu-app-separator .jp-RenderedHTMLCommon:has(a[target="_blank"]) { display: none; }
+.mssedu-app a.mssedu-download { display: inline-block; margin: 4px 8px 4px 0; padding: 6px 14px;
+  border-radius: 4px; background: #1976d2; color: white; text-decoration: none; font-size: 16px; }
+.mssedu-app a.mssedu-download:hover { background: #1565c0; }
 </style>"""
 
 
@@ -227,22 +229,18 @@ def _separate_part(track, seconds, separators, out_dir, root):
                                              "example song has: choose another separator to "
                                              "upload a song.</i>")]
             return
+        links = w.HTML()
+
+        def offer(stems, sr, paths):   # the stems are written: offer them through Voila
+            links.value = download_links(paths, root)
+
         try:
-            box = song_separator(get(label), out_dir=out_dir, max_seconds=seconds)
+            box = song_separator(get(label), out_dir=out_dir, max_seconds=seconds, on_done=offer,
+                                 file_links=False)
         except Exception as err:
             upload_holder.children = [w.HTML(error_html(err, f"Cannot load {label}"))]
             return
         box.add_class("mssedu-app-separator")
-        links = w.HTML()
-        status = box.children[1]
-
-        def on_status(change):   # the stems are written: offer them through Voila
-            if str(change["new"]).startswith("Done:"):
-                songs = [p for p in Path(out_dir).iterdir() if p.is_dir()]
-                newest = max(songs, key=lambda p: p.stat().st_mtime)
-                links.value = download_links(sorted(newest.glob("*.wav")), root)
-
-        status.observe(on_status, "value")
         upload_holder.children = [box, links]
 
     def on_example(_):

@@ -124,13 +124,15 @@ def _check_upload(name: str, size: int, max_mb: float):
 
 
 def song_separator(separator, out_dir="my_stems", max_mb: float = 50.0, max_seconds: float | None = None,
-                   two_stems: str | None = None, max_minutes: float = 10.0):
+                   two_stems: str | None = None, max_minutes: float = 10.0, on_done=None, file_links: bool = True):
     """Upload your own song, separate it with ``separator``, listen and download the stems.
 
     The upload (a ``FileUpload``) is checked for type (:data:`AUDIO_SUFFIXES`) and size
     (``max_mb``); only the first ``max_seconds`` are separated if given (fast mode: 10 s).
     Stems are written to ``out_dir/<song>/`` (existing files are kept: a new name is
-    chosen) and offered as download links. ``box.process_file(name, bytes)`` does the same
+    chosen) and offered as download links (JupyterLab's ``FileLink``). The written paths are
+    ``box.last_paths`` and go to ``on_done``, so a page served otherwise (the workshop app,
+    :mod:`mssedu.app`) can offer them its own way. ``box.process_file(name, bytes)`` separates
     without the browser (used by the tests).
 
     Parameters
@@ -150,12 +152,19 @@ def song_separator(separator, out_dir="my_stems", max_mb: float = 50.0, max_seco
     max_minutes : float
         Longest song accepted, judged from the file's header *before* decoding (a small
         compressed file can hold hours of audio and fill the memory when decoded).
+    on_done : callable or None
+        Called as ``on_done(stems, sr, paths)`` after each song is separated and written
+        (an error it raises is shown in the status line).
+    file_links : bool
+        Show a ``FileLink`` per written stem under the players (they work in JupyterLab,
+        not in Voila, whose pages serve files by another route).
 
     Returns
     -------
     ipywidgets.VBox
-        The upload button, a status line and the output area; ``box.process_file(name,
-        data)`` returns ``(stems, sr, paths)`` with each stem ``(channels, samples)``.
+        The upload button, a status line and the output area; ``box.last_paths`` lists the
+        files written for the last song (empty before); ``box.process_file(name, data)``
+        returns ``(stems, sr, paths)`` with each stem ``(channels, samples)``.
     """
 
 
@@ -213,12 +222,21 @@ def song_separator(separator, out_dir="my_stems", max_mb: float = 50.0, max_seco
                 return
             finally:
                 upload.value = ()   # ready for the next file
-            status.value = f"Done: {len(stems)} stems of <b>{item['name']}</b>."
+            box.last_paths = list(paths)
+            status.value = f"Done: {len(stems)} stems of <b>{html.escape(item['name'])}</b>."
             display(players_row(stems, sr))
-            for p in paths:
-                display(FileLink(str(p), result_html_prefix="download: "))
+            if file_links:
+                for p in paths:
+                    display(FileLink(str(p), result_html_prefix="download: "))
+            if on_done is not None:
+                try:
+                    on_done(stems, sr, list(paths))
+                except Exception as err:   # shown, never silent
+                    status.value += (f" <b style='color:#b3261e'>But offering the stems failed:</b> "
+                                     f"{html.escape(type(err).__name__)}: {html.escape(str(err)[:300])}")
 
     upload.observe(on_upload, "value")
     box = w.VBox([upload, status, out])
     box.process_file = process_file
+    box.last_paths = []
     return box
