@@ -11,8 +11,10 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import subprocess
 import sys
 import warnings
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -246,25 +248,40 @@ def test_numpy_song_is_exact_and_seeded(style):
     assert all(np.array_equal(t.stems[k], again.stems[k]) for k in t.stems)
 
 
-def test_make_dataset_without_fluidsynth_warns_and_works(tmp_path, monkeypatch):
-    """fluidsynth hidden (an empty PATH): "auto" falls back to numpy with one warning that
-    names fluidsynth and how to install it; the manifest records the renderer."""
+def test_make_dataset_without_fluidsynth_warns_and_works(tmp_path):
+    """fluidsynth hidden (an empty PATH): "auto" falls back to numpy and says so in one
+    warning per process that names fluidsynth and how to install it, even over two datasets
+    and a change of the warning filters (as Jupyter makes between cells); the manifest
+    records the renderer. In a fresh process, so that nothing warned before."""
     empty = tmp_path / "bin"
     empty.mkdir()
-    monkeypatch.setenv("PATH", str(empty))
-    assert shutil.which("fluidsynth") is None
-    with pytest.warns(synth.FallbackRendererWarning) as record:
-        folders = make_dataset(tmp_path / "d", n_songs=2, seconds=2.0, seed=7, sr=SR, progress=False)
-    texts = [str(r.message) for r in record if issubclass(r.category, synth.FallbackRendererWarning)]
-    assert len(texts) == 1, texts
-    assert "fluidsynth program" in texts[0] and "conda install -c conda-forge fluidsynth" in texts[0]
-    assert "brew install fluid-synth" in texts[0] and "renderer='numpy'" in texts[0]
-    for f in folders:
+    code = f"""
+import json, os, warnings
+from mssedu.data import make_dataset           # stempeg looks for ffmpeg at import
+os.environ["PATH"] = {str(empty)!r}
+import shutil; assert shutil.which("fluidsynth") is None
+a = make_dataset({str(tmp_path / "a")!r}, n_songs=2, seconds=2.0, seed=7, sr={SR}, progress=False)
+warnings.simplefilter("default", DeprecationWarning)
+b = make_dataset({str(tmp_path / "b")!r}, n_songs=1, seconds=2.0, seed=8, sr={SR}, progress=False)
+print(json.dumps([str(f) for f in a + b]))
+"""
+    import mssedu
+    env = {k: v for k, v in os.environ.items() if k != "MSSEDU_SOUNDFONT"}
+    env["PYTHONPATH"] = os.pathsep.join([str(Path(mssedu.__file__).resolve().parents[1]),
+                                         *[p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p]])
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, cwd=tmp_path)
+    assert out.returncode == 0, out.stderr[-3000:]
+    said = [line for line in out.stderr.splitlines() if "FallbackRendererWarning" in line]
+    assert len(said) == 1, out.stderr
+    assert "fluidsynth program" in said[0] and "conda install -c conda-forge fluidsynth" in said[0]
+    assert "brew install fluid-synth" in said[0] and "renderer='numpy'" in said[0]
+    for f in json.loads(out.stdout.strip().splitlines()[-1]):
         t = load_multitrack(f, stems=("vocals", "bass", "drums", "other"))
         assert t.mixture.shape == (2, 2 * SR)
         assert np.max(np.abs(t.mixture - sum(t.stems.values()))) < 1e-4
-    manifest = json.loads((tmp_path / "d" / "manifest.json").read_text())
-    assert {s["renderer"] for s in manifest["songs"].values()} == {"numpy"}
+    for d in ("a", "b"):
+        manifest = json.loads((tmp_path / d / "manifest.json").read_text())
+        assert {s["renderer"] for s in manifest["songs"].values()} == {"numpy"}
 
 
 def test_choose_renderer():

@@ -88,9 +88,16 @@ class FallbackRendererWarning(UserWarning):
     recorded drum kits, espeak-ng): the song is made, with simpler sounds."""
 
 
+#: Fallback messages already shown by this process: each is shown once, not once per call or
+#: per notebook cell (Python's "default" and "once" actions forget what they showed whenever
+#: the warning filters change, which Jupyter does).
+_WARNED = set()
+
+
 def _warn_once(message: str) -> None:
-    """Warn; Python's default filter shows a warning once per place it is raised from."""
-    warnings.warn(message, FallbackRendererWarning, stacklevel=3)
+    if message not in _WARNED:
+        _WARNED.add(message)
+        warnings.warn(message, FallbackRendererWarning, stacklevel=3)
 
 
 def choose_renderer(renderer: str = "auto", soundfont=None) -> tuple:
