@@ -9,7 +9,8 @@ More data, same object:
 * :func:`load_multitrack` reads any ``.stem.mp4`` or folder of stems (MUSDB18-HQ layout);
 * :func:`musdb_tracks` lists MUSDB18 (full or its 7-second previews) through ``musdb``;
 * :func:`make_dataset` (module :mod:`mssedu.data.synth`) renders synthetic multitracks
-  from MIDI with a General-MIDI SoundFont, so every stem is exact;
+  from MIDI with a General-MIDI SoundFont (:mod:`mssedu.data.soundfont`), or where FluidSynth
+  is missing with numpy instruments (:mod:`mssedu.data.numpy_synth`), so every stem is exact;
 * :class:`ExcerptDataset` / :func:`make_loader` (module :mod:`mssedu.data.dataset`) turn
   tracks into augmented training excerpts for torch.
 """
