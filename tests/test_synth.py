@@ -340,3 +340,26 @@ def test_synthetic_drum_kit(tmp_path, monkeypatch):
     # kits from $MSSEDU_DRUMKITS are found first
     monkeypatch.setenv("MSSEDU_DRUMKITS", str(tmp_path))
     assert drums.find_kits() == sorted(drums.find_kits(), key=lambda p: p.name)
+
+
+def test_midi_parts_read_the_song_as_mido_plays_it():
+    """midi_parts reads notes and times through the tempo map itself (fast); the reference is
+    mido's own merged playback of the same file."""
+    spec = synth.song_spec(1, 2, 6.0)
+    mid, channel_stems = synth.song_midi(spec)
+    t, open_notes, ref = 0.0, {}, {}
+    for msg in mid:
+        t += msg.time
+        if msg.type == "note_on" and msg.velocity > 0:   # a re-struck note: first on, first off
+            open_notes.setdefault((msg.channel, msg.note), []).append((t, msg.velocity))
+        elif msg.type in ("note_on", "note_off") and open_notes.get((msg.channel, msg.note)):
+            on, vel = open_notes[(msg.channel, msg.note)].pop(0)
+            ref.setdefault(msg.channel, []).append((on, t - on, msg.note, vel))
+    parts = numpy_synth.midi_parts(mid)
+    assert sorted(parts) == sorted(ref) == sorted(channel_stems)
+    for ch, notes in ref.items():
+        mine = [n[:4] for n in parts[ch]["notes"]]
+        assert len(mine) == len(notes)
+        np.testing.assert_allclose(np.array(mine), np.array(sorted(notes)), atol=1e-9)
+    voice = next(c for c, st in channel_stems.items() if st == "vocals")
+    assert parts[voice]["bend"] is not None and np.max(np.abs(parts[voice]["bend"][1])) > 5   # vibrato, cents

@@ -213,6 +213,33 @@ def render_note(timbre: str, pitch: float, duration: float, velocity: int, sr: i
     return x * env * (np.clip(velocity, 1, 127) / 127.0) ** 1.6
 
 
+def _timed_messages(mid) -> list:
+    """``[(seconds, message)]`` of the channel messages of every track in playing order (by
+    time, ties in track order, as ``mido``'s own merge), read through the tempo map without
+    copying every message."""
+    tempos = []
+    timed = []
+    for track in mid.tracks:
+        tick = 0
+        for msg in track:
+            tick += msg.time
+            if msg.type == "set_tempo":
+                tempos.append((tick, msg.tempo))
+            elif not msg.is_meta:
+                timed.append((tick, msg))
+    tempos.sort(key=lambda x: x[0])
+    if not tempos or tempos[0][0] > 0:
+        tempos.insert(0, (0, 500_000))                 # MIDI's default: 120 bpm
+    ticks = np.array([tk for tk, _ in tempos])
+    per_tick = np.array([tempo for _, tempo in tempos]) / 1e6 / mid.ticks_per_beat
+    starts = np.concatenate([[0.0], np.cumsum(np.diff(ticks) * per_tick[:-1])])
+    timed.sort(key=lambda x: x[0])                     # stable: ties keep track order
+    at = np.array([tk for tk, _ in timed], dtype=np.float64)
+    k = np.searchsorted(ticks, at, side="right") - 1
+    seconds = starts[k] + (at - ticks[k]) * per_tick[k]
+    return [(float(sec), msg) for sec, (_, msg) in zip(seconds, timed)]
+
+
 def midi_parts(mid) -> dict:
     """What each MIDI channel plays: notes with their program, and its controllers.
 
@@ -233,8 +260,7 @@ def midi_parts(mid) -> dict:
         raise ParameterError(f"midi_parts needs a mido.MidiFile, got {type(mid).__name__}.")
     state = {}
     t = 0.0
-    for msg in mid:
-        t += msg.time
+    for t, msg in _timed_messages(mid):
         if not hasattr(msg, "channel"):
             continue
         ch = state.setdefault(msg.channel, {"notes": [], "open": {}, "program": 0, "cc": {7: 100, 10: 64, 91: 40},
