@@ -209,55 +209,103 @@ def test_hidden_tests_wait_only_for_notebooks_without_a_source():
         compile(text, str(path), "exec")
 
 
-def _bootstrap_tree(tmp_path, monkeypatch, number="08"):
-    """A copy of the course's notebook ``number`` (no source) and its inputs, as ROOT."""
-    notebook = next((ROOT / "notebooks").glob(f"{number}_*.ipynb"))
-    for rel in (f"instructors/solutions/{notebook.stem}.md",
-                f"instructors/assignments/hidden/{notebook.stem}.py"):
-        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
-        source = ROOT / rel
-        if not source.is_file():   # once bootstrapped for good: rebuild the inputs from the source
-            pytest.skip(f"{rel} is gone: notebook {number} has its source now")
-        (tmp_path / rel).write_text(source.read_text())
-    (tmp_path / "notebooks").mkdir()
+_DEMO_MD = """# Solutions · 99 Demo
+
+Intro for instructors.
+
+## Exercise 1 — the pan law's ILD (`beyond.pan_law_ild`)
+
+$$\\mathrm{ILD} = 20\\log_{10}\\cot\\theta$$
+
+```python
+my_ild_db = 20 * np.log10(1 / np.tan(np.pi / 8))
+```
+
+Usual mistake: 10 log10.
+
+## Questions for discussion
+
+* Why?
+
+## Exercise 2 — a band-split layer
+
+```python
+def my_band_split(S, edges, weights):
+    return np.stack([W @ S[edges[k]:edges[k + 1]] for k, W in enumerate(weights)])
+```
+
+The upper edge is excluded.
+"""
+_DEMO_HIDDEN = """# EXERCISE beyond.pan_law_ild
+@test_case(points=1, hidden=True)
+def hidden_computed(my_ild_db):
+    assert abs(my_ild_db - 7.6555) < 1e-3
+
+# EXERCISE beyond.my_band_split
+@test_case(points=2, hidden=True)
+def hidden_other(my_band_split):
+    assert my_band_split(np.ones((4, 2)), [0, 1, 4], [np.ones((1, 1)), np.ones((1, 3))]).shape == (2, 1, 2)
+"""
+
+
+def _write_student(nb, path):
+    """Write ``nb`` as a committed student notebook is (the release's format)."""
+    path.write_text(assignments.dumps(assignments.build_student(json.loads(nbformat.writes(nb)))))
+
+
+def _bootstrap_tree(tmp_path, monkeypatch):
+    """A course of one notebook, 99_demo (two exercises), with its solutions and hidden tests."""
+    code, md = nbformat.v4.new_code_cell, nbformat.v4.new_markdown_cell
+    nb = nbformat.v4.new_notebook(cells=[
+        md("# 99 · Demo\n\nSome prose."), code("import numpy as np\nfrom mssedu.exercises import check"),
+        md("**Exercise 1.** The ILD at p = -0.5?"),
+        code('my_ild_db = ...   # your answer: one number\ncheck("beyond.pan_law_ild", my_ild_db)'),
+        code("x = np.arange(3)\nprint(x)"), md("**Exercise 2.** A band-split layer."),
+        code("def my_band_split(S, edges, weights):\n    return ...   # your code\n\n"
+             'check("beyond.my_band_split", my_band_split)')])
+    for folder in ("notebooks", "instructors/solutions", "instructors/assignments/hidden"):
+        (tmp_path / folder).mkdir(parents=True)
+    (tmp_path / "instructors/solutions/99_demo.md").write_text(_DEMO_MD)
+    (tmp_path / "instructors/assignments/hidden/99_demo.py").write_text(_DEMO_HIDDEN)
     monkeypatch.setattr(assignments, "ROOT", tmp_path)
     monkeypatch.setattr(assignments, "SOURCE_DIR", tmp_path / "instructors" / "assignments")
-    return notebook, tmp_path / "notebooks" / notebook.name
+    return nb, tmp_path / "notebooks" / "99_demo.ipynb"
 
 
 def test_bootstrap_keys_on_the_exercise_cells(tmp_path, monkeypatch):
     """Edited prose, a new plot cell and a moved exercise do not stop the bootstrap: it finds
-    the exercises by their check(...) call and placeholder, and copies the rest as it is."""
-    notebook, copy = _bootstrap_tree(tmp_path, monkeypatch)
-    nb = nbformat.read(notebook, as_version=4)
-    before = [c for c in nb.cells if 'check("' in c.source]
+    the exercises by their check(...) call and placeholder, and copies the rest as it is; the
+    solutions file keeps all its prose (exercises' sections in notebook order) and is rendered
+    from the source from then on."""
+    nb, path = _bootstrap_tree(tmp_path, monkeypatch)
     for cell in nb.cells:
         if cell.cell_type == "markdown":
-            cell.source = cell.source.replace("the", "THE") + "\n\nA new sentence."
-    nb.cells.insert(3, nbformat.v4.new_code_cell("plot.ild_histogram_figure(dict(track.stems))"))
-    last = nb.cells.index(before[-1])
-    nb.cells.append(nb.cells.pop(last))   # the last exercise moved to the end
-    nbformat.write(nb, copy)
-    made = assignments.bootstrap(8)
-    assert made["questions"] and not made["without_hidden"]
-    assert assignments.dumps(assignments.build_student(made["path"])) == copy.read_text()
-    names = [q["name"] for q in assignments.questions(made["path"])]
-    assert names == made["questions"] and len(names) == len(before)
-    old = (ROOT / "instructors" / "solutions" / f"{notebook.stem}.md").read_text()
+            cell.source = cell.source.replace("The", "THE") + "\n\nA new sentence."
+    nb.cells.insert(2, nbformat.v4.new_code_cell("plot_something()"))
+    nb.cells.insert(2, nb.cells.pop(-1))   # exercise 2 moved before exercise 1
+    _write_student(nb, path)
+    made = assignments.bootstrap(99)
+    assert made["questions"] == ["beyond.my_band_split", "beyond.pan_law_ild"]
+    assert not made["without_hidden"]
+    assert assignments.dumps(assignments.build_student(made["path"])) == path.read_text()
+    assert [(q["name"], q["points"]) for q in assignments.questions(made["path"])] == [
+        ("beyond.my_band_split", 3.0), ("beyond.pan_law_ild", 2.0)]
     new = made["solutions"].read_text()
-    assert sorted(filter(None, old.split("\n"))) == sorted(filter(None, new.split("\n")[1:])), \
-        "the prose of the solutions file must survive the bootstrap (only its order may change)"
-    assert assignments.release(check=True) and not any(d for _, d in assignments.release(check=True))
+    intro, ild, discussion, band = [part.strip("\n") for part in _DEMO_MD.split("\n## ")]
+    assert new.split("\n", 1)[1] == f"{intro}\n\n## {band}\n\n## {ild}\n\n## {discussion}\n"
+    assert not any(differed for _, differed in assignments.release(check=True))
+    solved = assignments.build_student(made["path"], solutions=True)
+    assert "20 * np.log10(1 / np.tan(np.pi / 8))" in json.dumps(solved)
 
 
 def test_bootstrap_refuses_a_hidden_block_of_no_exercise(tmp_path, monkeypatch):
-    notebook, copy = _bootstrap_tree(tmp_path, monkeypatch)
-    copy.write_text(notebook.read_text())
-    hidden = tmp_path / "instructors" / "assignments" / "hidden" / f"{notebook.stem}.py"
-    hidden.write_text(hidden.read_text() + "\n# EXERCISE beyond.typo\n@test_case(points=1, hidden=True)\n"
+    nb, path = _bootstrap_tree(tmp_path, monkeypatch)
+    _write_student(nb, path)
+    hidden = tmp_path / "instructors" / "assignments" / "hidden" / "99_demo.py"
+    hidden.write_text(_DEMO_HIDDEN + "\n# EXERCISE beyond.typo\n@test_case(points=1, hidden=True)\n"
                       "def t(env):\n    pass\n")
     with pytest.raises(DataError, match="beyond.typo"):
-        assignments.bootstrap(8)
+        assignments.bootstrap(99)
 
 
 # -- hidden tests of 03, 06, 07, 08: a right answer passes, a hard-coded visible one does not ---
