@@ -13,11 +13,16 @@ of `Otter-Grader <https://otter-grader.readthedocs.io>`_:
 * a raw cell ``# BEGIN TESTS`` holds the exercise's tests in Otter's exception-based format
   (``@test_case(points=..., hidden=...)`` functions whose arguments are notebook variables;
   ``env`` is the whole namespace). Hidden tests call the student's code on other inputs.
+* a markdown cell opening with ``<!-- BEGIN NOTES -->`` holds the instructors' worked-solution
+  prose (reasoning, usual mistakes, questions for class); in it, a line ``<!-- SOLUTION -->``
+  stands for the solution code of the question before it.
 
-:func:`build_student` removes the solutions and the question/test cells and strips outputs
-(the student notebook is the committed one, byte for byte); :func:`write_tests` writes the
-tests as Otter test files for :mod:`mssedu.grading`. :func:`bootstrap` makes a source from
-today's student notebook, the worked solutions in ``instructors/solutions/NN_<topic>.md`` and a
+:func:`build_student` removes the solutions, the notes and the question/test cells and strips
+outputs (the student notebook is the committed one, byte for byte); :func:`solutions_markdown`
+renders the notes and solutions as ``instructors/solutions/NN_<topic>.md`` (also committed, also
+generated: the source is the one copy); :func:`write_tests` writes the tests as Otter test files
+for :mod:`mssedu.grading`. :func:`bootstrap` makes a source from today's student notebook, its
+hand-written worked solutions ``instructors/solutions/NN_<topic>.md`` (code and prose) and a
 file of hidden tests ``instructors/assignments/hidden/NN_<topic>.py`` (one block per exercise,
 opened by ``# EXERCISE <name>``).
 
@@ -38,8 +43,9 @@ import nbformat
 from .course import course_folder
 from .errors import DataError, ParameterError
 
-__all__ = ["ROOT", "SOURCE_DIR", "source_path", "student_path", "sources", "build_student",
-           "dumps", "questions", "write_tests", "bootstrap", "release", "PLACEHOLDER", "TEST_HEADER"]
+__all__ = ["ROOT", "SOURCE_DIR", "source_path", "student_path", "solutions_path", "sources",
+           "build_student", "solutions_markdown", "dumps", "questions", "write_tests", "bootstrap",
+           "release", "PLACEHOLDER", "TEST_HEADER", "NOTES_MARK", "SOLUTION_MARK"]
 
 #: The repository checkout this package sits in (the sources are not in the wheel).
 ROOT = Path(__file__).resolve().parent.parent
@@ -54,6 +60,10 @@ TEST_HEADER = ("from otter.test_files import test_case\n"
                "from mssedu.exercises import check\n"
                "from mssedu.grading import rerun\n\n"
                "OK_FORMAT = False\n\n")
+#: First line of a markdown cell of instructors' notes (in the solutions, not in the notebook).
+NOTES_MARK = "<!-- BEGIN NOTES -->"
+#: A line of a notes cell that stands for the solution code of the question before it.
+SOLUTION_MARK = "<!-- SOLUTION -->"
 _KERNELSPEC = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
 _VIEW_KEYS = ("execution", "collapsed", "scrolled", "ExecuteTime")
 
@@ -118,6 +128,22 @@ def student_path(source) -> Path:
     return ROOT / "notebooks" / Path(source).name
 
 
+def solutions_path(source) -> Path:
+    """The worked solutions rendered from ``source``.
+
+    Parameters
+    ----------
+    source : path-like
+        An instructor source (or a student notebook: the same name).
+
+    Returns
+    -------
+    Path
+        ``instructors/solutions/<same stem>.md``.
+    """
+    return ROOT / "instructors" / "solutions" / f"{Path(source).stem}.md"
+
+
 def sources() -> list:
     """Every instructor source.
 
@@ -167,6 +193,24 @@ def _is_marker(cell, word: str) -> bool:
     return cell["cell_type"] == "raw" and _text(cell).lstrip().startswith(f"# BEGIN {word}")
 
 
+def _is_notes(cell) -> bool:
+    return cell["cell_type"] == "markdown" and _text(cell).lstrip().startswith(NOTES_MARK)
+
+
+def _solution_region(text: str) -> str:
+    """The code between ``# BEGIN SOLUTION ...`` and ``# END SOLUTION`` of a solution cell."""
+    out, inside = [], False
+    for line in text.split("\n"):
+        tag = line.strip()
+        if tag.startswith("# BEGIN SOLUTION"):
+            inside = True
+        elif tag == "# END SOLUTION":
+            inside = False
+        elif inside:
+            out.append(line)
+    return "\n".join(out).strip("\n")
+
+
 def build_student(source, solutions: bool = False) -> dict:
     """The student notebook of an instructor source: no solutions, no tests, no outputs.
 
@@ -190,7 +234,7 @@ def build_student(source, solutions: bool = False) -> dict:
         if _is_marker(cell, "QUESTION"):
             solution_next = True
             continue
-        if _is_marker(cell, "TESTS"):
+        if _is_marker(cell, "TESTS") or _is_notes(cell):
             continue
         if solution_next and cell["cell_type"] == "code":
             cell["source"] = (_solution_only if solutions else _solution_to_prompt)(_text(cell))
@@ -208,6 +252,60 @@ def build_student(source, solutions: bool = False) -> dict:
     nb["metadata"]["kernelspec"] = dict(_KERNELSPEC)
     nb["metadata"].setdefault("language_info", {"name": "python"})
     return nb
+
+
+def solutions_markdown(source) -> str:
+    """The worked solutions of an instructor source, as ``instructors/solutions/NN_*.md``.
+
+    The notes cells in notebook order, each ``<!-- SOLUTION -->`` line replaced by the solution
+    code of the question before it in a python block. A question without notes still gets a
+    section: its name and its solution code.
+
+    Parameters
+    ----------
+    source : path-like or dict
+        An instructor source (a path or a notebook read as JSON).
+
+    Returns
+    -------
+    str
+        The markdown text.
+
+    Raises
+    ------
+    DataError
+        A ``<!-- SOLUTION -->`` line before any question.
+    """
+    nb = source if isinstance(source, dict) else json.loads(Path(source).read_text(encoding="utf-8"))
+    where = "its instructor source" if isinstance(source, dict) else \
+        f"instructors/assignments/{Path(source).name}"
+    parts = [f"<!-- Generated by `mssedu assign build` from {where}: edit the notes cells there. -->"]
+    name, code, told, solution_next = None, None, True, False
+
+    def untold():
+        if name is not None and not told:
+            parts.append(f"## `{name}`\n\n```python\n{code}\n```")
+
+    for cell in nb["cells"]:
+        text = _text(cell)
+        if _is_marker(cell, "QUESTION"):
+            untold()
+            name = dict(re.findall(r"^(\w+):\s*(.+?)\s*$", text, flags=re.M)).get("name", "?")
+            code, told, solution_next = "", False, True
+        elif solution_next and cell["cell_type"] == "code":
+            code, solution_next = _solution_region(text), False
+        elif _is_notes(cell):
+            body = text.lstrip()[len(NOTES_MARK):].strip("\n")
+            if re.search(rf"^{re.escape(SOLUTION_MARK)}[ \t]*$", body, flags=re.M):
+                if name is None:
+                    raise DataError(f"{where}: a {SOLUTION_MARK} line before any question; "
+                                    "move the notes cell after its question's tests.")
+                body = re.sub(rf"^{re.escape(SOLUTION_MARK)}[ \t]*$",
+                              lambda _: f"```python\n{code}\n```", body, flags=re.M)
+                told = True
+            parts.append(body)
+    untold()
+    return parts[0] + "\n" + "\n\n".join(p.strip("\n") for p in parts[1:] if p.strip()) + "\n"
 
 
 def dumps(nb: dict) -> str:
@@ -305,15 +403,53 @@ def _md_solutions(md: str) -> list:
     return out
 
 
-def _pick_solution(name: str, answer: str, solutions: list) -> str:
-    for heading, code in solutions:
+def _section_of(name: str, answer: str, solutions: list):
+    """Index in ``solutions`` of the worked solution of exercise ``name`` (or None)."""
+    for i, (heading, _) in enumerate(solutions):
         if f"`{name}`" in heading:
-            return code
-    for heading, code in solutions:
+            return i
+    for i, (_, code) in enumerate(solutions):
         if re.search(rf"^(def\s+{answer}\s*\(|{answer}\s*=)", code, flags=re.M):
-            return code
-    raise DataError(f"No worked solution for exercise {name} (answer `{answer}`): the solutions "
-                    "file needs a `## ` section naming it, with a ```python block.")
+            return i
+    return None
+
+
+def _pick_solution(name: str, answer: str, solutions: list) -> str:
+    i = _section_of(name, answer, solutions)
+    if i is None:
+        raise DataError(f"No worked solution for exercise {name} (answer `{answer}`): the solutions "
+                        "file needs a `## ` section naming it, with a ```python block.")
+    return solutions[i][1]
+
+
+def _md_notes(md: str, solutions: list, exercises: list) -> tuple:
+    """The hand-written solutions file as notes cells' text: ``(intro, {name: text}, rest)``.
+
+    A section of an exercise keeps its prose, its first python block becoming the solution
+    marker; the sections of no exercise (discussion, lab notes) go to ``rest``, in order.
+    """
+    intro, *sections = re.split(r"^## ", md, flags=re.M)
+    intro = re.sub(r"\A<!-- Generated by .*?-->\n", "", intro)
+    owner = {}
+    for name, answer in exercises:
+        i = _section_of(name, answer, solutions)
+        if i is not None:
+            owner.setdefault(i, name)
+    coded = [i for i, section in enumerate(sections) if re.search(r"```python\n", section)]
+    by_name, rest = {}, []
+    for k, section in enumerate(sections):
+        i = coded.index(k) if k in coded else None
+        text = "## " + section.strip("\n")
+        if i is not None and i in owner:
+            by_name[owner[i]] = re.sub(r"```python\n.*?```", lambda _: SOLUTION_MARK, text,
+                                       count=1, flags=re.S)
+        else:
+            rest.append(text)
+    return intro.strip("\n"), by_name, rest
+
+
+def _notes_cell(text: str):
+    return nbformat.v4.new_markdown_cell(f"{NOTES_MARK}\n{text}")
 
 
 def _prompt_span(lines: list) -> tuple:
@@ -356,31 +492,38 @@ def _raw(text: str):
 def bootstrap(number, write: bool = True) -> dict:
     """Make the instructor source of notebook ``number`` from today's student notebook.
 
-    Every cell calling ``check("<name>", answer)`` with a ``...`` placeholder becomes a
-    question: its placeholder statements become the prompt, the first python block of the
-    worked solution (``instructors/solutions/NN_*.md``, the section naming the exercise, or else
-    the one defining ``answer``) the solution. Its tests are the public check (1 point) and the
-    exercise's block in ``instructors/assignments/hidden/NN_*.py``, if any.
+    Every code cell calling ``check("<name>", answer)`` with a ``...`` placeholder becomes a
+    question (the rest of the notebook, prose and plots, is copied as it is): its placeholder
+    statements become the prompt, the first python block of the worked solution
+    (``instructors/solutions/NN_*.md``, the section naming the exercise, or else the one
+    defining ``answer``) the solution. Its tests are the public check (1 point) and the
+    exercise's block in ``instructors/assignments/hidden/NN_*.py``, if any. The prose of the
+    solutions file becomes notes cells (its intro first, each exercise's section after the
+    exercise's tests, the other sections at the end), from which
+    :func:`solutions_markdown` renders the solutions file again.
 
     Parameters
     ----------
     number : int or str
         The chapter number.
     write : bool
-        Write ``instructors/assignments/NN_*.ipynb`` (refuses to overwrite an existing one).
+        Write ``instructors/assignments/NN_*.ipynb`` (refuses to overwrite an existing one) and
+        the solutions file rendered from it.
 
     Returns
     -------
     dict
-        ``{"path", "questions", "without_hidden"}``: the source written, the exercise names, and
-        those that have only the public check.
+        ``{"path", "questions", "without_hidden", "solutions", "tests"}``: the source written,
+        the exercise names, those that have only the public check, the solutions file, and
+        each exercise's Otter test code (``{name: code}``).
 
     Raises
     ------
     ParameterError
         No such notebook, or its source exists already.
     DataError
-        A solution is missing, or the built student notebook would differ from today's.
+        A solution is missing, a hidden-test block names no exercise of the notebook, or the
+        built student notebook would differ from today's.
     """
     found = sorted((ROOT / "notebooks").glob(f"{int(number):02d}_*.ipynb"))
     if not found:
@@ -390,19 +533,35 @@ def bootstrap(number, write: bool = True) -> dict:
     if write and target.exists():
         raise ParameterError(f"{target} exists already: it is the source of {student.name} now "
                              "(edit it, then `mssedu assign build`). Delete it to bootstrap again.")
-    md = ROOT / "instructors" / "solutions" / f"{student.stem}.md"
-    solutions = _md_solutions(md.read_text(encoding="utf-8")) if md.is_file() else []
-    hidden = _hidden_blocks(SOURCE_DIR / "hidden" / f"{student.stem}.py")
+    md_path = solutions_path(student)
+    md = md_path.read_text(encoding="utf-8") if md_path.is_file() else ""
+    solutions = _md_solutions(md)
+    hidden_path = SOURCE_DIR / "hidden" / f"{student.stem}.py"
+    hidden = _hidden_blocks(hidden_path)
     original = json.loads(student.read_text(encoding="utf-8"))
     nb = nbformat.from_dict(copy.deepcopy(original))
-    cells, names, without = [], [], []
-    for cell in nb.cells:
+
+    def exercise(cell):
         text = _text(cell)
         match = _CHECK.search(text)
-        if cell.cell_type != "code" or not match or not PLACEHOLDER.search(text):
+        if cell.cell_type == "code" and match and PLACEHOLDER.search(text):
+            return match.groups()
+        return None
+
+    exercises = [found for found in map(exercise, nb.cells) if found]
+    stale = sorted(set(hidden) - {name for name, _ in exercises})
+    if stale:
+        raise DataError(f"{hidden_path.name}: no exercise {', '.join(stale)} in {student.name} "
+                        f"(its exercises: {', '.join(n for n, _ in exercises)}); fix the "
+                        "`# EXERCISE` lines.")
+    intro, notes, rest = _md_notes(md, solutions, exercises)
+    cells, names, without, all_tests = [_notes_cell(intro)] if intro else [], [], [], {}
+    for cell in nb.cells:
+        if not exercise(cell):
             cells.append(cell)
             continue
-        name, answer = match.groups()
+        text = _text(cell)
+        name, answer = exercise(cell)
         lines = text.split("\n")
         start, end = _prompt_span(lines)
         solution = _pick_solution(name, answer, solutions)
@@ -420,7 +579,12 @@ def bootstrap(number, write: bool = True) -> dict:
         else:
             without.append(name)
         cells += [_raw(f"# BEGIN QUESTION\nname: {name}"), cell, _raw("# BEGIN TESTS\n" + tests)]
+        all_tests[name] = tests
+        if name in notes:
+            cells.append(_notes_cell(notes[name]))
         names.append(name)
+    if rest:
+        cells.append(_notes_cell("\n\n".join(rest)))
     nb.cells = cells
     source = json.loads(nbformat.writes(nb))
     if dumps(build_student(source)) != dumps(build_student(original)):
@@ -429,11 +593,17 @@ def bootstrap(number, write: bool = True) -> dict:
     if write:
         SOURCE_DIR.mkdir(parents=True, exist_ok=True)
         target.write_text(dumps(source), encoding="utf-8")
-    return {"path": target, "questions": names, "without_hidden": without}
+        md_path.parent.mkdir(parents=True, exist_ok=True)
+        md_path.write_text(solutions_markdown(target), encoding="utf-8")
+    return {"path": target, "questions": names, "without_hidden": without, "solutions": md_path,
+            "tests": all_tests}
 
 
 def release(numbers=None, check: bool = False) -> list:
-    """Build the student notebooks from their instructor sources (the course's release step).
+    """Build the student notebooks and worked solutions from their instructor sources.
+
+    The course's release step: ``notebooks/NN_*.ipynb`` (:func:`build_student`) and
+    ``instructors/solutions/NN_*.md`` (:func:`solutions_markdown`) of each source.
 
     Parameters
     ----------
@@ -445,16 +615,16 @@ def release(numbers=None, check: bool = False) -> list:
     Returns
     -------
     list of tuple
-        ``(student notebook path, differed)``: whether the committed notebook was (or, with
-        ``check``, is) different from its build.
+        ``(path, differed)`` for each student notebook and solutions file: whether the committed
+        file was (or, with ``check``, is) different from its build.
     """
     paths = sources() if not numbers else [source_path(n) for n in numbers]
     done = []
     for src in paths:
-        target = student_path(src)
-        text = dumps(build_student(src))
-        differed = not target.is_file() or target.read_text(encoding="utf-8") != text
-        if differed and not check:
-            target.write_text(text, encoding="utf-8")
-        done.append((target, differed))
+        for target, text in ((student_path(src), dumps(build_student(src))),
+                             (solutions_path(src), solutions_markdown(src))):
+            differed = not target.is_file() or target.read_text(encoding="utf-8") != text
+            if differed and not check:
+                target.write_text(text, encoding="utf-8")
+            done.append((target, differed))
     return done

@@ -301,7 +301,7 @@ def cmd_assign(args) -> int:
             raise ParameterError("Say which notebooks: `mssedu assign bootstrap 3 6 7 8`.")
         for number in args.numbers:
             made = bootstrap(number)
-            _say(f"wrote {made['path']} ({len(made['questions'])} exercises)")
+            _say(f"wrote {made['path']} ({len(made['questions'])} exercises) and {made['solutions']}")
             if made["without_hidden"]:
                 _say(f"  only the public check (no hidden tests in instructors/assignments/hidden/): "
                      f"{', '.join(made['without_hidden'])}")
@@ -309,11 +309,17 @@ def cmd_assign(args) -> int:
     if args.action == "verify":
         bad = 0
         for number in args.numbers or [p.name[:2] for p in sources()]:
-            got = verify(number)
+            got = verify(number, timeout=args.timeout)
             full = sum(got["possible"].values())
             solved, blank = (sum(got[k]["scores"].values()) for k in ("solved", "release"))
             _say(f"{number}: solved {solved:g}/{full:g}, release {blank:g}/{full:g} "
-                 f"{'ok' if got['ok'] else 'WRONG'} {got['solved']['note']}")
+                 f"{'ok' if got['ok'] else 'WRONG'}")
+            for name, possible in got["possible"].items():
+                _say(f"  {name}: solved {got['solved']['scores'][name]:g}, "
+                     f"release {got['release']['scores'][name]:g} of {possible:g}")
+            for kind in ("solved", "release"):
+                if got[kind]["note"]:
+                    _say(f"  {kind}: {got[kind]['note']}")
             if not got["ok"]:
                 bad += 1
                 for name, tests in got["solved"]["tests"].items():
@@ -329,7 +335,7 @@ def cmd_assign(args) -> int:
         elif differed:
             _say(f"wrote {path}")
     if not args.check:
-        _say("student notebooks are up to date with instructors/assignments/")
+        _say("student notebooks and worked solutions are up to date with instructors/assignments/")
     return 1 if args.check and bad else 0
 
 
@@ -498,15 +504,20 @@ def build_parser() -> argparse.ArgumentParser:
     a.set_defaults(func=cmd_app)
 
     asg = sub.add_parser("assign", help="build the student notebooks from the instructor sources",
-                         description="build: write notebooks/NN_*.ipynb from "
-                         "instructors/assignments/NN_*.ipynb (solutions and tests removed, outputs "
-                         "stripped); --check only reports. bootstrap NN: make the instructor source "
-                         "of a notebook that has none yet, from the notebook, its worked solutions "
-                         "and instructors/assignments/hidden/NN_*.py. verify: grade the solved "
-                         "build (must get full marks) and the release (must get 0).")
+                         description="build: write notebooks/NN_*.ipynb (solutions, notes and "
+                         "tests removed, outputs stripped) and instructors/solutions/NN_*.md (the "
+                         "notes and solutions) from instructors/assignments/NN_*.ipynb; --check "
+                         "only reports. bootstrap NN: make the instructor source of a notebook "
+                         "that has none yet, from the notebook, its hand-written "
+                         "instructors/solutions/NN_*.md and instructors/assignments/hidden/NN_*.py "
+                         "(then regenerates the .md from the source). verify: grade the solved "
+                         "build (must get full marks) and the release (must get 0); prefix "
+                         "MSSEDU_FAST=1 to run the notebooks in fast mode.")
     asg.add_argument("action", choices=["build", "bootstrap", "verify"])
     asg.add_argument("numbers", nargs="*", metavar="NN", help="chapters (default for build: all)")
     asg.add_argument("--check", action="store_true", help="build: write nothing; exit 1 if any differs")
+    asg.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT_S,
+                     help=f"verify: seconds each notebook may run (default {DEFAULT_TIMEOUT_S:g})")
     asg.set_defaults(func=cmd_assign)
 
     g = sub.add_parser("grade", help="grade a folder of submitted notebooks (Otter-Grader)",
