@@ -9,7 +9,7 @@ from IPython.display import display
 from ..audio import play
 from ..data import Augment, ExcerptDataset
 from ..spectral import amplitude_to_db, stft
-from .core import figure_output, players_row, set_players, show_figure
+from .core import STEM_LABEL, figure_output, players_row, set_players, show_figure
 
 __all__ = ["stem_mixer", "augmentation_explorer", "mix_stems"]
 
@@ -66,7 +66,7 @@ def stem_mixer(track, max_seconds: float | None = None):
     for name in track.stems:
         sliders[name] = w.FloatSlider(value=0.0, min=-30.0, max=12.0, step=1.0, description=name,
                                       continuous_update=False, readout_format=".0f",
-                                      layout=w.Layout(width="360px"))
+                                      layout=w.Layout(width="385px"), style=STEM_LABEL)
         mutes[name] = w.Checkbox(value=False, description="mute", indent=False, layout=w.Layout(width="80px"))
         rows.append(w.HBox([sliders[name], mutes[name], w.HTML("dB")]))
     reset = w.Button(description="reset (all 0 dB)")
