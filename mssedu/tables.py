@@ -38,7 +38,7 @@ import pandas as pd
 from .chapters import chapter
 from .errors import ParameterError
 
-__all__ = ["results_table", "ResultsTable", "CAP_DB", "FEW_FRAMES", "DB_COLUMNS", "BSS_KINDS"]
+__all__ = ["results_table", "format_db", "ResultsTable", "CAP_DB", "FEW_FRAMES", "DB_COLUMNS", "BSS_KINDS"]
 
 #: Values of an energy-ratio metric above this (dB) are shown as ``> 60``.
 CAP_DB = 60.0
@@ -52,6 +52,38 @@ BSS_KINDS = ("median", "whole", None)
 
 _CAPPED = "> {cap:g}"
 _FEW = "*"
+
+
+def format_db(value, decimals: int = 2, cap_db: float = CAP_DB) -> str:
+    """One energy ratio in dB as the course shows it: ``decimals`` decimals, ``"> 60"`` above
+    ``cap_db`` (no measurable error: the exact figure means nothing), ``"–"`` for NaN. Used by
+    :func:`results_table` and by the widgets' live readouts.
+
+    Parameters
+    ----------
+    value : float
+        The ratio in dB.
+    decimals : int
+        Decimals shown.
+    cap_db : float
+        Values above this are shown as ``> cap_db``.
+
+    Returns
+    -------
+    str
+        E.g. ``"6.86"``, ``"> 60"`` or ``"–"``.
+
+    Examples
+    --------
+    >>> format_db(6.8612), format_db(139.9), format_db(float("nan"))
+    ('6.86', '> 60', '–')
+    """
+    value = float(value)
+    if np.isnan(value):
+        return "–"
+    if value > cap_db:
+        return _CAPPED.format(cap=cap_db)
+    return f"{value:.{int(decimals)}f}"
 
 
 def _chapter4_link() -> tuple[str, str]:
@@ -229,9 +261,9 @@ def results_table(table: pd.DataFrame, bss: str | None = "median", decimals: int
             if pd.isna(v):
                 cells.append("–")
                 continue
-            if db and v > cap_db:
-                capped = True
-                text = _CAPPED.format(cap=cap_db)
+            if db:
+                capped = capped or v > cap_db
+                text = format_db(v, decimals, cap_db)
             else:
                 text = f"{int(v)}" if is_int else f"{float(v):.{int(decimals)}f}"
             if db and few_rows[i] and bss == "median":

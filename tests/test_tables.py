@@ -78,3 +78,25 @@ def test_bad_arguments():
         results_table([1, 2])
     with pytest.raises(ParameterError, match="bss"):
         results_table(_scores(), bss="mean")
+
+
+def test_format_db_is_the_one_rounding_of_a_db_value():
+    from mssedu.tables import format_db
+    assert [format_db(v) for v in (6.8612, -12.444, 60.0, 139.9, float("nan"))] == \
+        ["6.86", "-12.44", "60.00", "> 60", "–"]
+    assert format_db(3.14159, decimals=1) == "3.1"
+
+
+def test_mask_explorer_readout_caps_the_perfect_complex_mask():
+    """The cIRM reconstructs the target to float rounding: the live readout says '> 60 dB',
+    not a meaningless 140 dB."""
+    from mssedu.data import example_track
+    from mssedu.widgets import mask_explorer
+    box = mask_explorer(example_track().excerpt(0.0, 1.5), target="vocals")
+    kind = box.children[0].children[1]
+    kind.value = "complex (cIRM)"
+    readout = box.children[3].children[1].value
+    assert readout.count("> 60 dB") == 3, readout
+    kind.value = "ratio (IRM)"
+    readout = box.children[3].children[1].value
+    assert "> 60" not in readout and readout.count(" dB</td>") == 3
