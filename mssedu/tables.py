@@ -91,6 +91,12 @@ def _chapter4_link() -> tuple[str, str]:
     return f"{chapter(4).notebook}.ipynb", "#2.-Framewise-scores"
 
 
+def _link_text(link: str) -> str:
+    """``"04_evaluation.ipynb#2.-Framewise-scores"`` as words: the notebook, then its section."""
+    page, _, anchor = link.partition("#")
+    return f"notebook {page}, section {anchor.replace('-', ' ')}" if anchor else f"notebook {page}"
+
+
 def _footnotes(kind, capped: bool, few: bool, cap: float, notes: dict) -> list:
     """The footnotes as ``(text, link)`` pairs; ``link`` is ``None`` or a notebook path."""
     nb, anchor = _chapter4_link()
@@ -164,7 +170,7 @@ class ResultsTable:
         lines.append(self.shown.to_string(index=False))
         if self.footnotes:
             lines.append("")
-            lines += [text + (f" {link}" if link else "") for text, link in self.footnotes]
+            lines += [text + (f" {_link_text(link)}" if link else "") for text, link in self.footnotes]
         return "\n".join(lines)
 
     def __repr__(self) -> str:
@@ -175,9 +181,7 @@ class ResultsTable:
         table = self.shown.to_html(index=False, border=0, justify="right", escape=True)
         notes = "".join(
             f"<br>{html.escape(text)}"
-            + (f' <a href="{html.escape(link)}">{html.escape(link.split("#")[0])}, '
-               f'{html.escape(link.split("#")[1].replace("-", " ")) if "#" in link else ""}</a>'
-               if link else "")
+            + (f' <a href="{html.escape(link)}">{html.escape(_link_text(link))}</a>' if link else "")
             for text, link in self.footnotes)
         foot = f'<p style="font-size: 85%; margin-top: 0.3em">{notes[4:]}</p>' if notes else ""
         return f"<div>{head}{table}{foot}</div>"

@@ -44,6 +44,7 @@ def test_footnote_explains_the_framewise_median_and_links_chapter_4():
     assert "medians over 1-s frames" in t.to_text()
     assert 'href="04_evaluation.ipynb#2.-Framewise-scores"' in html
     assert "<th>SDR (dB)</th>" in html and "&gt; 60" in html
+    assert "notebook 04_evaluation.ipynb, section 2. Framewise scores" in t.to_text()
     whole = results_table(_scores(), bss="whole")
     assert "whole excerpt" in whole.to_text() and "frames" not in whole.shown.columns
     assert "*" not in "".join(whole.shown["SDR (dB)"])                 # no frame medians there
