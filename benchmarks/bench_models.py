@@ -55,7 +55,7 @@ def _student_rows(quick: bool) -> list:
     vocals = track.stems["vocals"]
     tracks = default_training_tracks(progress=False)
     irm = _vocals_sdr(vocals, oracle_separate(track, "irm", n_fft=2048, hop_length=512)["vocals"])
-    rows = [row("oracle IRM (alpha 2, mixture phase), vocals SDR on example", "-", float("nan"),
+    rows = [row("oracle IRM (alpha 1, mixture phase), vocals SDR on example", "-", float("nan"),
                 float("nan"), f"{irm:+.2f} dB: the ceiling of a mask with the mixture's phase")]
     for kind in ("unet", "bandsplit"):
         torch.manual_seed(0)

@@ -10,7 +10,8 @@ Submodules are imported on first use, so ``import mssedu`` stays quick. From the
 * ``separation`` -- one ``separate()`` for every separator (oracle, mini U-Net, HT-Demucs),
   demucs weights, scoring;
 * ``pipeline`` -- the end-to-end demo; ``cli`` -- the ``mssedu`` command;
-* ``plot``, ``widgets``, ``exercises`` -- figures, sliders and checked exercises for the notebooks.
+* ``plot``, ``widgets``, ``exercises`` -- figures, sliders and checked exercises for the notebooks;
+  ``tables`` -- results tables as shown (rounded, units, BSS Eval footnotes).
 """
 from __future__ import annotations
 
@@ -26,7 +27,7 @@ __all__ = ["MsseduError", "ParameterError", "DataError", "AudioError", "ModelLoa
 _SUBMODULES = {"errors", "config", "audio", "spectral", "data", "masks", "phase", "metrics",
                "unet", "losses", "chunking", "separation", "pipeline", "plot", "widgets",
                "exercises", "cli", "classical", "spatial", "compat", "network", "chapters", "progress",
-               "atomic", "course", "app", "colab_setup", "bandsplit",
+               "atomic", "course", "app", "colab_setup", "bandsplit", "tables",
                # old paths, kept for one release (they warn):
                "train", "pretrained", "separator"}
 

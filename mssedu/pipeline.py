@@ -34,15 +34,10 @@ from .phase import griffin_lim, misi
 from .plot.pretrained import demo_figure
 from .separation import RANDOM_MODEL, compare, find_weights, load_separator, separate
 from .spectral import stft
+from .tables import results_table
 from .unet import shipped_checkpoint, train
 
 __all__ = ["DemoResult", "run_demo", "demo_text", "slug"]
-
-_NOTE = ("SIR or SAR below SDR is no bug: v4 fits its distortion filters on the whole excerpt, "
-         "so within\na 1-s frame the interference and artefact errors can partly cancel, and SDR "
-         "sees only their sum.\nNotebook 04 compares these medians with one evaluation of the "
-         "whole excerpt (window=None).")
-
 
 @dataclass
 class DemoResult:
@@ -82,7 +77,8 @@ def slug(text: str) -> str:
 
 
 def demo_text(table: pd.DataFrame) -> str:
-    """The demo table as text, with the note on SIR/SAR below SDR.
+    """The demo table as text (:func:`mssedu.tables.results_table`: two decimals, dB in the
+    headers, capped degenerate values, and the footnote on BSS Eval v4's framewise medians).
 
     Parameters
     ----------
@@ -93,9 +89,7 @@ def demo_text(table: pd.DataFrame) -> str:
     -------
     str
     """
-    with pd.option_context("display.width", 120, "display.precision", 2):
-        text = table.to_string(index=False, float_format=lambda v: f"{v:6.2f}")
-    return text + "\n\n" + _NOTE
+    return results_table(table, bss="median").to_text()
 
 
 def _step(title: str, fn, notes: list, log):

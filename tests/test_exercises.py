@@ -194,3 +194,27 @@ def test_show_source_displays_the_implementation():
     assert src.text.startswith("def si_sdr(") and "alpha" in src.text and "Scale-invariant" not in src.text
     assert "```python" in src._repr_markdown_()
     assert "Scale-invariant" in show_source(metrics.si_sdr).text
+
+
+def test_shift_cost_message_reads_right_when_padding_adds_no_segment(monkeypatch):
+    from mssedu.exercises import ch07_pretrained as ch07
+    calls = 4 * 2 * ch07.n_segments()
+    r = check("pretrained.shift_cost", calls)
+    assert r.ok and f"= {calls} model calls" in r.message
+    assert f"up to {calls}" not in r.message and "adds no segment here" in r.message
+    assert not check("pretrained.shift_cost", calls // 4).ok       # forgot the bag of 4 models
+    # a song whose half-second shift padding does add a segment: 31 segments, 32 padded
+    monkeypatch.setattr(ch07, "n_segments", lambda seconds=ch07.SONG_SECONDS: 31 + (seconds > ch07.SONG_SECONDS))
+    low, high = 4 * 2 * 31, 4 * 2 * 32
+    r = check("pretrained.shift_cost", high)
+    assert r.ok and f"= {low} model calls (or {high} when" in r.message
+
+
+def test_bottleneck_answer_is_not_printed_before_its_exercise():
+    """Notebook 06 prints the model summary (all output shapes) only after exercise 3."""
+    nb = json.loads((ROOT / "notebooks" / "06_mini_unet.ipynb").read_text(encoding="utf-8"))
+    code = ["".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "code"]
+    exercise = next(i for i, s in enumerate(code) if "unet.bottleneck_shape" in s)
+    shows_shapes = [i for i, s in enumerate(code) if ".summary(" in s or "layer_table(" in s
+                    or "unet_architecture_figure(" in s]
+    assert shows_shapes and min(shows_shapes) > exercise

@@ -77,8 +77,11 @@ def _shift_cost(answer, **_):
     low = 4 * 2 * n_segments()
     high = 4 * 2 * n_segments(SONG_SECONDS + 0.5)
     if low <= value <= high:
+        if high == low:
+            padding = "a shift pads the song by up to 0.5 s, which adds no segment here"
+        else:
+            padding = f"or {high} when a shift's padding of up to 0.5 s adds a segment"
         return True, (f"Right: 4 models x 2 shifts x {n_segments()} segments = {low} model "
-                      f"calls (up to {high} when a shift of up to 0.5 s adds a segment): "
-                      "8 times the cost of htdemucs with shifts=0.")
+                      f"calls ({padding}): 8 times the cost of htdemucs with shifts=0.")
     return False, ("Not yet. Every model of the bag runs on its own, and each shift runs the "
                    "whole song again: calls = models x shifts x segments.")

@@ -7,7 +7,7 @@ is also importable from ``mssedu.plot`` directly, listed here explicitly.
 from __future__ import annotations
 
 from .core import (spectrogram_figure, waveform_figure, spectrogram_axes, stems_figure,
-                   masked_bins_axes)
+                   masked_bins_axes, frequency_position)
 from .data import stem_levels_figure, residual_figure, piano_roll_figure, STEM_COLOURS
 from .stft import (window_sum, window_figure, resolution_figure, cola_figure, cqt_vs_stft_figure,
                    tiling_figure)
@@ -23,7 +23,7 @@ from .spatial import ild_figure, ild_histogram_figure, band_split_figure, bsrnn_
 __all__ = [
     # core
     "spectrogram_figure", "waveform_figure", "spectrogram_axes", "stems_figure",
-    "masked_bins_axes",
+    "masked_bins_axes", "frequency_position",
     # data
     "stem_levels_figure", "residual_figure", "piano_roll_figure", "STEM_COLOURS",
     # stft

@@ -9,7 +9,7 @@ from ..errors import ParameterError
 from ..spectral import amplitude_to_db, stft
 
 __all__ = ["spectrogram_figure", "waveform_figure", "spectrogram_axes", "stems_figure",
-           "masked_bins_axes"]
+           "masked_bins_axes", "frequency_position"]
 
 
 def _mono(x):
@@ -32,6 +32,61 @@ def _hz(m):
 
 def _hz_label(f: float) -> str:
     return f"{f / 1000:g}k" if f >= 1000 else f"{f:g}"
+
+
+def frequency_position(f, y_axis: str = "mel"):
+    r"""Where frequency ``f`` (Hz) sits on a frequency axis drawn by :func:`spectrogram_axes`
+    or :func:`masked_bins_axes` (e.g. to draw a line at a band edge).
+
+    Parameters
+    ----------
+    f : float or numpy.ndarray
+        Frequency in Hz.
+    y_axis : {"mel", "log", "hz"}
+        The axis' scale: mel (:math:`2595 \log_{10}(1 + f/700)`), natural log, or linear Hz.
+
+    Returns
+    -------
+    float or numpy.ndarray
+        The axis coordinate.
+    """
+    if y_axis not in ("mel", "log", "hz"):
+        raise ParameterError(f"y_axis must be 'mel', 'log' or 'hz', got {y_axis!r}.")
+    f = np.asarray(f, dtype=np.float64)
+    return _mel(f) if y_axis == "mel" else (np.log(f) if y_axis == "log" else f)
+
+
+def _frequency_rows(freqs, y_axis: str, fmax):
+    """Display rows for bins at ``freqs`` on a ``y_axis`` scale up to ``fmax``: the bin index
+    of each display row, the axis limits, and the round tick frequencies with their positions
+    (ticks ``None``: let matplotlib place round ones on a linear axis)."""
+    n_freq = len(freqs)
+    top = float(min(fmax, freqs[-1]) if fmax else freqs[-1])
+    if y_axis == "cqt":
+        tick_f = [f for f in _ROUND_FREQS if freqs[0] <= f <= freqs[-1]]
+        tick_pos = [float(np.interp(np.log(f), np.log(freqs), np.arange(n_freq))) + 0.5 for f in tick_f]
+        return np.arange(n_freq), 0.0, float(n_freq), (tick_f, tick_pos)
+    if y_axis == "hz":
+        return np.nonzero(freqs <= top + 1e-9)[0], 0.0, top, None
+    fwd, inv = (_mel, _hz) if y_axis == "mel" else (np.log, np.exp)
+    bottom = 0.0 if y_axis == "mel" else max(30.0, freqs[1] if n_freq > 1 else 30.0)
+    lo, hi = float(fwd(bottom)), float(fwd(top))
+    grid = inv(np.linspace(lo, hi, 2 * n_freq if n_freq < 256 else 512))
+    # each display row shows the bin nearest to its frequency
+    index = np.clip(np.searchsorted(freqs, grid), 0, n_freq - 1)
+    # on the mel scale 20-100 Hz are a few pixels apart: label from 200 Hz up, and 0
+    tick_f = ([0] + [f for f in _ROUND_FREQS if 200 <= f <= top] if y_axis == "mel"
+              else [f for f in _ROUND_FREQS if bottom < f <= top])
+    return index, lo, hi, (tick_f, [float(fwd(f)) for f in tick_f])
+
+
+def _frequency_ticks(ax, ticks) -> None:
+    """Label the frequency axis at round values (``ticks`` from :func:`_frequency_rows`)."""
+    if ticks is not None:
+        ax.set_yticks(ticks[1])
+        ax.set_yticklabels([_hz_label(f) for f in ticks[0]])
+    else:
+        ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: _hz_label(v)))
 
 
 def spectrogram_axes(ax, S, sr: int, hop_length: int, y_axis: str = "mel", db: bool = True,
@@ -91,36 +146,13 @@ def spectrogram_axes(ax, S, sr: int, hop_length: int, y_axis: str = "mel", db: b
         if y_axis == "cqt":
             raise ParameterError("y_axis='cqt' needs freqs, the CQT bins' frequencies in Hz.")
         freqs = np.arange(n_freq) * (sr / 2) / max(n_freq - 1, 1)
-    freqs = np.asarray(freqs, dtype=np.float64)
-    top = float(min(fmax, freqs[-1]) if fmax else freqs[-1])
-    if y_axis == "cqt":
-        rows, lo, hi = img, 0.0, float(n_freq)
-        tick_f = [f for f in _ROUND_FREQS if freqs[0] <= f <= freqs[-1]]
-        tick_pos = [float(np.interp(np.log(f), np.log(freqs), np.arange(n_freq))) + 0.5 for f in tick_f]
-    elif y_axis == "hz":
-        keep = freqs <= top + 1e-9
-        rows, lo, hi = img[keep], 0.0, top
-        tick_f = tick_pos = None
-    else:
-        fwd, inv = (_mel, _hz) if y_axis == "mel" else (np.log, np.exp)
-        bottom = 0.0 if y_axis == "mel" else max(30.0, freqs[1] if n_freq > 1 else 30.0)
-        lo, hi = float(fwd(bottom)), float(fwd(top))
-        grid = inv(np.linspace(lo, hi, 2 * n_freq if n_freq < 256 else 512))
-        # each display row shows the bin nearest to its frequency
-        rows = img[np.clip(np.searchsorted(freqs, grid), 0, n_freq - 1)]
-        # on the mel scale 20-100 Hz are a few pixels apart: label from 200 Hz up, and 0
-        tick_f = ([0] + [f for f in _ROUND_FREQS if 200 <= f <= top] if y_axis == "mel"
-                  else [f for f in _ROUND_FREQS if bottom < f <= top])
-        tick_pos = [float(fwd(f)) for f in tick_f]
+    index, lo, hi, ticks = _frequency_rows(np.asarray(freqs, dtype=np.float64), y_axis, fmax)
+    rows = img[index]
     im = ax.imshow(rows, origin="lower", aspect="auto", cmap=cmap, extent=[0, t_end, lo, hi],
                    vmin=vmin if vmin is not None else (None if db else 0.0),
                    vmax=vmax if vmax is not None else (None if db else 1.0),
                    interpolation="nearest")
-    if tick_f is not None:
-        ax.set_yticks(tick_pos)
-        ax.set_yticklabels([_hz_label(f) for f in tick_f])
-    else:
-        ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: _hz_label(v)))
+    _frequency_ticks(ax, ticks)
     ax.set_ylim(lo, hi)
     ax.set_ylabel("frequency (Hz)" + {"mel": ", mel scale", "log": ", log scale"}.get(y_axis, ""))
     ax.set_xlabel("time (s)")
@@ -132,16 +164,18 @@ def spectrogram_axes(ax, S, sr: int, hop_length: int, y_axis: str = "mel", db: b
 
 
 def masked_bins_axes(ax, values, quiet, sr: int, n_fft: int, hop_length: int, cmap: str,
-                     vmin: float, vmax: float, title: str | None = None):
+                     vmin: float, vmax: float, title: str | None = None, y_axis: str = "mel",
+                     fmax: float | None = None):
     """Draw a per-bin quantity ``(freq, frames)`` (a phase, an ILD, ...) from 0 Hz up, with the
-    ``quiet`` bins (where the quantity means nothing) greyed out. Returns the image.
+    ``quiet`` bins (where the quantity means nothing) greyed out, on the same frequency axis as
+    :func:`spectrogram_axes` (mel-spaced by default, ticks at round frequencies).
 
     Parameters
     ----------
     ax : matplotlib.axes.Axes
         Where to draw.
     values : numpy.ndarray
-        The quantity per bin, ``(freq, frames)``.
+        The quantity per bin, ``(freq, frames)``: the STFT's first ``freq`` bins.
     quiet : numpy.ndarray of bool
         Bins to grey out, same shape.
     sr : int
@@ -156,17 +190,29 @@ def masked_bins_axes(ax, values, quiet, sr: int, n_fft: int, hop_length: int, cm
         Colour scale limits.
     title : str or None
         Figure or panel title.
+    y_axis : {"mel", "log", "hz"}
+        Frequency axis scale.
+    fmax : float or None
+        Highest frequency shown in Hz (default: the highest bin given).
 
     Returns
     -------
     matplotlib.image.AxesImage
         The image drawn (e.g. for a shared colour bar).
     """
-    shown = np.ma.masked_where(quiet, values)
+    if y_axis not in ("mel", "log", "hz"):
+        raise ParameterError(f"y_axis must be 'mel', 'log' or 'hz', got {y_axis!r}.")
+    values, quiet = np.asarray(values), np.asarray(quiet, dtype=bool)
+    if values.ndim != 2 or quiet.shape != values.shape:
+        raise ParameterError(f"values must be (freq, frames) and quiet the same shape; got "
+                             f"{values.shape} and {quiet.shape}.")
+    index, lo, hi, ticks = _frequency_rows(np.arange(values.shape[0]) * sr / n_fft, y_axis, fmax)
+    shown = np.ma.masked_where(quiet[index], values[index])
     ax.set_facecolor("0.85")
     im = ax.imshow(shown, origin="lower", aspect="auto", cmap=cmap, vmin=vmin, vmax=vmax,
-                   extent=[0, values.shape[-1] * hop_length / sr, 0, values.shape[0] * sr / n_fft],
-                   interpolation="nearest")
+                   extent=[0, values.shape[-1] * hop_length / sr, lo, hi], interpolation="nearest")
+    _frequency_ticks(ax, ticks)
+    ax.set_ylim(lo, hi)
     if title:
         ax.set_title(title)
     ax.set_xlabel("time (s)")

@@ -55,7 +55,8 @@ def phase_figure(spectrograms: dict, sr: int, hop_length: int, max_hz: float = 2
                  seconds: float = 1.0, figsize=None):
     """The phase (angle, cyclic colour map) of several complex spectrograms side by side,
     zoomed on the first ``seconds`` and the bins below ``max_hz`` so that structure is
-    visible; bins more than 60 dB below the loudest are greyed out (their phase is noise).
+    visible, on a mel-spaced frequency axis with round ticks (as every spectrogram of the
+    course); bins more than 60 dB below the loudest are greyed out (their phase is noise).
 
     Parameters
     ----------
@@ -93,8 +94,9 @@ def phase_figure(spectrograms: dict, sr: int, hop_length: int, max_hz: float = 2
         ang = np.angle(Z)
         mag = np.abs(Z)
         quiet = mag < mag.max() * 1e-3 if mag.max() > 0 else np.ones_like(mag, bool)
-        im = masked_bins_axes(ax, ang, quiet, sr, n_fft, hop_length, "twilight", -np.pi, np.pi, label)
-    axes[0, 0].set_ylabel("frequency (Hz)")
+        im = masked_bins_axes(ax, ang, quiet, sr, n_fft, hop_length, "twilight", -np.pi, np.pi, label,
+                              y_axis="mel", fmax=max_hz)
+    axes[0, 0].set_ylabel("frequency (Hz), mel scale")
     if im is not None:
         fig.colorbar(im, ax=axes[0, -1], label="phase (rad)", pad=0.01)
     plt.close(fig)

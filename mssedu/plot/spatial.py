@@ -6,8 +6,7 @@ import numpy as np
 
 from ..bandsplit import band_edges
 from ..spatial import ild_ipd, stereo_stft
-from ..spectral import amplitude_to_db
-from .core import masked_bins_axes
+from .core import frequency_position, masked_bins_axes, spectrogram_axes
 
 __all__ = ["ild_figure", "ild_histogram_figure", "band_split_figure", "bsrnn_band_edges"]
 
@@ -15,7 +14,8 @@ __all__ = ["ild_figure", "ild_histogram_figure", "band_split_figure", "bsrnn_ban
 def ild_figure(signals: dict, sr: int, n_fft: int = 2048, hop_length: int = 512,
                max_hz: float = 8000.0, figsize=None):
     """ILD maps (dB, diverging colours, red = louder left) of several stereo signals side
-    by side; quiet bins (60 dB under the loudest) are greyed out.
+    by side, on a mel-spaced frequency axis with round ticks up to ``max_hz``; quiet bins (60 dB
+    under the loudest) are greyed out.
 
     Parameters
     ----------
@@ -47,8 +47,9 @@ def ild_figure(signals: dict, sr: int, n_fft: int = 2048, hop_length: int = 512,
         top = max(2, int(max_hz * n_fft / sr))
         energy = np.abs(X[0]) ** 2 + np.abs(X[1]) ** 2
         quiet = energy < energy.max() * 1e-6
-        im = masked_bins_axes(ax, ild[:top], quiet[:top], sr, n_fft, hop_length, "RdBu_r", -20, 20, label)
-    axes[0, 0].set_ylabel("frequency (Hz)")
+        im = masked_bins_axes(ax, ild[:top], quiet[:top], sr, n_fft, hop_length, "RdBu_r", -20, 20, label,
+                              y_axis="mel", fmax=max_hz)
+    axes[0, 0].set_ylabel("frequency (Hz), mel scale")
     if im is not None:
         fig.colorbar(im, ax=axes[0, -1], label="ILD (dB)", pad=0.01)
     plt.close(fig)
@@ -98,7 +99,8 @@ def ild_histogram_figure(signals: dict, n_fft: int = 2048, hop_length: int = 512
 def band_split_figure(S, sr: int, hop_length: int, band_edges_hz, max_hz: float | None = None,
                       title: str = "band split", figsize=(9, 3.4)):
     """A spectrogram with the sub-band boundaries of a band-split model drawn over it
-    (``band_edges_hz``: increasing edges from 0 to sr/2).
+    (``band_edges_hz``: increasing edges from 0 to sr/2), on the course's mel-spaced frequency
+    axis (:func:`mssedu.plot.spectrogram_axes`): the narrow low bands get room.
 
     Parameters
     ----------
@@ -124,18 +126,13 @@ def band_split_figure(S, sr: int, hop_length: int, band_edges_hz, max_hz: float 
     """
     S = np.abs(np.asarray(S))
     S = S.mean(axis=0) if S.ndim == 3 else S
-    n_fft = 2 * (S.shape[0] - 1)
     max_hz = max_hz or sr / 2
-    top = int(max_hz * n_fft / sr) + 1
     fig, ax = plt.subplots(figsize=figsize, constrained_layout=True)
-    ax.imshow(amplitude_to_db(S[:top], ref=np.max), origin="lower", aspect="auto", cmap="magma",
-              extent=[0, S.shape[1] * hop_length / sr, 0, top * sr / n_fft])
+    spectrogram_axes(ax, S, sr, hop_length, y_axis="mel", fmax=max_hz, colorbar=False,
+                     title=f"{title}: {len(band_edges_hz) - 1} bands")
     for e in band_edges_hz:
         if 0 < e < max_hz:
-            ax.axhline(e, color="w", lw=0.6, alpha=0.8)
-    ax.set_ylabel("frequency (Hz)")
-    ax.set_xlabel("time (s)")
-    ax.set_title(f"{title}: {len(band_edges_hz) - 1} bands")
+            ax.axhline(float(frequency_position(e, "mel")), color="w", lw=0.6, alpha=0.8)
     plt.close(fig)
     return fig
 

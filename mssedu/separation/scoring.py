@@ -6,6 +6,8 @@ Examples
 >>> from mssedu.separation import OracleSeparator, compare
 >>> track = example_track()
 >>> table = compare([OracleSeparator(track, "irm")], track)        # doctest: +SKIP
+>>> from mssedu.tables import results_table
+>>> results_table(table)                                           # doctest: +SKIP
 """
 from __future__ import annotations
 
@@ -97,7 +99,9 @@ def compare(separators, track, two_stems: str | None = "vocals", progress: bool 
     Returns
     -------
     pandas.DataFrame
-        Columns ``separator``, ``source`` and ``metrics`` (medians over 1 s frames, dB).
+        Columns ``separator``, ``source`` and ``metrics`` (medians over 1 s frames, dB): the
+        numbers. Show them with :func:`mssedu.tables.results_table` (two decimals, units,
+        the footnote on the framewise medians, degenerate values capped).
     """
     if not isinstance(separators, dict):
         separators = {getattr(s, "name", str(s)): s for s in separators}

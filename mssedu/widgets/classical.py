@@ -13,7 +13,7 @@ from ..classical import centre_channel_cancellation, hpss_masks, repet
 from ..metrics import si_sdr
 from ..plot.classical import beat_spectrum_figure, cancellation_figure, hpss_figure
 from ..spectral import istft, stft
-from .core import audio_slot, figure_output, labelled, set_audio, show_figure
+from .core import WIDE_LABEL, audio_slot, figure_output, labelled, set_audio, show_figure
 
 __all__ = ["karaoke_explorer", "hpss_explorer", "repet_explorer"]
 
@@ -100,9 +100,9 @@ def hpss_explorer(track, n_fft: int = 2048, hop_length: int = 512):
     drums = track.stems.get("drums")
     rest = track.mixture - drums if drums is not None else None
     kh = w.IntSlider(value=31, min=3, max=63, step=2, description="harm. kernel",
-                     continuous_update=False)
+                     continuous_update=False, style=WIDE_LABEL)
     kp = w.IntSlider(value=31, min=3, max=63, step=2, description="perc. kernel",
-                     continuous_update=False)
+                     continuous_update=False, style=WIDE_LABEL)
     margin = w.FloatSlider(value=1.0, min=1.0, max=4.0, step=0.5, description="margin",
                            continuous_update=False)
     power = w.Dropdown(options=[("1", 1.0), ("2 (Wiener)", 2.0), ("binary", np.inf)], value=2.0,

@@ -12,7 +12,14 @@ import ipywidgets as w
 from ..audio import play
 
 __all__ = ["audio_html", "audio_slot", "set_audio", "audio_player", "players_row", "set_players",
-           "labelled", "figure_output", "show_figure"]
+           "labelled", "figure_output", "show_figure", "WIDE_LABEL", "STEM_LABEL"]
+
+#: ``style`` for a control whose ``description`` is longer than ipywidgets' default label box
+#: (80 px, about 10 characters), which would clip it: the box takes the label's width.
+WIDE_LABEL = {"description_width": "initial"}
+#: ``style`` for a column of controls labelled by stem names (up to "accompaniment"): one
+#: fixed width, so that the controls still line up.
+STEM_LABEL = {"description_width": "105px"}
 
 
 def audio_html(signal, sr: int, label: str = "") -> str:

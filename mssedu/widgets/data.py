@@ -8,8 +8,9 @@ from IPython.display import display
 
 from ..audio import play
 from ..data import Augment, ExcerptDataset
+from ..plot.core import spectrogram_axes
 from ..spectral import amplitude_to_db, stft
-from .core import figure_output, players_row, set_players, show_figure
+from .core import STEM_LABEL, figure_output, players_row, set_players, show_figure
 
 __all__ = ["stem_mixer", "augmentation_explorer", "mix_stems"]
 
@@ -66,7 +67,7 @@ def stem_mixer(track, max_seconds: float | None = None):
     for name in track.stems:
         sliders[name] = w.FloatSlider(value=0.0, min=-30.0, max=12.0, step=1.0, description=name,
                                       continuous_update=False, readout_format=".0f",
-                                      layout=w.Layout(width="360px"))
+                                      layout=w.Layout(width="385px"), style=STEM_LABEL)
         mutes[name] = w.Checkbox(value=False, description="mute", indent=False, layout=w.Layout(width="80px"))
         rows.append(w.HBox([sliders[name], mutes[name], w.HTML("dB")]))
     reset = w.Button(description="reset (all 0 dB)")
@@ -99,12 +100,11 @@ def stem_mixer(track, max_seconds: float | None = None):
         axes[0].set_xlabel("time (s)")
         axes[0].set_title("mix waveform")
         mag = np.abs(stft(mix, 2048, 512)).mean(axis=0)
-        img = np.maximum(amplitude_to_db(mag, ref=1.0, top_db=None), -90)
-        axes[1].imshow(img[:400], origin="lower", aspect="auto", cmap="magma", vmin=-90, vmax=20,
-                       extent=[0, t[-1] if len(t) else 1, 0, 400 * track.sr / 2048])
-        axes[1].set_xlabel("time (s)")
-        axes[1].set_ylabel("Hz")
-        axes[1].set_title("mix spectrogram (dB, fixed scale)")
+        # dB re full scale, fixed range -90..+20 dB (shifted to 0..110 to draw as raw values), so
+        # that turning a fader down darkens the picture; the course's mel axis up to 8 kHz
+        level = np.maximum(amplitude_to_db(mag, ref=1.0, top_db=None), -90) + 90
+        spectrogram_axes(axes[1], level, track.sr, 512, db=False, vmin=0, vmax=110, fmax=8000,
+                         colorbar=False, title="mix spectrogram (dB, fixed scale)")
         plt.close(fig)
         show_figure(fig_out, fig)
 

@@ -9,6 +9,7 @@ import scipy.signal
 from ..errors import ParameterError
 from ..metrics import bss_eval_quick, gain_sensitivity, sdr, si_sdr
 from ..plot.evaluation import gain_sensitivity_figure
+from ..tables import format_db
 from .core import audio_html, show_figure
 
 __all__ = ["gain_explorer", "distortion_explorer", "DISTORTIONS"]
@@ -18,7 +19,7 @@ DISTORTIONS = ("gain", "white noise", "leakage", "low-pass", "delay")
 
 
 def _readout(values: dict, note: str = "") -> str:
-    cells = "".join(f"<td style='padding:0 10px'><b>{k}</b><br>{v:.2f} dB</td>" for k, v in values.items())
+    cells = "".join(f"<td style='padding:0 10px'><b>{k}</b><br>{format_db(v)} dB</td>" for k, v in values.items())
     return f"<table><tr>{cells}</tr></table><small>{note}</small>"
 
 

@@ -17,6 +17,7 @@ from ..masks import (
 from ..metrics import bss_eval, bss_eval_quick
 from ..plot.masks import masked_spectrogram_figure, wdo_figure
 from ..spectral import istft, stft
+from ..tables import format_db
 from .core import audio_html, show_figure
 
 __all__ = ["mask_explorer", "wdo_explorer"]
@@ -28,7 +29,7 @@ EXPLORER_MASKS = {"binary (IBM)": "ibm", "ratio (IRM)": "irm", "phase-sensitive 
 
 def _metrics_html(df, target: str, extra: str = "") -> str:
     row = df.loc[target]
-    cells = "".join(f"<td style='padding:0 10px'><b>{m}</b><br>{row[m]:.2f} dB</td>"
+    cells = "".join(f"<td style='padding:0 10px'><b>{m}</b><br>{format_db(row[m])} dB</td>"
                     for m in ("SDR", "SIR", "SAR"))
     return (f"<table><tr>{cells}</tr></table>"
             f"<small>{extra}</small>")
@@ -122,7 +123,7 @@ def mask_explorer(track, n_fft: int = 4096, hop_length: int = 1024, target: str 
         refs = {k: track.stems[k], "rest": _rest(track, k)}
         df = bss_eval(refs, {k: est, "rest": track.mixture - est}, sr=track.sr)
         slow_out.value = "<b>museval v4</b> (median over 1 s frames): " + ", ".join(
-            f"{m} {df.loc[k, m]:.2f} dB" for m in ("SDR", "SIR", "SAR"))
+            f"{m} {format_db(df.loc[k, m])} dB" for m in ("SDR", "SIR", "SAR"))
 
     for c in (target_dd, kind, threshold, alpha):
         c.observe(update, names="value")

@@ -15,7 +15,7 @@ import numpy as np
 from ..errors import ParameterError
 from ..plot.stft import cola_figure, cqt_vs_stft_figure, resolution_figure, window_sum
 from ..spectral import check_cola, constant_q_kernel, cqt, icqt, istft, stft
-from .core import audio_player, figure_output, show_figure
+from .core import WIDE_LABEL, audio_player, figure_output, show_figure
 
 __all__ = ["stft_explorer", "cola_explorer", "cqt_explorer"]
 
@@ -226,7 +226,8 @@ def cqt_explorer(track, stem: str = "mixture", seconds: float | None = 3.0, n_ff
     n_fft_slider = w.SelectionSlider(options=[1024, 2048, 4096, 8192, 16384], value=n_fft,
                                      description="STFT n_fft", continuous_update=False)
     bpo_slider = w.SelectionSlider(options=[12, 24, 36], value=bins_per_octave,
-                                   description="bins/octave", continuous_update=False)
+                                   description="bins/octave", continuous_update=False,
+                                   style=WIDE_LABEL)
     readout = w.HTML(layout=w.Layout(min_height="3em"))
     out = figure_output()
     sound = w.HBox()

@@ -18,7 +18,7 @@ from ..metrics import sdr as plain_sdr
 from ..plot.unet import draw_loss_curve, feature_maps_figure, mask_comparison_figure
 from ..spectral import istft, stft
 from ..unet import UNetSeparator
-from .core import figure_output, players_row, set_players, show_figure
+from .core import WIDE_LABEL, figure_output, players_row, set_players, show_figure
 
 __all__ = ["LiveLossPlot", "live_loss_plot", "feature_map_browser", "mask_sharpness_explorer",
            "training_snapshots_player"]
@@ -106,7 +106,8 @@ def feature_map_browser(model, track, seconds: float = 3.0, start: float = 0.0):
     layers = list(maps)
     layer = w.Dropdown(options=layers, value=layers[0], description="layer")
     first = w.IntSlider(value=0, min=0, max=max(0, maps[layers[0]].shape[0] - 1), step=4,
-                        description="channels from", continuous_update=False)
+                        description="channels from", continuous_update=False,
+                        style=WIDE_LABEL)
     info = w.HTML()
     out = figure_output()
 
