@@ -19,11 +19,6 @@ FITS = 10
 #: controls whose description is not drawn in the clipped label box
 UNCLIPPED = {"Button", "Checkbox", "ToggleButton", "FileUpload", "HTML", "Label", "Output",
              "Audio", "Image", "VBox", "HBox", "Box", "Layout"}
-#: files another work stream owns; strict xfail, so the test says when they are fixed
-OWNED_ELSEWHERE = {"pretrained.py": "song_separator's file: 'segment (s)' and the karaoke "
-                                    "mixer's per-stem sliders (description=n) need WIDE_LABEL"}
-
-
 def _offenders(path: Path) -> list:
     out = []
     for node in ast.walk(ast.parse(path.read_text(), filename=str(path))):
@@ -49,9 +44,7 @@ def _offenders(path: Path) -> list:
 FILES = sorted(WIDGETS.glob("*.py"))
 
 
-@pytest.mark.parametrize("path", [
-    pytest.param(p, marks=pytest.mark.xfail(strict=True, reason=OWNED_ELSEWHERE[p.name]))
-    if p.name in OWNED_ELSEWHERE else p for p in FILES], ids=[p.name for p in FILES])
+@pytest.mark.parametrize("path", FILES, ids=[p.name for p in FILES])
 def test_long_widget_labels_set_a_wide_label_box(path):
     offenders = _offenders(path)
     assert not offenders, ("labels longer than the 80-px label box, clipped in the notebook; pass "

@@ -14,7 +14,7 @@ from ..config import fast_mode
 from ..errors import MsseduError, ParameterError
 from ..plot.pretrained import chunking_figure
 from ..separation import separate
-from .core import audio_slot, figure_output, players_row, set_audio, show_figure
+from .core import STEM_LABEL, WIDE_LABEL, audio_slot, figure_output, players_row, set_audio, show_figure
 
 __all__ = ["chunking_explorer", "karaoke_mixer", "song_separator", "AUDIO_SUFFIXES"]
 
@@ -44,7 +44,7 @@ def chunking_explorer(seconds: float = 20.0, segment: float = 7.8):
     overlap = w.FloatSlider(value=0.25, min=0.0, max=0.75, step=0.05, description="overlap",
                             readout_format=".2f", continuous_update=False)
     seg = w.FloatSlider(value=segment, min=2.0, max=10.0, step=0.2, description="segment (s)",
-                        continuous_update=False)
+                        style=WIDE_LABEL, continuous_update=False)
     info = w.HTML()
     out = figure_output()
 
@@ -87,7 +87,7 @@ def karaoke_mixer(stems: dict, sr: int, mixture=None):
 
     names = list(stems)
     sliders = [w.FloatSlider(value=1.0, min=0.0, max=1.5, step=0.05, description=n,
-                             continuous_update=False) for n in names]
+                             style=STEM_LABEL, continuous_update=False) for n in names]
     out = audio_slot()
     info = w.HTML()
     if mixture is not None:
