@@ -164,7 +164,7 @@ def cmd_demo(args) -> int:
         _say(f"error: {err}", err=True)
         return 1
     if result.table is not None:
-        _say(f"\nSDR / SIR / SAR in dB (BSSEval v4, median over 1 s frames), on the real excerpt")
+        _say("\nOn the real excerpt:")
         _say(demo_text(result.table))
     if result.notes:
         _say("\nnotes:")
