@@ -23,9 +23,8 @@ Where the U-Net treats the spectrogram as an image, a band-split model treats it
 
 Steps 2 and 4 are written as one small layer per band (``split[k]``, ``heads[k]``) but
 computed for all bands at once: the bands are zero-padded to the widest one and each layer
-becomes a *grouped* linear layer, one :func:`torch.einsum` over the band axis. On a CPU
-this is what makes a training step cheap (a Python loop over 25 bands costs 25 small
-operations per layer, forward and backward); the result is the same.
+becomes a *grouped* linear layer, one :func:`torch.einsum` over the band axis, instead of
+25 small operations per layer, forward and backward. The result is the same.
 
 Design choice: the masks are **magnitude** masks in [0, 1] (the papers estimate complex
 masks). Then the model has exactly the U-Net's interface, ``model(|X|) -> M \odot |X|``, and
