@@ -584,7 +584,9 @@ def _fetch_meta(name: str, dest: Path, progress: bool, hub_missing: str = "") ->
                 raise ModelLoadingError(f"{url} is corrupt: its SHA-256 starts with {actual[:len(expected)]}, "
                                         f"its name says {expected}. Nothing was kept; run the download again.")
             fetched.append((part, target))
-        written = [os.replace(part, target) or target for part, target in fetched]
+        for part, target in fetched:       # every package checked: move them in
+            os.replace(part, target)
+        written = [target for _, target in fetched]
         written.append(_copy(y, dest / f"{name}.yaml"))     # last: it says the model is complete
     finally:
         shutil.rmtree(staging, ignore_errors=True)
