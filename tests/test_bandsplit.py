@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 import torch
 
-from mssedu.bandsplit import BandSplitModel, BandSplitSeparator, band_edges
+from mssedu.bandsplit import BandSplitModel, BandSplitSeparator, RotaryAttention, band_edges
 from mssedu.data import Track
 from mssedu.errors import ParameterError
 from mssedu.separation import load_separator, separate
@@ -76,3 +76,59 @@ def test_unknown_kind_and_preset_are_clear():
         TrainConfig(model_kind="nope")
     with pytest.raises(ParameterError, match="preset"):
         TrainConfig(model_kind="bandsplit", preset="huge")
+
+
+def _reference_rotate(u, theta):
+    """RoPE written pair by pair: (a, b) at position p -> (a cos - b sin, a sin + b cos)."""
+    angle = torch.arange(u.shape[-2], dtype=u.dtype)[:, None] * theta
+    a, b = u[..., 0::2], u[..., 1::2]
+    return torch.stack([a * angle.cos() - b * angle.sin(), a * angle.sin() + b * angle.cos()], -1).flatten(-2)
+
+
+def _reference_forward(model, mag):
+    """The model's maths with one small layer per band, a Python loop over the bands (the
+    module docstring, steps 1-4), from the same weights as ``model``."""
+    c = model.config
+    B, C, _, N = mag.shape
+    x = torch.log1p(mag)
+    z = torch.stack([proj(x[:, :, a:b].permute(0, 3, 1, 2).reshape(B, N, -1))
+                     for proj, a, b in zip(model.split, model.edges, model.edges[1:])], dim=1)
+    K, D = z.shape[1], z.shape[-1]
+    for along_time, across_bands in zip(model.time_layers, model.band_layers):
+        z = along_time(z.reshape(B * K, N, D)).reshape(B, K, N, D)
+        z = across_bands(z.transpose(1, 2).reshape(B * N, K, D)).reshape(B, N, K, D).transpose(1, 2)
+    T = len(c.targets)
+    masks = [torch.sigmoid(head(z[:, k])).reshape(B, N, T, C, -1).permute(0, 2, 3, 4, 1)
+             for k, head in enumerate(model.heads)]
+    masks.append(mag.new_zeros(B, T, C, c.n_freq - model.edges[-1], N))
+    return torch.cat(masks, dim=3) * mag.unsqueeze(1)
+
+
+def test_rotary_rotation_is_the_pairwise_formula():
+    layer = RotaryAttention(32, 2, 64)
+    u = torch.randn(3, 2, 40, 16)
+    torch.testing.assert_close(layer.rotate(u), _reference_rotate(u, layer.theta), atol=1e-5, rtol=0)
+    qkv = torch.randn(3, 40, 3, 2, 16).permute(2, 0, 3, 1, 4)       # a strided view, as in forward
+    torch.testing.assert_close(layer.rotate(qkv[1]), _reference_rotate(qkv[1], layer.theta), atol=1e-5, rtol=0)
+    # the angle between two rotated vectors depends only on the distance of their positions
+    q, k = torch.randn(16), torch.randn(16)
+    rq = layer.rotate(q.expand(1, 1, 40, 16))[0, 0]
+    rk = layer.rotate(k.expand(1, 1, 40, 16))[0, 0]
+    torch.testing.assert_close(rq[5] @ rk[2], rq[30] @ rk[27], atol=1e-4, rtol=0)
+
+
+@pytest.mark.parametrize("block,overrides", [("roformer", {}), ("roformer", {"targets": ("vocals", "drums")}),
+                                             ("lstm", {"audio_channels": 1, "max_hz": 11025.0})])
+def test_batched_bands_equal_the_per_band_loop(block, overrides):
+    """All bands in one padded tensor (grouped linear layers) = one small layer per band."""
+    torch.manual_seed(0)
+    model = BandSplitModel.from_preset("tiny", block=block, **overrides).eval()
+    with torch.no_grad():     # non-trivial norms and biases, so every parameter matters
+        for p in model.parameters():
+            p.add_(0.1 * torch.randn_like(p))
+    mag = 3 * torch.rand(2, model.config.audio_channels, 1025, 23)
+    with torch.no_grad():
+        want = _reference_forward(model, mag)
+        got = model(mag)
+    assert want.abs().max() > 0.1
+    torch.testing.assert_close(got, want, atol=1e-5, rtol=0)

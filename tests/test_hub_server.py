@@ -1,7 +1,7 @@
 """The weights path end to end, against a local stand-in for the Hugging Face hub.
 
 A small HTTP server on 127.0.0.1 (a free port, a daemon thread, shut down after the module
-or after two minutes at most) speaks the part of the hub protocol that
+or after five minutes at most) speaks the part of the hub protocol that
 ``huggingface_hub.hf_hub_download`` (2.x) uses when ``HF_ENDPOINT`` points at it:
 
 - ``HEAD``/``GET /<namespace>/<repo>/resolve/<revision>/<file>``, answered with
@@ -17,15 +17,19 @@ does (state dict as tensors; class, args and kwargs as JSON metadata, fractions 
 random weights of the HT-Demucs architecture at toy width (``channels=8, t_layers=1``: the
 real layout and code path, seconds instead of minutes).
 
-Meta's download server cannot be pointed elsewhere (demucs' ``files.txt`` fixes the URLs and
-their SHA-256 prefixes), so the Meta-style ``.th`` package is tested as demucs' own ``--repo``
-layout: ``<name>.yaml`` + ``<sig>-<sha256 prefix>.th`` in a local folder.
+Under ``/meta/`` the same server plays Meta's download server, which mssedu falls back to
+(``MSSEDU_DEMUCS_URL`` points at it): ``files.txt`` in demucs' format (``root: <folder>/``,
+then ``<sig>-<sha256 prefix>.th`` names) and the packages it lists, demucs' ``.th`` format (a
+dict with the model class, its arguments and the state dict, as ``demucs.pretrained`` reads
+it) exported from the same random toy weights. The ``.th`` package is also tested as demucs'
+own ``--repo`` layout: ``<name>.yaml`` + ``<sig>-<sha256 prefix>.th`` in a local folder.
 """
 from __future__ import annotations
 
 import hashlib
 import io
 import json
+import socket
 import threading
 import time
 from fractions import Fraction
@@ -45,8 +49,9 @@ from mssedu.separation import weights as W  # noqa: E402
 
 COMMIT = "0123456789abcdef0123456789abcdef01234567"
 SIG = "955717e8"                               # htdemucs' signature (demucs remote/htdemucs.yaml)
+SIG6 = "5c90dfd2"                              # htdemucs_6s' signature (remote/htdemucs_6s.yaml)
 TOY = dict(channels=8, t_layers=1)             # toy width, real layout
-SERVER_LIFETIME_S = 120
+SERVER_LIFETIME_S = 300
 
 
 def toy_kwargs() -> dict:
@@ -63,6 +68,16 @@ def export_safetensors(model, kwargs) -> bytes:
                 metadata={"klass": "demucs.htdemucs.HTDemucs", "args": "[]", "kwargs": json.dumps(enc)})
 
 
+def export_th(model, kwargs) -> bytes:
+    """One demucs model as demucs' ``.th`` package: class, arguments, state dict."""
+    from demucs.htdemucs import HTDemucs
+
+    buf = io.BytesIO()
+    torch.save({"klass": HTDemucs, "args": (), "kwargs": kwargs, "state": model.state_dict(),
+                "training_args": {"lr": 3e-4}}, buf)
+    return buf.getvalue()
+
+
 def git_blob_sha1(data: bytes) -> str:
     return hashlib.sha1(b"blob %d\0" % len(data) + data).hexdigest()
 
@@ -72,6 +87,7 @@ class Hub:
 
     def __init__(self):
         self.repos = {}          # "ns/Repo" -> {filename: bytes}
+        self.meta = {}           # path under /meta/ -> bytes (Meta's server layout)
         self.corrupt = set()     # filenames served with one byte flipped (ETag unchanged)
         self.cuts = {}           # filename -> how many GETs to cut half-way
         self.refuse_ranges = 0   # how many Range requests to answer 503
@@ -98,9 +114,31 @@ class HubHandler(BaseHTTPRequestHandler):
         self.send_header("Content-Length", "0")
         self.end_headers()
 
+    def _meta(self, body: bool):
+        """Meta's server: plain files, 404 without hub headers."""
+        hub = self.server.hub
+        path = self.path.split("?")[0][len("/meta/"):]
+        if path not in hub.meta:
+            self.send_response(404)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
+        data = hub.meta[path]
+        if path.rsplit("/", 1)[-1] in hub.corrupt:
+            data = bytearray(data)
+            data[len(data) // 2] ^= 0xFF
+            data = bytes(data)
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        if body:
+            self.wfile.write(data)
+
     def _answer(self, body: bool):
         hub = self.server.hub
         hub.log.append((self.command, self.path, self.headers.get("Range")))
+        if self.path.startswith("/meta/"):
+            return self._meta(body)
         parts = self.path.split("?")[0].strip("/").split("/")
         if len(parts) < 5 or parts[2] != "resolve":
             return self._not_found("RepoNotFound")
@@ -166,6 +204,11 @@ def hub_server(toy_model):
         "htdemucs.yaml": f"models: ['{SIG}']\n".encode(),
         f"{SIG}.safetensors": export_safetensors(toy_model, toy_kwargs()),
     }
+    th = export_th(toy_model, toy_kwargs())
+    hub.th_name = f"{SIG}-{hashlib.sha256(th).hexdigest()[:8]}.th"
+    hub.meta = {"files.txt": f"# a mirror of Meta's demucs folder\nroot: hybrid_transformer/\n{hub.th_name}\n"
+                             f"{SIG6}-0badf00d.th\n".encode(),           # listed, but not on the server
+                f"hybrid_transformer/{hub.th_name}": th}
     server = ThreadingHTTPServer(("127.0.0.1", 0), HubHandler)
     server.hub = hub
     server.daemon_threads = True
@@ -188,6 +231,7 @@ def hub(hub_server, tmp_path, monkeypatch):
 
     host, port = hub_server.server_address[:2]
     monkeypatch.setenv("HF_ENDPOINT", f"http://{host}:{port}")
+    monkeypatch.delenv("MSSEDU_DEMUCS_URL", raising=False)     # Meta's real server: out of reach
     monkeypatch.setenv("NO_PROXY", "127.0.0.1")
     monkeypatch.setenv("no_proxy", "127.0.0.1")
     monkeypatch.setenv("MSSEDU_CACHE", str(tmp_path / "mssedu"))
@@ -303,15 +347,11 @@ def test_unknown_model_name_is_refused_before_any_request(hub, tmp_path, capsys)
 
 def test_meta_style_th_package_in_a_local_repo(toy_model, song, tmp_path, capsys):
     """demucs' own package (klass, args, kwargs, state), named <sig>-<sha256 prefix>.th."""
-    from demucs.htdemucs import HTDemucs
-
     repo = tmp_path / "repo"
     repo.mkdir()
-    buf = io.BytesIO()
-    torch.save({"klass": HTDemucs, "args": (), "kwargs": toy_kwargs(),
-                "state": toy_model.state_dict(), "training_args": {"lr": 3e-4}}, buf)
-    sha = hashlib.sha256(buf.getvalue()).hexdigest()
-    (repo / f"{SIG}-{sha[:8]}.th").write_bytes(buf.getvalue())
+    th = export_th(toy_model, toy_kwargs())
+    sha = hashlib.sha256(th).hexdigest()
+    (repo / f"{SIG}-{sha[:8]}.th").write_bytes(th)
     (repo / "htdemucs.yaml").write_text(f"models: ['{SIG}']\n")
     out = tmp_path / "out"
     code = cli.main(["separate", str(song), "-m", "htdemucs", "--repo", str(repo), "--out", str(out),
@@ -336,3 +376,67 @@ def test_server_answers_like_the_hub(hub_server):
     data = hub_server.hub.repos["adefossez/HTDemucs"][f"{SIG}.safetensors"]
     assert meta.commit_hash == COMMIT and meta.etag == hashlib.sha256(data).hexdigest()
     assert meta.size == len(data) and time.perf_counter() - t0 < 10
+
+
+# -- Meta's server (MSSEDU_DEMUCS_URL) --------------------------------------------------------
+
+@pytest.fixture
+def meta(hub, monkeypatch):
+    """The hub fixture, with MSSEDU_DEMUCS_URL -> the server's /meta/ folder and the hub
+    itself silent (HF_ENDPOINT -> a closed port on 127.0.0.1: nothing answers there)."""
+    import os
+
+    host, port = os.environ["HF_ENDPOINT"][len("http://"):].split(":")
+    monkeypatch.setenv("MSSEDU_DEMUCS_URL", f"http://{host}:{port}/meta")
+    with socket.socket() as s:       # a port that was free a moment ago: connections refused
+        s.bind(("127.0.0.1", 0))
+        dead = s.getsockname()[1]
+    monkeypatch.setenv("HF_ENDPOINT", f"http://127.0.0.1:{dead}")
+    return hub
+
+
+def test_download_falls_back_to_meta_th_then_separates(meta, toy_model, song, tmp_path, monkeypatch, capsys):
+    assert cli.main(["download", "htdemucs", "-q"]) == 0, capsys.readouterr()
+    folder = W.models_folder()
+    assert sorted(p.name for p in folder.iterdir()) == sorted(["htdemucs.yaml", meta.th_name])
+    assert (folder / meta.th_name).read_bytes() == meta.meta[f"hybrid_transformer/{meta.th_name}"]
+    assert ("GET", "/meta/files.txt", None) in meta.log
+    assert ("GET", f"/meta/hybrid_transformer/{meta.th_name}", None) in meta.log
+    assert not any(path.startswith("/adefossez") for _, path, _ in meta.log)   # the hub never answered
+    monkeypatch.setenv("MSSEDU_OFFLINE", "1")
+    n_requests = len(meta.log)
+    sep = W.load_demucs_model("htdemucs")
+    for (k, a), (_, b) in zip(toy_model.state_dict().items(), sep.models[0].state_dict().items()):
+        assert torch.equal(a, b), k
+    out = tmp_path / "out"
+    assert cli.main(["separate", str(song), "-m", "htdemucs", "--out", str(out), "--device", "cpu", "-q"]) == 0
+    y, sr = audio.load(out / "htdemucs" / "song" / "vocals.wav")
+    assert sr == 8000 and y.shape == (2, 8000) and np.isfinite(y).all() and np.abs(y).max() > 0
+    assert len(meta.log) == n_requests
+    capsys.readouterr()
+
+
+def test_corrupted_th_is_refused_by_its_hash_prefix(meta, tmp_path):
+    meta.corrupt.add(meta.th_name)
+    dest = tmp_path / "weights"
+    with pytest.raises(ModelLoadingError, match=f"{meta.th_name} is corrupt: its SHA-256 starts with") as info:
+        W.download("htdemucs", to=dest, progress=False)
+    assert f"its name says {meta.th_name[len(SIG) + 1:-3]}" in str(info.value)
+    assert list(dest.iterdir()) == []                  # no yaml, no package, no staging folder
+    assert W.find_weights("htdemucs") is None
+
+
+def test_meta_404_says_the_model_does_not_exist(meta, tmp_path, capsys):
+    """htdemucs_6s is listed in the mirror's files.txt, but its package is not there."""
+    code = cli.main(["download", "htdemucs_6s", "--to", str(tmp_path / "w"), "-q"])
+    err = capsys.readouterr().err
+    assert code == 1
+    assert "'htdemucs_6s' does not exist on http://127.0.0.1" in err and "404" in err
+    assert f"/meta/hybrid_transformer/{SIG6}-0badf00d.th answered 404" in err
+    assert "no internet" not in err and "cannot be reached" not in err
+    assert list((tmp_path / "w").iterdir()) == []
+    # a model the mirror does not list at all: also "does not exist", nothing requested
+    meta.log.clear()
+    with pytest.raises(ModelLoadingError, match="does not exist on .*lists no package for signature"):
+        W.download("hdemucs_mmi", to=tmp_path / "w", progress=False)
+    assert [path for _, path, _ in meta.log] == ["/meta/files.txt"]

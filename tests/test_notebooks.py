@@ -193,3 +193,13 @@ def test_notebook_executes(path, kernel_dir):
     # the student notebook leaves exercises unanswered: no check may print a correct verdict
     assert "✔ Correct" not in text, "an exercise is answered in the student notebook"
     assert "Traceback (most recent call last)" not in text
+    if path.name.startswith("07_"):   # the model chooser lists every model and what runs offline
+        from mssedu.separation import DEMUCS_MODELS, find_weights
+
+        for name in DEMUCS_MODELS:
+            assert name in text and f"{name}-random" in text, name
+            if find_weights(name) is None:      # not here: the table says how to get them
+                assert f"no: `mssedu download {name}` with internet" in text, name
+        assert "unet_tiny_vocals.pt" in text and "your student model from notebook 06" in text
+        if "(trained weights)" not in text:   # offline: a real model separates, labelled as such
+            assert "the separation, by the best model available offline: mini U-Net" in text

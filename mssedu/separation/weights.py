@@ -9,10 +9,13 @@
 3. the Hugging Face cache (what demucs >= 4.1 downloads: repo ``adefossez/HTDemucs``);
 4. the torch hub cache (what older demucs downloaded from Meta's server).
 
-Only when none has them does it go to the network: first the Hugging Face hub, then Meta's
-download server. Both hosts are probed first (:func:`mssedu.network.reachable`), so an
-offline machine gets a clear :class:`~mssedu.errors.NetworkError` at once instead of after
-the hub's retries. ``HF_HUB_OFFLINE=1`` or ``MSSEDU_OFFLINE=1`` skip the network.
+Only when none has them does it go to the network: first the Hugging Face hub
+(``HF_ENDPOINT``, default huggingface.co), then Meta's download server (``MSSEDU_DEMUCS_URL``,
+default demucs' own root :data:`META_URL`; a mirror there serves the same tree: ``files.txt``
+in demucs' format, listing ``<signature>-<sha256 prefix>.th`` packages under its ``root:``
+folders). Both hosts are probed first (:func:`mssedu.network.reachable`), so an offline machine
+gets a clear :class:`~mssedu.errors.NetworkError` at once instead of after the hub's
+retries. ``HF_HUB_OFFLINE=1`` or ``MSSEDU_OFFLINE=1`` skip the network.
 
 Loading is safe: ``.safetensors`` files hold only tensors (their metadata names the model
 class, which must be one of demucs' three model classes); ``.th`` files are demucs "packages"
@@ -37,7 +40,9 @@ import pickle
 import re
 import shutil
 import tempfile
+import urllib.error
 import urllib.parse
+import urllib.request
 import warnings
 from fractions import Fraction
 from pathlib import Path
@@ -49,7 +54,7 @@ from ..errors import DataError, ModelLoadingError, NetworkError, ParameterError
 from ..network import offline_requested, reachable
 
 __all__ = ["import_demucs", "HTDEMUCS_CONFIG", "HDEMUCS_CONFIG", "DEMUCS_MODELS", "QUANTISED_MODELS",
-           "random_demucs", "RANDOM_MODEL", "HF_NAMESPACE", "MODEL_LABELS", "models_folder",
+           "random_demucs", "RANDOM_MODEL", "HF_NAMESPACE", "META_URL", "MODEL_LABELS", "models_folder",
            "random_htdemucs", "find_weights", "download", "load_demucs_model"]
 
 #: Constructor arguments of the released ``htdemucs`` model (signature 955717e8): the
@@ -107,7 +112,10 @@ HF_NAMESPACE = "adefossez"
 MODEL_LABELS = {**{name: label for name, (label, _) in DEMUCS_MODELS.items()},
                 **{f"{name}-random": f"{label} (random weights)" for name, (label, _) in DEMUCS_MODELS.items()}}
 
-_HOSTS = {"hf": "huggingface.co", "meta": "dl.fbaipublicfiles.com"}
+#: Root of Meta's download server for demucs' ``.th`` packages (demucs'
+#: ``pretrained.ROOT_URL``). The environment variable ``MSSEDU_DEMUCS_URL`` (read at each
+#: download) replaces it, e.g. with a mirror on a local network.
+META_URL = "https://dl.fbaipublicfiles.com/demucs/"
 
 
 def import_demucs():
@@ -261,10 +269,40 @@ def _remote_yaml(name: str):
     return path if path.exists() else None
 
 
-def _meta_urls() -> dict:
-    """Signature -> URL on Meta's server (demucs' ``remote/files.txt``)."""
-    pretrained = import_demucs().pretrained
-    return pretrained._parse_remote_files(Path(pretrained.REMOTE_ROOT) / "files.txt")
+def _meta_root() -> str:
+    """Meta's server, or the mirror ``MSSEDU_DEMUCS_URL`` names (read at each call)."""
+    return (os.environ.get("MSSEDU_DEMUCS_URL", "").strip() or META_URL).rstrip("/") + "/"
+
+
+def _meta_urls(listing: str | None = None, root: str = META_URL) -> dict:
+    """Signature -> URL of its ``.th`` package: a ``files.txt`` in demucs' format (``#``
+    comments, ``root: <folder>/`` lines, then ``<sig>-<sha256 prefix>.th`` names), by default
+    the one demucs ships, read relative to ``root``."""
+    if listing is None:
+        listing = (Path(import_demucs().pretrained.REMOTE_ROOT) / "files.txt").read_text()
+    folder, urls = "", {}
+    for line in (raw.strip() for raw in listing.splitlines()):
+        if not line or line.startswith("#"):
+            continue
+        if line.startswith("root:"):
+            folder = line.split(":", 1)[1].strip()
+        else:
+            urls.setdefault(line.split("-", 1)[0], root + folder + line)
+    return urls
+
+
+def _meta_listing(root: str) -> str | None:
+    """A mirror's own ``files.txt`` (its packages, its checksums), or ``None`` for demucs'
+    list: at Meta's root, or at a mirror that has none (a plain copy of Meta's tree)."""
+    if root == META_URL:
+        return None
+    try:
+        with urllib.request.urlopen(root + "files.txt", timeout=30) as answer:
+            return answer.read().decode("utf-8")
+    except urllib.error.HTTPError as err:
+        if err.code == 404:
+            return None
+        raise
 
 
 def _hf_repo(name: str) -> str:
@@ -439,9 +477,10 @@ def _bag(found):
 
 
 def _offline_error(name: str) -> NetworkError:
+    hub, meta = (_host_port(url)[0] for url in (_hf_endpoint(), _meta_root()))
     return NetworkError(
-        f"The weights of model {name!r} are not on this machine and neither huggingface.co "
-        f"nor dl.fbaipublicfiles.com can be reached (no internet?). mssedu looked in its "
+        f"The weights of model {name!r} are not on this machine and neither {hub} "
+        f"nor {meta} can be reached (no internet?). mssedu looked in its "
         f"model folder {models_folder()}, the Hugging Face cache and the torch hub cache "
         f"({Path(torch.hub.get_dir()) / 'checkpoints'}). Two ways to fix it: (1) on a machine "
         f"with internet run `mssedu download {name}` (fills {models_folder()}; copy that "
@@ -504,31 +543,61 @@ def _not_found(err) -> bool:
                                   "EntryNotFoundError") or getattr(response, "status_code", None) == 404
 
 
-def _fetch_meta(name: str, dest: Path, progress: bool) -> list:
+def _fetch_meta(name: str, dest: Path, progress: bool, hub_missing: str = "") -> list:
+    """Download the ``.th`` packages of ``name`` from Meta's server (or ``MSSEDU_DEMUCS_URL``)
+    into a staging folder inside ``dest``, check each against the SHA-256 prefix in its name,
+    then move them in, the yaml last: a corrupt or missing file leaves nothing behind.
+    ``hub_missing`` says what the hub answered, for the message when this server has no such
+    model either."""
     y = _remote_yaml(name)
     if y is None:
         raise ParameterError(f"Unknown demucs model {name!r}: demucs lists no {name}.yaml.")
     bag = _bag_from_yaml(y)
-    urls = _meta_urls()
-    written = [_copy(y, dest / f"{name}.yaml")]
-    for sig in bag["models"]:
-        if sig not in urls:
-            raise ModelLoadingError(f"demucs lists no download address for signature {sig} of {name!r}.")
-        url = urls[sig]
-        target = dest / os.path.basename(url)
-        if not target.exists():
-            checksum = target.stem.rsplit("-", 1)[1]
-            tmp = dest / f".{target.name}.part"
-            torch.hub.download_url_to_file(url, str(tmp), hash_prefix=checksum, progress=progress)
-            os.replace(tmp, target)
-        written.append(target)
+    root = _meta_root()
+    urls = _meta_urls(_meta_listing(root), root)
+
+    def does_not_exist(what):
+        also = f"; the hub: {hub_missing}" if hub_missing else ""
+        return ModelLoadingError(f"Model {name!r} does not exist on {root}: {what}{also}. Check the "
+                                 f"name (known: {', '.join(DEMUCS_MODELS)}) and MSSEDU_DEMUCS_URL.")
+
+    staging = Path(tempfile.mkdtemp(prefix=".meta-", dir=dest))
+    try:
+        fetched = []
+        for sig in bag["models"]:
+            if sig not in urls:
+                raise does_not_exist(f"its files.txt lists no package for signature {sig}")
+            url = urls[sig]
+            target = dest / os.path.basename(url)
+            if target.exists():
+                _check_suffix(target)
+                continue
+            part = staging / target.name
+            try:
+                torch.hub.download_url_to_file(url, str(part), progress=progress)
+            except urllib.error.HTTPError as err:
+                if err.code == 404:
+                    raise does_not_exist(f"{url} answered 404 (not found)") from err
+                raise
+            expected, actual = target.stem.rsplit("-", 1)[1], _sha256(part)
+            if not actual.startswith(expected):
+                raise ModelLoadingError(f"{url} is corrupt: its SHA-256 starts with {actual[:len(expected)]}, "
+                                        f"its name says {expected}. Nothing was kept; run the download again.")
+            fetched.append((part, target))
+        for part, target in fetched:       # every package checked: move them in
+            os.replace(part, target)
+        written = [target for _, target in fetched]
+        written.append(_copy(y, dest / f"{name}.yaml"))     # last: it says the model is complete
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
     return written
 
 
 def download(name: str = "htdemucs", to=None, progress: bool = True) -> Path:
     """Fetch the weights of demucs model ``name`` and check them, for offline use.
 
-    Tries the Hugging Face hub (``adefossez/HTDemucs``) and falls back to Meta's server.
+    Tries the Hugging Face hub (``adefossez/HTDemucs``; ``HF_ENDPOINT``) and falls back to
+    Meta's server (:data:`META_URL`, or the mirror ``MSSEDU_DEMUCS_URL`` names).
     The files land in ``to`` as a local repository: ``<name>.yaml`` and
     ``<signature>-<sha256 prefix>.safetensors`` (or ``.th``), which
     ``load_separator(name, repo=to)`` (and ``demucs -n name --repo to`` for ``.th``)
@@ -555,7 +624,7 @@ def download(name: str = "htdemucs", to=None, progress: bool = True) -> Path:
     ParameterError
         ``name`` is no demucs model.
     ModelLoadingError
-        A file failed its checksum (nothing is kept), or the hub answered 404 (the model
+        A file failed its checksum (nothing is kept), or the servers answered 404 (the model
         does not exist there).
     NetworkError
         Neither host can be reached, or both downloads failed.
@@ -585,12 +654,17 @@ def download(name: str = "htdemucs", to=None, progress: bool = True) -> Path:
             if _not_found(err):
                 missing = err
             errors.append(f"Hugging Face hub: {type(err).__name__}: {str(err)[:200]}")
-    if not done and reachable(_HOSTS["meta"]):
+    if not done and reachable(*_host_port(_meta_root())):
+        hub_missing = ""
+        if missing is not None:
+            hub_missing = f"{_hf_endpoint()} answered 404 for {_hf_repo(name)}"
         try:
-            _fetch_meta(name, dest, progress)
+            _fetch_meta(name, dest, progress, hub_missing)
             done = True
+        except (ModelLoadingError, ParameterError):
+            raise                       # corrupt (refused), or no such model there either
         except Exception as err:
-            errors.append(f"Meta's server: {type(err).__name__}: {str(err)[:200]}")
+            errors.append(f"{_meta_root()}: {type(err).__name__}: {str(err)[:200]}")
     if not done:
         if missing is not None:
             what = ("has no such repository" if type(missing).__name__ == "RepositoryNotFoundError"
