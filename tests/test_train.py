@@ -218,3 +218,27 @@ def test_mssedu_train_command_writes_refuses_and_resumes(tmp_path, toy_tracks, c
     assert "resume" in capsys.readouterr().err
     assert main(args + ["--steps", "3", "--resume"]) == 0
     assert read_checkpoint(ckpt)["step"] == 3
+
+
+def test_validation_scores_every_target(toy_tracks):
+    """With two targets the validation SDR is the mean of both targets' plain SDR over the
+    validation songs (not the first target's alone), and the separator, the checkpointed
+    model and the checkpoint all carry both."""
+    from mssedu.unet import UNetSeparator
+    valid = [toy_track(7), toy_track(8)]
+    res = train(toy_tracks, valid=valid, targets=("vocals", "accompaniment"), seed=1, progress=False,
+                **{**QUICK, "steps": 2})
+    assert res.config.targets == ("vocals", "accompaniment")
+    sep = UNetSeparator(res.model)
+    scores = []
+    for t in valid:
+        est = sep.separate(t.mixture, progress=False)
+        assert set(est) == {"vocals", "accompaniment"}
+        scores += [plain_sdr(t.stems[n], est[n]) for n in ("vocals", "accompaniment")]
+    assert res.best_sdr == pytest.approx(np.mean(scores), abs=1e-4)
+    first_only = np.mean([plain_sdr(t.stems["vocals"], sep.separate(t.mixture, progress=False)["vocals"])
+                          for t in valid])
+    assert abs(res.best_sdr - first_only) > 1e-3
+    vocals_only = Track("v", SR, valid[0].mixture, {"vocals": valid[0].stems["vocals"]})
+    with pytest.raises(MsseduError, match="no 'accompaniment' stem"):
+        train(toy_tracks, valid=vocals_only, targets=("vocals", "accompaniment"), progress=False, **QUICK)
