@@ -246,3 +246,10 @@ def test_loudness_ranges_of_a_multitrack_folder(tmp_path, layout):
     assert got["vocals"][0] - 1e-9 <= chain["loudness_db"] <= got["vocals"][2] + 1e-9
     with pytest.raises(ParameterError, match="percentiles"):
         loudness_ranges(tmp_path, percentiles=(10, 120))
+
+
+def test_chain_sets_the_stem_loudness():
+    chain = mixing.draw_chain("drums", np.random.default_rng(4), loudness={"drums": (-7.0, -7.0)})
+    x = np.random.default_rng(5).normal(0, 0.3, (2, 2 * SR)).astype(np.float32)
+    y = mixing.apply_chain(x, SR, chain)
+    assert mixing.integrated_loudness(y, SR) == pytest.approx(-14.0 - 7.0, abs=0.01)

@@ -301,8 +301,8 @@ def draw_chain(stem: str, rng, tempo_bpm: float = 100.0, loudness: dict | None =
     -------
     dict
         ``eq`` (list of :func:`equalizer` bands), ``compressor``, ``reverb``, ``delay`` (or
-        ``None``), ``pan``, ``width``, ``loudness_db`` (relative to the mixture; the renderer
-        levels the stem with :func:`loudness_gain`).
+        ``None``), ``pan``, ``width``, ``loudness_db`` (relative to the mixture; the fader at
+        the end of :func:`apply_chain`).
     """
     r = _STEM_RANGES.get(stem, _STEM_RANGES["other"])
     ranges = DEFAULT_LOUDNESS if loudness is None else loudness
@@ -345,8 +345,9 @@ def apply_chain(x: np.ndarray, sr: int, chain: dict) -> np.ndarray:
     Returns
     -------
     numpy.ndarray
-        ``(2, samples)`` float32, same length (tails past the end are cut). The level is left to
-        the caller (``chain["loudness_db"]`` with :func:`loudness_gain`).
+        ``(2, samples)`` float32, same length (tails past the end are cut), at the loudness
+        ``chain["loudness_db"]`` relative to a -14 LUFS mixture (:func:`loudness_gain`; a
+        chain without ``loudness_db`` leaves the level as the effects made it).
     """
     x = np.ascontiguousarray(x, dtype=np.float32)
     if x.ndim != 2 or x.shape[0] != 2:
@@ -366,4 +367,7 @@ def apply_chain(x: np.ndarray, sr: int, chain: dict) -> np.ndarray:
     size = sfft.next_fast_len(n + ir.shape[-1], real=True)
     spec = sfft.rfft(mono, size) * sfft.rfft(ir.astype(np.float32), size, axis=-1)
     wet += sfft.irfft(spec, size, axis=-1)[:, :n]
-    return np.ascontiguousarray((y + wet).astype(np.float32))
+    y = y + wet
+    if chain.get("loudness_db") is not None and n > 0.4 * sr:   # the fader
+        y *= loudness_gain(y, sr, chain["loudness_db"])
+    return np.ascontiguousarray(y.astype(np.float32))
