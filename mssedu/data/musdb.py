@@ -21,9 +21,10 @@ from ..config import cache_dir
 from ..errors import DataError, NetworkError, ParameterError
 from ..network import reachable
 from . import MUSDB_STEMS, Track
+from .mixing import integrated_loudness
 from .multitrack import load_multitrack
 
-__all__ = ["musdb_tracks", "MusdbTracks", "musdb_help", "PREVIEW_HOST"]
+__all__ = ["musdb_tracks", "MusdbTracks", "musdb_help", "PREVIEW_HOST", "stem_loudness", "loudness_ranges"]
 
 #: Host and port of the previews (the ``sample-url`` of musdb's configuration).
 PREVIEW_HOST = ("github.com", 443)
@@ -185,3 +186,96 @@ def musdb_tracks(root=None, subset: str = "train", split: str | None = None, is_
         raise DataError(f"No MUSDB tracks in {root / subset}: expected {kind}. If the dataset is the "
                         f"other format, pass {other}.\n" + musdb_help(root))
     return MusdbTracks(db)
+
+
+# -- loudness statistics of a multitrack collection ----------------------------------------
+
+def stem_loudness(track) -> dict:
+    """Each stem's integrated loudness relative to the mixture's (ITU-R BS.1770, LU).
+
+    Parameters
+    ----------
+    track : Track
+        A multitrack song (mixture and stems, at least 0.4 s).
+
+    Returns
+    -------
+    dict
+        Stem -> :math:`L_{stem} - L_{mix}` in LU (:func:`mssedu.data.mixing.integrated_loudness`);
+        stems that are silent (under BS.1770's -70 LUFS gate) are left out.
+
+    Raises
+    ------
+    DataError
+        The mixture is silent.
+    """
+    mix = integrated_loudness(track.mixture, track.sr)
+    if not np.isfinite(mix):
+        raise DataError(f"Track {track.name!r}: the mixture is silent, so no stem loudness can be relative to it.")
+    out = {}
+    for name, stem in track.stems.items():
+        level = integrated_loudness(stem, track.sr)
+        if np.isfinite(level):
+            out[name] = level - mix
+    return out
+
+
+def _collection(root, subset: str):
+    """Tracks of a MUSDB18(-HQ) root (with ``subset/``) or of a folder of multitracks."""
+    root = Path(root).expanduser()
+    if not root.is_dir():
+        raise DataError(f"No such folder: {root}. Pass a MUSDB18/MUSDB18-HQ root (with train/ and "
+                        "test/) or a folder holding one sub-folder or .stem.mp4 file per song.")
+    if (root / subset).is_dir():
+        is_wav = not any((root / subset).glob("*.stem.mp4"))
+        return musdb_tracks(root, subset=subset, is_wav=is_wav)
+    songs = sorted(p for p in root.iterdir() if p.is_dir()) + sorted(root.glob("*.stem.mp4"))
+    if not songs:
+        raise DataError(f"{root} holds no songs: expected a {subset}/ folder (MUSDB18 layout), or "
+                        "one sub-folder (mixture.wav, vocals.wav...) or .stem.mp4 file per song.")
+    return (load_multitrack(p) for p in songs)
+
+
+def loudness_ranges(root, percentiles=(10, 90), subset: str = "train") -> dict:
+    """Per-stem loudness relative to the mixture, as percentiles over the songs of a collection.
+
+    This measures what :func:`mssedu.data.mixing.draw_chain` draws stem levels from: run it
+    on MUSDB18's ``train`` songs and pass the result as ``draw_chain(..., loudness=...)``.
+    (Do not run it on a test set you score on: that would tune the training data to it.)
+
+    Parameters
+    ----------
+    root : str or Path
+        A MUSDB18 / MUSDB18-HQ root (``.stem.mp4`` files or wav folders under ``subset/``), or
+        a folder with one multitrack per sub-folder or ``.stem.mp4`` file.
+    percentiles : sequence of float
+        Which percentiles (0..100) of each stem's per-song values to return.
+    subset : str
+        The sub-folder of a MUSDB-layout root.
+
+    Returns
+    -------
+    dict
+        Stem -> tuple of its percentiles (LU, in the order asked); ``(10, 90)`` gives
+        ``(low, high)`` ranges ready for ``draw_chain``. Key ``"songs"``: how many songs.
+
+    Raises
+    ------
+    ParameterError
+        A percentile outside [0, 100].
+    DataError
+        No songs, or none with a measurable stem.
+    """
+    percentiles = tuple(float(q) for q in np.atleast_1d(percentiles))
+    if not percentiles or not all(0 <= q <= 100 for q in percentiles):
+        raise ParameterError(f"percentiles must lie in [0, 100], got {percentiles!r}.")
+    values, songs = {}, 0
+    for track in _collection(root, subset):
+        songs += 1
+        for name, rel in stem_loudness(track).items():
+            values.setdefault(name, []).append(rel)
+    if not values:
+        raise DataError(f"No stem loudness could be measured in {root} ({songs} songs).")
+    out = {name: tuple(float(v) for v in np.percentile(vals, percentiles)) for name, vals in values.items()}
+    out["songs"] = songs
+    return out

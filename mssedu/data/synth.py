@@ -817,8 +817,8 @@ def render_song(spec: dict, sr: int = 44100, soundfont=None, renderer: str = "au
     """Render the song ``spec`` (see :func:`song_spec`) into a :class:`~mssedu.data.Track`.
 
     Stems are rendered separately, then each is scaled to a loudness (RMS) of about
-    -20 dBFS plus the spec's per-stem gain, faded out over the last 50 ms, and the whole
-    song is scaled so the mixture peaks below 0.9. All of these are linear, per stem, so
+    -20 dBFS plus the spec's per-stem gain (a mixing chain levels its stem itself, see
+    :func:`mixing.apply_chain`), faded out over the last 50 ms, and the whole song is scaled so the mixture peaks below 0.9. All of these are linear, per stem, so
     the mixture stays exactly the sum of the stems.
 
     Parameters
@@ -864,6 +864,8 @@ def render_song(spec: dict, sr: int = 44100, soundfont=None, renderer: str = "au
     for k, v in stems.items():
         rms = float(np.sqrt(np.mean(v.astype(np.float64) ** 2)))
         g = 10 ** ((-20 + spec["gains_db"].get(k, 0.0)) / 20) / rms if rms > 1e-7 else 1.0
+        if "loudness_db" in spec.get("mix", {}).get(k, {}):   # levelled by its mixing chain already
+            g = 1.0
         stems[k] = (v * np.float32(g) * fade).astype(np.float32)
     mixture = np.sum(list(stems.values()), axis=0, dtype=np.float32)
     peak = float(np.max(np.abs(mixture)))

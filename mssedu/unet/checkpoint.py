@@ -104,8 +104,9 @@ _SHIPPED = Path(__file__).resolve().parent.parent / "checkpoints"
 def shipped_checkpoint(name: str = "unet_tiny_vocals") -> str:
     """Path of a checkpoint that ships with mssedu (``mssedu/checkpoints/<name>.pt``).
 
-    ``unet_tiny_vocals``: the ``tiny`` preset trained on synthetic songs only (how exactly:
-    ``mssedu/checkpoints/README.md``).
+    ``unet_tiny_vocals``: the ``tiny`` preset trained on synthetic songs only, vocals;
+    ``unet_tiny_4stems``: the same recipe with four targets (vocals, drums, bass, other).
+    How exactly each was made: ``mssedu/checkpoints/README.md``.
 
     Parameters
     ----------

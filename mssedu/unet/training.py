@@ -8,8 +8,8 @@ One step of training, for a batch of random excerpts (mixture :math:`x`, target 
 4. back-propagate, clip the gradient norm (a guard against rare huge steps), AdamW update.
 
 Every ``val_every`` steps the model separates held-out *synthetic* songs and we measure the
-plain SDR of the first target, :math:`10\log_{10} \|s\|^2 / \|s - \hat s\|^2`
-(:func:`mssedu.metrics.sdr`). The best model so far is kept; training stops early after
+plain SDR :math:`10\log_{10} \|s\|^2 / \|s - \hat s\|^2` (:func:`mssedu.metrics.sdr`) of
+every target, averaged over targets and songs. The best model so far is kept; training stops early after
 ``patience`` validations without improvement, after ``steps`` steps, or after
 ``max_seconds`` seconds. The real excerpt :func:`mssedu.data.example_track` is the course's
 test song: it is never trained on and never used to choose weights, only scored afterwards.
@@ -213,7 +213,8 @@ class TrainResult:
     history : dict
         Curves: ``step``, ``loss``, ``seconds`` (one per step), ``val_step``, ``val_sdr``.
     best_sdr : float
-        Best validation SDR (dB, held-out synthetic songs unless ``valid`` said otherwise).
+        Best validation SDR (dB, mean over targets and songs; held-out synthetic songs unless
+        ``valid`` said otherwise).
     steps : int
     seconds : float
     stopped : str
@@ -408,7 +409,7 @@ def _dataset(data, cfg: TrainConfig, ucfg: UNetConfig, progress: bool):
                           activity_target=target if target in tracks[0].stems else None)
 
 
-def _validation_tracks(valid, target: str, progress: bool, style: str) -> list:
+def _validation_tracks(valid, targets, progress: bool, style: str) -> list:
     if isinstance(valid, str) and valid == "synthetic":
         tracks = default_validation_tracks(progress=progress, style=style)
     else:
@@ -418,8 +419,10 @@ def _validation_tracks(valid, target: str, progress: bool, style: str) -> list:
                       "song, so its score is no longer a fair test. Use valid='synthetic'.",
                       stacklevel=3)
     for t in tracks:
-        if target not in t.stems:
-            raise ParameterError(f"Validation track {t.name!r} has no {target!r} stem.")
+        for target in targets:
+            if target not in t.stems:
+                raise ParameterError(f"Validation track {t.name!r} has no {target!r} stem; it has "
+                                     f"{sorted(t.stems)}. Validate on songs with every target.")
     return tracks
 
 
@@ -540,9 +543,13 @@ def _separator_class(model):
     return model_kind(getattr(model, "kind", "unet")).separator or UNetSeparator
 
 
-def _validate(model: MiniUNet, tracks, target: str) -> float:
+def _validate(model: MiniUNet, tracks, targets) -> float:
+    """Mean plain SDR over every target of every validation song."""
     sep = _separator_class(model)(model, device=next(model.parameters()).device)
-    scores = [sdr(t.stems[target], sep.separate(t.mixture, progress=False)[target]) for t in tracks]
+    scores = []
+    for t in tracks:
+        est = sep.separate(t.mixture, progress=False)
+        scores += [sdr(t.stems[name], est[name]) for name in targets]
     model.train()
     return float(np.mean(scores))
 
@@ -705,7 +712,7 @@ def train(data=None, valid="synthetic", config: TrainConfig | None = None, check
     if world > 1 and not lead:
         dist.barrier()
     dataset = _dataset(data, cfg, ucfg, progress)
-    valid_tracks = (_validation_tracks(valid, cfg.targets[0], progress, cfg.data_style)
+    valid_tracks = (_validation_tracks(valid, cfg.targets, progress, cfg.data_style)
                     if valid is not None and lead else [])
     if world > 1 and lead:
         dist.barrier()
@@ -733,7 +740,7 @@ def train(data=None, valid="synthetic", config: TrainConfig | None = None, check
 
     def validate_and_save():
         if valid_tracks:
-            score = _validate(model, valid_tracks, cfg.targets[0])
+            score = _validate(model, valid_tracks, cfg.targets)
             run.history["val_step"].append(run.step)
             run.history["val_sdr"].append(score)
             if score > run.best_sdr + cfg.min_delta:
