@@ -67,7 +67,8 @@ _WORDS = ("love night light heart fire dream rain day way home road sky eyes tim
           "hello baby darling tonight forever never again alone together golden silver "
           "dancing falling burning shining waiting leaving coming singing holding").split()
 _INSTALL = ("Install it with `sudo apt-get install espeak-ng` (Debian/Ubuntu), `brew install "
-            "espeak-ng` (macOS), or run ./course, which installs it.")
+            "espeak-ng` (macOS), `conda install -c conda-forge espeak-ng` (any system), or "
+            "`winget install eSpeak-NG.eSpeak-NG` (Windows).")
 
 
 def espeak_path() -> str:
