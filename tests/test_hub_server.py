@@ -261,17 +261,11 @@ def leftovers(folder):
                   if p.name.startswith(".") or p.name.endswith((".part", ".incomplete")))
 
 
-def test_download_then_separate_through_the_hub(hub, toy_model, song, tmp_path, monkeypatch, capsys):
-    assert cli.main(["download", "htdemucs", "-q"]) == 0, capsys.readouterr()
-    folder = W.models_folder()
-    data = hub.repos["adefossez/HTDemucs"][f"{SIG}.safetensors"]
-    sha = hashlib.sha256(data).hexdigest()
-    assert sorted(p.name for p in folder.iterdir()) == sorted(["htdemucs.yaml", f"{SIG}-{sha[:8]}.safetensors"])
-    assert (folder / f"{SIG}-{sha[:8]}.safetensors").read_bytes() == data
-    assert ("GET", f"/adefossez/HTDemucs/resolve/main/{SIG}.safetensors", None) in hub.log
-    # separate offline from what was downloaded: the weights are the served ones
+def separates_offline_with(toy_model, song, tmp_path, log, monkeypatch):
+    """Offline, the downloaded weights are the served ones and `mssedu separate` writes the four
+    stems with them, without one more request to the server (``log``)."""
     monkeypatch.setenv("MSSEDU_OFFLINE", "1")
-    n_requests = len(hub.log)
+    n_requests = len(log)
     sep = W.load_demucs_model("htdemucs")
     for (k, a), (_, b) in zip(toy_model.state_dict().items(), sep.models[0].state_dict().items()):
         assert torch.equal(a, b), k
@@ -281,7 +275,18 @@ def test_download_then_separate_through_the_hub(hub, toy_model, song, tmp_path, 
     assert sorted(p.name for p in stems.iterdir()) == ["bass.wav", "drums.wav", "other.wav", "vocals.wav"]
     y, sr = audio.load(stems / "vocals.wav")
     assert sr == 8000 and y.shape == (2, 8000) and np.isfinite(y).all() and np.abs(y).max() > 0
-    assert len(hub.log) == n_requests                   # no network once the weights are here
+    assert len(log) == n_requests                       # no network once the weights are here
+
+
+def test_download_then_separate_through_the_hub(hub, toy_model, song, tmp_path, monkeypatch, capsys):
+    assert cli.main(["download", "htdemucs", "-q"]) == 0, capsys.readouterr()
+    folder = W.models_folder()
+    data = hub.repos["adefossez/HTDemucs"][f"{SIG}.safetensors"]
+    sha = hashlib.sha256(data).hexdigest()
+    assert sorted(p.name for p in folder.iterdir()) == sorted(["htdemucs.yaml", f"{SIG}-{sha[:8]}.safetensors"])
+    assert (folder / f"{SIG}-{sha[:8]}.safetensors").read_bytes() == data
+    assert ("GET", f"/adefossez/HTDemucs/resolve/main/{SIG}.safetensors", None) in hub.log
+    separates_offline_with(toy_model, song, tmp_path, hub.log, monkeypatch)
     capsys.readouterr()
 
 
@@ -403,16 +408,7 @@ def test_download_falls_back_to_meta_th_then_separates(meta, toy_model, song, tm
     assert ("GET", "/meta/files.txt", None) in meta.log
     assert ("GET", f"/meta/hybrid_transformer/{meta.th_name}", None) in meta.log
     assert not any(path.startswith("/adefossez") for _, path, _ in meta.log)   # the hub never answered
-    monkeypatch.setenv("MSSEDU_OFFLINE", "1")
-    n_requests = len(meta.log)
-    sep = W.load_demucs_model("htdemucs")
-    for (k, a), (_, b) in zip(toy_model.state_dict().items(), sep.models[0].state_dict().items()):
-        assert torch.equal(a, b), k
-    out = tmp_path / "out"
-    assert cli.main(["separate", str(song), "-m", "htdemucs", "--out", str(out), "--device", "cpu", "-q"]) == 0
-    y, sr = audio.load(out / "htdemucs" / "song" / "vocals.wav")
-    assert sr == 8000 and y.shape == (2, 8000) and np.isfinite(y).all() and np.abs(y).max() > 0
-    assert len(meta.log) == n_requests
+    separates_offline_with(toy_model, song, tmp_path, meta.log, monkeypatch)
     capsys.readouterr()
 
 
