@@ -61,7 +61,7 @@ def test_manifest_describes_every_song(dataset):
     vocal = [p for p in song["parts"] if p["stem"] == "vocals"]
     assert all(p["program"] in synth.VOICE_PROGRAMS for p in vocal)
     assert song == json.loads(json.dumps(dict(synth.song_spec(11, 0, 3.0), subset="train", sr=SR,
-                                              renderer="fluidsynth")))
+                                              render_version=synth.RENDER_VERSION, renderer="fluidsynth")))
 
 
 @needs_fluidsynth
@@ -363,3 +363,20 @@ def test_midi_parts_read_the_song_as_mido_plays_it():
         np.testing.assert_allclose(np.array(mine), np.array(sorted(notes)), atol=1e-9)
     voice = next(c for c, st in channel_stems.items() if st == "vocals")
     assert parts[voice]["bend"] is not None and np.max(np.abs(parts[voice]["bend"][1])) > 5   # vibrato, cents
+
+
+def test_make_dataset_reuses_only_songs_made_the_same_way(tmp_path, monkeypatch):
+    """A cached song is reused when spec, rate and RENDER_VERSION match; a cache made by older
+    rendering code (another RENDER_VERSION) is rendered again, not silently reused."""
+    kw = dict(n_songs=1, seconds=1.0, seed=3, sr=SR, progress=False, renderer="numpy")
+    folder, = make_dataset(tmp_path, **kw)
+    first = (folder / "vocals.wav").stat().st_mtime_ns
+    make_dataset(tmp_path, **kw)
+    assert (folder / "vocals.wav").stat().st_mtime_ns == first          # reused
+    manifest = json.loads((tmp_path / "manifest.json").read_text())
+    assert manifest["songs"][folder.name]["render_version"] == synth.RENDER_VERSION
+    monkeypatch.setattr(synth, "RENDER_VERSION", synth.RENDER_VERSION + 1)
+    make_dataset(tmp_path, **kw)
+    assert (folder / "vocals.wav").stat().st_mtime_ns != first          # rendered again
+    manifest = json.loads((tmp_path / "manifest.json").read_text())
+    assert manifest["songs"][folder.name]["render_version"] == synth.RENDER_VERSION

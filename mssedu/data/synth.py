@@ -68,7 +68,14 @@ from .soundfont import INSTALL_HINT, find_soundfont, fluidsynth_path, instrument
 __all__ = ["make_dataset", "render_song", "render_midi_stems", "song_spec", "chorale_ids",
            "load_chorale", "find_soundfont", "fluidsynth_path", "VOICE_PROGRAMS", "BACH10_PROGRAMS",
            "STYLES", "style_settings", "instrument_soundfonts", "RENDERERS", "FallbackRendererWarning",
-           "choose_renderer"]
+           "choose_renderer", "RENDER_VERSION"]
+
+#: Version of what a rendered song sounds like. :func:`make_dataset` reuses a song folder only
+#: when the manifest says it was made with the same spec, sample rate and this version, so
+#: raise it whenever a change to the rendering (instruments, voices, the mixing chain) changes
+#: the audio: caches made by older code are then rendered again instead of silently reused.
+#: (2: the mixing chain on pedalboard, stem loudness relative to the mixture.)
+RENDER_VERSION = 2
 
 #: Data styles, for the ablation of :mod:`benchmarks.bench_training_data`: each adds one
 #: ingredient to the one before. ``"classic"`` is the first release's data (choir patches,
@@ -977,8 +984,9 @@ def make_dataset(out_dir, n_songs: int = 10, seconds: float = 30.0, seed: int = 
     Writes ``out_dir/<subset>/<name>/{mixture,vocals,bass,drums,other}.wav`` (float32 wav;
     for ``layout="bach10"``: violin, clarinet, saxophone, bassoon), each song's ``song.mid``,
     and ``out_dir/manifest.json`` with every song's spec (seed, score id, instruments, tempo,
-    transposition, gains...). Songs already there are skipped, so a bigger dataset with the
-    same seed extends a smaller one. The folder reads back with :func:`mssedu.data.load_multitrack`
+    transposition, gains...). Songs already there, made with the same spec, sample rate and
+    :data:`RENDER_VERSION`, are skipped, so a bigger dataset with the same seed extends a
+    smaller one; a song made by other settings or older code is rendered again. The folder reads back with :func:`mssedu.data.load_multitrack`
     per song, or with :func:`mssedu.data.musdb_tracks` (``root=out_dir, is_wav=True``).
 
     Parameters
@@ -1045,9 +1053,10 @@ def make_dataset(out_dir, n_songs: int = 10, seconds: float = 30.0, seed: int = 
         folder = out / subset / spec["name"]
         folders.append(folder)
         old = manifest["songs"].get(spec["name"], {})
-        entry = dict(spec, subset=subset, sr=sr)
-        if not _song_complete(folder, stems):
-            todo.append((spec, folder))
+        entry = json.loads(json.dumps(dict(spec, subset=subset, sr=sr, render_version=RENDER_VERSION)))
+        unchanged = {k: v for k, v in old.items() if k != "renderer"} == entry
+        if not (unchanged and _song_complete(folder, stems)):
+            todo.append((spec, folder))     # new, incomplete, or made by other settings or code
             entry["renderer"] = renderer
         elif "renderer" in old:
             entry["renderer"] = old["renderer"]
