@@ -12,6 +12,7 @@ import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
 from mssedu import plot  # noqa: E402
+from mssedu.data import Track  # noqa: E402
 from mssedu.errors import ParameterError  # noqa: E402
 
 SR, N_FFT, HOP = 8000, 256, 64
@@ -68,3 +69,18 @@ def test_masked_bins_rejects_mismatched_shapes():
         plot.masked_bins_axes(ax, np.zeros((5, 4)), np.zeros((5, 4), bool), SR, N_FFT, HOP, "viridis", 0, 1,
                               y_axis="cqt")
     plt.close(fig)
+
+
+def test_stems_figure_shares_one_colour_scale():
+    """A stem 20 dB quieter than another is drawn 20 dB darker (one 0 dB reference for every
+    panel), not rescaled to its own maximum."""
+    sr = 8000
+    t = np.arange(2 * sr) / sr
+    loud = np.tile(np.sin(2 * np.pi * 440 * t), (2, 1))
+    quiet = 0.1 * np.tile(np.sin(2 * np.pi * 880 * t), (2, 1))
+    track = Track(name="two tones", mixture=loud + quiet, stems={"loud": loud, "quiet": quiet}, sr=sr)
+    fig = plot.stems_figure(track, n_fft=512, hop_length=128)
+    peaks = [float(ax.images[0].get_array().max()) for ax in fig.axes if ax.images]
+    assert len(peaks) == 3
+    assert abs(peaks[1] - peaks[2] - 20.0) < 0.5, peaks        # loud vs quiet panel
+    assert peaks[0] == pytest.approx(0.0, abs=0.5)               # the mixture holds the maximum

@@ -91,7 +91,7 @@ def _frequency_ticks(ax, ticks) -> None:
 
 def spectrogram_axes(ax, S, sr: int, hop_length: int, y_axis: str = "mel", db: bool = True,
                      title: str | None = None, vmin=None, vmax=None, cmap="magma",
-                     colorbar: bool = True, freqs=None, fmax: float | None = None):
+                     colorbar: bool = True, freqs=None, fmax: float | None = None, ref=np.max):
     r"""Draw a magnitude (or mask) ``(freq, frames)`` or ``(channels, freq, frames)`` image on
     ``ax``. ``S`` complex or real; channels are averaged. ``db=True`` shows decibels (80 dB
     range); masks should pass ``db=False`` (0..1).
@@ -128,6 +128,9 @@ def spectrogram_axes(ax, S, sr: int, hop_length: int, y_axis: str = "mel", db: b
         Bin frequencies in Hz (needed for ``y_axis="cqt"``; for an STFT cut below ``sr / 2``).
     fmax : float or None
         Highest frequency shown in Hz (default: the highest bin).
+    ref : float or callable
+        The magnitude shown as 0 dB when ``db=True``: by default each image's own maximum;
+        pass one number to give several panels one colour scale.
 
     Returns
     -------
@@ -139,7 +142,7 @@ def spectrogram_axes(ax, S, sr: int, hop_length: int, y_axis: str = "mel", db: b
     S = np.abs(np.asarray(S))
     if S.ndim == 3:
         S = S.mean(axis=0)
-    img = amplitude_to_db(S, ref=np.max) if db else S
+    img = amplitude_to_db(S, ref=ref) if db else S
     n_freq, n_fr = img.shape
     t_end = n_fr * hop_length / sr
     if freqs is None:
@@ -329,9 +332,8 @@ def stems_figure(track, n_fft: int = 4096, hop_length: int = 1024, figsize=None)
     fig, axes = plt.subplots(rows, cols, figsize=figsize or (4.2 * cols, 2.8 * rows),
                              squeeze=False, constrained_layout=True)
     for ax, name, m in zip(axes.flat, names, mags):
-        db = amplitude_to_db(m, ref=ref, top_db=None)
-        spectrogram_axes(ax, 10 ** (np.maximum(db, -80) / 20), track.sr, hop_length, title=name,
-                         vmin=-80, vmax=0, colorbar=False)
+        spectrogram_axes(ax, m, track.sr, hop_length, title=name, ref=ref, vmin=-80, vmax=0,
+                         colorbar=False)
     for ax in list(axes.flat)[len(names):]:
         ax.axis("off")
     plt.close(fig)
