@@ -12,17 +12,13 @@ when Chromium, Playwright or Voila is missing.
 """
 from __future__ import annotations
 
-import os
 import re
-import signal
 import socket
-import subprocess
 import sys
-import time
 import urllib.request
 
 import pytest
-from browsing import CHROMIUM, CHROMIUM_ARGS, free_port, require_chromium
+from browsing import CHROMIUM, CHROMIUM_ARGS, free_port, jupyter_env, move_slider_to_end, require_chromium, serving
 
 from mssedu import audio
 from mssedu.data import example_track
@@ -37,64 +33,15 @@ def app(tmp_path_factory):
     require_chromium()
     pytest.importorskip("voila", reason="voila is not installed")
     base = tmp_path_factory.mktemp("app")
-    for sub in ("config", "data", "runtime"):
-        (base / sub).mkdir()
-    env = dict(os.environ)
-    env.update({"MSSEDU_FAST": "1", "JUPYTER_CONFIG_DIR": str(base / "config"),
-                "JUPYTER_RUNTIME_DIR": str(base / "runtime"), "JUPYTER_PREFER_ENV_PATH": "1"})
-    env.pop("MPLBACKEND", None)
     port = free_port()
     folder = base / "workshop"
-    log = open(base / "voila.log", "w")
-    proc = subprocess.Popen([sys.executable, "-m", "mssedu", "app", "--dir", str(folder),
-                             f"--port={port}", "--no-browser", "--Voila.port_retries=0"],
-                            cwd=base, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-    url = f"http://127.0.0.1:{port}/"
-    try:
-        deadline = time.monotonic() + 90
-        while True:
-            if proc.poll() is not None:
-                pytest.fail(f"mssedu app exited ({proc.returncode}):\n{(base / 'voila.log').read_text()[-3000:]}")
-            try:   # a TCP connection only: any page request would run the app's kernel
-                socket.create_connection(("127.0.0.1", port), timeout=2).close()
-                break
-            except OSError:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail("mssedu app did not answer within 90 s:\n" + (base / "voila.log").read_text()[-3000:])
-            time.sleep(0.5)
-        yield url, folder
-    finally:
-        try:
-            os.killpg(proc.pid, signal.SIGTERM)
-            proc.wait(timeout=20)
-        except (ProcessLookupError, subprocess.TimeoutExpired):
-            try:
-                os.killpg(proc.pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
-            proc.wait(timeout=10)
-        log.close()
-        print((base / "voila.log").read_text()[-2000:])
-
-
-def move_slider_to_end(page, slider):
-    handle = slider.locator(".noUi-handle").first
-    readout = slider.locator(".widget-readout").first
-    before = readout.inner_text()
-    handle.focus()
-    handle.press("End")
-    if readout.inner_text() == before:
-        for _ in range(4):
-            handle.press("ArrowRight")
-    if readout.inner_text() == before:   # last resort: drag the handle
-        box = handle.bounding_box()
-        track = slider.locator(".noUi-target, .noUi-base").first.bounding_box()
-        page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
-        page.mouse.down()
-        page.mouse.move(track["x"] + track["width"] - 2, box["y"] + box["height"] / 2, steps=8)
-        page.mouse.up()
-    assert readout.inner_text() != before, "the alpha slider did not move"
+    cmd = [sys.executable, "-m", "mssedu", "app", "--dir", str(folder), f"--port={port}", "--no-browser",
+           "--Voila.port_retries=0"]
+    # ready on a TCP connection only: any page request would run the app's kernel
+    with serving(cmd, base, jupyter_env(base), base / "voila.log", what="mssedu app",
+                 ready=lambda: socket.create_connection(("127.0.0.1", port), timeout=2).close() or True):
+        yield f"http://127.0.0.1:{port}/", folder
+    print((base / "voila.log").read_text()[-2000:])
 
 
 def test_workshop_app_in_a_browser(app, artifacts_dir, tmp_path):

@@ -15,15 +15,13 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import signal
-import subprocess
 import sys
 import time
 import urllib.request
 from pathlib import Path
 
 import pytest
-from browsing import CHROMIUM, CHROMIUM_ARGS, free_port, require_chromium
+from browsing import CHROMIUM, CHROMIUM_ARGS, free_port, jupyter_env, move_slider_to_end, require_chromium, serving
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOK = os.environ.get("MSSEDU_BROWSER_NOTEBOOK", "02_masks.ipynb")
@@ -42,51 +40,24 @@ def jupyterlab(tmp_path_factory):
     base = tmp_path_factory.mktemp("lab")
     root_dir = base / "notebooks"
     shutil.copytree(ROOT / "notebooks", root_dir, ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
-    for sub in ("config", "data", "runtime", "settings", "workspaces"):
+    for sub in ("settings", "workspaces"):
         (base / sub).mkdir()
-    env = dict(os.environ)
-    env.update({"MSSEDU_FAST": "1", "JUPYTER_CONFIG_DIR": str(base / "config"),
-                "JUPYTER_RUNTIME_DIR": str(base / "runtime"), "JUPYTER_PREFER_ENV_PATH": "1",
-                "JUPYTERLAB_SETTINGS_DIR": str(base / "settings"),
-                "JUPYTERLAB_WORKSPACES_DIR": str(base / "workspaces")})
-    env.pop("MPLBACKEND", None)
+    env = jupyter_env(base, JUPYTERLAB_SETTINGS_DIR=str(base / "settings"),
+                      JUPYTERLAB_WORKSPACES_DIR=str(base / "workspaces"))
     port = free_port()
-    log = open(base / "jupyterlab.log", "w")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "jupyter", "lab", "--no-browser", f"--port={port}", "--ip=127.0.0.1",
-         f"--IdentityProvider.token={TOKEN}", f"--ServerApp.root_dir={root_dir}",
-         "--ServerApp.port_retries=0", "--LabApp.news_url=", "--LabApp.extension_manager=readonly",
-         "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate"]
-        + (["--allow-root"] if hasattr(os, "geteuid") and os.geteuid() == 0 else []),
-        cwd=root_dir, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 90
-        while True:
-            if proc.poll() is not None:
-                pytest.fail(f"JupyterLab exited ({proc.returncode}):\n{(base / 'jupyterlab.log').read_text()[-3000:]}")
-            try:
-                with urllib.request.urlopen(f"{url}/api/status?token={TOKEN}", timeout=2) as r:
-                    if r.status == 200:
-                        break
-            except OSError:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail("JupyterLab did not answer within 90 s:\n"
-                            + (base / "jupyterlab.log").read_text()[-3000:])
-            time.sleep(0.5)
+    cmd = ([sys.executable, "-m", "jupyter", "lab", "--no-browser", f"--port={port}", "--ip=127.0.0.1",
+            f"--IdentityProvider.token={TOKEN}", f"--ServerApp.root_dir={root_dir}",
+            "--ServerApp.port_retries=0", "--LabApp.news_url=", "--LabApp.extension_manager=readonly",
+            "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate"]
+           + (["--allow-root"] if hasattr(os, "geteuid") and os.geteuid() == 0 else []))
+
+    def ready():
+        with urllib.request.urlopen(f"{url}/api/status?token={TOKEN}", timeout=2) as r:
+            return r.status == 200
+
+    with serving(cmd, root_dir, env, base / "jupyterlab.log", ready, what="JupyterLab"):
         yield url
-    finally:
-        try:
-            os.killpg(proc.pid, signal.SIGTERM)
-            proc.wait(timeout=20)
-        except (ProcessLookupError, subprocess.TimeoutExpired):
-            try:
-                os.killpg(proc.pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
-            proc.wait(timeout=10)
-        log.close()
 
 
 def accept_dialogs(page) -> bool:
@@ -152,22 +123,7 @@ def test_mask_explorer_in_jupyterlab(jupyterlab, artifacts_dir):
 
             # move alpha from 1 to its maximum with the keyboard (noUiSlider handle)
             slider = explorer.locator(".widget-slider", has=page.locator(".widget-label", has_text=re.compile(r"^alpha$"))).first
-            handle = slider.locator(".noUi-handle").first
-            readout = slider.locator(".widget-readout").first
-            value_before = readout.inner_text()
-            handle.focus()
-            handle.press("End")
-            if readout.inner_text() == value_before:  # older noUiSlider: no End key
-                for _ in range(4):
-                    handle.press("ArrowRight")
-            if readout.inner_text() == value_before:  # last resort: drag the handle
-                box = handle.bounding_box()
-                track = slider.locator(".noUi-target, .noUi-base").first.bounding_box()
-                page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
-                page.mouse.down()
-                page.mouse.move(track["x"] + track["width"] - 2, box["y"] + box["height"] / 2, steps=8)
-                page.mouse.up()
-            assert readout.inner_text() != value_before, "the alpha slider did not move"
+            move_slider_to_end(page, slider)
 
             page.wait_for_function(
                 "([el, before]) => /SDR/.test(el.textContent) && el.textContent !== before",
