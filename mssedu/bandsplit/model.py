@@ -62,6 +62,7 @@ import torch
 from torch import nn
 
 from ..errors import ParameterError, check_finite
+from ..unet.model import SpectrogramModelConfig
 
 __all__ = ["BandSplitConfig", "BandSplitModel", "RotaryAttention", "PRESETS", "BSRNN_BANDS",
            "band_edges"]
@@ -122,7 +123,7 @@ def band_edges(sr: int, n_fft: int, bands=BSRNN_BANDS, max_hz: float | None = No
 
 
 @dataclass
-class BandSplitConfig:
+class BandSplitConfig(SpectrogramModelConfig):
     """Everything that defines a band-split model (stored in its checkpoints).
 
     Attributes
@@ -166,6 +167,7 @@ class BandSplitConfig:
     targets: tuple = ("vocals",)
     patch_frames: int = 128
     dropout: float = 0.0
+    label = "band-split"
 
     def __post_init__(self):
         self.bands = tuple((float(a), float(b)) for a, b in self.bands)
@@ -180,45 +182,6 @@ class BandSplitConfig:
                                  f"({2 * self.heads}) for rotary attention.")
         if not self.targets:
             raise ParameterError("targets must name at least one source, e.g. ('vocals',).")
-
-    @property
-    def n_freq(self) -> int:
-        """Bins of the STFT, ``n_fft // 2 + 1``."""
-        return self.n_fft // 2 + 1
-
-    @property
-    def patch_samples(self) -> int:
-        """Samples of audio that give exactly ``patch_frames`` STFT frames."""
-        return (self.patch_frames - 1) * self.hop_length
-
-    def to_dict(self) -> dict:
-        """The config as plain values (a checkpoint loads it with ``weights_only=True``).
-
-        Returns
-        -------
-        dict
-        """
-        d = dataclasses.asdict(self)
-        d["bands"] = [list(b) for b in self.bands]
-        d["targets"] = list(self.targets)
-        return d
-
-    @classmethod
-    def from_dict(cls, d: dict) -> "BandSplitConfig":
-        """Rebuild a config from :meth:`to_dict`'s output.
-
-        Parameters
-        ----------
-        d : dict
-
-        Returns
-        -------
-        BandSplitConfig
-        """
-        known = {f.name for f in dataclasses.fields(cls)}
-        if set(d) - known:
-            raise ParameterError(f"Unknown band-split config keys {sorted(set(d) - known)}.")
-        return cls(**d)
 
 
 #: Named configurations: ``tiny`` (CPU, minutes) and ``full`` (a GPU).

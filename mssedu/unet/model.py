@@ -63,11 +63,70 @@ from torch import nn
 
 from ..errors import ParameterError, check_finite
 
-__all__ = ["UNetConfig", "PRESETS", "MiniUNet", "ModelSummary", "count_parameters", "conv_output_size"]
+__all__ = ["SpectrogramModelConfig", "UNetConfig", "PRESETS", "MiniUNet", "ModelSummary", "count_parameters", "conv_output_size"]
+
+
+def _plain(value):
+    """Tuples (also nested) as lists: the plain types a ``weights_only`` checkpoint holds."""
+    return [_plain(v) for v in value] if isinstance(value, (tuple, list)) else value
+
+
+class SpectrogramModelConfig:
+    """What the configs of the course's spectrogram models share (:class:`UNetConfig`,
+    :class:`mssedu.bandsplit.BandSplitConfig`): a mixin for a dataclass with ``n_fft``,
+    ``hop_length`` and ``patch_frames`` fields, whose ``__post_init__`` turns list fields back
+    into tuples. ``label`` names the model in messages."""
+
+    label = "model"
+
+    @property
+    def n_freq(self) -> int:
+        """Bins of the full STFT, ``n_fft // 2 + 1``."""
+        return self.n_fft // 2 + 1
+
+    @property
+    def patch_samples(self) -> int:
+        """Samples of audio that give exactly ``patch_frames`` STFT frames (``center=True``)."""
+        return (self.patch_frames - 1) * self.hop_length
+
+    def to_dict(self) -> dict:
+        """The config as plain types (so a checkpoint loads with ``weights_only=True``).
+
+        Returns
+        -------
+        dict
+            Field name -> int, str, float, None or (nested) list.
+        """
+        return {f.name: _plain(getattr(self, f.name)) for f in dataclasses.fields(self)}
+
+    @classmethod
+    def from_dict(cls, d: dict):
+        """Rebuild a config from :meth:`to_dict`'s output.
+
+        Parameters
+        ----------
+        d : dict
+            Field name -> value.
+
+        Returns
+        -------
+        SpectrogramModelConfig
+            An instance of the class it is called on.
+
+        Raises
+        ------
+        ParameterError
+            Unknown keys (a checkpoint of another version or model).
+        """
+        known = {f.name for f in dataclasses.fields(cls)}
+        unknown = set(d) - known
+        if unknown:
+            raise ParameterError(f"Unknown {cls.label} config keys {sorted(unknown)}; known: {sorted(known)}.")
+        return cls(**d)
 
 
 @dataclass
-class UNetConfig:
+class UNetConfig(SpectrogramModelConfig):
     """Everything needed to rebuild a :class:`MiniUNet` and its spectrogram front end.
 
     Attributes
@@ -107,6 +166,7 @@ class UNetConfig:
     leaky_slope: float = 0.2
     patch_frames: int = 128
     mask_extension: str = "zeros"
+    label = "U-Net"
 
     def __post_init__(self):
         self.channels = tuple(int(c) for c in self.channels)
@@ -128,53 +188,6 @@ class UNetConfig:
     @property
     def depth(self) -> int:
         return len(self.channels)
-
-    @property
-    def n_freq(self) -> int:
-        """Bins of the full STFT, ``n_fft // 2 + 1``."""
-        return self.n_fft // 2 + 1
-
-    @property
-    def patch_samples(self) -> int:
-        """Samples of audio that give exactly ``patch_frames`` STFT frames (``center=True``)."""
-        return (self.patch_frames - 1) * self.hop_length
-
-    def to_dict(self) -> dict:
-        """The config as plain types (so a checkpoint loads with ``weights_only=True``).
-
-        Returns
-        -------
-        dict
-            Field name -> int, str, float or list.
-        """
-        d = dataclasses.asdict(self)
-        d["channels"] = list(self.channels)
-        d["targets"] = list(self.targets)
-        return d
-
-    @classmethod
-    def from_dict(cls, d: dict) -> "UNetConfig":
-        """Rebuild a config from :meth:`to_dict`'s output.
-
-        Parameters
-        ----------
-        d : dict
-            Field name -> value.
-
-        Returns
-        -------
-        UNetConfig
-
-        Raises
-        ------
-        ParameterError
-            Unknown keys (a checkpoint of another version or model).
-        """
-        known = {f.name for f in dataclasses.fields(cls)}
-        unknown = set(d) - known
-        if unknown:
-            raise ParameterError(f"Unknown U-Net config keys {sorted(unknown)}; known: {sorted(known)}.")
-        return cls(**d)
 
 
 #: Named configurations. ``tiny``: CPU lab model; ``full``: Spleeter-sized, for a GPU.
