@@ -19,7 +19,9 @@ import os
 import shutil
 from pathlib import Path
 
-__all__ = ["part_path", "clean_stale_parts", "usual_mode", "move_into_place"]
+from .errors import DataError
+
+__all__ = ["part_path", "clean_stale_parts", "usual_mode", "move_into_place", "writable_folder"]
 
 
 def part_path(target, pid: int | None = None) -> Path:
@@ -121,3 +123,38 @@ def move_into_place(part, target) -> None:
         shutil.rmtree(old, ignore_errors=True)
     else:
         os.replace(part, target)
+
+
+def writable_folder(folder, advice: str, what: str = "folder") -> Path:
+    """Make sure results can be written into ``folder``: create it (with its parents) if
+    needed, and check that it is a folder this process may write into.
+
+    Parameters
+    ----------
+    folder : str or Path
+        The folder (``~`` is expanded).
+    advice : str
+        What the user can do instead, ending every message (e.g. ``"Choose another with --out."``).
+    what : str
+        What the folder is, for the message (e.g. ``"output folder"``).
+
+    Returns
+    -------
+    Path
+        The folder, ``~`` expanded.
+
+    Raises
+    ------
+    DataError
+        ``folder`` is a file, cannot be created, or is not writable.
+    """
+    folder = Path(folder).expanduser()
+    if folder.exists() and not folder.is_dir():
+        raise DataError(f"{folder} is a file, not a folder. {advice}")
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        raise DataError(f"Cannot create the {what} {folder}: {err.strerror or err}. {advice}") from err
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise DataError(f"Cannot write into {folder}: the folder is not writable. {advice}")
+    return folder

@@ -25,7 +25,7 @@ import soundfile as sf
 from IPython.display import Audio
 from scipy.signal import resample_poly
 
-from .atomic import clean_stale_parts, part_path, usual_mode
+from .atomic import clean_stale_parts, part_path, usual_mode, writable_folder
 from .errors import (
     AudioError,
     DataError,
@@ -466,12 +466,7 @@ def save(path, signal, sr: int, overwrite: bool = False, subtype: str | None = N
         x = x[None]
     if x.ndim != 2:
         raise ParameterError(f"signal must be (channels, samples), got shape {x.shape}.")
-    parent = path.parent
-    if not parent.exists():
-        parent.mkdir(parents=True, exist_ok=True)
-    if not os.access(parent, os.W_OK):
-        raise DataError(f"Cannot write into {parent}: the folder is not writable. Choose "
-                        "another folder, or check its permissions.")
+    writable_folder(path.parent, "Choose another folder, or check its permissions.")
     clean_stale_parts(path)          # what a killed earlier run left behind
     tmp = str(part_path(path))
     try:

@@ -31,6 +31,7 @@ from pathlib import Path
 
 from . import __version__
 from .assignments import bootstrap, release, sources
+from .atomic import writable_folder
 from .app import prepare_app, voila_command
 from .course import DEFAULT_FOLDER, copy_course, lab_command
 from .errors import DataError, MsseduError, ParameterError
@@ -72,23 +73,12 @@ def _song_name(path: Path) -> str:
     return path.stem
 
 
-def _check_writable_folder(folder: Path) -> None:
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-    except OSError as err:
-        raise DataError(f"Cannot create the output folder {folder}: {err.strerror or err}. "
-                          "Choose another with --out.") from err
-    if not os.access(folder, os.W_OK | os.X_OK):
-        raise DataError(f"Cannot write into {folder}: the folder is not writable. "
-                          "Choose another with --out.")
-
-
 # -- separate ---------------------------------------------------------------------------------
 
 def cmd_separate(args) -> int:
     out_root = Path(args.out).expanduser()
     try:
-        _check_writable_folder(out_root)
+        writable_folder(out_root, "Choose another with --out.", what="output folder")
         separator = load_separator(args.model, repo=args.repo, device=args.device,
                                    shifts=args.shifts, overlap=args.overlap)
     except MsseduError as err:

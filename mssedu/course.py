@@ -24,6 +24,7 @@ import sys
 import time
 from pathlib import Path
 
+from .atomic import writable_folder
 from .errors import DataError, ParameterError
 
 __all__ = ["COURSE_PARTS", "DEFAULT_FOLDER", "course_folder", "copy_course", "is_root",
@@ -108,17 +109,8 @@ def copy_course(dest=DEFAULT_FOLDER, update: bool = False, part: str = "notebook
         ``dest`` cannot be created or written (the message names the folder).
     """
     source = course_folder(part)
-    dest = Path(dest).expanduser().resolve()
-    if dest.exists() and not dest.is_dir():
-        raise DataError(f"{dest} is a file, not a folder. Give another folder for the course.")
-    try:
-        dest.mkdir(parents=True, exist_ok=True)
-    except OSError as err:
-        raise DataError(f"Cannot create the course folder {dest}: {err.strerror or err}. "
-                        "Give another folder, e.g. `mssedu course ~/mssedu-course`.") from err
-    if not os.access(dest, os.W_OK | os.X_OK):
-        raise DataError(f"Cannot write into {dest}. Give a folder you own, e.g. "
-                        "`mssedu course ~/mssedu-course`.")
+    dest = writable_folder(Path(dest).expanduser().resolve(), "Give another folder you own, e.g. "
+                           "`mssedu course ~/mssedu-course`.", what="course folder")
     report = {"folder": dest, "copied": [], "same": [], "kept": [], "updated": [], "backups": []}
     stamp = time.strftime("%Y%m%d-%H%M%S")
     for root, dirs, files in os.walk(source):

@@ -49,6 +49,7 @@ from pathlib import Path
 
 import torch
 
+from ..atomic import writable_folder
 from ..config import cache_dir
 from ..errors import DataError, ModelLoadingError, NetworkError, ParameterError
 from ..network import offline_requested, reachable
@@ -634,13 +635,7 @@ def download(name: str = "htdemucs", to=None, progress: bool = True) -> Path:
     if name not in DEMUCS_MODELS and _remote_yaml(name) is None and name not in _meta_urls():
         raise ParameterError(f"Unknown model {name!r}: no demucs model of that name exists. "
                              f"Choose one of {', '.join(DEMUCS_MODELS)}.")
-    dest = Path(to).expanduser() if to is not None else models_folder()
-    try:
-        dest.mkdir(parents=True, exist_ok=True)
-    except OSError as err:
-        raise DataError(f"Cannot create {dest}: {err.strerror or err}. Choose another folder with --to.") from err
-    if not os.access(dest, os.W_OK):
-        raise DataError(f"Cannot write into {dest}: the folder is not writable.")
+    dest = writable_folder(to if to is not None else models_folder(), "Choose another folder with --to.")
     import_demucs()
     errors, missing = [], None
     done = False
