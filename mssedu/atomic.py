@@ -21,7 +21,7 @@ from pathlib import Path
 
 from .errors import DataError
 
-__all__ = ["part_path", "clean_stale_parts", "usual_mode", "move_into_place", "writable_folder"]
+__all__ = ["part_path", "clean_stale_parts", "usual_mode", "move_into_place", "new_part_folder", "writable_folder"]
 
 
 def part_path(target, pid: int | None = None) -> Path:
@@ -98,6 +98,35 @@ def usual_mode(folder: bool = False) -> int:
     mask = os.umask(0)
     os.umask(mask)
     return (0o777 if folder else 0o666) & ~mask
+
+
+def new_part_folder(target) -> Path:
+    """An empty part folder beside ``target`` to write a multi-file result into (then
+    :func:`move_into_place`): the parent is created, parts that dead runs left are removed,
+    and a part of this process from an earlier try is emptied.
+
+    Parameters
+    ----------
+    target : str or Path
+        The final folder.
+
+    Returns
+    -------
+    Path
+        The empty part folder (:func:`part_path` of ``target``).
+
+    Raises
+    ------
+    OSError
+        The parent cannot be created or written (callers say what to do instead).
+    """
+    target = Path(target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    clean_stale_parts(target)
+    part = part_path(target)
+    shutil.rmtree(part, ignore_errors=True)
+    part.mkdir()
+    return part
 
 
 def move_into_place(part, target) -> None:

@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 
 from . import audio
-from .atomic import clean_stale_parts, move_into_place, part_path
+from .atomic import move_into_place, new_part_folder
 from .config import fast_mode
 from .data import example_track
 from .errors import DataError, ModelLoadingError
@@ -170,11 +170,7 @@ def _write(out: Path, force: bool, result: DemoResult, track, log) -> None:
     """Stems, table and figure into a temporary folder beside ``out``, then moved into place."""
     out = out.expanduser()
     try:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        clean_stale_parts(out)
-        tmp = part_path(out)
-        shutil.rmtree(tmp, ignore_errors=True)
-        tmp.mkdir()
+        tmp = new_part_folder(out)
     except OSError as err:
         raise DataError(f"Cannot write the demo output next to {out}: {err.strerror or err}. "
                         "Choose another folder with --out.") from err

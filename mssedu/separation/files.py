@@ -33,7 +33,7 @@ import numpy as np
 import soundfile as sf
 from tqdm.auto import tqdm
 
-from ..atomic import clean_stale_parts, move_into_place, part_path
+from ..atomic import move_into_place, new_part_folder
 from ..audio import ffmpeg_path, info, load
 from ..chunking import chunk_weights, plan_chunks
 from ..errors import AudioError, DataError, ParameterError, check_number
@@ -193,11 +193,7 @@ def separate_file(separator, path, folder, two_stems: str | None = None, fmt: st
         raise AudioError(f"{path.name} holds no audio samples.")
     needed = n * channels * len(names) * _BYTES_PER_SAMPLE[fmt]
     try:
-        folder.parent.mkdir(parents=True, exist_ok=True)
-        clean_stale_parts(folder)
-        tmp = part_path(folder)
-        shutil.rmtree(tmp, ignore_errors=True)
-        tmp.mkdir()
+        tmp = new_part_folder(folder)
         if shutil.disk_usage(folder.parent).free < needed:
             raise _space_error(folder, needed)
     except OSError as err:
