@@ -14,7 +14,7 @@ start the lab the same way on Linux, macOS and Windows.
 
 >>> from mssedu.course import course_folder
 >>> sorted(p.name for p in course_folder("notebooks").glob("0[01]_*.ipynb"))
-['00_setup_and_sound.ipynb', '01_stft_and_cqt.ipynb']
+['00_sound.ipynb', '01_stft.ipynb']
 """
 from __future__ import annotations
 

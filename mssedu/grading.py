@@ -60,7 +60,7 @@ def rerun(env: dict, name: str, answer: str, **inputs):
     env : dict
         The notebook's namespace (Otter passes it to a test function's ``env`` argument).
     name : str
-        The exercise, e.g. ``"eval.sdr"``.
+        The exercise, e.g. ``"evaluation.sdr"``.
     answer : str
         The variable the cell assigns, e.g. ``"my_sdr"``.
     **inputs

@@ -74,7 +74,7 @@ def test_cola_hop():
 
 
 def test_my_stft_right_answer_and_usual_mistakes():
-    from mssedu.exercises.ch01_stft import short_signal
+    from mssedu.exercises.stft import short_signal
 
     x = short_signal()
     frames = np.lib.stride_tricks.sliding_window_view(x, 256)[::64]
@@ -155,8 +155,8 @@ def _good_band(S, edges, weights, extra=0):
     ("phase.my_griffin_lim_step", _good_gl,
      lambda A, x, n, h: spectral.istft(spectral.stft(x, n, h), h, length=len(x), n_fft=n), "imposes the target"),
     ("phase.my_griffin_lim_step", _good_gl, lambda A, x, n, h: _good_gl(A, x, n, h, length=False), "length=len(x)"),
-    ("eval.my_si_sdr", _good_si_sdr, lambda r, e: _good_si_sdr(r, e, per_channel=True), "one alpha"),
-    ("eval.my_si_sdr", _good_si_sdr, lambda r, e: _good_si_sdr(r, e, log=20), "10 * log10"),
+    ("evaluation.my_si_sdr", _good_si_sdr, lambda r, e: _good_si_sdr(r, e, per_channel=True), "one alpha"),
+    ("evaluation.my_si_sdr", _good_si_sdr, lambda r, e: _good_si_sdr(r, e, log=20), "10 * log10"),
     ("classical.my_beat_spectrum", _good_beat, lambda P: _good_beat(P, unbiased=False), "T - lag"),
     ("beyond.my_band_split", _good_band,
      lambda S, e, W: np.stack([S[e[k]:e[k + 1]].T @ W[k].T for k in range(len(W))]), "(frames, features)"),
@@ -197,7 +197,7 @@ def test_show_source_displays_the_implementation():
 
 
 def test_shift_cost_message_reads_right_when_padding_adds_no_segment(monkeypatch):
-    from mssedu.exercises import ch07_pretrained as ch07
+    from mssedu.exercises import pretrained as ch07
     calls = 4 * 2 * ch07.n_segments()
     r = check("pretrained.shift_cost", calls)
     assert r.ok and f"= {calls} model calls" in r.message
@@ -212,7 +212,7 @@ def test_shift_cost_message_reads_right_when_padding_adds_no_segment(monkeypatch
 
 def test_bottleneck_answer_is_not_printed_before_its_exercise():
     """Notebook 06 prints the model summary (all output shapes) only after exercise 3."""
-    nb = json.loads((ROOT / "notebooks" / "06_mini_unet.ipynb").read_text(encoding="utf-8"))
+    nb = json.loads((ROOT / "notebooks" / "06_unet.ipynb").read_text(encoding="utf-8"))
     code = ["".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "code"]
     exercise = next(i for i, s in enumerate(code) if "unet.bottleneck_shape" in s)
     shows_shapes = [i for i, s in enumerate(code) if ".summary(" in s or "layer_table(" in s

@@ -28,7 +28,7 @@ pytest.importorskip("otter")
 ROOT = Path(__file__).resolve().parents[1]
 SOURCE = assignments.source_path(4)
 # public check 1 point + hidden test 2 points, for each of the three exercises
-POSSIBLE = {"eval.sdr": 3.0, "eval.si_sdr": 3.0, "eval.my_si_sdr": 3.0}
+POSSIBLE = {"evaluation.sdr": 3.0, "evaluation.si_sdr": 3.0, "evaluation.my_si_sdr": 3.0}
 
 
 def test_committed_student_notebooks_are_built_from_their_sources():
@@ -66,7 +66,7 @@ def _exercise(c):
 
 
 def _visible_sdr() -> float:
-    """The value the visible check accepts for eval.sdr (what a student could copy)."""
+    """The value the visible check accepts for evaluation.sdr (what a student could copy)."""
     student = nbformat.from_dict(assignments.build_student(SOURCE))
     env = {}
     imports = next(c for c in student.cells if c.cell_type == "code"   # the chapter's imports,
@@ -84,9 +84,9 @@ def graded(tmp_path_factory):
     nbformat.write(blank, subs / "bob.ipynb")
     cheat = nbformat.reads(nbformat.writes(solved), as_version=4)
     for cell in cheat.cells:
-        if 'check("eval.sdr"' in cell.source:      # the visible answer, hard-coded
-            cell.source = f"my_sdr = {_visible_sdr()!r}\ncheck(\"eval.sdr\", my_sdr, reference=vocals, estimate=est_vocals)"
-        if 'check("eval.my_si_sdr"' in cell.source:  # this exercise's cell raises
+        if 'check("evaluation.sdr"' in cell.source:      # the visible answer, hard-coded
+            cell.source = f"my_sdr = {_visible_sdr()!r}\ncheck(\"evaluation.sdr\", my_sdr, reference=vocals, estimate=est_vocals)"
+        if 'check("evaluation.my_si_sdr"' in cell.source:  # this exercise's cell raises
             cell.source = "1 / 0\n" + cell.source
     (subs / "carol").mkdir()
     nbformat.write(cheat, subs / "carol" / "04_evaluation.ipynb")
@@ -110,7 +110,7 @@ def test_grades_of_fake_submissions(graded):
     assert total["bob"] == 0.0
     # carol: hard-coded SDR passes the public check only (1 of 3); SI-SDR right (3); the cell
     # of the SI-SDR function raises, so that exercise scores 0
-    assert rows["carol"]["scores"] == {"eval.sdr": 1.0, "eval.si_sdr": 3.0, "eval.my_si_sdr": 0.0}
+    assert rows["carol"]["scores"] == {"evaluation.sdr": 1.0, "evaluation.si_sdr": 3.0, "evaluation.my_si_sdr": 0.0}
     assert "ZeroDivisionError" in rows["carol"]["note"]
     assert total["dave"] == 0.0 and "not a notebook" in rows["dave"]["note"]
     print(f"graded 4 submissions of notebook 04 in {seconds:.0f} s")
@@ -319,18 +319,18 @@ _BAND = ("def my_band_split(S, edges, weights):\n"
          "    return np.stack([W @ S[{e}[k]:{e}[k + 1]] for k, W in enumerate(weights)])")
 HONEST_AND_CHEAT = {
     "phase.spectral_convergence": (
-        "from mssedu.exercises.ch03_phase import sc_problem\nA_ex, X_ex = sc_problem()", "my_sc",
+        "from mssedu.exercises.phase import sc_problem\nA_ex, X_ex = sc_problem()", "my_sc",
         "np.linalg.norm(np.abs(X_ex) - A_ex) / np.linalg.norm(A_ex)", None),
     "phase.my_griffin_lim_step": (
         "", "my_gl_step", _GL.format(n="n_fft", h="hop"), _GL.format(n=512, h=128)),
     "phase.misi_step": (
-        "from mssedu.exercises.ch03_phase import misi_problem\nest, mix = misi_problem()", "corrected",
+        "from mssedu.exercises.phase import misi_problem\nest, mix = misi_problem()", "corrected",
         "est + (mix - est.sum(axis=0)) / len(est)", "est + (mix - est.sum(axis=0)) / 3"),
     "unet.strided_conv_size": ("", "n_out", "513", "513.0"),
     "unet.conv_params": ("", "n_params", "16 * 32 * 5 * 5 + 32", "12832.0"),
     "unet.bottleneck_shape": ("", "bottleneck", "(128, 8, 4)", "(128.0, 8.0, 4.0)"),
     "unet.apply_mask": (
-        "from mssedu.exercises.ch06_unet import mask_exercise_data\nX_ex, M_ex = mask_exercise_data()",
+        "from mssedu.exercises.unet import mask_exercise_data\nX_ex, M_ex = mask_exercise_data()",
         "vocals_stft", "M_ex * X_ex", None),
     "pretrained.n_segments": ("", "n_segments", "len(range(0, 180 * 44100, int(0.75 * int(44100 * 7.8))))", "31.0"),
     "pretrained.karaoke": (
@@ -339,7 +339,7 @@ HONEST_AND_CHEAT = {
     "pretrained.shift_cost": ("", "n_calls", "4 * 2 * 31", "248.0"),
     "beyond.pan_law_ild": ("", "my_ild_db", "20 * np.log10(1 / np.tan(np.pi / 8))", "7.66"),
     "beyond.ild": (
-        "from mssedu.exercises.ch08_beyond import ild_problem\nX = ild_problem()", "my_ild",
+        "from mssedu.exercises.beyond import ild_problem\nX = ild_problem()", "my_ild",
         "20 * np.log10((np.abs(X[0]) + 1e-12) / (np.abs(X[1]) + 1e-12))", None),
     "beyond.my_band_split": ("", "my_band_split", _BAND.format(e="edges"), _BAND.format(e="band_edges")),
 }
@@ -347,7 +347,7 @@ HONEST_AND_CHEAT = {
 
 def _notebook_vars():
     from mssedu import spectral
-    from mssedu.exercises.ch08_beyond import band_split_problem
+    from mssedu.exercises.beyond import band_split_problem
     rng = np.random.default_rng(0)
     stems = {k: rng.standard_normal((2, 500)).astype(np.float32) for k in ("drums", "bass", "other", "vocals")}
     return {"np": np, "spectral": spectral, "ht_stems": None,

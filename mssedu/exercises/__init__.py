@@ -9,9 +9,9 @@ which prints a clear right/wrong verdict and, when wrong, a hint. The reference 
 computed by mssedu itself (the same function the course teaches), never printed. Worked
 solutions for instructors live in ``instructors/solutions/``, not in the student notebooks.
 
-Each chapter registers its exercises in its own module in this package (the chapter's
-``exercises`` in :data:`mssedu.chapters.CHAPTERS`) with :func:`exercise`; :func:`check`
-finds them by name (``"<prefix>.<name>"``, the prefix being the chapter's ``prefix``).
+Each chapter registers its exercises in its own module in this package, named after the
+chapter (:data:`mssedu.chapters.CHAPTERS`), with :func:`exercise`; :func:`check` finds them
+by name (``"<chapter>.<exercise>"``).
 """
 from __future__ import annotations
 
@@ -72,7 +72,7 @@ def exercise(name: str):
     Parameters
     ----------
     name : str
-        ``"<prefix>.<name>"``, the prefix being the chapter's (see :mod:`mssedu.chapters`).
+        ``"<chapter>.<exercise>"``, the chapter's name first (see :mod:`mssedu.chapters`).
 
     Returns
     -------
@@ -86,11 +86,11 @@ def exercise(name: str):
 
 
 def _load(name: str):
-    """Import the module that registers exercise ``name`` (found by its prefix)."""
+    """Import the module that registers exercise ``name`` (found by its chapter)."""
     prefix = name.split(".", 1)[0]
     for chapter in CHAPTERS:
-        if chapter.prefix == prefix:
-            importlib.import_module(f"{__name__}.{chapter.exercises}")
+        if chapter.name == prefix:
+            importlib.import_module(f"{__name__}.{chapter.name}")
 
 
 def check(name: str, answer, **context) -> Result:
@@ -102,7 +102,7 @@ def check(name: str, answer, **context) -> Result:
     Parameters
     ----------
     name : str
-        The exercise, ``"<prefix>.<name>"`` (see :func:`list_exercises`).
+        The exercise, ``"<chapter>.<exercise>"`` (see :func:`list_exercises`).
     answer : object
         The student's answer.
     **context
@@ -136,7 +136,7 @@ def list_exercises() -> list:
     """
     for chapter in CHAPTERS:
         try:
-            importlib.import_module(f"{__name__}.{chapter.exercises}")
+            importlib.import_module(f"{__name__}.{chapter.name}")
         except ModuleNotFoundError:
             pass
     return sorted(_REGISTRY)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from .core import (spectrogram_figure, waveform_figure, spectrogram_axes, stems_figure,
                    masked_bins_axes, frequency_position)
-from .data import stem_levels_figure, residual_figure, piano_roll_figure, STEM_COLOURS
+from .sound import stem_levels_figure, residual_figure, piano_roll_figure, STEM_COLOURS
 from .stft import (window_sum, window_figure, resolution_figure, cola_figure, cqt_vs_stft_figure,
                    tiling_figure)
 from .masks import mask_figure, masked_spectrogram_figure, masks_figure, wdo_figure
@@ -18,13 +18,13 @@ from .classical import cancellation_figure, hpss_figure, beat_spectrum_figure, n
 from .unet import (unet_architecture_figure, feature_maps_figure, mask_comparison_figure,
                    loss_curve_figure, draw_loss_curve)
 from .pretrained import segment_weights, chunking_figure, comparison_figure, demo_figure
-from .spatial import ild_figure, ild_histogram_figure, band_split_figure, bsrnn_band_edges
+from .beyond import ild_figure, ild_histogram_figure, band_split_figure, bsrnn_band_edges
 
 __all__ = [
     # core
     "spectrogram_figure", "waveform_figure", "spectrogram_axes", "stems_figure",
     "masked_bins_axes", "frequency_position",
-    # data
+    # sound
     "stem_levels_figure", "residual_figure", "piano_roll_figure", "STEM_COLOURS",
     # stft
     "window_sum", "window_figure", "resolution_figure", "cola_figure", "cqt_vs_stft_figure",
@@ -42,6 +42,6 @@ __all__ = [
     "loss_curve_figure", "draw_loss_curve",
     # pretrained
     "segment_weights", "chunking_figure", "comparison_figure", "demo_figure",
-    # spatial
+    # beyond
     "ild_figure", "ild_histogram_figure", "band_split_figure", "bsrnn_band_edges",
 ]

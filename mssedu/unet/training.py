@@ -279,10 +279,10 @@ def student_checkpoint() -> str:
     Returns
     -------
     str
-        ``<cache>/models/nb06_mini_unet.pt`` (:func:`mssedu.config.cache_dir`); the file may not
+        ``<cache>/models/nb06_unet.pt`` (:func:`mssedu.config.cache_dir`); the file may not
         exist yet.
     """
-    return os.path.join(cache_dir("models"), "nb06_mini_unet.pt")
+    return os.path.join(cache_dir("models"), "nb06_unet.pt")
 
 
 # -- data ---------------------------------------------------------------------------------

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from .core import (audio_html, audio_slot, set_audio, audio_player, players_row, set_players,
                    labelled, figure_output, show_figure, WIDE_LABEL, STEM_LABEL)
-from .data import stem_mixer, augmentation_explorer, mix_stems
+from .sound import stem_mixer, augmentation_explorer, mix_stems
 from .stft import stft_explorer, cola_explorer, cqt_explorer
 from .masks import mask_explorer, wdo_explorer
 from .phase import griffin_lim_explorer, phase_choice_explorer
@@ -17,13 +17,13 @@ from .classical import karaoke_explorer, hpss_explorer, repet_explorer
 from .unet import (LiveLossPlot, live_loss_plot, feature_map_browser, mask_sharpness_explorer,
                    training_snapshots_player)
 from .pretrained import chunking_explorer, karaoke_mixer, song_separator, AUDIO_SUFFIXES
-from .spatial import panning_explorer, stereo_image_explorer
+from .beyond import panning_explorer, stereo_image_explorer
 
 __all__ = [
     # core
     "audio_html", "audio_slot", "set_audio", "audio_player", "players_row", "set_players",
     "labelled", "figure_output", "show_figure", "WIDE_LABEL", "STEM_LABEL",
-    # data
+    # sound
     "stem_mixer", "augmentation_explorer", "mix_stems",
     # stft
     "stft_explorer", "cola_explorer", "cqt_explorer",
@@ -40,6 +40,6 @@ __all__ = [
     "training_snapshots_player",
     # pretrained
     "chunking_explorer", "karaoke_mixer", "song_separator", "AUDIO_SUFFIXES",
-    # spatial
+    # beyond
     "panning_explorer", "stereo_image_explorer",
 ]

@@ -1,4 +1,4 @@
-"""Exercises of chapter 6 (notebook ``06_mini_unet``): the size a strided convolution gives,
+"""Exercises of chapter 6 (notebook ``06_unet``): the size a strided convolution gives,
 the bottleneck of the tiny U-Net, the parameters of one layer, and applying a mask.
 Reference answers come from :mod:`mssedu.unet` and torch itself.
 

@@ -1,7 +1,7 @@
 """Widgets for chapter 8 (beyond): panning and stereo-image preservation.
 
 Each factory returns an ``ipywidgets`` box, drawn once already (so it works headless).
-The maths comes from :mod:`mssedu.spatial`, figures from :mod:`mssedu.plot.spatial`.
+The maths comes from :mod:`mssedu.spatial`, figures from :mod:`mssedu.plot.beyond`.
 """
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import numpy as np
 
 from ..errors import ParameterError
 from ..masks import oracle_separate
-from ..plot.spatial import ild_figure, ild_histogram_figure
+from ..plot.beyond import ild_figure, ild_histogram_figure
 from ..spatial import (ild_ipd, mono_collapse, pan, pan_law_ild, stereo_image_preservation,
                        stereo_width)
 from .core import audio_slot, figure_output, labelled, set_audio, show_figure

@@ -1,4 +1,4 @@
-"""Exercises of chapter 7 (notebook ``07_pretrained_separator``): how many segments
+"""Exercises of chapter 7 (notebook ``07_pretrained``): how many segments
 HT-Demucs computes, the karaoke track, and the cost of the shift trick. Reference answers
 come from :mod:`mssedu.separation` and ``demucs.apply.apply_model``'s segmenting.
 

@@ -16,7 +16,7 @@ def _number(answer):
         return None
 
 
-@exercise("eval.sdr")
+@exercise("evaluation.sdr")
 def check_sdr(answer, reference=None, estimate=None):
     """Plain SDR in dB over all channels and samples."""
     expected = sdr(reference, estimate)
@@ -33,7 +33,7 @@ def check_sdr(answer, reference=None, estimate=None):
     return False, "Not quite: SDR = 10 log10( sum s^2 / sum (s - s_hat)^2 )."
 
 
-@exercise("eval.si_sdr")
+@exercise("evaluation.si_sdr")
 def check_si_sdr(answer, reference=None, estimate=None):
     """SI-SDR in dB (zero-mean signals, one scale over all channels)."""
     expected = si_sdr(reference, estimate)
@@ -70,7 +70,7 @@ def _si_sdr_variant(reference, estimate, per_channel=False, zero_mean=True, log_
     return log_factor * np.log10(np.sum((alpha * r) ** 2) / np.sum((alpha * r - e) ** 2))
 
 
-@exercise("eval.my_si_sdr")
+@exercise("evaluation.my_si_sdr")
 def my_si_sdr(answer):
     """A function ``my_si_sdr(reference, estimate)``: SI-SDR in dB of ``(channels, samples)``
     arrays, each channel's mean removed, one scale over all channels."""

@@ -107,7 +107,7 @@ def band_split_problem(seed: int = 0):
 
     Examples
     --------
-    >>> from mssedu.exercises.ch08_beyond import band_split_problem
+    >>> from mssedu.exercises.beyond import band_split_problem
     >>> S, edges, weights = band_split_problem()
     >>> S.shape, list(edges[:4]), weights[0].shape
     ((129, 40), [0, 4, 8, 12], (16, 4))

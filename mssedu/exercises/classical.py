@@ -1,8 +1,8 @@
-"""Exercises of chapter 5 (notebook ``05_before_deep_learning``): the karaoke trick and
+"""Exercises of chapter 5 (notebook ``05_classical``): the karaoke trick and
 REPET's repeating period. Reference answers come from :mod:`mssedu.classical`.
 
 >>> from mssedu.exercises import check
->>> from mssedu.exercises.ch05_classical import karaoke_problem
+>>> from mssedu.exercises.classical import karaoke_problem
 >>> x = karaoke_problem()
 >>> check("classical.karaoke", x[0] - x[1]).ok
 True

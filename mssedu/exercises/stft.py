@@ -1,4 +1,4 @@
-"""Exercises of chapter 1 (notebook ``01_stft_and_cqt``): resolution, frame counts, your own
+"""Exercises of chapter 1 (notebook ``01_stft``): resolution, frame counts, your own
 STFT, and the largest COLA hop. Reference answers come from :mod:`mssedu.spectral`.
 
 >>> from mssedu.exercises import check

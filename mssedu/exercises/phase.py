@@ -2,7 +2,7 @@
 constraint. Reference answers come from :mod:`mssedu.phase`.
 
 >>> from mssedu.exercises import check
->>> from mssedu.exercises.ch03_phase import misi_problem
+>>> from mssedu.exercises.phase import misi_problem
 >>> est, mix = misi_problem()
 >>> check("phase.misi_step", est + (mix - est.sum(axis=0)) / len(est)).ok
 True
@@ -52,7 +52,7 @@ def sc_problem():
 
     Examples
     --------
-    >>> from mssedu.exercises.ch03_phase import sc_problem
+    >>> from mssedu.exercises.phase import sc_problem
     >>> A, X_hat = sc_problem()
     >>> A.shape, X_hat.dtype
     ((257, 63), dtype('complex64'))
@@ -73,7 +73,7 @@ def misi_problem():
 
     Examples
     --------
-    >>> from mssedu.exercises.ch03_phase import misi_problem
+    >>> from mssedu.exercises.phase import misi_problem
     >>> est, mix = misi_problem()
     >>> est.shape, mix.shape
     ((3, 4000), (4000,))
