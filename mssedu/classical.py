@@ -23,7 +23,9 @@ import librosa
 import numpy as np
 import pandas as pd
 
-from .errors import as_signal, check_finite, check_rate, is_number, is_whole, ParameterError
+from .audio import as_signal
+from .checks import check_finite, check_rate, is_number, is_whole
+from .errors import ParameterError
 from .progress import progress_bar
 from .spatial import inter_channel_correlation
 from .spectral import istft, stft

@@ -48,7 +48,9 @@ import museval
 import numpy as np
 import pandas as pd
 
-from .errors import check_finite, check_rate, ParameterError, pcm_to_float
+from .audio import pcm_to_float
+from .checks import check_finite, check_rate
+from .errors import ParameterError
 
 __all__ = ["bss_eval", "bss_eval_quick", "sdr", "si_sdr", "gain_sensitivity", "framewise_sdr",
            "METRICS"]

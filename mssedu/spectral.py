@@ -34,7 +34,9 @@ import scipy.fft
 import scipy.signal
 import torch
 
-from .errors import as_signal, check_finite, check_rate, is_number, is_whole, ParameterError
+from .audio import as_signal
+from .checks import check_finite, check_rate, is_number, is_whole
+from .errors import ParameterError
 
 __all__ = ["stft", "istft", "check_stft_params", "check_invertible", "magphase", "amplitude_to_db", "get_window", "check_cola",
            "n_frames", "cqt", "icqt", "cqt_frequencies", "constant_q_kernel", "naive_cqt"]
@@ -318,7 +320,7 @@ def _stft_torch(x, n_fft, hop, window, center):
     if not flat.is_floating_point():
         if flat.dtype == torch.bool:
             raise ParameterError("x is a boolean tensor, not audio; pass float samples in [-1, 1].")
-        # integer PCM by its full scale, as errors.as_signal does for arrays
+        # integer PCM by its full scale, as audio.as_signal does for arrays
         flat = torch.from_numpy(as_signal(flat.cpu().numpy(), "x")).to(x.device)
     X = torch.stft(flat, n_fft, hop_length=hop, window=_torch_window(window, n_fft, x.device).to(flat.dtype),
                    center=center, pad_mode="constant", return_complex=True)

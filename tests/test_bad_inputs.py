@@ -15,7 +15,8 @@ import pytest
 import soundfile as sf
 
 from mssedu import audio, classical, masks, metrics, spectral
-from mssedu.errors import AudioError, DataError, ParameterError, as_signal
+from mssedu.audio import as_signal
+from mssedu.errors import AudioError, DataError, ParameterError
 from mssedu.phase import griffin_lim
 
 SR = 8000

@@ -50,7 +50,8 @@ from torch.utils.data import DataLoader
 from tqdm.auto import tqdm
 
 from ..audio import resample, to_stereo
-from ..errors import check_rate, ParameterError
+from ..checks import check_rate
+from ..errors import ParameterError
 from . import load_multitrack, Track
 
 __all__ = ["Augment", "ExcerptDataset", "make_loader", "active_frames", "precompute_shifts",

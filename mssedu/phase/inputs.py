@@ -22,7 +22,8 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from ..errors import check_finite, ParameterError
+from ..checks import check_finite
+from ..errors import ParameterError
 from ..spectral import check_cola, check_stft_params, n_frames
 
 __all__ = ["initial_phase", "check_magnitude", "check_iterations", "check_momentum",

@@ -36,7 +36,8 @@ from tqdm.auto import tqdm
 from ..atomic import move_into_place, new_part_folder
 from ..audio import ffmpeg_path, info, load
 from ..chunking import chunk_weights, plan_chunks
-from ..errors import AudioError, DataError, ParameterError, check_number
+from ..checks import check_number
+from ..errors import AudioError, DataError, ParameterError
 from .api import fold_two_stems, separate
 
 __all__ = ["separate_file", "stem_names", "FORMATS"]

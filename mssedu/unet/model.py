@@ -61,7 +61,8 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
-from ..errors import ParameterError, check_finite
+from ..checks import check_finite
+from ..errors import ParameterError
 
 __all__ = ["SpectrogramModelConfig", "UNetConfig", "PRESETS", "MiniUNet", "ModelSummary", "count_parameters", "conv_output_size"]
 

@@ -16,7 +16,8 @@ from tqdm.auto import tqdm
 
 from ..chunking import overlap_add
 from ..config import torch_device
-from ..errors import ParameterError, as_signal
+from ..audio import as_signal
+from ..errors import ParameterError
 from ..masks import ideal_ratio_mask
 from ..spectral import istft, stft
 from .checkpoint import MODEL_KINDS, load_checkpoint
