@@ -41,7 +41,7 @@ import numpy as np
 from .errors import DataError, ParameterError
 
 __all__ = ["LIMITS", "check_size", "check_int", "check_bool", "check_number", "check_rate",
-           "check_finite", "check_signal", "check_spectrogram", "is_number", "is_whole",
+           "check_finite", "check_real", "check_signal", "check_spectrogram", "is_number", "is_whole",
            "safe_component", "check_upload", "check_inside"]
 
 #: Named limits on sizes that allocate memory or time: ``name -> (limit, why)``.
@@ -148,9 +148,12 @@ def check_size(name: str, value, limit: int, why: str, minimum: int = 1,
     >>> check_size("channels", 64, 4096, "wider models do not exist")
     64
     """
-    if not is_whole(value) or not minimum <= int(value) <= limit:
-        raise error(f"{name} must be a whole number from {minimum} to {limit}, got {_what(value)}"
-                    f". The limit is there because {why}; use a smaller {name}.")
+    if is_whole(value) and int(value) > limit:
+        raise error(f"{name}={int(value)} is above the limit of {limit}: {why}. "
+                    f"Use a smaller {name} (at most {limit}).")
+    if not is_whole(value) or int(value) < minimum:
+        raise error(f"{name} must be a whole number from {minimum} to {limit}, got "
+                    f"{_what(value)}. Pass a whole number in that range.")
     return int(value)
 
 
@@ -181,17 +184,13 @@ def check_int(value, name: str, minimum: int | None = None, maximum: int | None 
     ParameterError
         ``value`` is not a whole number, or is out of bounds.
     """
-    if maximum is None and name in LIMITS:
-        return check_size(name, value, LIMITS[name][0], LIMITS[name][1],
-                          1 if minimum is None else minimum)
-    ok = is_whole(value) and (minimum is None or value >= minimum) and (
-        maximum is None or value <= maximum)
-    if not ok:
-        bounds = [f">= {minimum}" if minimum is not None else "",
-                  f"<= {maximum}" if maximum is not None else ""]
-        where = " and ".join(b for b in bounds if b)
-        raise ParameterError(f"{name} must be a whole number{' ' + where if where else ''}, "
-                             f"got {_what(value)}." + (f" {hint}" if hint else ""))
+    low = minimum is None or (is_whole(value) and value >= minimum)
+    if not is_whole(value) or not low or (maximum is not None and value > maximum):
+        what = ("an integer" if minimum is None else "a positive integer" if minimum == 1
+                else f"an integer >= {minimum}") + (f" <= {maximum}" if maximum is not None else "")
+        raise ParameterError(f"{name} must be {what}, got {value!r}." + (f" {hint}" if hint else ""))
+    if name in LIMITS and maximum is None:   # a size that allocates: its named limit and why
+        check_size(name, value, LIMITS[name][0], LIMITS[name][1], -2 ** 63)
     return int(value)
 
 
@@ -354,7 +353,28 @@ def _as_array(x, name: str, what: str) -> np.ndarray:
     return arr
 
 
-def check_signal(x, name: str = "signal", min_samples: int = 1) -> np.ndarray:
+def check_real(x, name: str = "signal") -> None:
+    """Refuse a complex array or tensor where audio is meant (its imaginary part would be lost).
+
+    Parameters
+    ----------
+    x : numpy.ndarray or torch.Tensor
+        The data (only its dtype is looked at).
+    name : str
+        What ``x`` is, for the message.
+
+    Raises
+    ------
+    ParameterError
+        ``x`` has a complex dtype.
+    """
+    if (x.is_complex() if _is_tensor(x) else np.asarray(x).dtype.kind == "c"):
+        raise ParameterError(f"{name} is complex ({x.dtype}), not audio: a spectrogram? Invert "
+                             f"it with mssedu.spectral.istft, or pass {name}.real if the "
+                             "imaginary part is only rounding noise.")
+
+
+def check_signal(x, name: str = "signal", min_samples: int = 1, finite: bool = True) -> np.ndarray:
     """Check that ``x`` is audio: a real, finite, numeric array ``(..., samples)``.
 
     Only checks; :func:`mssedu.audio.as_signal` also converts to float32. A 2-D array must be
@@ -369,6 +389,9 @@ def check_signal(x, name: str = "signal", min_samples: int = 1) -> np.ndarray:
         What ``x`` is, for messages.
     min_samples : int
         Fewest samples accepted (e.g. one analysis frame).
+    finite : bool
+        Also refuse NaN/inf (metrics pass False: they score those NaN, see
+        :mod:`mssedu.metrics`).
 
     Returns
     -------
@@ -387,11 +410,9 @@ def check_signal(x, name: str = "signal", min_samples: int = 1) -> np.ndarray:
     if arr.dtype == bool:
         raise ParameterError(f"{name} is a boolean array (shape {arr.shape}), not audio; pass "
                              "samples as floats in [-1, 1] (or integer PCM such as int16).")
-    if arr.dtype.kind == "c":
-        raise ParameterError(f"{name} is complex ({arr.dtype}), not audio: a spectrogram? Invert "
-                             f"it with mssedu.spectral.istft, or pass {name}.real if the "
-                             "imaginary part is only rounding noise.")
-    check_finite(arr, name)
+    check_real(arr, name)
+    if finite:
+        check_finite(arr, name)
     if arr.ndim == 2 and arr.shape[0] > arr.shape[1] > 0:
         raise ParameterError(
             f"{name} has shape {arr.shape}: more channels ({arr.shape[0]}) than samples "

@@ -16,7 +16,7 @@ them live in :mod:`mssedu.checks`.
 from __future__ import annotations
 
 __all__ = ["MsseduError", "ParameterError", "DataError", "AudioError", "ModelLoadingError",
-           "NetworkError"]
+           "NetworkError", "UndefinedScoreWarning"]
 
 
 class MsseduError(Exception):
@@ -41,3 +41,7 @@ class ModelLoadingError(MsseduError):
 
 class NetworkError(MsseduError):
     """A download server cannot be reached, or refuses the request."""
+
+
+class UndefinedScoreWarning(UserWarning):
+    """A metric or loss is undefined for this input (silent reference, NaN/inf): the value is NaN."""
