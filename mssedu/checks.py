@@ -41,7 +41,7 @@ import numpy as np
 from .errors import DataError, ParameterError
 
 __all__ = ["LIMITS", "check_size", "check_int", "check_bool", "check_number", "check_rate",
-           "check_finite", "check_real", "check_signal", "check_spectrogram", "is_number", "is_whole",
+           "check_finite", "check_array", "check_real", "check_signal", "check_spectrogram", "is_number", "is_whole",
            "safe_component", "check_upload", "check_inside"]
 
 #: Named limits on sizes that allocate memory or time: ``name -> (limit, why)``.
@@ -350,6 +350,34 @@ def _as_array(x, name: str, what: str) -> np.ndarray:
     if arr.dtype == object:
         raise ParameterError(f"{name} must be {what}, got an array of Python objects (a ragged "
                              "list or mixed types?). Pass one numeric array.")
+    return arr
+
+
+def check_array(x, name: str, what: str = "a numeric array") -> np.ndarray:
+    """``x`` as a numeric ndarray (no copy for an array), refusing what is not one.
+
+    Parameters
+    ----------
+    x : array_like
+        The data.
+    name : str
+        What ``x`` is, for the message.
+    what : str
+        What ``x`` should be, for the message.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``np.asarray(x)``.
+
+    Raises
+    ------
+    ParameterError
+        None, a string, a dict, a ragged list, or an array of Python objects or strings.
+    """
+    arr = _as_array(x, name, what)
+    if arr.dtype.kind not in "biufc":
+        raise ParameterError(f"{name} must be {what}, got dtype {arr.dtype}. Pass numbers.")
     return arr
 
 
