@@ -26,7 +26,7 @@ from IPython.display import Audio
 from scipy.signal import resample_poly
 
 from .atomic import clean_stale_parts, part_path, usual_mode, writable_folder
-from .checks import check_finite, check_number, check_rate, check_signal
+from .checks import check_bool, check_finite, check_number, check_rate, check_signal
 from .errors import AudioError, DataError, ParameterError
 
 try:
@@ -305,7 +305,7 @@ def load(path, sr: int | None = None, mono: bool = False, offset: float = 0.0,
     >>> y.shape[0], sr
     (2, 44100)
     """
-    path = _check_readable(path)
+    path, mono = _check_readable(path), check_bool(mono, "mono")
     offset = 0.0 if offset is None else check_number(
         offset, "offset", 0, strict=False, hint="It is the start, in seconds from the beginning.")
     if duration is not None:

@@ -46,6 +46,7 @@ from .separation import (
     load_separator,
     looks_like_path,
     separate_file,
+    song_name,
     stem_names,
 )
 
@@ -63,14 +64,6 @@ def _model_list() -> str:
 
 def _say(msg: str = "", err: bool = False) -> None:
     print(msg, file=sys.stderr if err else sys.stdout, flush=True)
-
-
-def _song_name(path: Path) -> str:
-    name = path.name
-    for suffix in (".stem.mp4",):
-        if name.lower().endswith(suffix):
-            return name[: -len(suffix)]
-    return path.stem
 
 
 # -- separate ---------------------------------------------------------------------------------
@@ -96,11 +89,11 @@ def cmd_separate(args) -> int:
         return 1
     for song in args.songs:
         song = Path(song).expanduser()
-        folder = out_root / model_dir / _song_name(song)
+        folder = out_root / model_dir / song_name(song)
         if folder in used:   # song.wav and song.flac: never let one overwrite the other
             folder = folder.with_name(f"{folder.name}_{slug(song.suffix.lstrip('.') or 'audio')}")
-            _say(f"note: {used[folder.with_name(_song_name(song))]} already writes "
-                 f"{folder.with_name(_song_name(song))}; {song.name} goes to {folder}")
+            _say(f"note: {used[folder.with_name(song_name(song))]} already writes "
+                 f"{folder.with_name(song_name(song))}; {song.name} goes to {folder}")
         used[folder] = song
         t0 = time.perf_counter()
         try:

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import stempeg
 
+from ..checks import check_rate
 from ..errors import DataError, ParameterError
 
 __all__ = ["Track", "example_track", "example_path", "MUSDB_STEMS", "load_multitrack",
@@ -60,6 +61,7 @@ class Track:
     mixture_residual_db: float | None = None
 
     def __post_init__(self):
+        self.sr = check_rate(self.sr, "sr")
         shapes = {k: v.shape for k, v in self.stems.items()}
         for k, shp in shapes.items():
             if shp != self.mixture.shape:

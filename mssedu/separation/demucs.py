@@ -35,6 +35,7 @@ from tqdm.auto import tqdm
 from ..chunking import overlap_add
 from ..config import torch_device
 from ..audio import as_signal
+from ..checks import check_int
 from ..errors import ParameterError
 from .weights import import_demucs
 
@@ -198,9 +199,7 @@ class DemucsSeparator:
         self.device = torch_device(device)
         if isinstance(overlap, bool) or not isinstance(overlap, (int, float)) or not 0 <= overlap < 1:
             raise ParameterError(f"overlap must be a number in [0, 1), got {overlap!r}.")
-        if isinstance(shifts, bool) or not isinstance(shifts, (int, np.integer)) or shifts < 0:
-            raise ParameterError(f"shifts must be a whole number >= 0, got {shifts!r}.")
-        self.shifts, self.overlap = int(shifts), float(overlap)
+        self.shifts, self.overlap = check_int(shifts, "shifts", 0), float(overlap)
         longest = self._model_segment()
         if segment is not None and not 0 < float(segment) <= longest:
             raise ParameterError(f"segment must be in (0, {longest}] seconds for this model, got {segment!r}.")

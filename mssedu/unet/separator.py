@@ -17,6 +17,7 @@ from tqdm.auto import tqdm
 from ..chunking import overlap_add
 from ..config import torch_device
 from ..audio import as_signal
+from ..checks import check_bool
 from ..errors import ParameterError
 from ..masks import ideal_ratio_mask
 from ..spectral import istft, stft
@@ -70,7 +71,7 @@ class UNetSeparator:
         self.config = model.config
         self.device = torch_device(device)
         self.model.to(self.device).eval()
-        self.wiener = bool(wiener)
+        self.wiener = check_bool(wiener, "wiener")
         try:
             self.chunk_frames = int(chunk_frames or 4 * self.config.patch_frames)
             self.overlap_frames = int(self.chunk_frames // 4 if overlap_frames is None else overlap_frames)
