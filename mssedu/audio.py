@@ -217,7 +217,12 @@ def _load_soundfile(path: Path, offset: float, duration):
         if start:
             f.seek(start)
         frames = -1 if duration is None else int(round(duration * sr))
-        data = f.read(frames=frames, dtype="float32", always_2d=True)
+        try:
+            data = f.read(frames=frames, dtype="float32", always_2d=True)
+        except sf.LibsndfileError as err:   # e.g. a FLAC cut short: "decoder lost sync"
+            raise AudioError(f"{path} is truncated or corrupt: its header says {total / sr:.2f} s "
+                             f"({total} frames) but decoding failed ({err.error_string}). The "
+                             "download or copy was cut short: re-download or re-export it.") from None
     expected = total - start if duration is None else min(frames, total - start)
     if declared is not None and declared > total:
         _truncated(path, sr, declared, total)

@@ -38,11 +38,12 @@ from pathlib import Path
 
 import numpy as np
 
+from .atomic import writable_folder
 from .errors import DataError, ParameterError
 
 __all__ = ["LIMITS", "check_size", "check_int", "check_bool", "check_number", "check_rate",
            "check_finite", "check_array", "check_real", "check_signal", "check_spectrogram", "is_number", "is_whole",
-           "safe_component", "check_upload", "check_inside"]
+           "safe_component", "check_upload", "check_inside", "check_output_file"]
 
 #: Named limits on sizes that allocate memory or time: ``name -> (limit, why)``.
 LIMITS = {
@@ -550,6 +551,38 @@ def check_upload(data, name) -> tuple:
         raise ParameterError(f"The upload {name!r} is empty (0 bytes). Upload a file with audio "
                              "in it.")
     return bytes(data), Path(name.replace("\\", "/")).name or "upload"
+
+
+def check_output_file(path, name: str, advice: str) -> Path:
+    """Check, before any long work, that a result file can be written at ``path``.
+
+    Its folder is created if needed and must be a writable folder
+    (:func:`mssedu.atomic.writable_folder`); ``path`` itself must not be a folder.
+
+    Parameters
+    ----------
+    path : str or Path
+        Where the result will be written (e.g. a checkpoint).
+    name : str
+        What it is (an argument or option), for the message.
+    advice : str
+        What to do instead, for the message (e.g. ``"Choose another --checkpoint."``).
+
+    Returns
+    -------
+    Path
+        ``path``, with ``~`` expanded.
+
+    Raises
+    ------
+    DataError
+        The folder is a file or cannot be written, or ``path`` is a folder.
+    """
+    path = Path(path).expanduser()
+    if path.is_dir():
+        raise DataError(f"{name} {path} is a folder, not a file name. {advice}")
+    writable_folder(path.parent, advice, what=f"folder of {name}")
+    return path
 
 
 def check_inside(path, folder, name: str = "path") -> Path:

@@ -33,6 +33,7 @@ from . import __version__
 from .assignments import bootstrap, release, sources
 from .atomic import writable_folder
 from .app import prepare_app, voila_command
+from .checks import check_output_file
 from .course import DEFAULT_FOLDER, copy_course, lab_command
 from .errors import DataError, MsseduError, ParameterError
 from .grading import DEFAULT_TIMEOUT_S, find_submissions, grade, verify
@@ -251,6 +252,8 @@ def cmd_train(args) -> int:
     int
         Exit status (0: trained and wrote the checkpoint).
     """
+    if args.checkpoint is not None:   # before the first step, not after 9 minutes of training
+        check_output_file(args.checkpoint, "--checkpoint", "Choose another --checkpoint path.")
     data = None if args.data == "synthetic" else str(_training_folder(args.data, args.subset))
     if args.valid == "synthetic":
         valid = "synthetic"

@@ -24,9 +24,10 @@ from pathlib import Path
 import ipywidgets as w
 import matplotlib
 
+from ..checks import check_inside, check_upload
 from ..config import fast_mode
 from ..data import Track, example_track, load_multitrack
-from ..errors import MsseduError, ParameterError
+from ..errors import DataError, MsseduError, ParameterError
 from ..separation import OracleSeparator, find_weights, load_separator, separate
 from ..unet import shipped_checkpoint
 from ..widgets import mask_explorer, players_row, song_separator
@@ -117,7 +118,7 @@ def download_links(paths, root=".", url=FILES_URL) -> str:
     root = Path(root).resolve()
     links = []
     for p in paths:
-        rel = Path(p).resolve().relative_to(root).as_posix()
+        rel = check_inside(p, root, "path").relative_to(root).as_posix()   # else a DataError
         links.append(f"<a class='mssedu-download' href='{html.escape(url + urllib.parse.quote(rel))}' "
                      f"download='{html.escape(Path(p).name)}'>&#11015; {html.escape(Path(p).name)}</a>")
     return "<div>download: " + " &nbsp; ".join(links) + "</div>"
@@ -153,6 +154,7 @@ def track_from_upload(name: str, data: bytes, seconds: float | None = None, sepa
     DataError, AudioError
         The file cannot be decoded.
     """
+    data, name = check_upload(data, name)     # bytes and a plain name, or a message
     lower = name.lower()
     if not (lower.endswith(".stem.mp4") or Path(lower).suffix in AUDIO_SUFFIXES):
         raise ParameterError(f"{name!r} is not an audio file the app reads; upload a .stem.mp4 "
@@ -321,6 +323,9 @@ def prepare_app(folder) -> Path:
     folder = Path(folder).expanduser().resolve()
     folder.mkdir(parents=True, exist_ok=True)
     target = folder / APP_NOTEBOOK.name
+    if target.exists() and target.read_bytes() != APP_NOTEBOOK.read_bytes():
+        raise DataError(f"{target} exists and is not the app's notebook; it is left as it is. "
+                        "Move it away, or choose another --dir.")
     shutil.copyfile(APP_NOTEBOOK, target)
     return target
 
