@@ -439,6 +439,9 @@ def check_signal(x, name: str = "signal", min_samples: int = 1, finite: bool = T
     if arr.dtype == bool:
         raise ParameterError(f"{name} is a boolean array (shape {arr.shape}), not audio; pass "
                              "samples as floats in [-1, 1] (or integer PCM such as int16).")
+    if arr.dtype.kind not in "iufc":
+        raise ParameterError(f"{name} must be audio samples (numbers), got dtype {arr.dtype}. "
+                             "Pass a numpy array of floats in [-1, 1].")
     check_real(arr, name)
     if finite:
         check_finite(arr, name)

@@ -75,6 +75,11 @@ def _pair(reference, estimate, name):
     return ref.to(est.dtype), est
 
 
+def _undefined(est) -> bool:
+    # _pair makes every element NaN when the loss is undefined, so one element tells (O(1))
+    return est.numel() > 0 and bool(est.reshape(-1)[0].isnan())
+
+
 def _eps(eps) -> float:
     # eps > 0 keeps a silent reference's loss finite; 0 makes it inf or NaN
     return check_number(eps, "eps", 0, hint="Use a small positive number such as 1e-8.")
@@ -240,6 +245,8 @@ def stft_loss(reference, estimate, n_fft: int = 1024, hop_length: int | None = N
         Scalar.
     """
     ref, est = _pair(reference, estimate, "stft_loss")
+    if _undefined(est):
+        return est.mean()
     hop = n_fft // 4 if hop_length is None else hop_length
     R = stft(ref, n_fft, hop).abs()
     E = stft(est, n_fft, hop).abs()
@@ -275,6 +282,8 @@ def multi_resolution_stft_loss(reference, estimate, n_ffts=(512, 1024, 2048), ho
     if len(hop_lengths) != len(n_ffts):
         raise ParameterError("multi_resolution_stft_loss: give one hop length per n_fft.")
     ref, est = _pair(reference, estimate, "multi_resolution_stft_loss")
+    if _undefined(est):
+        return est.mean()
     if est.shape[-1] < max(n_ffts):
         raise ParameterError(f"multi_resolution_stft_loss: signals of {est.shape[-1]} samples are "
                              f"shorter than the largest window ({max(n_ffts)}); use longer excerpts.")

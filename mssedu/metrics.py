@@ -308,7 +308,7 @@ def _undefined_rows(reference, estimate, what: str) -> np.ndarray:
 
 
 def _ratio_or_nan(num, den, eps, undefined, shape):
-    with np.errstate(invalid="ignore", over="ignore"):
+    with np.errstate(all="ignore"):      # the undefined rows become NaN just below
         out = _db_ratio(num, den, eps)
     return _shape_out(np.where(undefined, np.nan, out), shape)
 
@@ -404,8 +404,9 @@ def si_sdr(reference, estimate, zero_mean: bool = True, per_channel: bool = Fals
     r, e = _pair_arrays(reference, estimate)
     eps = _check_eps(eps)
     if check_bool(zero_mean, "zero_mean"):  # each channel's own mean
-        r = r - r.mean(-1, keepdims=True)
-        e = e - e.mean(-1, keepdims=True)
+        with np.errstate(all="ignore"):     # inf - inf: an undefined row, NaN below
+            r = r - r.mean(-1, keepdims=True)
+            e = e - e.mean(-1, keepdims=True)
     (r, shape), (e, _) = _flatten(r, check_bool(per_channel, "per_channel")), _flatten(e, per_channel)
     bad = _undefined_rows(r, e, "si_sdr")
     with np.errstate(invalid="ignore", over="ignore"):

@@ -190,6 +190,10 @@ class DemucsSeparator:
 
     def __init__(self, model, name: str = "HT-Demucs", device="auto", half="auto", shifts: int = 0,
                  overlap: float = 0.25, segment: float | None = None, window_seconds: float = 600.0):
+        if isinstance(overlap, bool) or not isinstance(overlap, (int, float)) or not 0 <= overlap < 1:
+            raise ParameterError(f"overlap must be a number in [0, 1), got {overlap!r}.")
+        # named limit LIMITS["shifts"]: checked before anything is loaded or run
+        self.shifts, self.overlap = check_int(shifts, "shifts", 0), float(overlap)
         self._apply = import_demucs().apply
         self.model = model.eval()
         self.name = name
@@ -197,9 +201,6 @@ class DemucsSeparator:
         self.sources = list(model.sources)
         self.channels = int(model.audio_channels)
         self.device = torch_device(device)
-        if isinstance(overlap, bool) or not isinstance(overlap, (int, float)) or not 0 <= overlap < 1:
-            raise ParameterError(f"overlap must be a number in [0, 1), got {overlap!r}.")
-        self.shifts, self.overlap = check_int(shifts, "shifts", 0), float(overlap)
         longest = self._model_segment()
         if segment is not None and not 0 < float(segment) <= longest:
             raise ParameterError(f"segment must be in (0, {longest}] seconds for this model, got {segment!r}.")
