@@ -185,6 +185,10 @@ def check_int(value, name: str, minimum: int | None = None, maximum: int | None 
     ParameterError
         ``value`` is not a whole number, or is out of bounds.
     """
+    limit = LIMITS[name][0] if name in LIMITS and maximum is None else maximum
+    if type(value) is int and (minimum is None or value >= minimum) and (
+            limit is None or value <= limit):
+        return value          # the common case, on the hot path of stft/istft: no numpy calls
     low = minimum is None or (is_whole(value) and value >= minimum)
     if not is_whole(value) or not low or (maximum is not None and value > maximum):
         what = ("an integer" if minimum is None else "a positive integer" if minimum == 1
@@ -340,6 +344,8 @@ def _non_finite(name: str, bad: int, total: int):
 
 def _as_array(x, name: str, what: str) -> np.ndarray:
     """``x`` as a numeric ndarray (no copy for an array), or a message naming what it is."""
+    if type(x) is np.ndarray and x.dtype != object:
+        return x              # the common case: nothing to convert
     if x is None or isinstance(x, (str, bytes, dict)):
         raise ParameterError(f"{name} must be {what}, got {_what(x)}. Pass a numpy array "
                              "(e.g. the signal returned by mssedu.audio.load).")
