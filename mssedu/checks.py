@@ -139,11 +139,6 @@ def check_size(name: str, value, limit: int, why: str, minimum: int = 1,
     int
         ``value`` as a Python int.
 
-    Raises
-    ------
-    ParameterError
-        (or ``error``) ``value`` is not a whole number in ``[minimum, limit]``.
-
     Examples
     --------
     >>> check_size("channels", 64, 4096, "wider models do not exist")
@@ -179,11 +174,6 @@ def check_int(value, name: str, minimum: int | None = None, maximum: int | None 
     -------
     int
         ``value`` as a Python int.
-
-    Raises
-    ------
-    ParameterError
-        ``value`` is not a whole number, or is out of bounds.
     """
     limit = LIMITS[name][0] if name in LIMITS and maximum is None else maximum
     if type(value) is int and (minimum is None or value >= minimum) and (
@@ -247,11 +237,6 @@ def check_number(value, name: str, minimum: float | None = None, strict: bool = 
     -------
     float
         ``value`` as a Python float.
-
-    Raises
-    ------
-    ParameterError
-        ``value`` is not a finite real number, or is below the bound.
     """
     ok = is_number(value)
     if ok and minimum is not None:
@@ -278,11 +263,6 @@ def check_rate(sr, name: str = "sr") -> int:
     -------
     int
         ``sr`` as a Python int.
-
-    Raises
-    ------
-    ParameterError
-        ``sr`` is not a positive whole number, or is above the limit.
 
     Examples
     --------
@@ -376,11 +356,6 @@ def check_array(x, name: str, what: str = "a numeric array") -> np.ndarray:
     -------
     numpy.ndarray
         ``np.asarray(x)``.
-
-    Raises
-    ------
-    ParameterError
-        None, a string, a dict, a ragged list, or an array of Python objects or strings.
     """
     arr = _as_array(x, name, what)
     if arr.dtype.kind not in "biufc":
@@ -543,12 +518,7 @@ def check_upload(data, name) -> tuple:
     Returns
     -------
     tuple
-        ``(bytes, str)``: the content and the name reduced to its last component.
-
-    Raises
-    ------
-    ParameterError
-        ``data`` is not bytes or is empty; ``name`` is not a string, is empty, or holds NUL.
+        ``(data, str)``: the content (not copied) and the name reduced to its last component.
     """
     if not isinstance(name, str) or not name.strip() or "\x00" in name:
         raise ParameterError(f"The upload's name must be a non-empty file name without NUL "
@@ -559,7 +529,7 @@ def check_upload(data, name) -> tuple:
     if len(data) == 0:
         raise ParameterError(f"The upload {name!r} is empty (0 bytes). Upload a file with audio "
                              "in it.")
-    return bytes(data), Path(name.replace("\\", "/")).name or "upload"
+    return data, Path(name.replace("\\", "/")).name or "upload"   # no copy of a big upload
 
 
 def check_output_file(path, name: str, advice: str) -> Path:
@@ -581,11 +551,6 @@ def check_output_file(path, name: str, advice: str) -> Path:
     -------
     Path
         ``path``, with ``~`` expanded.
-
-    Raises
-    ------
-    DataError
-        The folder is a file or cannot be written, or ``path`` is a folder.
     """
     path = Path(path).expanduser()
     if path.is_dir():
@@ -610,11 +575,6 @@ def check_inside(path, folder, name: str = "path") -> Path:
     -------
     Path
         The resolved path.
-
-    Raises
-    ------
-    DataError
-        ``path`` is not a plain path (NUL, not a string) or leads outside ``folder``.
     """
     if not isinstance(path, (str, Path)) or "\x00" in str(path):
         raise DataError(f"{name} must be a file path without NUL characters, got {_what(path)}.")

@@ -710,7 +710,7 @@ def test_r5_check_upload_names_what_to_do(name, data):
 
 def test_r5_an_upload_name_keeps_only_its_last_component():
     assert checks.check_upload(b"x", "../../a/b.wav") == (b"x", "b.wav")
-    assert checks.check_upload(bytearray(b"x"), "C:\\u\\song.wav") == (b"x", "song.wav")
+    assert checks.check_upload(bytearray(b"x"), "C:\\u\\song.wav") == (bytearray(b"x"), "song.wav")
 
 
 @pytest.mark.parametrize("path", ["../secret.wav", "/etc/passwd", "a/../../x.wav", "a\x00b.wav", 3])
