@@ -127,6 +127,22 @@ def _pair(references, estimates):
 
 # --- BSS Eval v4 via museval ----------------------------------------------------------------
 
+def _bss_notes(names, R, E) -> dict:
+    """Why a source has no BSS Eval scores (the module's rule: NaN with a warning), by name."""
+    notes = {}
+    for j, k in enumerate(names):
+        if not (np.isfinite(R[j]).all() and np.isfinite(E[j]).all()):
+            notes[k] = ("reference or estimate holds NaN/inf: the scores are undefined; check "
+                        "the file or model that produced it")
+        elif not np.any(R[j]):
+            notes[k] = ("reference is silent (all zeros): SDR/SIR/SAR are undefined, "
+                        "there is nothing to measure the estimate against")
+        elif not np.any(E[j]):
+            notes[k] = ("estimate is silent (all zeros): BSS Eval cannot project a zero "
+                        "signal; its plain SDR is 0 dB (see mssedu.metrics.sdr)")
+    return notes
+
+
 def bss_eval(references, estimates, sr: int = 44100, window: float | None = 1.0,
              hop: float | None = None, framewise: bool = False, filters_len: int = 512):
     """BSS Eval v4 (museval): SDR, ISR, SIR, SAR of every source, as a pandas DataFrame.
@@ -185,20 +201,7 @@ def bss_eval(references, estimates, sr: int = 44100, window: float | None = 1.0,
         raise ParameterError(f"The frame ({win} samples) must be longer than the distortion filters "
                           f"({filters_len} taps); use a longer window or signal.")
 
-    silent_ref = [not np.any(R[j]) for j in range(len(names))]
-    silent_est = [not np.any(E[j]) for j in range(len(names))]
-    broken = [not (np.isfinite(R[j]).all() and np.isfinite(E[j]).all()) for j in range(len(names))]
-    notes = {}
-    for j, k in enumerate(names):
-        if broken[j]:
-            notes[k] = ("reference or estimate holds NaN/inf: the scores are undefined; check "
-                        "the file or model that produced it")
-        elif silent_ref[j]:
-            notes[k] = ("reference is silent (all zeros): SDR/SIR/SAR are undefined, "
-                        "there is nothing to measure the estimate against")
-        elif silent_est[j]:
-            notes[k] = ("estimate is silent (all zeros): BSS Eval cannot project a zero "
-                        "signal; its plain SDR is 0 dB (see mssedu.metrics.sdr)")
+    notes = _bss_notes(names, R, E)
     keep = [j for j in range(len(names)) if names[j] not in notes]
     if notes:
         warnings.warn("bss_eval: " + "; ".join(f"{k}: {v}" for k, v in notes.items())

@@ -191,7 +191,12 @@ def separate_file(separator, path, folder, two_stems: str | None = None, fmt: st
     names = stem_names(separator, two_stems)
     lock = _lock(folder)      # one writer per song folder at a time
     try:
-        return _separate_into(separator, path, folder, names, two_stems, fmt, overwrite,
+        if folder.exists() and not folder.is_dir():
+            raise DataError(f"{folder} is a file, not a folder; choose another --out.")
+        if folder.exists() and any(folder.iterdir()) and not overwrite:
+            raise DataError(f"output exists: {folder} already holds files; pass --force "
+                            "(overwrite=True) to replace them.")
+        return _separate_into(separator, path, folder, names, two_stems, fmt,
                               (window_seconds, margin_seconds, fade_seconds), progress)
     finally:
         lock.unlink(missing_ok=True)
@@ -257,13 +262,9 @@ def _lock(folder: Path) -> Path:
     raise DataError(f"Could not lock {folder} for writing; remove {lock} and try again.")
 
 
-def _separate_into(separator, path, folder, names, two_stems, fmt, overwrite, seconds, progress):
+def _separate_into(separator, path, folder, names, two_stems, fmt, seconds, progress):
     """The body of :func:`separate_file`, run while holding the song folder's lock."""
     window_seconds, margin_seconds, fade_seconds = seconds
-    if folder.exists() and not folder.is_dir():
-        raise DataError(f"{folder} is a file, not a folder; choose another --out.")
-    if folder.exists() and any(folder.iterdir()) and not overwrite:
-        raise DataError(f"output exists: {folder} already holds files; pass --force (overwrite=True) to replace them.")
     meta = info(path)
     sr, channels, n = int(meta["sr"]), int(meta["channels"]), int(meta["samples"])
     if n < 1:
