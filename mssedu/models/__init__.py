@@ -6,8 +6,9 @@
 * :mod:`~mssedu.models.checkpoint` -- the checkpoint format and the explicit list of model
   kinds (:data:`MODEL_KINDS`): any checkpoint loads through :func:`load_checkpoint`;
 * :mod:`~mssedu.models.separator` -- a trained model as a separator;
-* :mod:`~mssedu.models.training_data` and :mod:`~mssedu.models.training` -- the training loop
-  (any kind: ``train(model_kind="bandsplit")``).
+* :mod:`~mssedu.models.step` -- one optimisation step;
+* :mod:`~mssedu.models.training_data` and :mod:`~mssedu.models.training` -- which songs, and
+  the training loop (any kind: ``train(model_kind="bandsplit")``).
 """
 from .bandsplit import BANDSPLIT_PRESETS, BSRNN_BANDS, BandSplitConfig, BandSplitModel, RotaryAttention, band_edges
 from .base import ModelSummary, SpectrogramModel, SpectrogramModelConfig, count_parameters
@@ -15,10 +16,11 @@ from .checkpoint import (CHECKPOINT_FORMAT, MAX_PARAMETERS, MODEL_KINDS, ModelKi
                          check_model_size, is_checkpoint, load_checkpoint, model_kind, read_checkpoint,
                          save_checkpoint, shipped_checkpoint)
 from .separator import BandSplitSeparator, UNetSeparator, separator_for
-from .training import TrainConfig, TrainResult, train, training_step
+from .step import spectrogram_batch, training_step
+from .training import TrainConfig, TrainResult, train
 from .training_data import (TRAIN_SEED, VALID_SEED, as_tracks, default_training_tracks,
-                            default_validation_tracks, is_example, seed_everything, spectrogram_batch,
-                            student_checkpoint, training_dataset, validation_tracks)
+                            default_validation_tracks, is_example, seed_everything, student_checkpoint,
+                            training_dataset, validation_tracks)
 from .unet import UNET_PRESETS, MiniUNet, UNetConfig, conv_output_size
 
 __all__ = ["SpectrogramModelConfig", "SpectrogramModel", "ModelSummary", "count_parameters",

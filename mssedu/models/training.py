@@ -1,12 +1,6 @@
-r"""Training the mini U-Net: a plain loop you can read top to bottom.
+r"""Training a mask model: a plain loop you can read top to bottom.
 
-One step of training, for a batch of random excerpts (mixture :math:`x`, target :math:`s`):
-
-1. STFT both, keep magnitudes: :math:`|X|, |S|` of shape ``(batch, channels, freq, frames)``;
-2. the network predicts a mask and an estimate :math:`\hat S = M_\theta(|X|) \odot |X|`;
-3. the loss compares :math:`|S|` with :math:`\hat S` (L1 by default, as in Jansson et al. 2017);
-4. back-propagate, clip the gradient norm (a guard against rare huge steps), AdamW update.
-
+Each step is :func:`mssedu.models.step.training_step` on a batch of random excerpts.
 Every ``val_every`` steps the model separates held-out *synthetic* songs and we measure the
 plain SDR :math:`10\log_{10} \|s\|^2 / \|s - \hat s\|^2` (:func:`mssedu.metrics.sdr`) of
 every target, averaged over targets and songs. The best model so far is kept; training stops early after
@@ -19,13 +13,18 @@ atomically; a run can be resumed from its checkpoint.
 
 Examples
 --------
->>> from mssedu.models import train                                    # doctest: +SKIP
->>> result = train(preset="tiny", max_seconds=300)                    # doctest: +SKIP
->>> result.separator.separate(mixture)["vocals"]                     # doctest: +SKIP
+>>> import numpy as np
+>>> from mssedu.data import Track
+>>> rng = np.random.default_rng(0)
+>>> stems = {name: rng.standard_normal((2, 44100 * 3)).astype(np.float32) / 8
+...          for name in ("vocals", "accompaniment")}
+>>> song = Track("noise", 44100, sum(stems.values()), stems)
+>>> result = train(song, valid=None, steps=2, batch_size=2, progress=False, device="cpu")
+>>> result.steps, result.stopped
+(2, 'steps')
 """
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import math
 import os
@@ -44,16 +43,15 @@ from ..config import torch_device
 from ..data import make_loader
 from ..data.synth import style_settings
 from ..errors import DataError, ParameterError
-from ..losses import LOSSES, WAVEFORM_LOSSES, get_loss
+from ..losses import LOSSES
 from ..metrics import sdr
-from ..spectral import istft
 from .checkpoint import model_kind, read_checkpoint, save_checkpoint
 from .separator import UNetSeparator, separator_for
-from .training_data import (seed_everything, spectrogram_batch, training_dataset,
-                            validation_tracks)
+from .step import training_step
+from .training_data import seed_everything, training_dataset, validation_tracks
 from .unet import MiniUNet, UNetConfig
 
-__all__ = ["TrainConfig", "TrainResult", "train", "training_step"]
+__all__ = ["TrainConfig", "TrainResult", "train"]
 
 @dataclass
 class TrainConfig:
@@ -259,88 +257,6 @@ class TrainResult:
             Excerpts per second of wall time.
         """
         return self.steps * self.train_config.batch_size / max(self.seconds, 1e-9)
-
-
-# -- one step ------------------------------------------------------------------------------
-
-def _batch_loss(model, net, batch: dict, loss_name: str, use_amp: bool, device):
-    cfg = net.config
-    X, S = spectrogram_batch(batch, cfg.targets, cfg.n_fft, cfg.hop_length, device)
-    mag = X.abs()
-    with torch.autocast(device.type, enabled=use_amp):
-        estimate = model(mag)
-    estimate = estimate.float()
-    loss_fn = get_loss(loss_name)
-    if loss_name in WAVEFORM_LOSSES:   # back to waveforms with the mixture phase
-        phase = X / mag.clamp_min(1e-8)
-        n = batch["mixture"].shape[-1]
-        est_wave = istft(estimate * phase.unsqueeze(1), cfg.hop_length, length=n, n_fft=cfg.n_fft)
-        ref_wave = torch.stack([batch[t].to(device) for t in cfg.targets], dim=1)
-        return loss_fn(ref_wave, est_wave)
-    return loss_fn(S, estimate)
-
-
-def training_step(model, batch: dict, loss_name: str, optimizer, scaler=None,
-                  clip_grad: float = 0.0, lr: float | None = None, accumulate: int = 1) -> float:
-    r"""One optimisation step on one batch (steps 1-4 of the module docstring).
-
-    With ``accumulate = K`` the batch is cut into ``K`` equal micro-batches and the step
-    uses the mean of their gradients, :math:`g = \tfrac1K \sum_k \nabla L_k`. Under
-    :class:`~torch.nn.parallel.DistributedDataParallel` the gradients are also averaged
-    over the processes (during the last micro-batch's backward pass).
-
-    Parameters
-    ----------
-    model : MiniUNet or DistributedDataParallel
-        In training mode.
-    batch : dict
-        From :class:`mssedu.data.ExcerptDataset` (with the model's targets).
-    loss_name : str
-        A key of :data:`mssedu.losses.LOSSES`.
-    optimizer : torch.optim.Optimizer
-    scaler : torch.amp.GradScaler, optional
-        For mixed precision on CUDA.
-    clip_grad : float
-        Largest gradient norm (0: no clipping).
-    lr : float, optional
-        Set the learning rate for this step.
-    accumulate : int
-        Micro-batches per step (the batch size must be a multiple of it).
-
-    Returns
-    -------
-    float
-        The loss before the update (mean over the micro-batches, this process's share).
-    """
-    net = model.module if isinstance(model, DistributedDataParallel) else model
-    device = next(net.parameters()).device
-    n = batch["mixture"].shape[0]
-    if int(accumulate) < 1 or n % int(accumulate):
-        raise ParameterError(f"The batch ({n} excerpts) must split into accumulate={accumulate!r} "
-                             "equal micro-batches.")
-    if scaler is None:
-        scaler = torch.amp.GradScaler(device.type, enabled=False)
-    use_amp = scaler.is_enabled()
-    optimizer.zero_grad(set_to_none=True)
-    if lr is not None:
-        for group in optimizer.param_groups:
-            group["lr"] = lr
-    m = n // int(accumulate)
-    total = 0.0
-    for k in range(int(accumulate)):
-        micro = {key: v[k * m:(k + 1) * m] for key, v in batch.items()}
-        last = k == int(accumulate) - 1
-        sync = model.no_sync() if isinstance(model, DistributedDataParallel) and not last else contextlib.nullcontext()
-        with sync:
-            loss = _batch_loss(model, net, micro, loss_name, use_amp, device) / int(accumulate)
-            scaler.scale(loss).backward()
-        total += float(loss.item())
-    if clip_grad:
-        scaler.unscale_(optimizer)
-        torch.nn.utils.clip_grad_norm_(net.parameters(), clip_grad)
-    scaler.step(optimizer)
-    scaler.update()
-    return total
 
 
 def _validate(model, tracks, targets) -> float:

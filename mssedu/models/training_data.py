@@ -25,11 +25,10 @@ from ..config import cache_dir
 from ..data import Augment, ExcerptDataset, Track, example_path, load_multitrack, make_dataset
 from ..data.synth import style_settings
 from ..errors import DataError, ParameterError
-from ..spectral import stft
 
 __all__ = ["TRAIN_SEED", "VALID_SEED", "seed_everything", "default_training_tracks",
            "default_validation_tracks", "is_example", "as_tracks", "training_dataset",
-           "validation_tracks", "spectrogram_batch", "student_checkpoint"]
+           "validation_tracks", "student_checkpoint"]
 
 #: Seeds of the default synthetic data: training songs and held-out validation songs.
 TRAIN_SEED, VALID_SEED = 0, 10_000
@@ -243,31 +242,3 @@ def validation_tracks(valid, targets, progress: bool, style: str) -> list:
     return tracks
 
 
-def spectrogram_batch(batch: dict, targets, n_fft: int, hop_length: int, device):
-    """STFTs of a training batch.
-
-    Parameters
-    ----------
-    batch : dict
-        From :class:`mssedu.data.ExcerptDataset`: ``"mixture"`` and one entry per source,
-        each ``(batch, channels, samples)``.
-    targets : sequence of str
-        The sources the model learns.
-    n_fft, hop_length : int
-        The model's STFT.
-    device : torch.device
-
-    Returns
-    -------
-    X : torch.Tensor
-        Complex mixture STFT ``(batch, channels, freq, frames)``.
-    S : torch.Tensor
-        Target magnitudes ``(batch, targets, channels, freq, frames)``.
-    """
-    missing = [t for t in targets if t not in batch]
-    if missing:
-        raise ParameterError(f"The batch has no {missing}; it has {sorted(batch)}. "
-                             "Build the dataset with the same targets as the model.")
-    mix = batch["mixture"].to(device, non_blocking=True)
-    tgt = torch.stack([batch[t].to(device, non_blocking=True) for t in targets], dim=1)
-    return stft(mix, n_fft, hop_length), stft(tgt, n_fft, hop_length).abs()

@@ -113,7 +113,13 @@ def import_demucs():
 
 
 def model_classes() -> dict:
-    """The classes a demucs checkpoint may name (and nothing else)."""
+    """The classes a demucs checkpoint may name (and nothing else).
+
+    Returns
+    -------
+    dict
+        ``"demucs.htdemucs.HTDemucs"`` (etc.) -> the class, for demucs' three model classes.
+    """
     import_demucs()
     from demucs.demucs import Demucs
     from demucs.hdemucs import HDemucs
@@ -189,6 +195,18 @@ def random_demucs(name: str = "htdemucs", seed: int = 0):
 
 
 def refuse_quantised(name: str) -> None:
+    """Refuse a diffq-quantised model by name, naming the plain model to use instead.
+
+    Parameters
+    ----------
+    name : str
+        A demucs model name.
+
+    Raises
+    ------
+    ModelLoadingError
+        ``name`` is one of :data:`QUANTISED_MODELS`.
+    """
     if name in QUANTISED_MODELS:
         raise ModelLoadingError(f"{name!r} is a diffq-quantised model, which mssedu does not load "
                                 "(its weights need the diffq package to unpack, and give the same "
@@ -197,6 +215,23 @@ def refuse_quantised(name: str) -> None:
 
 
 def bag_from_yaml(path) -> dict:
+    """Read a demucs model list (``models:`` signatures, optional ``weights`` and ``segment``).
+
+    Parameters
+    ----------
+    path : str or Path
+        A yaml file like demucs' ``remote/htdemucs.yaml``.
+
+    Returns
+    -------
+    dict
+        The parsed list, with a non-empty ``models``.
+
+    Raises
+    ------
+    ModelLoadingError
+        Unreadable, not YAML, or no ``models:`` list.
+    """
     import yaml
 
     try:
@@ -215,21 +250,56 @@ def bag_from_yaml(path) -> dict:
 
 
 def remote_yaml(name: str):
-    """demucs' shipped description of a named model (signatures, weights, segment)."""
+    """demucs' shipped description of a named model (signatures, weights, segment).
+
+    Parameters
+    ----------
+    name : str
+        A demucs model name.
+
+    Returns
+    -------
+    Path or None
+        ``demucs/remote/<name>.yaml``, or ``None`` when demucs knows no such model.
+    """
     path = Path(import_demucs().pretrained.REMOTE_ROOT) / f"{name}.yaml"
     return path if path.exists() else None
 
 
 def hf_repo(name: str) -> str:
+    """The Hugging Face repository of a demucs model (demucs' own naming).
+
+    Parameters
+    ----------
+    name : str
+        A demucs model name.
+
+    Returns
+    -------
+    str
+        E.g. ``"adefossez/HTDemucs"`` for ``htdemucs``.
+    """
     from demucs.hf import hf_repo_name
 
     return f"{HF_NAMESPACE}/{hf_repo_name(name)}"
 
 
 def meta_urls(listing: str | None = None, root: str = META_URL) -> dict:
-    """Signature -> URL of its ``.th`` package: a ``files.txt`` in demucs' format (``#``
-    comments, ``root: <folder>/`` lines, then ``<sig>-<sha256 prefix>.th`` names), by default
-    the one demucs ships, read relative to ``root``."""
+    """Signature -> URL of its ``.th`` package, from a listing in demucs' ``files.txt`` format.
+
+    Parameters
+    ----------
+    listing : str, optional
+        ``#`` comments, ``root: <folder>/`` lines, then ``<sig>-<sha256 prefix>.th`` names;
+        by default the ``files.txt`` demucs ships.
+    root : str
+        The server root the folders are relative to.
+
+    Returns
+    -------
+    dict
+        Signature -> URL (the first listed package of each signature).
+    """
     if listing is None:
         listing = (Path(import_demucs().pretrained.REMOTE_ROOT) / "files.txt").read_text()
     folder, urls = "", {}

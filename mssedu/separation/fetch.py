@@ -43,7 +43,13 @@ __all__ = ["fetch_weights", "offline_error", "hf_endpoint", "meta_root", "host_p
 
 
 def meta_root() -> str:
-    """Meta's server, or the mirror ``MSSEDU_DEMUCS_URL`` names (read at each call)."""
+    """Meta's server, or the mirror ``MSSEDU_DEMUCS_URL`` names (read at each call).
+
+    Returns
+    -------
+    str
+        The root URL, ending in ``/``.
+    """
     return (os.environ.get("MSSEDU_DEMUCS_URL", "").strip() or META_URL).rstrip("/") + "/"
 
 
@@ -62,16 +68,46 @@ def _meta_listing(root: str) -> str | None:
 
 
 def hf_endpoint() -> str:
-    """The hub to download from: ``HF_ENDPOINT`` (read at each call) or huggingface.co."""
+    """The hub to download from: ``HF_ENDPOINT`` (read at each call) or huggingface.co.
+
+    Returns
+    -------
+    str
+        The endpoint URL, without a trailing ``/``.
+    """
     return os.environ.get("HF_ENDPOINT", "https://huggingface.co").rstrip("/")
 
 
 def host_port(url: str):
+    """The host and port a URL connects to (the scheme's default port when none is given).
+
+    Parameters
+    ----------
+    url : str
+        An http(s) URL.
+
+    Returns
+    -------
+    tuple of (str, int)
+        Host and port, for :func:`mssedu.network.reachable`.
+    """
     parts = urllib.parse.urlsplit(url)
     return parts.hostname or "", parts.port or (80 if parts.scheme == "http" else 443)
 
 
 def offline_error(name: str) -> NetworkError:
+    """The error for weights that are nowhere on this machine and cannot be downloaded.
+
+    Parameters
+    ----------
+    name : str
+        The model.
+
+    Returns
+    -------
+    NetworkError
+        Its message lists where mssedu looked and the two ways to get the weights here.
+    """
     hub, meta = (host_port(url)[0] for url in (hf_endpoint(), meta_root()))
     return NetworkError(
         f"The weights of model {name!r} are not on this machine and neither {hub} "

@@ -45,6 +45,20 @@ def models_folder() -> Path:
 
 
 def sha256(path, n: int | None = None) -> str:
+    """The SHA-256 of a file, read in 1 MiB blocks.
+
+    Parameters
+    ----------
+    path : str or Path
+        The file.
+    n : int, optional
+        Keep only the first ``n`` hex digits.
+
+    Returns
+    -------
+    str
+        Hex digest (or its prefix).
+    """
     h = hashlib.sha256()
     with open(path, "rb") as f:
         for block in iter(lambda: f.read(1 << 20), b""):
@@ -53,7 +67,19 @@ def sha256(path, n: int | None = None) -> str:
 
 
 def check_suffix(path: Path) -> None:
-    """demucs' convention: ``<sig>-<hex>`` names a file whose SHA-256 starts with ``<hex>``."""
+    """Check demucs' naming convention: ``<sig>-<hex>`` names a file whose SHA-256 starts
+    with ``<hex>`` (names without such a suffix are not checked).
+
+    Parameters
+    ----------
+    path : Path
+        A weights file.
+
+    Raises
+    ------
+    ModelLoadingError
+        The content does not match the name.
+    """
     stem = path.stem
     if "-" not in stem:
         return
@@ -77,6 +103,25 @@ def _file_for_signature(folder: Path, sig: str):
 
 
 def local_weights(name: str, folder: Path):
+    """Model ``name`` in one local repository folder, if it is there.
+
+    Parameters
+    ----------
+    name : str
+        A model name (``<name>.yaml`` in ``folder``) or a single signature.
+    folder : str or Path
+        The folder.
+
+    Returns
+    -------
+    dict or None
+        ``bag``, ``files`` and ``where`` (see :func:`find_weights`), or ``None``.
+
+    Raises
+    ------
+    ModelLoadingError
+        The folder describes the model but lacks some of its weights.
+    """
     folder = Path(folder).expanduser()
     yaml_path = folder / f"{name}.yaml"
     if yaml_path.exists():
