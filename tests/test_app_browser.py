@@ -156,8 +156,13 @@ def _check_estimated_view(page, song):
 
 def _separate(page, song):
     """The example song, then an upload: each a result row named after the song."""
-    page.locator("button", has_text="Separate the example song").first.click()
+    button = page.locator("button", has_text="Separate the example song").first
+    t0 = time.perf_counter()
+    button.click()
+    page.wait_for_selector(".mssedu-working", timeout=60_000)   # at once: it is working
+    feedback = time.perf_counter() - t0
     page.wait_for_selector(".mssedu-result", timeout=240_000)
+    done = time.perf_counter() - t0
     separator = page.locator(".mssedu-app-separator").first
     separator.scroll_into_view_if_needed()
     with page.expect_file_chooser() as chooser:   # FileUpload opens its hidden input on click
@@ -166,7 +171,7 @@ def _separate(page, song):
     page.wait_for_function("() => document.querySelectorAll('.mssedu-result').length >= 2", timeout=240_000)
     rows = page.locator(".mssedu-result-title").all_inner_texts()
     links = page.locator(".mssedu-download").all()
-    return {"rows": rows, "status": separator.inner_text(),
+    return {"rows": rows, "status": separator.inner_text(), "feedback_s": feedback, "done_s": done,
             "players": separator.locator(".mssedu-audio audio").count(),
             "links": [(a.get_attribute("href"), a.get_attribute("download")) for a in links],
             "filelinks": separator.locator("a[target='_blank']").count()}   # JupyterLab's FileLinks
@@ -204,6 +209,8 @@ def test_workshop_app_in_a_browser(app, chromium, artifacts_dir, tmp_path):
     flat = [t for ts in times.values() for t in ts]
     report = {"n": len(flat), "p50_s": float(np.percentile(flat, 50)), "p95_s": float(np.percentile(flat, 95)),
               "by_control_s": {k: [round(t, 3) for t in v] for k, v in times.items()},
+              "example_button_s": {"working_shown": round(result["feedback_s"], 3),
+                                   "result_shown": round(result["done_s"], 3)},
               "load": list(psutil.getloadavg()), "cpus": psutil.cpu_count()}
     (artifacts_dir / "app_latency.json").write_text(json.dumps(report, indent=1))
     print("app control -> visible update:", json.dumps(report))
@@ -233,7 +240,7 @@ def _wait_for_kernels(pid, n, timeout_s=90) -> int:
 
 
 def test_closed_pages_leave_no_kernels(app, chromium):
-    url, _, pid = app
+    url, folder, pid = app
     assert _wait_for_kernels(pid, 0) == 0, "kernels of earlier tests were not culled"
     context, external = offline_context(chromium)
     rss, peak = [], 0.0
@@ -252,6 +259,8 @@ def test_closed_pages_leave_no_kernels(app, chromium):
             rss.append(tree_rss_mb(pid))
     finally:
         context.close()
+    culled = (folder.parent / "voila.log").read_text().count("Culling 'idle' kernel")
+    assert culled >= 5, f"{culled} kernels culled: the closed pages' kernels went another way"
     print(f"server + kernels RSS after each closed page (MiB): {[round(r) for r in rss]}; "
           f"peak with a page open {peak:.0f}; processes {len(process_tree(pid))}")
     assert external == [], external

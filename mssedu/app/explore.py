@@ -44,6 +44,14 @@ def explore_section(track, seconds, upload_seconds, separators):
     ipywidgets.VBox
         The part; ``box.upload_file(name, data)`` does what an upload does (for tests),
         ``box.holder`` holds the current explorer, ``box.status`` says what happened.
+
+    Examples
+    --------
+    >>> from mssedu.data import example_track
+    >>> from mssedu.app.separators import available_separators
+    >>> box = explore_section(example_track(), 1.0, 1.0, available_separators())
+    >>> "SDR" in box.holder.children[0].controls["metrics"].value
+    True
     """
     holder = w.VBox([mask_explorer(track, duration=seconds)], layout=w.Layout(width="100%"))
     upload = w.FileUpload(accept=",".join((MULTITRACK, *AUDIO_SUFFIXES)), multiple=False,

@@ -46,6 +46,12 @@ def workshop(seconds: float | None = None, out_dir="my_stems"):
     ------
     ParameterError
         ``seconds`` is not positive.
+
+    Examples
+    --------
+    >>> page = workshop(seconds=1.0)
+    >>> "mssedu-app" in page._dom_classes, len(page.children)
+    (True, 4)
     """
     if seconds is not None and not seconds > 0:
         raise ParameterError(f"seconds must be positive or None, got {seconds!r}.")

@@ -69,6 +69,15 @@ def separate_section(track, seconds, separators, out_dir, root):
     -------
     ipywidgets.VBox
         The part.
+
+    Examples
+    --------
+    >>> from pathlib import Path
+    >>> from mssedu.data import example_track
+    >>> from mssedu.app.separators import available_separators
+    >>> part = separate_section(example_track(), 1.0, available_separators(), "my_stems", Path.cwd())
+    >>> part.children[1].value   # the separator offered first
+    'mini U-Net (ships with mssedu, CPU)'
     """
     choice = w.Dropdown(options=list(separators), value=UNET, description="separator",
                         style={"description_width": "initial"}, layout=w.Layout(width="640px"))
@@ -85,6 +94,9 @@ def separate_section(track, seconds, separators, out_dir, root):
         if choice.value == ORACLE:
             upload_holder.children = [w.HTML(ORACLE_ONLY)]
             return
+        if choice.value not in loaded:   # loading takes a while: say so at once
+            upload_holder.children = [w.HTML(f"<span class='mssedu-working'>Loading "
+                                             f"{html.escape(choice.value)} ...</span>")]
         try:
             upload_holder.children = [_uploader(get(choice.value), out_dir, seconds, root)]
         except Exception as err:
@@ -92,12 +104,15 @@ def separate_section(track, seconds, separators, out_dir, root):
 
     def on_example(_):
         label = choice.value
+        example_btn.disabled = True   # one separation at a time: clicks do not queue up
         example_out.children = [w.HTML(f"<span class='mssedu-working'>Separating the example song "
                                        f"with {html.escape(label)} ...</span>")]
         try:
             example_out.children = [_example_result(track, get(label), label, out_dir, root)]
         except Exception as err:
             example_out.children = [w.HTML(error_html(err, "Separating failed"))]
+        finally:
+            example_btn.disabled = False
 
     choice.observe(show_uploader, "value")
     example_btn.on_click(on_example)

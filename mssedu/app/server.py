@@ -228,6 +228,13 @@ def app_command(folder, port: int | None = None, no_browser: bool = False, extra
     ------
     ParameterError
         See :func:`voila_command`.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> cmd, message = app_command(tempfile.mkdtemp(), port=8900)
+    >>> message.split(";")[0]
+    'workshop app on http://127.0.0.1:8900/'
     """
     cmd = voila_command(Path(folder).expanduser().resolve() / APP_NOTEBOOK.name, port=port,
                         no_browser=no_browser, extra=extra)   # checked before anything is written
