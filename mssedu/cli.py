@@ -49,7 +49,7 @@ from .separation import (
     stem_names,
 )
 
-from .unet import PRESETS, TrainConfig, train
+from .models import UNET_PRESETS, TrainConfig, train
 
 __all__ = ["main", "build_parser", "notebooks_folder", "FORMATS", "PASSTHROUGH", "cmd_train"]
 
@@ -244,7 +244,7 @@ def _training_folder(path: str, subset: str) -> Path:
 
 
 def cmd_train(args) -> int:
-    """``mssedu train``: :func:`mssedu.unet.train` from the command line (also under ``torchrun``).
+    """``mssedu train``: :func:`mssedu.models.train` from the command line (also under ``torchrun``).
 
     Parameters
     ----------
@@ -425,7 +425,7 @@ def build_parser() -> argparse.ArgumentParser:
     lab.set_defaults(func=cmd_lab)
 
     t = sub.add_parser("train", help="train a mini U-Net (synthetic songs, MUSDB18, or your multitracks)",
-                       description="Train the mini U-Net with mssedu.unet.train, the function the "
+                       description="Train the mini U-Net with mssedu.models.train, the function the "
                        "notebooks use. Data: 'synthetic' (songs made here, rendered once into the "
                        "cache), a MUSDB18/MUSDB18-HQ root (its --subset folder), or any folder with "
                        "one sub-folder of stem files (or one .stem.mp4) per song. Validation and "
@@ -445,7 +445,7 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--song-seconds", type=float, default=30.0, help="length of each synthetic song")
     t.add_argument("--targets", nargs="+", default=["vocals"], metavar="STEM",
                    help="stems to learn (default vocals; e.g. vocals drums bass other)")
-    t.add_argument("--preset", default="tiny", choices=sorted(PRESETS), help="model size (default tiny)")
+    t.add_argument("--preset", default="tiny", choices=sorted(UNET_PRESETS), help="model size (default tiny)")
     t.add_argument("--seconds", type=float, default=300.0,
                    help="wall-clock budget in seconds (default 300; 0 = no limit)")
     t.add_argument("--steps", type=int, default=None, help="largest number of steps")

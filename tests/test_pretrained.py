@@ -415,10 +415,10 @@ def test_compare_table_oracle_beats_mixture(short_track):
 
 
 def test_unet_checkpoint_is_a_separator(tmp_path):
-    from mssedu import unet
+    from mssedu import models
 
-    model = unet.MiniUNet.from_preset("tiny")
-    path = unet.save_checkpoint(tmp_path / "mine.pt", model)
+    model = models.MiniUNet.from_preset("tiny")
+    path = models.save_checkpoint(tmp_path / "mine.pt", model)
     sep = P.load_separator(str(path), device="cpu")
     assert isinstance(sep, unet.UNetSeparator)
     x = crescendo(22050, 1.0, channels=1)

@@ -7,7 +7,7 @@ with mssedu, and HT-Demucs is offered when its weights are on this machine
 from __future__ import annotations
 
 from ..separation import OracleSeparator, find_weights, load_separator
-from ..unet import shipped_checkpoint
+from ..models import shipped_checkpoint
 
 __all__ = ["ORACLE", "UNET", "HTDEMUCS", "available_separators", "best_estimator", "short_name"]
 

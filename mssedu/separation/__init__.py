@@ -8,7 +8,7 @@
 * :mod:`~mssedu.separation.files` -- a song file to stem files, streamed and atomic;
 * :mod:`~mssedu.separation.scoring` -- :func:`evaluate` and :func:`compare` tables.
 
-The mini U-Net's separator lives with the model, in :mod:`mssedu.unet`; chunking, shared by
+The mini U-Net's separator lives with the model, in :mod:`mssedu.models`; chunking, shared by
 all, in :mod:`mssedu.chunking`. Everything here is importable from ``mssedu.separation``.
 """
 from .api import fold_two_stems, load_separator, looks_like_path, separate
