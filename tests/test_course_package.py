@@ -84,6 +84,8 @@ def test_sdist_and_wheel_carry_the_course(dists):
     for sol in solutions:
         assert f"mssedu/course_files/{sol.relative_to(ROOT).as_posix()}" in names
     assert "mssedu/app/workshop.ipynb" in names
+    assert {"mssedu/app/share/voila/templates/mssedu/conf.json",   # the app page's offline template
+            "mssedu/app/share/voila/templates/mssedu/index.html.j2"} <= names
     assert "mssedu/checkpoints/unet_tiny_vocals.pt" in names
     assert not [n for n in names if ".ipynb_checkpoints" in n or n.endswith(".pyc")]
     import tarfile
