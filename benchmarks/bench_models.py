@@ -96,7 +96,7 @@ def _student_rows(quick: bool) -> list:
 def _htdemucs_rows(track) -> list:
     """HT-Demucs when its trained weights are on this machine (never downloaded here)."""
     from mssedu.separation import load_separator
-    from mssedu.separation.weights import find_weights
+    from mssedu.separation import find_weights
 
     if find_weights("htdemucs") is None:
         return [row("HT-Demucs, vocals SDR on example", "-", float("nan"), float("nan"),

@@ -26,7 +26,8 @@ from ..errors import ModelLoadingError, ParameterError, as_signal, check_rate
 from ..models import is_checkpoint, load_checkpoint, separator_for
 from .demucs import DemucsSeparator
 from .oracle import OracleSeparator
-from .weights import MODEL_LABELS, load_demucs_model
+from .demucs_models import MODEL_LABELS
+from .weights import load_demucs_model
 
 __all__ = ["load_separator", "separate", "fold_two_stems", "looks_like_path"]
 
@@ -68,7 +69,7 @@ def load_separator(name: str = "htdemucs", repo=None, device="auto", track=None,
     name : str or Path
         * a demucs model: ``"htdemucs"`` (default), ``"htdemucs_ft"``, ``"htdemucs_6s"``...
           (weights from ``repo``, the caches, or downloaded; see
-          :mod:`mssedu.separation.weights`);
+          :mod:`mssedu.separation.repo`);
         * ``"htdemucs-random"``: the HT-Demucs architecture with random weights, for tests
           and demos (its output is meaningless, labelled "random weights");
         * the path of a mini U-Net or band-split checkpoint (any suffix: the content
