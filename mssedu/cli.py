@@ -32,7 +32,7 @@ from pathlib import Path
 from . import __version__
 from .assignments import bootstrap, release, sources
 from .atomic import writable_folder
-from .app import prepare_app, voila_command
+from .app import app_command
 from .course import DEFAULT_FOLDER, copy_course, lab_command
 from .errors import DataError, MsseduError, ParameterError
 from .grading import DEFAULT_TIMEOUT_S, find_submissions, grade, verify
@@ -225,11 +225,9 @@ def cmd_course(args) -> int:
 
 
 def cmd_app(args) -> int:
-    notebook = prepare_app(args.dir)
-    _say(f"workshop app on http://127.0.0.1:{args.port}/ (stems are written to {notebook.parent}/my_stems; "
-         "Ctrl-C stops it)")
-    return _run(voila_command(notebook, port=args.port, no_browser=args.no_browser,
-                              extra=args.extra), args.dry_run)
+    cmd, message = app_command(args.dir, port=args.port, no_browser=args.no_browser, extra=args.extra)
+    _say(message)
+    return _run(cmd, args.dry_run)
 
 
 # -- train ------------------------------------------------------------------------------------
@@ -486,7 +484,7 @@ def build_parser() -> argparse.ArgumentParser:
                        description="Serve the workshop page (mask explorer; separate your song) "
                        "with Voila on http://127.0.0.1:PORT/: widgets only, no code. Other "
                        "arguments go to Voila (e.g. --Voila.ip=0.0.0.0 to let the room connect).")
-    a.add_argument("--port", type=int, default=8866, help="local port (default 8866)")
+    a.add_argument("--port", type=int, default=None, help="local port (default 8866)")
     a.add_argument("--dir", default="mssedu-app", metavar="DIR",
                    help="working folder: the app notebook and the separated stems (default ./mssedu-app)")
     a.add_argument("--no-browser", action="store_true", help="do not open a browser")
