@@ -38,7 +38,6 @@ from __future__ import annotations
 
 import warnings
 
-import numpy as np
 import torch
 
 from .checks import check_array, check_bool, check_number

@@ -457,7 +457,7 @@ def test_r2_yes_no_options_take_a_bool_not_a_truthy_value(option, value, tmp_pat
 
 @pytest.mark.parametrize("value", ["no", "False", 1])
 def test_r2_wiener_is_a_bool(value):
-    from mssedu.unet import MiniUNet, UNetConfig, UNetSeparator
+    from mssedu.models import MiniUNet, UNetConfig, UNetSeparator
     model = MiniUNet(UNetConfig(sr=SR, n_fft=256, hop_length=64, n_bins=64, channels=(4, 8)))
     refused(lambda: UNetSeparator(model, wiener=value), "wiener", "True or False")
 

@@ -37,7 +37,7 @@ from ..config import torch_device
 from ..audio import as_signal
 from ..checks import check_int
 from ..errors import ParameterError
-from .weights import import_demucs
+from .demucs_models import import_demucs
 
 __all__ = ["DemucsSeparator", "probe_signal", "choose_precision", "half_precision_error_db", "HALF_TOLERANCE_DB"]
 
