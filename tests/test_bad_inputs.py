@@ -282,7 +282,7 @@ def test_9_spectral_arguments_of_the_wrong_type(call, message):
     (lambda: classical.centre_channel_cancellation(np.zeros((2, 100)), amount="1"), "amount must be"),
     (lambda: classical.hpss(np.zeros((2, 4096)), margin="a"), "margin must be >= 1"),
     (lambda: classical.repet_mask(np.ones((10, 50)), "a"), "period='a' frames must be a whole"),
-    (lambda: classical.nmf(np.ones((10, 50)), "a"), "n_components must be a positive whole"),
+    (lambda: classical.nmf(np.ones((10, 50)), "a"), "n_components must be a positive integer"),
 ])
 def test_9_classical_arguments_of_the_wrong_type(call, message):
     with pytest.raises(ParameterError, match=message):
