@@ -61,7 +61,8 @@ from tqdm.auto import tqdm
 
 from ..audio import save
 from ..errors import check_rate, DataError, MsseduError, ParameterError
-from . import Track, drums, mixing, numpy_synth, voice
+from . import drums, mixing, numpy_synth, voice
+from .track import Track
 from .chorales import chorale_ids, load_chorale
 from .soundfont import INSTALL_HINT, find_soundfont, fluidsynth_path, instrument_soundfonts, start_renders, wait_renders
 
