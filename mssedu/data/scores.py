@@ -184,8 +184,21 @@ def _comp_events(style, voices, length_q, rng):
 
 
 def song_midi(spec: dict):
-    """The song described by ``spec`` as a :class:`mido.MidiFile` (one track and one channel
-    per part, drums on channel 10) and the channel -> stem map."""
+    """The song described by ``spec`` as MIDI: one track and one channel per part, drums on
+    channel 10, with the draws of its own random stream (humanised timing, velocities, fills).
+
+    Parameters
+    ----------
+    spec : dict
+        A song's specification (:func:`mssedu.data.songs.song_spec`).
+
+    Returns
+    -------
+    mid : mido.MidiFile
+        The song, type 1.
+    channel_stems : dict
+        MIDI channel (0-based) -> the stem it belongs to.
+    """
     rng = np.random.default_rng([spec["seed"], spec["index"], 11])
     score = load_chorale(spec["score"])
     bpm = spec["tempo_bpm"]
