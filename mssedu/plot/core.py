@@ -247,8 +247,8 @@ def panel_row(n: int, panel_size=(3.6, 3.0), figsize=None, **kwargs):
     --------
     >>> from mssedu.plot import panel_row
     >>> fig, axes = panel_row(3)
-    >>> axes.shape, tuple(fig.get_size_inches().round(1))
-    ((3,), (10.8, 3.0))
+    >>> axes.shape, fig.get_size_inches().round(1).tolist()
+    ((3,), [10.8, 3.0])
     """
     fig, axes = plt.subplots(1, n, figsize=figsize or (panel_size[0] * n, panel_size[1]),
                              squeeze=False, constrained_layout=True, **kwargs)
