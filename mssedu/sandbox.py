@@ -179,7 +179,7 @@ def choose(kind: str = "auto", allow_none: bool = False) -> Isolation:
     """
     if kind not in ("auto", *KINDS):
         raise ParameterError(f"isolation must be one of auto, {', '.join(KINDS)}; got {kind!r}.")
-    if kind == "none" or (kind == "auto" and allow_none and os.environ.get("MSSEDU_NO_SANDBOX")):
+    if kind == "none":
         if not allow_none:
             raise ParameterError("Grading without a sandbox needs --no-sandbox.")
         return Isolation("none")

@@ -29,6 +29,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+import psutil
 from IPython.core.inputtransformer2 import TransformerManager
 from IPython.core.interactiveshell import InteractiveShell
 
@@ -156,6 +157,18 @@ class _Exporter:
         os.replace(tmp, self.folder / f"{k}.json")   # whole or not at all
 
 
+def _end_children() -> None:
+    """Kill the processes a cell left behind (a fork bomb's sleepers) and reap them, so that
+    they do not hold the sandbox's process limit against the cells after it."""
+    children = psutil.Process().children(recursive=True)
+    for child in children:
+        try:
+            child.kill()
+        except psutil.Error:
+            continue
+    psutil.wait_procs(children, timeout=10)   # reaped: a dead child no longer counts
+
+
 def _on_alarm(signum, frame):
     raise _TimeUp("the notebook's time limit was reached in this cell")
 
@@ -198,6 +211,7 @@ def run_notebook(notebook, export, names, seconds: float) -> list:
             signal.setitimer(signal.ITIMER_REAL, 0)
             err = result.error_before_exec or result.error_in_exec
             error = f"{type(err).__name__}: {err}" if err is not None else None
+        _end_children()
         if error:
             errors.append(f"cell {pos + 1}: {error}")
         if pos in answers:
