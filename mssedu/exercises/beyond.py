@@ -13,7 +13,7 @@ import numpy as np
 
 from ..spatial import pan, pan_law_ild
 from ..spectral import stft
-from . import check_function, exercise
+from .checking import check_function, exercise
 
 __all__ = ["ild_problem", "band_split_problem", "POSITION", "N_FFT", "HOP", "BAND_EDGES_HZ", "BAND_SR"]
 
