@@ -276,6 +276,35 @@ class ExcerptDataset:
                  length: int = 1000, seed: int = 0, activity_target: str | None = "vocals",
                  activity_threshold_db: float = -40.0, min_active: float = 0.5,
                  sr: int | None = None, progress: bool = False):
+        tracks = self._check(tracks, seconds, targets, augment, length, activity_target, min_active)
+        names = self.stem_names
+        rates = {t.sr for t in tracks}
+        if sr is None and len(rates) > 1:
+            raise ParameterError(f"Tracks have different sample rates {sorted(rates)}; pass sr=... to resample them.")
+        self.sr = check_rate(sr) if sr is not None else rates.pop()
+        self.seconds = float(seconds)
+        self.n_samples = int(round(self.seconds * self.sr))
+        self.length = int(length)
+        self.seed = int(seed)
+        self.epoch = 0
+        self.augment = augment
+        self.activity_target = activity_target
+        self.activity_threshold_db = float(activity_threshold_db)
+        self.min_active = float(min_active)
+        self._pack(tracks, names, augment, progress)
+        # valid excerpt starts (in frames of the activity detector) per track
+        self._frame = max(1, int(round(0.1 * self.sr)))
+        self._starts = [self._valid_starts(b) for b in self._stems]
+        self._active_tracks = [i for i, s in enumerate(self._starts) if len(s)]
+        if not self._active_tracks:
+            raise ParameterError(
+                f"No excerpt of {self.seconds:g} s has {activity_target!r} active in at least "
+                f"{self.min_active:.0%} of its frames (threshold {self.activity_threshold_db:g} dBFS) "
+                "in any track. Lower activity_threshold_db or min_active, use shorter excerpts, "
+                "or set activity_target=None.")
+
+    def _check(self, tracks, seconds, targets, augment, length, activity_target, min_active) -> list:
+        """The tracks, loaded and checked; sets ``stem_names`` and ``targets``."""
         if isinstance(tracks, Track) or isinstance(tracks, (str, bytes)) or hasattr(tracks, "__fspath__"):
             tracks = [tracks]
         tracks = [t if isinstance(t, Track) else load_multitrack(t) for t in tracks]
@@ -311,20 +340,10 @@ class ExcerptDataset:
             raise ParameterError("'accompaniment' is the sum of every stem but activity_target; "
                                  "set activity_target (e.g. 'vocals').")
         check_training_tracks(tracks, self.targets)
-        rates = {t.sr for t in tracks}
-        if sr is None and len(rates) > 1:
-            raise ParameterError(f"Tracks have different sample rates {sorted(rates)}; pass sr=... to resample them.")
-        self.sr = check_rate(sr) if sr is not None else rates.pop()
-        self.seconds = float(seconds)
-        self.n_samples = int(round(self.seconds * self.sr))
-        self.length = int(length)
-        self.seed = int(seed)
-        self.epoch = 0
-        self.augment = augment
-        self.activity_target = activity_target
-        self.activity_threshold_db = float(activity_threshold_db)
-        self.min_active = float(min_active)
+        return tracks
 
+    def _pack(self, tracks, names, augment, progress: bool) -> None:
+        """Every song (and its pitch/tempo-shifted copies) as one ``(stems, 2, samples)`` block."""
         pool = []
         for t in tracks:
             pool.append(t)
@@ -347,16 +366,6 @@ class ExcerptDataset:
                 block[i, :, : a.shape[-1]] = a
             self._stems.append(block)
             self.track_names.append(t.name)
-        # valid excerpt starts (in frames of the activity detector) per track
-        self._frame = max(1, int(round(0.1 * self.sr)))
-        self._starts = [self._valid_starts(b) for b in self._stems]
-        self._active_tracks = [i for i, s in enumerate(self._starts) if len(s)]
-        if not self._active_tracks:
-            raise ParameterError(
-                f"No excerpt of {self.seconds:g} s has {activity_target!r} active in at least "
-                f"{self.min_active:.0%} of its frames (threshold {self.activity_threshold_db:g} dBFS) "
-                "in any track. Lower activity_threshold_db or min_active, use shorter excerpts, "
-                "or set activity_target=None.")
 
     # -- excerpt selection ---------------------------------------------------------------
     def _valid_starts(self, block: np.ndarray) -> np.ndarray:

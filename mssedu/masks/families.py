@@ -1,45 +1,11 @@
-r"""Time-frequency masks: separating sources by weighting the mixture's spectrogram.
+r"""The mask families, each a function of the sources (see :mod:`mssedu.masks`).
 
-Write the mixture's STFT as the sum of the sources' STFTs, :math:`Y = S + N`, with :math:`S`
-the target and :math:`N` the interference (everything else). A *mask* is an array
-:math:`M[c, f, t]` of the spectrogram's shape; the estimate of the target is
-
-.. math::  \hat S = M \odot Y, \qquad \hat s = \mathrm{iSTFT}(\hat S),
-
-a gain per channel, frequency bin and frame. When the sources are known (an *oracle*), the
-best masks of each family can be computed, which tells how far a separation system that
-predicts masks could possibly go. The families, each a function of the sources:
-
-========================  =============================================================
-:func:`ideal_binary_mask`  :math:`M = [\,20\log_{10}|S|/|N| > \mathrm{LC}\,]` (Wang, 2005)
-:func:`ideal_ratio_mask`   :math:`M = |S|^\alpha / (|S|^\alpha + |N|^\alpha)`;
-                           :math:`\alpha = 1` magnitude ratio, :math:`\alpha = 2` Wiener
-:func:`phase_sensitive_mask` :math:`M = \mathrm{Re}(S / Y) = |S|/|Y| \cos(\theta_S - \theta_Y)`,
-                           truncated to :math:`[0, 1]` (Erdogan et al., 2015)
-:func:`complex_ratio_mask` :math:`M = S / Y` (real and imaginary parts; Williamson et al., 2016)
-========================  =============================================================
-
-Shapes: spectrograms are ``(channels, freq, frames)`` (``(freq, frames)`` works too);
-magnitude masks are float32 of that shape, :func:`complex_ratio_mask` is complex64.
-Every function accepts magnitudes (real, non-negative) or complex STFTs where only the
-magnitude matters; :func:`phase_sensitive_mask` and :func:`complex_ratio_mask` need complex
-STFTs.
-
-:func:`oracle_separate` runs a whole multitrack through one oracle mask, and
-:func:`w_disjoint_orthogonality` measures how much real stems overlap in the
-time-frequency plane (Yilmaz & Rickard, 2004), which is why binary masks work at all.
-
-References
-----------
-Wang, D. (2005). On ideal binary mask as the computational goal of auditory scene analysis.
-Yilmaz, Ö. & Rickard, S. (2004). Blind separation of speech mixtures via time-frequency
-masking. IEEE Trans. Signal Processing 52(7).
-Erdogan, H., Hershey, J. R., Watanabe, S. & Le Roux, J. (2015). Phase-sensitive and
-recognition-boosted speech separation using deep recurrent neural networks. ICASSP.
-Williamson, D. S., Wang, Y. & Wang, D. (2016). Complex ratio masking for monaural speech
-separation. IEEE/ACM TASLP 24(3).
-Liutkus, A. & Badeau, R. (2015). Generalized Wiener filtering with fractional power spectrograms.
-ICASSP.
+Examples
+--------
+>>> import numpy as np
+>>> S, N = np.array([[3.0, 1.0]]), np.array([[1.0, 3.0]])
+>>> ideal_ratio_mask(S, N).tolist()
+[[0.75, 0.25]]
 """
 from __future__ import annotations
 
@@ -47,25 +13,22 @@ import numpy as np
 import torch
 from scipy.special import expit
 
-from .checks import check_finite, check_number
-from .errors import ParameterError
-from .spectral import istft, stft
+from ..checks import check_finite, check_number
+from ..errors import ParameterError
 
 __all__ = ["ideal_binary_mask", "ideal_ratio_mask", "phase_sensitive_mask",
            "complex_ratio_mask", "decompress_complex_mask", "apply_mask", "compute_mask",
-           "oracle_masks", "oracle_separate", "w_disjoint_orthogonality", "MASK_METHODS",
-           "MASK_PARAMS"]
+           "MASK_METHODS", "MASK_PARAMS"]
 
 #: Names accepted by :func:`compute_mask`, :func:`oracle_masks` and :func:`oracle_separate`.
 MASK_METHODS = ("ibm", "irm", "wiener", "psm", "cirm")
+
 #: The keyword parameters each method of :func:`compute_mask` accepts.
 MASK_PARAMS = {"ibm": ("threshold_db",), "irm": ("alpha",), "wiener": (), "psm": ("clip",),
                "cirm": ()}
 
 
-# --- input checks ---------------------------------------------------------------------------
-
-def _spectrogram(X, name: str, complex_needed: bool = False) -> np.ndarray:
+def as_spectrogram(X, name: str, complex_needed: bool = False) -> np.ndarray:
     """Validate a spectrogram-shaped input and return it as a numpy array."""
     if X is None:
         raise ParameterError(f"{name} is missing: pass a spectrogram shaped (channels, freq, frames).")
@@ -88,25 +51,23 @@ def _spectrogram(X, name: str, complex_needed: bool = False) -> np.ndarray:
     return X
 
 
-def _magnitude(X, name: str) -> np.ndarray:
-    X = _spectrogram(X, name)
+def as_magnitude(X, name: str) -> np.ndarray:
+    X = as_spectrogram(X, name)
     return np.abs(X).astype(np.float64) if np.iscomplexobj(X) else X.astype(np.float64)
 
 
-def _same_shape(a: np.ndarray, b: np.ndarray, na: str, nb: str) -> None:
+def check_same_shape(a: np.ndarray, b: np.ndarray, na: str, nb: str) -> None:
     if a.shape != b.shape:
         raise ParameterError(f"{na} has shape {a.shape} but {nb} has shape {b.shape}; they must be "
                           "spectrograms of the same signal length, n_fft and hop_length.")
 
 
-def _ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:
+def safe_ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:
     """num / den, and 0 where den == 0 (a silent bin gets no energy)."""
     out = np.zeros(np.broadcast_shapes(num.shape, den.shape), dtype=np.result_type(num, den))
     np.divide(num, den, out=out, where=den > 0)
     return out
 
-
-# --- the masks ------------------------------------------------------------------------------
 
 def ideal_binary_mask(target, interference, threshold_db: float = 0.0) -> np.ndarray:
     r"""Ideal binary mask with a local criterion (LC).
@@ -138,16 +99,16 @@ def ideal_binary_mask(target, interference, threshold_db: float = 0.0) -> np.nda
     >>> ideal_binary_mask(np.array([[2.0, 1.0]]), np.array([[1.0, 2.0]]))
     array([[1., 0.]], dtype=float32)
     """
-    S = _magnitude(target, "target")
-    N = _magnitude(interference, "interference")
-    _same_shape(S, N, "target", "interference")
+    S = as_magnitude(target, "target")
+    N = as_magnitude(interference, "interference")
+    check_same_shape(S, N, "target", "interference")
     if not np.isscalar(threshold_db) or not np.isfinite(threshold_db):
         raise ParameterError(f"threshold_db must be a finite number of dB, got {threshold_db!r}.")
     # compare powers, |S|^2 > 10^(LC/10) |N|^2, which needs no logarithm of zero
     return (S ** 2 > 10.0 ** (threshold_db / 10.0) * N ** 2).astype(np.float32)
 
 
-def _check_alpha(alpha) -> float:
+def check_alpha(alpha) -> float:
     try:
         return check_number(alpha, "alpha", minimum=0)
     except ParameterError:
@@ -182,10 +143,10 @@ def ideal_ratio_mask(target, interference, alpha: float = 1.0) -> np.ndarray:
     >>> ideal_ratio_mask(np.array([[3.0]]), np.array([[1.0]]), alpha=2)
     array([[0.9]], dtype=float32)
     """
-    alpha = _check_alpha(alpha)
-    S = _magnitude(target, "target")
-    N = _magnitude(interference, "interference")
-    _same_shape(S, N, "target", "interference")
+    alpha = check_alpha(alpha)
+    S = as_magnitude(target, "target")
+    N = as_magnitude(interference, "interference")
+    check_same_shape(S, N, "target", "interference")
     # M = 1 / (1 + (|N|/|S|)^alpha) = expit(alpha (log|S| - log|N|)): in the log domain
     # |S|^alpha cannot overflow, so a huge alpha gives the binary mask, not inf/inf = NaN
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -195,17 +156,17 @@ def ideal_ratio_mask(target, interference, alpha: float = 1.0) -> np.ndarray:
 
 
 def _mixture(target, interference, mixture, name: str):
-    S = _spectrogram(target, "target", complex_needed=True)
+    S = as_spectrogram(target, "target", complex_needed=True)
     if mixture is None:
         if interference is None:
             raise ParameterError(f"{name} needs the interference or the mixture STFT (the mask is "
                               "relative to the mixture Y = S + N); pass one of them.")
-        N = _spectrogram(interference, "interference", complex_needed=True)
-        _same_shape(S, N, "target", "interference")
+        N = as_spectrogram(interference, "interference", complex_needed=True)
+        check_same_shape(S, N, "target", "interference")
         Y = S + N
     else:
-        Y = _spectrogram(mixture, "mixture", complex_needed=True)
-        _same_shape(S, Y, "target", "mixture")
+        Y = as_spectrogram(mixture, "mixture", complex_needed=True)
+        check_same_shape(S, Y, "target", "mixture")
     return S.astype(np.complex128), Y.astype(np.complex128)
 
 
@@ -235,7 +196,7 @@ def phase_sensitive_mask(target, interference=None, mixture=None, clip=(0.0, 1.0
     mask : float32 array, same shape. Bins where ``Y = 0`` get 0.
     """
     S, Y = _mixture(target, interference, mixture, "phase_sensitive_mask")
-    M = _ratio((S * np.conj(Y)).real, np.abs(Y) ** 2)
+    M = safe_ratio((S * np.conj(Y)).real, np.abs(Y) ** 2)
     if clip is not None:
         lo, hi = clip
         if lo > hi:
@@ -284,7 +245,7 @@ def complex_ratio_mask(target, interference=None, mixture=None, compress: bool =
     """
     S, Y = _mixture(target, interference, mixture, "complex_ratio_mask")
     den = np.abs(Y) ** 2
-    M = _ratio((S * np.conj(Y)).real, den) + 1j * _ratio((S * np.conj(Y)).imag, den)
+    M = safe_ratio((S * np.conj(Y)).real, den) + 1j * safe_ratio((S * np.conj(Y)).imag, den)
     if compress:
         if K <= 0 or C <= 0:
             raise ParameterError(f"K and C must be positive, got K={K!r}, C={C!r}.")
@@ -337,7 +298,7 @@ def apply_mask(mixture_stft, mask) -> np.ndarray:
         complex64 ``(channels, freq, frames)`` STFT :math:`M \odot Y`; invert it with
         :func:`mssedu.spectral.istft`.
     """
-    Y = _spectrogram(mixture_stft, "mixture_stft", complex_needed=True)
+    Y = as_spectrogram(mixture_stft, "mixture_stft", complex_needed=True)
     M = np.asarray(mask)
     if M.ndim == 0 or not np.issubdtype(M.dtype, np.number) and M.dtype != bool:
         raise ParameterError(f"mask must be a numeric array shaped like the spectrogram, got {M!r:.60}.")
@@ -354,25 +315,7 @@ def apply_mask(mixture_stft, mask) -> np.ndarray:
     return (Y * M).astype(np.complex64)
 
 
-# --- whole multitracks ----------------------------------------------------------------------
-
-def _track_stfts(track, n_fft, hop_length, window, mixture):
-    if not hasattr(track, "stems") or not track.stems:
-        raise ParameterError("oracle masks need a Track with its stems (mssedu.data.Track); "
-                          f"got {type(track).__name__}.")
-    if mixture not in ("stored", "sum"):
-        raise ParameterError(f"mixture must be 'stored' (the file's mix stream) or 'sum' (sum of the "
-                          f"stems), got {mixture!r}.")
-    names = list(track.stems)
-    S = np.stack([stft(track.stems[k], n_fft, hop_length, window) for k in names])
-    if mixture == "stored":
-        Y = stft(track.mixture, n_fft, hop_length, window)
-    else:
-        Y = stft(sum(track.stems.values()), n_fft, hop_length, window)
-    return names, S, Y
-
-
-def _check_method(method, params) -> str:
+def check_method(method, params) -> str:
     """The method's canonical name; raise on an unknown method or parameter."""
     name = str(method).lower()
     if name not in MASK_METHODS:
@@ -428,7 +371,7 @@ def compute_mask(method: str, target, interference=None, mixture=None, **params)
     >>> compute_mask("wiener", np.array([[3.0]]), np.array([[1.0]]))
     array([[0.9]], dtype=float32)
     """
-    method = _check_method(method, params)
+    method = check_method(method, params)
     if method in ("psm", "cirm"):
         if method == "psm":
             return phase_sensitive_mask(target, interference, mixture,
@@ -444,180 +387,3 @@ def compute_mask(method: str, target, interference=None, mixture=None, **params)
         return ideal_binary_mask(target, interference, params.get("threshold_db", 0.0))
     alpha = 2.0 if method == "wiener" else params.get("alpha", 1.0)
     return ideal_ratio_mask(target, interference, alpha)
-
-
-def _multi_source_masks(names, S, Y, method, params, sources="rest"):
-    method = _check_method(method, params)
-    if sources not in ("rest", "joint"):
-        raise ParameterError(f"sources must be 'rest' (each stem against the sum of the others) or "
-                          f"'joint' (all stems compete for each bin), got {sources!r}.")
-    alpha = 2.0 if method == "wiener" else params.get("alpha", 1.0)
-    masks = {}
-    if sources == "joint" and method in ("irm", "wiener"):
-        # |S_j|^a / sum_k |S_k|^a: every bin's energy is shared out, masks sum to one
-        power = np.abs(S).astype(np.float64) ** _check_alpha(alpha)
-        total = power.sum(axis=0)
-        return {name: _ratio(power[j], total).astype(np.float32) for j, name in enumerate(names)}
-    if sources == "joint" and method == "ibm":
-        if params.get("threshold_db", 0.0) != 0.0:
-            raise ParameterError("sources='joint' gives each bin to the loudest stem; a threshold_db "
-                              "only makes sense with sources='rest'.")
-        loudest = np.argmax(np.abs(S), axis=0)
-        return {name: (loudest == j).astype(np.float32) for j, name in enumerate(names)}
-    total = S.sum(axis=0)
-    for j, name in enumerate(names):
-        rest = total - S[j]      # the interference: the STFT of the sum of the other stems
-        # "psm"/"cirm" are relative to the (stored) mixture Y, the others to the rest
-        masks[name] = compute_mask(method, S[j], rest, Y if method in ("psm", "cirm") else None,
-                                   **params)
-    return masks
-
-
-def oracle_masks(track, method: str = "irm", n_fft: int = 4096, hop_length: int = 1024,
-                 window="hann", mixture: str = "stored", sources: str = "rest",
-                 **params) -> dict:
-    """The oracle mask of every stem of ``track``, each computed with :func:`compute_mask`
-    (``sources="rest"``) or shared out between the stems (``sources="joint"``); see
-    :func:`oracle_separate` for the methods.
-
-    Parameters
-    ----------
-    track : mssedu.data.Track
-        A multitrack with its stems.
-    method : str
-        One of :data:`MASK_METHODS`.
-    n_fft, hop_length : int
-        STFT frame length and hop.
-    window : str or array
-        STFT window.
-    mixture : {"stored", "sum"}
-        Mask the stored mixture stream or the sum of the stems.
-    sources : {"rest", "joint"}
-        Each stem against the rest, or all stems competing for each bin.
-    **params
-        The method's parameters (:data:`MASK_PARAMS`).
-
-    Returns
-    -------
-    dict
-        ``{stem: mask}``, each ``(channels, freq, frames)``, float32 (complex64 for
-        ``"cirm"``).
-    """
-    names, S, Y = _track_stfts(track, n_fft, hop_length, window, mixture)
-    return _multi_source_masks(names, S, Y, method, params, sources)
-
-
-def oracle_separate(track, method: str = "irm", n_fft: int = 4096, hop_length: int = 1024,
-                    window="hann", mixture: str = "stored", sources: str = "rest",
-                    return_masks: bool = False, **params):
-    r"""Separate every stem of a multitrack with an oracle mask computed from the stems.
-
-    For stem :math:`j` with STFT :math:`S_j` and mixture STFT :math:`Y`, with
-    ``sources="rest"`` (default) each stem is a target against the rest of the mix, the
-    interference :math:`N_j = \sum_{k \ne j} S_k` (the STFT of the sum of the other stems):
-
-    * ``"ibm"``: :func:`ideal_binary_mask` of :math:`S_j` against :math:`N_j`
-      (param ``threshold_db``, default 0);
-    * ``"irm"``: :func:`ideal_ratio_mask` :math:`|S_j|^\alpha / (|S_j|^\alpha + |N_j|^\alpha)`
-      (param ``alpha``, default 1);
-    * ``"wiener"``: ``"irm"`` with :math:`\alpha = 2`;
-    * ``"psm"``: :func:`phase_sensitive_mask` :math:`\mathrm{Re}(S_j / Y)` clipped to
-      ``clip`` (default ``(0, 1)``);
-    * ``"cirm"``: :func:`complex_ratio_mask` :math:`S_j / Y` (uncompressed).
-
-    With ``sources="joint"`` all stems compete for each bin: ``"irm"``/``"wiener"`` become
-    :math:`M_j = |S_j|^\alpha / \sum_k |S_k|^\alpha` (the masks sum to one, as nussl's
-    ``IdealRatioMask``) and ``"ibm"`` gives each bin to the loudest stem (nussl's
-    ``IdealBinaryMask``). For two sources the two forms agree up to the phase of the sum.
-
-    The estimate is :math:`\hat s_j = \mathrm{iSTFT}(M_j \odot Y)`, cut to the track's length.
-
-    On the example track (n_fft 4096, hop 1024, Hann, stored mixture, museval v4, median over
-    1-s frames, five frames of the 5.95-s excerpt) the vocals come out at IBM 6.52 dB,
-    IRM 6.92 dB, Wiener 7.69 dB SDR with ``sources="rest"`` (6.80 and 7.53 dB for IRM and
-    Wiener with ``"joint"``).
-
-    Parameters
-    ----------
-    track : mssedu.data.Track
-    method : one of :data:`MASK_METHODS`
-    n_fft, hop_length, window : STFT parameters (4096 / 1024 / Hann is the MUSDB convention).
-    sources : ``"rest"`` or ``"joint"`` (see above).
-    mixture : ``"stored"`` masks the mixture stream the file stores (default; for MUSDB's
-        lossy files it is not exactly the sum of the stems), ``"sum"`` the sum of the stems.
-    return_masks : also return ``{stem: mask}``.
-    **params
-        The method's parameters (:data:`MASK_PARAMS`): ``threshold_db``, ``alpha``, ``clip``.
-
-    Returns
-    -------
-    estimates : dict stem -> float32 ``(channels, samples)``
-        (and ``masks`` if ``return_masks``).
-
-    Examples
-    --------
-    >>> from mssedu.data import example_track
-    >>> est = oracle_separate(example_track().excerpt(0, 1), "wiener")
-    >>> sorted(est), est["vocals"].shape
-    (['bass', 'drums', 'other', 'vocals'], (2, 44100))
-    """
-    names, S, Y = _track_stfts(track, n_fft, hop_length, window, mixture)
-    masks = _multi_source_masks(names, S, Y, method, params, sources)
-    length = track.mixture.shape[-1]
-    estimates = {k: istft(apply_mask(Y, m), hop_length, window, length=length, n_fft=n_fft)
-                 for k, m in masks.items()}
-    return (estimates, masks) if return_masks else estimates
-
-
-# --- how disjoint are real sources? --------------------------------------------------------
-
-def w_disjoint_orthogonality(target, interference, mask=None) -> dict:
-    r"""Approximate W-disjoint orthogonality of a mask (Yilmaz & Rickard, 2004).
-
-    With :math:`\|X\|^2 = \sum_{c,f,t} |X|^2`, for target :math:`S`, interference :math:`N`
-    and mask :math:`M` (default: the 0 dB ideal binary mask):
-
-    .. math::
-
-        \mathrm{PSR}_M = \frac{\|M S\|^2}{\|S\|^2}, \qquad
-        \mathrm{SIR}_M = \frac{\|M S\|^2}{\|M N\|^2}, \qquad
-        \mathrm{WDO}_M = \frac{\|M S\|^2 - \|M N\|^2}{\|S\|^2}
-                       = \mathrm{PSR}_M - \frac{\mathrm{PSR}_M}{\mathrm{SIR}_M}.
-
-    PSR: how much of the target the mask keeps; SIR: how clean what it keeps is; WDO = 1
-    for perfectly disjoint sources. Yilmaz & Rickard found WDO of about 0.9 or more for pairs of
-    speech signals with the binary mask; music stems overlap more.
-
-    Parameters
-    ----------
-    target, interference : array, shape ``(channels, freq, frames)``
-        Magnitudes or complex STFTs of :math:`S` and :math:`N`.
-    mask : array, same shape, optional
-        The mask :math:`M` (its absolute value is used); default the 0 dB ideal binary mask.
-
-    Returns
-    -------
-    dict
-        ``psr`` (fraction), ``sir`` (linear), ``sir_db``, ``wdo``.
-    """
-    S = _magnitude(target, "target")
-    N = _magnitude(interference, "interference")
-    _same_shape(S, N, "target", "interference")
-    if mask is None:
-        M = ideal_binary_mask(S, N).astype(np.float64)
-    else:
-        M = np.abs(np.asarray(mask, dtype=np.complex128 if np.iscomplexobj(mask) else np.float64))
-        check_finite(M, "mask")
-        if M.shape != S.shape:
-            raise ParameterError(f"mask has shape {M.shape}, the spectrograms {S.shape}; they must match.")
-    energy_s = float(np.sum(S ** 2))
-    if energy_s == 0:
-        raise ParameterError("The target is silent (all-zero spectrogram): W-disjoint orthogonality "
-                          "is undefined. Pick a stretch of audio where the target plays.")
-    kept_s = float(np.sum((M * S) ** 2))
-    kept_n = float(np.sum((M * N) ** 2))
-    psr = kept_s / energy_s
-    sir = kept_s / kept_n if kept_n > 0 else float("inf")
-    return {"psr": psr, "sir": sir,
-            "sir_db": 10 * np.log10(sir) if kept_s > 0 else float("-inf"),
-            "wdo": (kept_s - kept_n) / energy_s}
