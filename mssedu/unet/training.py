@@ -218,7 +218,8 @@ class TrainResult:
     steps : int
     seconds : float
     stopped : str
-        ``"steps"``, ``"max_seconds"`` or ``"early stopping"``.
+        ``"steps"``, ``"max_seconds"``, ``"early stopping"`` or ``"interrupted"`` (Ctrl-C or
+        the notebook's stop button: the best weights so far are kept and returned).
     checkpoint : str or None
         The file written.
     snapshots : list
@@ -798,6 +799,10 @@ def train(data=None, valid="synthetic", config: TrainConfig | None = None, check
                 if stopped is not None or run.step >= cfg.steps:
                     break
             run.epoch += 1
+    except KeyboardInterrupt:
+        if world > 1:
+            raise                    # the other processes cannot be told: stop them all
+        stopped = "interrupted"      # a notebook's stop button: keep what was learnt so far
     finally:
         if cfg.max_seconds is not None and stopped is not None:
             bar.n = bar.total        # a finished run shows a full bar, not "84%"
