@@ -97,7 +97,7 @@ def _convergence(squared_error, norm_A):
 def griffin_lim(magnitude, n_iter: int = 32, momentum: float = 0.99, init="random",
                 n_fft: int | None = None, hop_length: int | None = None, window="hann",
                 center: bool = True, length: int | None = None, seed: int = 0,
-                device=None, progress=None) -> GriffinLimResult:
+                device=None, progress=None, snapshots: dict | None = None) -> GriffinLimResult:
     r"""Find a signal whose STFT magnitude is ``magnitude`` (fast) Griffin-Lim.
 
     With :math:`A` the target magnitude and :math:`P_{\mathcal{A}}(Y) = A e^{i\angle Y}`,
@@ -137,6 +137,10 @@ def griffin_lim(magnitude, n_iter: int = 32, momentum: float = 0.99, init="rando
     progress : None, True or callable
         ``True`` shows a ``tqdm.auto`` bar; a callable is called as
         ``progress(iteration, n_iter, spectral_convergence)`` after every iteration.
+    snapshots : dict, optional
+        Keys: iterations ``k`` (``0 <= k <= n_iter``). Filled in place with the signal after
+        ``k`` iterations (as the result's ``signal`` would be with ``n_iter=k``), so that one
+        run gives every intermediate signal a slider shows.
 
     Returns
     -------
@@ -203,16 +207,23 @@ def griffin_lim(magnitude, n_iter: int = 32, momentum: float = 0.99, init="rando
                     next_target = _impose_magnitude_(t, target_abs[:, frames], t_abs)
                     project.overlap_add(frames, next_target)
                 history[k] = _convergence(squared_error, norm_A)
+                if snapshots is not None and k in snapshots:   # y is y_k, whose STFT is c_k
+                    snapshots[k] = _as_output(project.signal(y), A, length, magnitude)
                 if k:
                     step(k, n_iter, history[k])
                 if k < n_iter:
                     y = project.next_signal()
     finally:
         close()
-    y = project.signal(y).reshape(A.shape[:-2] + (length,))
+    return GriffinLimResult(_as_output(project.signal(y), A, length, magnitude), history)
+
+
+def _as_output(y, A, length, magnitude):
+    """The signal ``(..., length)``, numpy float32 for numpy input."""
+    y = y.reshape(A.shape[:-2] + (length,))
     if not isinstance(magnitude, torch.Tensor):
-        y = y.cpu().numpy().astype(np.float32, copy=False)
-    return GriffinLimResult(y, history)
+        y = y.cpu().numpy().astype(np.float32, copy=True)
+    return y
 
 
 def misi(magnitudes, mixture, n_iter: int = 32, init="mixture", n_fft: int | None = None,
@@ -339,6 +350,8 @@ def misi(magnitudes, mixture, n_iter: int = 32, init="mixture", n_fft: int | Non
                         next_target = _impose_magnitude_(S, target_abs[:, frames], S_abs)
                         project.overlap_add(frames, next_target)
                 history[k] = _convergence(squared_error, norm_A)
+                if snapshots is not None and k in snapshots:   # y is y_k, whose STFT is c_k
+                    snapshots[k] = _as_output(project.signal(y), A, length, magnitude)
                 if k:
                     step(k, n_iter, history[k])
                 if k < n_iter:

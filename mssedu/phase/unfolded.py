@@ -56,6 +56,7 @@ import time
 import numpy as np
 import torch
 from torch import nn
+from tqdm.auto import tqdm
 
 from ..errors import ParameterError, check_finite
 from ..losses import get_loss
@@ -171,6 +172,18 @@ class UnfoldedMISI(nn.Module):
         return self._spread(s, x, self.n_layers)
 
 
+def _training_bar(progress, steps, max_seconds, t0):
+    """A bar in steps, or, with a time budget, in seconds (the steps it will make are unknown)."""
+    if progress is not True or max_seconds is None:
+        return progress_bar(progress, steps, "unfolded MISI", quantity="loss")
+    bar = tqdm(total=round(max_seconds), desc="unfolded MISI", unit="s", leave=False)
+
+    def tick(step, n, value):
+        bar.update(min(round(time.perf_counter() - t0), bar.total) - bar.n)
+        bar.set_postfix({"step": step, "loss": f"{value:.4g}"})
+    return tick, bar.close
+
+
 def train_unfolded(model: UnfoldedMISI, batches, magnitudes_fn, targets, steps: int = 100,
                    lr: float = 3e-3, loss: str = "si_sdr", max_seconds: float | None = None,
                    progress=None) -> dict:
@@ -197,7 +210,8 @@ def train_unfolded(model: UnfoldedMISI, batches, magnitudes_fn, targets, steps: 
     max_seconds : float, optional
         Stop after this many seconds.
     progress : None, True or callable
-        ``True``: a ``tqdm.auto`` bar with the loss; a callable: ``progress(step, steps, loss)``
+        ``True``: a ``tqdm.auto`` bar with the loss (in seconds of ``max_seconds`` when a
+        budget is given); a callable: ``progress(step, steps, loss)``
         (:func:`mssedu.progress.progress_bar`).
 
     Returns
@@ -210,7 +224,7 @@ def train_unfolded(model: UnfoldedMISI, batches, magnitudes_fn, targets, steps: 
     loss_fn = get_loss(loss)
     opt = torch.optim.Adam(model.parameters(), lr=lr)
     history, t0, step, stopped = [], time.perf_counter(), 0, "steps"
-    tick, close = progress_bar(progress, steps, "unfolded MISI", quantity="loss")
+    tick, close = _training_bar(progress, steps, max_seconds, t0)
     model.train()
     try:
         while step < steps and stopped == "steps":
