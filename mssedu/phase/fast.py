@@ -350,8 +350,6 @@ def misi(magnitudes, mixture, n_iter: int = 32, init="mixture", n_fft: int | Non
                         next_target = _impose_magnitude_(S, target_abs[:, frames], S_abs)
                         project.overlap_add(frames, next_target)
                 history[k] = _convergence(squared_error, norm_A)
-                if snapshots is not None and k in snapshots:   # y is y_k, whose STFT is c_k
-                    snapshots[k] = _as_output(project.signal(y), A, length, magnitude)
                 if k:
                     step(k, n_iter, history[k])
                 if k < n_iter:
