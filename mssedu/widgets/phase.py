@@ -74,17 +74,15 @@ def griffin_lim_explorer(track, stem: str = "vocals", max_iter: int | None = Non
     set_audio(true_audio, x, track.sr)
     scores = {(m, k): float(np.mean(si_sdr(x, y))) for m, ys in signals.items() for k, y in ys.items()}
 
-    figures, players = {}, {}      # rendered on first view, then shown again at once
+    # every figure and player is rendered here, once: a move only swaps them (no 0.1-1 s render)
+    figures = {k: figure_image(convergence_figure(curves, marker=k, title=f"{stem}: Griffin-Lim from a random phase"))
+               for k in options}
+    players = {(m, k): audio_html(y, track.sr) for m, ys in signals.items() for k, y in ys.items()}
 
     def update(_=None):
         k, momentum = int(slider.value), float(algo.value)
         curve = curves["fast GL (momentum 0.99)" if momentum else "classic GL (momentum 0)"]
-        if k not in figures:
-            figures[k] = figure_image(convergence_figure(
-                curves, marker=k, title=f"{stem}: Griffin-Lim from a random phase"))
         show_figure(plot_out, figures[k])
-        if (momentum, k) not in players:
-            players[momentum, k] = audio_html(signals[momentum][k], track.sr)
         est_audio.value = players[momentum, k]
         readout.value = (f"after <b>{k}</b> iterations ({'fast' if momentum else 'classic'}): "
                          f"spectral convergence <b>{curve[k]:.3f}</b> &nbsp;·&nbsp; "
@@ -147,16 +145,15 @@ def phase_choice_explorer(track, n_fft: int = 2048, hop_length: int = 512, n_ite
     readout.add_class("mssedu-phase-readout")
     plot_out = figure_output()
     audio = audio_slot()
-    figures, players = {}, {}      # rendered on first view, then shown again at once
+    # every figure and player is rendered here, once: a change only swaps them
+    figures = {(stem, c): figure_image(_scores_figure(scores, c, stem))
+               for stem, (_, scores) in table.items() for c in scores}
+    players = {(stem, c): audio_html(y, track.sr) for stem, (est, _) in table.items() for c, y in est.items()}
 
     def update(_=None):
         stem, choice = stem_menu.value, phase_menu.value
-        est, scores = table[stem]
-        if (stem, choice) not in figures:
-            figures[stem, choice] = figure_image(_scores_figure(scores, choice, stem))
+        scores = table[stem][1]
         show_figure(plot_out, figures[stem, choice])
-        if (stem, choice) not in players:
-            players[stem, choice] = audio_html(est[choice], track.sr)
         audio.value = players[stem, choice]
         readout.value = (f"<b>{stem}</b>, true magnitude + <b>{choice}</b>: "
                          f"SI-SDR <b>{scores[choice]:.1f} dB</b>")
