@@ -221,6 +221,8 @@ def _quoted(text: str, pattern: str) -> float:
 def test_prose_numbers_are_the_ones_the_notebooks_compute():
     """Every dB figure the prose of 06, 07 and 08 quotes for a fixed computation (fixed models,
     the whole real excerpt, no training) is what the notebook's cells compute, to the digits quoted."""
+    import numpy as np
+
     from mssedu.data import example_track
     from mssedu.masks import oracle_separate
     from mssedu.metrics import bss_eval
