@@ -23,7 +23,7 @@ import numpy as np
 from mssedu import widgets
 from mssedu.data import example_track
 from mssedu.masks import oracle_separate
-from mssedu.unet import UNetSeparator, MiniUNet, shipped_checkpoint
+from mssedu.models import MiniUNet, UNetSeparator, shipped_checkpoint
 
 from . import row
 

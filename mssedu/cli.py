@@ -32,7 +32,7 @@ from pathlib import Path
 from . import __version__
 from .assignments import bootstrap, release, sources
 from .atomic import writable_folder
-from .app import prepare_app, voila_command
+from .app import app_command
 from .course import DEFAULT_FOLDER, copy_course, lab_command
 from .errors import DataError, MsseduError, ParameterError
 from .grading import DEFAULT_TIMEOUT_S, find_submissions, grade, verify
@@ -49,7 +49,7 @@ from .separation import (
     stem_names,
 )
 
-from .unet import PRESETS, TrainConfig, train
+from .models import UNET_PRESETS, TrainConfig, train
 
 __all__ = ["main", "build_parser", "notebooks_folder", "FORMATS", "PASSTHROUGH", "cmd_train"]
 
@@ -225,11 +225,9 @@ def cmd_course(args) -> int:
 
 
 def cmd_app(args) -> int:
-    notebook = prepare_app(args.dir)
-    _say(f"workshop app on http://127.0.0.1:{args.port}/ (stems are written to {notebook.parent}/my_stems; "
-         "Ctrl-C stops it)")
-    return _run(voila_command(notebook, port=args.port, no_browser=args.no_browser,
-                              extra=args.extra), args.dry_run)
+    cmd, message = app_command(args.dir, port=args.port, no_browser=args.no_browser, extra=args.extra)
+    _say(message)
+    return _run(cmd, args.dry_run)
 
 
 # -- train ------------------------------------------------------------------------------------
@@ -246,7 +244,7 @@ def _training_folder(path: str, subset: str) -> Path:
 
 
 def cmd_train(args) -> int:
-    """``mssedu train``: :func:`mssedu.unet.train` from the command line (also under ``torchrun``).
+    """``mssedu train``: :func:`mssedu.models.train` from the command line (also under ``torchrun``).
 
     Parameters
     ----------
@@ -427,7 +425,7 @@ def build_parser() -> argparse.ArgumentParser:
     lab.set_defaults(func=cmd_lab)
 
     t = sub.add_parser("train", help="train a mini U-Net (synthetic songs, MUSDB18, or your multitracks)",
-                       description="Train the mini U-Net with mssedu.unet.train, the function the "
+                       description="Train the mini U-Net with mssedu.models.train, the function the "
                        "notebooks use. Data: 'synthetic' (songs made here, rendered once into the "
                        "cache), a MUSDB18/MUSDB18-HQ root (its --subset folder), or any folder with "
                        "one sub-folder of stem files (or one .stem.mp4) per song. Validation and "
@@ -447,7 +445,7 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--song-seconds", type=float, default=30.0, help="length of each synthetic song")
     t.add_argument("--targets", nargs="+", default=["vocals"], metavar="STEM",
                    help="stems to learn (default vocals; e.g. vocals drums bass other)")
-    t.add_argument("--preset", default="tiny", choices=sorted(PRESETS), help="model size (default tiny)")
+    t.add_argument("--preset", default="tiny", choices=sorted(UNET_PRESETS), help="model size (default tiny)")
     t.add_argument("--seconds", type=float, default=300.0,
                    help="wall-clock budget in seconds (default 300; 0 = no limit)")
     t.add_argument("--steps", type=int, default=None, help="largest number of steps")
@@ -486,7 +484,7 @@ def build_parser() -> argparse.ArgumentParser:
                        description="Serve the workshop page (mask explorer; separate your song) "
                        "with Voila on http://127.0.0.1:PORT/: widgets only, no code. Other "
                        "arguments go to Voila (e.g. --Voila.ip=0.0.0.0 to let the room connect).")
-    a.add_argument("--port", type=int, default=8866, help="local port (default 8866)")
+    a.add_argument("--port", type=int, default=None, help="local port (default 8866)")
     a.add_argument("--dir", default="mssedu-app", metavar="DIR",
                    help="working folder: the app notebook and the separated stems (default ./mssedu-app)")
     a.add_argument("--no-browser", action="store_true", help="do not open a browser")

@@ -226,7 +226,7 @@ def test_prose_numbers_are_the_ones_the_notebooks_compute():
     from mssedu.data import example_track
     from mssedu.masks import oracle_separate
     from mssedu.metrics import bss_eval
-    from mssedu.unet import UNetSeparator, shipped_checkpoint
+    from mssedu.models import UNetSeparator, shipped_checkpoint
 
     track = example_track()
     vocals = track.stems["vocals"]
