@@ -186,6 +186,7 @@ def test_mask_explorer_in_jupyterlab(jupyterlab, artifacts_dir):
     assert screenshot.exists() and screenshot.stat().st_size > 10_000
 
 
+@pytest.mark.timeout(900)   # notebook 03 runs a 20-s training and builds both explorers first
 def test_phase_explorers_answer_in_jupyterlab(jupyterlab, artifacts_dir):
     """Notebook 03's phase-choice and Griffin-Lim explorers answer a move in the browser; their
     latency goes to ``artifacts/browser_latency.txt``."""
