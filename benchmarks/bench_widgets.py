@@ -97,7 +97,12 @@ def measure(name: str, factory, moves: int) -> list:
     build = time.perf_counter() - t0
     rows = []
     for label, control, values in _controls(box):
-        times = _move_times(control, values, moves)
+        try:
+            times = _move_times(control, values, moves)
+        except Exception as err:   # a control that breaks is a finding: report it, go on
+            rows.append(row(f"widget {name}: {label}", f"target {TARGET_S} s (p95)", TARGET_S, float("nan"),
+                            f"FAILED on a move: {type(err).__name__}: {err}"))
+            continue
         p50, p95 = np.percentile(times, [50, 95])
         rows.append(row(f"widget {name}: {label}", f"target {TARGET_S} s (p95)", TARGET_S, float(p95),
                         f"p50 {p50:.3f} s, p95 {p95:.3f} s, {len(times)} moves; built in {build:.1f} s"))
