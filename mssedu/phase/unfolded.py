@@ -58,7 +58,8 @@ import torch
 from torch import nn
 from tqdm.auto import tqdm
 
-from ..errors import ParameterError, check_finite
+from ..checks import check_finite
+from ..errors import ParameterError
 from ..losses import get_loss
 from ..progress import progress_bar
 from ..spectral import check_stft_params, istft, stft
