@@ -89,6 +89,43 @@ def wait_for_kernel(page, timeout_s: float):
     raise AssertionError(f"the kernel did not become idle within {timeout_s:.0f} s")
 
 
+def time_changes(page, readout, act, moves: int, timeout_ms: int = 120_000) -> list:
+    """Seconds from each ``act(k)`` (a key press, a click) until ``readout``'s text changes:
+    what a student waits for after a move, transfer and drawing included."""
+    times = []
+    for k in range(moves):
+        before = readout.evaluate("e => e.textContent")
+        t0 = time.perf_counter()
+        act(k)
+        page.wait_for_function("([el, before]) => el.textContent !== before",
+                               arg=[readout.element_handle(), before], timeout=timeout_ms)
+        times.append(time.perf_counter() - t0)
+    return times
+
+
+def report_latency(artifacts_dir, name: str, times: list) -> str:
+    """p50/p95 of ``times``, appended to ``artifacts/browser_latency.txt`` and returned (no
+    timed assertion: the numbers go to the report, targets live in ``benchmarks/``)."""
+    import numpy as np
+
+    p50, p95 = np.percentile(times, [50, 95])
+    line = f"{name}: p50 {p50:.3f} s, p95 {p95:.3f} s over {len(times)} moves (browser, fast mode)"
+    with open(artifacts_dir / "browser_latency.txt", "a", encoding="utf-8") as f:
+        f.write(line + "\n")
+    print(line)
+    return line
+
+
+def run_all_cells(page, url: str, notebook: str):
+    """Open ``notebook`` in JupyterLab and run all its cells from the Run menu."""
+    page.goto(f"{url}/lab/tree/{notebook}?token={TOKEN}&reset")
+    page.wait_for_selector(".jp-NotebookPanel .jp-Cell", timeout=90_000)
+    wait_for_kernel(page, timeout_s=120)
+    page.locator(".lm-MenuBar-itemLabel", has_text=re.compile(r"^Run$")).click()
+    page.locator(".lm-Menu-itemLabel", has_text=re.compile(r"^Run All Cells$")).click()
+    accept_dialogs(page)
+
+
 def test_mask_explorer_in_jupyterlab(jupyterlab, artifacts_dir):
     from playwright.sync_api import sync_playwright
 
@@ -98,13 +135,7 @@ def test_mask_explorer_in_jupyterlab(jupyterlab, artifacts_dir):
         try:
             page = browser.new_page(viewport={"width": 1400, "height": 1000})
             page.set_default_timeout(60_000)
-            page.goto(f"{jupyterlab}/lab/tree/{NOTEBOOK}?token={TOKEN}&reset")
-            page.wait_for_selector(".jp-NotebookPanel .jp-Cell", timeout=90_000)
-            wait_for_kernel(page, timeout_s=120)
-            # Run > Run All Cells
-            page.locator(".lm-MenuBar-itemLabel", has_text=re.compile(r"^Run$")).click()
-            page.locator(".lm-Menu-itemLabel", has_text=re.compile(r"^Run All Cells$")).click()
-            accept_dialogs(page)
+            run_all_cells(page, jupyterlab, NOTEBOOK)
 
             # the mask explorer: the output that holds the slider described "alpha"
             explorer = page.locator(".jp-OutputArea-output").filter(
@@ -135,6 +166,11 @@ def test_mask_explorer_in_jupyterlab(jupyterlab, artifacts_dir):
             src_after = audio.get_attribute("src")
             explorer.scroll_into_view_if_needed()
             page.screenshot(path=str(screenshot), full_page=False)
+            # latency: alpha back down and up, one step at a time (the readout changes each time)
+            handle = slider.locator(".noUi-handle").first
+            handle.focus()
+            times = time_changes(page, metrics, lambda k: handle.press("ArrowLeft" if k < 6 else "ArrowRight"), 12)
+            report_latency(artifacts_dir, "mask explorer, alpha slider", times)
         except Exception:
             try:
                 page.screenshot(path=str(artifacts_dir / "browser_masks_failure.png"))
@@ -148,3 +184,38 @@ def test_mask_explorer_in_jupyterlab(jupyterlab, artifacts_dir):
         f"SDR readout did not change:\n{sdr_before}\n---\n{sdr_after}")
     assert src_after != src_before
     assert screenshot.exists() and screenshot.stat().st_size > 10_000
+
+
+@pytest.mark.timeout(900)   # notebook 03 runs a 20-s training and builds both explorers first
+def test_phase_explorers_answer_in_jupyterlab(jupyterlab, artifacts_dir):
+    """Notebook 03's phase-choice and Griffin-Lim explorers answer a move in the browser; their
+    latency goes to ``artifacts/browser_latency.txt``."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1400, "height": 1000})
+            page.set_default_timeout(60_000)
+            run_all_cells(page, jupyterlab, "03_phase.ipynb")
+            choice = page.locator(".jp-OutputArea-output").filter(has=page.locator(".mssedu-phase-readout")).first
+            choice.wait_for(state="visible", timeout=300_000)
+            readout = choice.locator(".mssedu-phase-readout").first
+            buttons = choice.locator(".widget-toggle-buttons button")
+            n = buttons.count()
+            assert n >= 4, "the phase menu has its five choices"
+            choice.scroll_into_view_if_needed()
+            # every choice after the selected one, twice round
+            times = time_changes(page, readout, lambda k: buttons.nth((k + 2) % n).click(), 2 * n)
+            report_latency(artifacts_dir, "phase-choice explorer, phase buttons", times)
+
+            gl = page.locator(".jp-OutputArea-output").filter(has=page.locator(".mssedu-gl-readout")).first
+            gl.wait_for(state="visible", timeout=300_000)
+            gl_readout = gl.locator(".mssedu-gl-readout").first
+            handle = gl.locator(".widget-slider .noUi-handle").first
+            gl.scroll_into_view_if_needed()
+            handle.focus()
+            times = time_changes(page, gl_readout, lambda k: handle.press("ArrowLeft" if k < 3 else "ArrowRight"), 6)
+            report_latency(artifacts_dir, "Griffin-Lim explorer, iteration slider", times)
+        finally:
+            browser.close()

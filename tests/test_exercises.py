@@ -218,3 +218,49 @@ def test_bottleneck_answer_is_not_printed_before_its_exercise():
     shows_shapes = [i for i, s in enumerate(code) if ".summary(" in s or "layer_table(" in s
                     or "unet_architecture_figure(" in s]
     assert shows_shapes and min(shows_shapes) > exercise
+
+
+# --- hints that lead, near misses that teach ----------------------------------------------
+
+def test_first_hint_names_the_idea_and_the_second_is_more_explicit():
+    from mssedu.exercises.hints import forget
+    from mssedu.exercises.phase import misi_problem
+
+    est, mix = misi_problem()
+    forget("phase.misi_step")
+    first = check("phase.misi_step", est * 0.5)
+    second = check("phase.misi_step", est * 0.5)
+    assert not first.ok and not second.ok
+    assert "mixing error" in first.message and "np." not in first.message and "/" not in first.message
+    assert second.message.startswith("Not yet. Second hint:") and "number of sources" in second.message
+
+
+def test_hint_text_survives_html():
+    """No angle brackets in a hint: the notebook shows it as HTML, where '<s_hat, s>' vanishes."""
+    rng = np.random.default_rng(0)
+    s = rng.standard_normal(1000)
+    e = s + 0.3 * rng.standard_normal(1000)
+    from mssedu.metrics import sdr
+
+    for _ in range(3):
+        result = check("evaluation.si_sdr", float(sdr(s, e)), reference=s, estimate=e)
+        assert not result.ok and "<" not in result.message and "inner product" in result.message
+
+
+@pytest.mark.parametrize("answer, expected", [(512.5, "not a whole number"), ("513", "one whole number")])
+def test_a_count_that_is_not_a_whole_number_gets_a_message(answer, expected):
+    result = check("unet.strided_conv_size", answer)
+    assert not result.ok and expected in result.message and "could not be checked" not in result.message
+
+
+def test_karaoke_mixture_minus_vocals_is_explained_not_just_refused():
+    rng = np.random.default_rng(7)
+    stems = {k: rng.standard_normal((2, 500)).astype(np.float32) for k in ("drums", "bass", "other", "vocals")}
+    mixture = sum(stems.values()) + 0.1 * rng.standard_normal((2, 500)).astype(np.float32)   # not conservative
+    near = check("pretrained.karaoke", mixture - stems["vocals"], estimates=stems, mixture=mixture)
+    assert not near.ok and "do not add up" in near.message
+    gap = float(np.max(np.abs(mixture - sum(stems.values()))))
+    assert f"{gap:.3g}" in near.message
+    right = check("pretrained.karaoke", stems["drums"] + stems["bass"] + stems["other"], estimates=stems,
+                  mixture=mixture)
+    assert right.ok

@@ -203,3 +203,54 @@ def test_notebook_executes(path, kernel_dir):
         assert "unet_tiny_vocals.pt" in text and "your student model from notebook 06" in text
         if "(trained weights)" not in text:   # offline: a real model separates, labelled as such
             assert "the separation, by the best model available offline: mini U-Net" in text
+
+
+# --- numbers quoted in the prose -----------------------------------------------------------
+
+def _markdown(name: str) -> str:
+    return "\n".join(cells(load(NOTEBOOK_DIR / name), "markdown")).replace("−", "-")
+
+
+def _quoted(text: str, pattern: str) -> float:
+    found = re.search(pattern, text, re.S)
+    assert found, f"the prose no longer quotes {pattern!r}: update this test with it"
+    return float(found.group(1))
+
+
+@pytest.mark.slow
+def test_prose_numbers_are_the_ones_the_notebooks_compute():
+    """Every dB figure the prose of 06, 07 and 08 quotes for a fixed computation (fixed models,
+    the whole real excerpt, no training) is what the notebook's cells compute, to the digits quoted."""
+    import numpy as np
+
+    from mssedu.data import example_track
+    from mssedu.masks import oracle_separate
+    from mssedu.metrics import bss_eval
+    from mssedu.models import UNetSeparator, shipped_checkpoint
+
+    track = example_track()
+    vocals = track.stems["vocals"]
+
+    def sdr(estimate):
+        return float(bss_eval({"vocals": vocals}, {"vocals": estimate}, sr=track.sr).loc["vocals", "SDR"])
+
+    shipped = UNetSeparator.from_checkpoint(shipped_checkpoint())
+    g = float(np.sum(vocals * track.mixture) / np.sum(track.mixture ** 2))
+    irm = {n: sdr(oracle_separate(track, "irm", n_fft=n, hop_length=n // 4)["vocals"]) for n in (2048, 4096)}
+    nb06 = _markdown("06_unet.ipynb")
+    quoted = {
+        "constant gain": (_quoted(nb06, r"already scores about ([+-]\d+\.\d) dB"), sdr(g * track.mixture)),
+        "mixture": (_quoted(nb06, r"the mixture itself\s*\(([+-]\d+\.\d) dB\)"), sdr(track.mixture)),
+        "shipped": (_quoted(nb06, r"by about 0\.5 dB \(([+-]\d+\.\d) dB\)"),
+                    sdr(shipped.separate(track.mixture, progress=False)["vocals"])),
+        "shipped + Wiener": (_quoted(nb06, r"does not help it here \(([+-]\d+\.\d) dB\)"),
+                             sdr(UNetSeparator(shipped.model, wiener=True).separate(track.mixture,
+                                                                                    progress=False)["vocals"])),
+        "oracle IRM (06)": (_quoted(nb06, r"The oracle IRM \(([+-]\d+\.\d) dB\)"), irm[2048]),
+    }
+    for label, (text, value) in quoted.items():
+        assert abs(text - value) <= 0.051, f"06 quotes {text:+.1f} dB for {label}; the notebook computes {value:+.2f}"
+    row = _quoted(_markdown("08_beyond.ipynb"), r"oracle IRM \(\$\\alpha = 1\$, n_fft 2048\) \| - \| - \| ([+-]\d+\.\d\d) dB")
+    assert abs(row - irm[2048]) <= 0.0051, f"08's table quotes {row:+.2f} dB; computed {irm[2048]:+.2f}"
+    more = _quoted(_markdown("07_pretrained.ipynb"), r"gives the oracle about (\d+\.\d) dB more")
+    assert abs(more - (irm[4096] - irm[2048])) <= 0.1, (more, irm)

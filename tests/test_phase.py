@@ -83,6 +83,18 @@ def test_fast_griffin_lim_beats_classic_at_equal_iterations(vocals):
     assert fast[-1] < 0.8 * slow[-1]
 
 
+@pytest.mark.parametrize("momentum", [0.0, 0.99])
+def test_griffin_lim_snapshots_are_the_shorter_runs_signals(vocals, momentum):
+    """One run with snapshots gives, at each kept iteration k, the signal of a run of k iterations."""
+    A = np.abs(stft(vocals[:, :8000], N_FFT, HOP))
+    kept = dict.fromkeys([0, 1, 3, 6])
+    y, _ = griffin_lim(A, 6, momentum=momentum, length=8000, snapshots=kept)
+    for k, signal in kept.items():
+        alone = griffin_lim(A, k, momentum=momentum, length=8000).signal
+        np.testing.assert_allclose(signal, alone, atol=1e-6)   # the same float32 operations
+    np.testing.assert_array_equal(kept[6], y)
+
+
 def test_griffin_lim_from_the_true_phase_stays_put(vocals):
     X = stft(vocals, N_FFT, HOP)
     y, h = griffin_lim(np.abs(X), n_iter=5, init=np.angle(X), length=vocals.shape[-1])

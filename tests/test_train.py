@@ -153,6 +153,20 @@ def test_max_seconds_stops_the_run(toy_tracks):
     assert res.stopped == "max_seconds" and res.steps < 10_000
 
 
+def test_an_interrupted_run_returns_the_best_weights_so_far(toy_tracks):
+    """The notebook's stop button (KeyboardInterrupt) ends the run with a usable result."""
+    def stop_at_third(history):
+        if len(history["val_sdr"]) == 3:
+            raise KeyboardInterrupt
+    res = train(toy_tracks, valid=toy_tracks[0], progress=False, callbacks=[stop_at_third],
+                snapshots=True, **{**QUICK, "steps": 100, "val_every": 1})
+    assert res.stopped == "interrupted" and res.steps == 3
+    assert res.best_sdr == max(res.history["val_sdr"])
+    best_step = res.history["val_step"][int(np.argmax(res.history["val_sdr"]))]
+    kept = res.model_at(best_step).state_dict()     # the best validation's weights, not the last step's
+    assert all(torch.equal(v, kept[k]) for k, v in res.model.state_dict().items())
+
+
 def test_training_on_the_example_track_warns():
     from mssedu.data import example_track
 

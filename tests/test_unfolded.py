@@ -50,6 +50,24 @@ def test_training_lowers_the_waveform_loss_and_keeps_the_sum():
     torch.testing.assert_close(y.sum(0), batches[0]["mixture"], atol=1e-5, rtol=0)
 
 
+def test_an_interrupted_training_keeps_its_steps_and_reports_them():
+    """Ctrl-C (a notebook's stop button) ends train_unfolded with the steps done so far."""
+    s = torch.from_numpy(_sources(4000, 0))
+    batch = {"mixture": s.sum(0)[None], "a": s[0][None], "b": s[1][None]}
+    mags = torch.stack([stft(batch["a"], 256, 64).abs(), stft(batch["b"], 256, 64).abs()])
+    seen = []
+
+    def stop_after_two(step, steps, value):
+        seen.append((step, steps))
+        if step == 2:
+            raise KeyboardInterrupt
+    net = UnfoldedMISI(n_layers=2, n_sources=2, n_fft=256, hop_length=64)
+    hist = train_unfolded(net, [batch], lambda mix: mags, ("a", "b"), steps=30, progress=stop_after_two)
+    assert hist["stopped"] == "interrupted" and len(hist["loss"]) == 2
+    assert seen == [(1, 30), (2, 30)] and not net.training
+    assert train_unfolded(net, [batch], lambda mix: mags, ("a", "b"), steps=2)["stopped"] == "steps"
+
+
 def test_bad_inputs_are_clear():
     net = UnfoldedMISI(n_layers=2, n_sources=3, n_fft=256, hop_length=64)
     with pytest.raises(ParameterError, match="3 sources"):

@@ -43,7 +43,7 @@ def _pan_law_ild(answer):
     if isinstance(answer, np.ndarray) and answer.size == 1:
         answer = answer.item()
     if isinstance(answer, bool) or not isinstance(answer, numbers.Real):
-        raise TypeError(f"the ILD should be one number of dB, got {type(answer).__name__}")
+        return False, f"Give the ILD as one number of dB (you gave a {type(answer).__name__})."
     expected = pan_law_ild(POSITION)
     if abs(answer - expected) <= 0.01:
         return True, (f"{expected:.2f} dB: at pan {POSITION} the left channel carries cos^2 = "

@@ -18,6 +18,7 @@ from ..classical import beat_spectrum, repeating_period
 from ..data import example_track
 from ..spectral import stft
 from .checking import check_function, exercise
+from .hints import ladder
 
 __all__ = ["karaoke_problem", "period_problem", "N_FFT", "HOP", "MIN_S", "MAX_S"]
 
@@ -91,7 +92,7 @@ def _repet_period(answer):
     if isinstance(answer, np.ndarray) and answer.size == 1:
         answer = answer.item()
     if isinstance(answer, bool) or not isinstance(answer, numbers.Real):
-        raise TypeError(f"the period should be one number of seconds, got {type(answer).__name__}")
+        return False, f"Give the period as one number of seconds (you gave a {type(answer).__name__})."
     b, sr = _period_problem()
     fps = sr / HOP
     lo, hi = int(np.ceil(MIN_S * fps)), int(np.ceil(MAX_S * fps))
@@ -104,8 +105,11 @@ def _repet_period(answer):
     if answer < MIN_S or answer > MAX_S:
         return False, (f"Search only lags between {MIN_S} and {MAX_S} s (the beat spectrum is "
                        "largest at lag 0, which is no period at all).")
-    return False, ("Find the lag with the largest beat-spectrum value inside the range "
-                   "(np.argmax on beat[lo:hi + 1], plus lo), then convert frames to seconds.")
+    return False, "Not yet. " + ladder(
+        "classical.repet_period",
+        f"The period is the lag, between {MIN_S} and {MAX_S} s, where the beat spectrum peaks.",
+        "Look for the largest beat-spectrum value only among the lags of that range (an index into a "
+        "slice counts from the slice's start), then turn frames into seconds.")
 
 
 # --- build it yourself: the beat spectrum --------------------------------------------------------

@@ -5,6 +5,7 @@ import numpy as np
 
 from ..metrics import sdr, si_sdr
 from .checking import check_function, exercise
+from .hints import ladder
 
 __all__: list = []  # the checkers register themselves; check() reaches them by name
 
@@ -43,9 +44,14 @@ def check_si_sdr(answer, reference=None, estimate=None):
     if abs(value - expected) < 0.01:
         return True, f"Right: {expected:.2f} dB, whatever the estimate's gain."
     if abs(value - sdr(reference, estimate)) < 0.01:
-        return False, "That is the plain SDR: first scale the reference by alpha = <s_hat, s> / ||s||^2."
-    return False, ("Not quite: alpha = <s_hat, s> / ||s||^2, then 10 log10(||alpha s||^2 / "
-                   "||alpha s - s_hat||^2) (remove each channel's mean first).")
+        return False, ("That is the plain SDR: first scale the reference by the gain that fits the "
+                       "estimate best (the inner product of s_hat and s over the energy of s).")
+    return False, "Not quite. " + ladder(
+        "evaluation.si_sdr",
+        "SI-SDR first scales the reference to fit the estimate best, then compares the energies of "
+        "the scaled reference and of what is left.",
+        "Remove each channel's mean; alpha = (inner product of s_hat and s) / (energy of s); the "
+        "target is alpha s, the error s_hat - alpha s; 10 log10 of their energy ratio.")
 
 
 # --- build it yourself: SI-SDR from the projection formula ------------------------------------
@@ -86,7 +92,12 @@ def my_si_sdr(answer):
             (lambda r, e: _si_sdr_variant(r, e, log_factor=20.0),
              "Energies (sums of squares) take 10 * log10, not 20 * log10."),
             (lambda r, e: float(sdr(r, e)),
-             "That is the plain SDR: scale the reference by alpha = <s_hat, s> / ||s||^2 first."),
+             "That is the plain SDR: scale the reference by the best-fitting gain first (the inner "
+             "product of estimate and reference over the reference's energy)."),
         ],
         name="my_si_sdr", rtol=1e-4, atol=1e-4,
-        hint="alpha = sum(e * r) / sum(r**2) (zero-mean r, e); 10 log10(||alpha r||^2 / ||alpha r - e||^2).")
+        hint=ladder("evaluation.my_si_sdr",
+                    "Scale the reference by the gain that fits the estimate best, then compare the scaled "
+                    "reference's energy with the energy of what remains.",
+                    "Zero-mean both; alpha = sum(e r) / sum(r r); then the energy ratio of alpha r and "
+                    "alpha r - e, in dB (10 log10)."))

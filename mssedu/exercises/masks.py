@@ -5,6 +5,7 @@ import numpy as np
 
 from ..masks import ideal_binary_mask, ideal_ratio_mask, w_disjoint_orthogonality
 from .checking import check_function, close, exercise
+from .hints import ladder
 
 __all__: list = []  # the checkers register themselves; check() reaches them by name
 
@@ -48,7 +49,8 @@ def check_wiener(answer, target=None, interference=None):
     expected = ideal_ratio_mask(target, interference, alpha=2.0)
     S, N = _mags(target, interference)
     ok, msg = close(answer, expected, "your mask", rtol=1e-3, atol=1e-4,
-                    hint="Use powers: |S|**2 / (|S|**2 + |N|**2). "
+                    hint=ladder("masks.wiener", "The Wiener mask is a ratio of *powers*, not of magnitudes.",
+                                "Each bin: the target's power over the sum of both powers.") + " "
                     + ("(Did you use magnitudes, alpha = 1?)"
                        if np.allclose(np.asarray(answer, dtype=float).ravel()[:100],
                                       (S / np.maximum(S + N, 1e-30)).ravel()[:100], atol=1e-4)
@@ -113,4 +115,7 @@ def my_ratio_mask(answer):
              "You squared the magnitudes on top of alpha: alpha = 2 already means powers |S|**2."),
         ],
         name="my_ratio_mask", rtol=1e-4, atol=1e-5,
-        hint="Magnitudes S, N = np.abs(...); num = S**alpha; mask = num / (num + N**alpha), 0 where both are 0.")
+        hint=ladder("masks.my_ratio_mask",
+                    "A ratio mask is the target's share of the bin: real, between 0 and 1.",
+                    "Raise both magnitudes to alpha, divide the target's by their sum, and give 0 where "
+                    "both are silent (no division by zero)."))

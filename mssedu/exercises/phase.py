@@ -16,6 +16,7 @@ import numpy as np
 from ..phase import griffin_lim, spectral_convergence
 from ..spectral import istft, stft
 from .checking import as_number, check_function, close, exercise
+from .hints import ladder
 
 __all__ = ["sc_problem", "misi_problem"]
 
@@ -99,7 +100,10 @@ def _spectral_convergence(answer):
         return False, "That is the numerator only: divide by the norm of A (np.linalg.norm(A))."
     if abs(value - np.linalg.norm(np.abs(X) - A) ** 2 / np.linalg.norm(A) ** 2) <= 1e-3:
         return False, "Squared norms: take the square root of both (np.linalg.norm does it for you)."
-    return False, "Not quite: SC = ||  |X_hat| - A  ||_F / ||A||_F (np.linalg.norm flattens the array)."
+    return False, "Not quite. " + ladder(
+        "phase.spectral_convergence",
+        "Spectral convergence compares magnitudes: how far |X| is from A, relative to the size of A.",
+        "Take the Frobenius norm of the difference of the two magnitudes, and divide by the norm of A.")
 
 
 @exercise("phase.misi_step")
@@ -118,7 +122,10 @@ def _misi_step(answer):
                        "add (mixture - sum of estimates) / J to every source.")
     if np.allclose(a, est + (mix - est.sum(axis=0)), atol=1e-4):
         return False, "You added the whole error to every source: divide it by J (the number of sources)."
-    return False, "Compute delta = mixture - estimates.sum(axis=0), then estimates + delta / J."
+    return False, "Not yet. " + ladder(
+        "phase.misi_step",
+        "First find the mixing error: what the mixture has that the sum of the estimates lacks.",
+        "Give every source the same share of that error: the error divided by the number of sources.")
 
 
 # --- build it yourself: one Griffin-Lim iteration ---------------------------------------------
@@ -160,5 +167,8 @@ def my_griffin_lim_step(answer):
              "padding of the centred STFT is cut off exactly."),
         ],
         name="my_gl_step", rtol=1e-3, atol=1e-4,
-        hint="X = stft(x, n_fft, hop); X = A * np.exp(1j * np.angle(X)); "
-             "return istft(X, hop, length=len(x), n_fft=n_fft).")
+        hint=ladder("phase.my_griffin_lim_step",
+                    "One step is the two projections: keep the phase of the current estimate's STFT, "
+                    "give it the target magnitude, and go back to a waveform.",
+                    "stft of x, then a complex array of magnitude A with that STFT's angle, then istft "
+                    "with the length of x."))

@@ -59,13 +59,25 @@ def _n_segments(answer, **_):
 
 
 @exercise("pretrained.karaoke")
-def _karaoke(answer, estimates=None, **_):
-    """``answer``: the accompaniment built from ``estimates`` (everything but vocals)."""
+def _karaoke(answer, estimates=None, mixture=None, **_):
+    """``answer``: the accompaniment built from ``estimates`` (everything but vocals); with
+    ``mixture``, ``mixture - vocals`` gets its own explanation (a near miss, not a mistake)."""
     if estimates is None:
         return False, "The check needs the estimates: check('pretrained.karaoke', answer, estimates=stems)."
     expected = np.sum([v for k, v in estimates.items() if k != "vocals"], axis=0)
-    return close(answer, expected, "your accompaniment", rtol=1e-4, atol=1e-5,
-                 hint="Add up every stem except 'vocals' (drums + bass + other), sample by sample.")
+    ok, message = close(answer, expected, "your accompaniment", rtol=1e-4, atol=1e-5,
+                        hint="The accompaniment is everything the separator gave that is not the vocals.")
+    if ok or mixture is None:
+        return ok, message
+    rest = np.asarray(mixture) - np.asarray(estimates["vocals"])
+    if np.shape(answer) == rest.shape and np.allclose(answer, rest, rtol=1e-4, atol=1e-5):
+        gap = float(np.max(np.abs(np.asarray(mixture) - np.sum(list(estimates.values()), axis=0))))
+        return False, ("Nearly, and the idea is right: for a separator whose stems add up to the mixture, "
+                       "mixture - vocals *is* the accompaniment. These stems do not add up to it (the "
+                       f"largest gap between the mixture and their sum is {gap:.3g}): mixture - vocals puts "
+                       "that gap, the separator's errors, into your karaoke track. Build it from the "
+                       "separator's own stems instead.")
+    return ok, message
 
 
 @exercise("pretrained.shift_cost")

@@ -11,6 +11,7 @@ import numpy as np
 
 from ..spectral import check_cola, get_window, n_frames, stft
 from .checking import as_number, check_function, close, exercise
+from .hints import ladder
 
 __all__ = ["short_signal", "SR", "N_FFT", "HOP", "FRAMES_SR", "FRAMES_SECONDS", "FRAMES_N_FFT",
            "FRAMES_HOP", "MY_STFT_N_FFT", "MY_STFT_HOP"]
@@ -65,8 +66,12 @@ def _n_frames(answer):
                        "is padded by n_fft // 2 on both sides first.")
     if value == n / FRAMES_HOP:
         return False, "Almost: count the frame at sample 0 too, and round down: 1 + floor(samples / hop)."
-    return False, ("Not yet. With center=True the padded signal has samples + 2 * (n_fft // 2) samples; "
-                   "frames start every hop: 1 + (padded - n_fft) // hop.")
+    return False, "Not yet. " + ladder(
+        "stft.n_frames",
+        "With center=True the signal is padded before framing. How long is it then, and how many "
+        "frames of n_fft samples, one every hop, fit in it?",
+        "The padded signal has n_fft // 2 more samples at each end; count the frame starts 0, hop, "
+        "2 hop, ... that leave room for a whole frame.")
 
 
 @exercise("stft.my_stft")
@@ -166,5 +171,8 @@ def my_centred_stft(answer):
              "n_fft // 2 + 1 non-negative frequencies (np.fft.rfft)."),
         ],
         name="my_centred_stft", rtol=1e-3, atol=1e-4,
-        hint="Pad n_fft // 2 zeros at both ends, then for m = 0, 1, ...: frame = padded[m*hop : m*hop + n_fft], "
-             "times the Hann window, np.fft.rfft; stack the frames as columns.")
+        hint=ladder("stft.my_centred_stft",
+                    "Centring means padding the signal first; then cut frames one hop apart, window "
+                    "them, and take each frame's spectrum.",
+                    "Pad n_fft // 2 zeros at both ends; frame m starts at m * hop; multiply by the "
+                    "periodic Hann window; keep the rFFT's bins; frequency first, frames as columns."))

@@ -15,6 +15,7 @@ import torch
 
 from ..models import MiniUNet, conv_output_size
 from .checking import close, exercise
+from .hints import ladder
 
 __all__ = ["mask_exercise_data", "CONV_INPUT_BINS", "CONV_KERNEL", "CONV_STRIDE", "CONV_PADDING",
            "PARAM_IN", "PARAM_OUT", "MASK_SEED"]
@@ -26,28 +27,43 @@ PARAM_IN, PARAM_OUT = 16, 32                 # encoder.2 of the tiny preset
 MASK_SEED = 6
 
 
-def _integer(answer, name):
+def _integer(answer):
+    """``answer`` as an int, or None when it is not one whole number."""
     if isinstance(answer, np.ndarray) and answer.size == 1:
         answer = answer.item()
-    if isinstance(answer, bool) or not isinstance(answer, numbers.Real) or float(answer) != int(answer):
-        raise TypeError(f"{name} should be a whole number, got {answer!r}")
-    return int(answer)
+    if isinstance(answer, bool) or not isinstance(answer, numbers.Real) or not np.isfinite(answer):
+        return None
+    return int(answer) if float(answer) == int(answer) else None
+
+
+def _not_whole(answer, what: str) -> str:
+    """The message for an answer that is not a whole number of ``what``."""
+    if isinstance(answer, numbers.Real) and not isinstance(answer, bool):
+        return (f"{answer:g} is not a whole number, and {what} must be one: a layer has no half "
+                "rows or half parameters. Where does your formula divide? Round as it says.")
+    return f"Give one whole number of {what} (you gave a {type(answer).__name__})."
 
 
 @exercise("unet.strided_conv_size")
 def _strided_conv_size(answer):
     """Output bins of Conv2d(kernel 5, stride 2, padding 2) applied to 1025 bins."""
 
-    value = _integer(answer, "size")
+    value = _integer(answer)
+    if value is None:
+        return False, _not_whole(answer, "rows")
     expected = conv_output_size(CONV_INPUT_BINS, CONV_KERNEL, CONV_STRIDE, CONV_PADDING)
     if value == expected:
         return True, (f"{expected} = floor((1025 + 2*2 - 5) / 2) + 1: a stride-2 convolution with "
                       "'same' padding halves the size, rounding up.")
     if value == CONV_INPUT_BINS // 2:
-        return False, "Close: you rounded down. Use floor((n + 2p - k) / s) + 1 with n=1025, p=2, k=5, s=2."
+        return False, ("Close: you halved 1025 and rounded down. The formula counts the positions of the "
+                       "kernel: with padding 2 there is one more than that.")
     if value == CONV_INPUT_BINS - CONV_KERNEL + 1:
         return False, "That is a stride-1 convolution without padding. Include the stride 2 and padding 2."
-    return False, "Not yet. The formula is floor((n + 2p - k) / s) + 1."
+    return False, "Not yet. " + ladder("unet.strided_conv_size",
+                                       "Use the output-size formula of section 1 with this layer's padding, "
+                                       "kernel and stride.",
+                                       "n_out = floor((n + 2p - k) / s) + 1 with n = 1025, p = 2, k = 5, s = 2.")
 
 
 @exercise("unet.bottleneck_shape")
@@ -72,7 +88,9 @@ def _bottleneck_shape(answer):
 def _conv_params(answer):
     """Trainable parameters of Conv2d(16, 32, kernel_size=5) with a bias."""
 
-    value = _integer(answer, "parameters")
+    value = _integer(answer)
+    if value is None:
+        return False, _not_whole(answer, "parameters")
     conv = torch.nn.Conv2d(PARAM_IN, PARAM_OUT, 5)
     expected = sum(p.numel() for p in conv.parameters())
     if value == expected:
@@ -113,4 +131,5 @@ def _apply_mask(answer):
                            "multiply the mask by X itself (it keeps the mixture's phase).")
         return False, "The result must be complex: multiply the mask by the complex STFT X."
     return close(answer, M * X, "estimate", rtol=1e-4, atol=1e-6,
-                 hint="Element-wise: M * X (same shape, complex).")
+                 hint=ladder("unet.apply_mask", "A mask weights every bin of the mixture's STFT: "
+                             "same shape, bin by bin.", "Multiply element by element, the mask by X."))

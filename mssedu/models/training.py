@@ -204,7 +204,8 @@ class TrainResult:
     steps : int
     seconds : float
     stopped : str
-        ``"steps"``, ``"max_seconds"`` or ``"early stopping"``.
+        ``"steps"``, ``"max_seconds"``, ``"early stopping"`` or ``"interrupted"`` (Ctrl-C or
+        the notebook's stop button: the best weights so far are kept and returned).
     checkpoint : str or None
         The file written.
     snapshots : list
@@ -415,6 +416,10 @@ def train(data=None, valid="synthetic", config: TrainConfig | None = None, check
         while stopped is None and job.run.step < cfg.steps:
             stopped = _epoch(job, bar, start, elapsed0, callbacks, snapshots, kept)
             job.run.epoch += 1
+    except KeyboardInterrupt:
+        if job.world > 1:
+            raise                    # the other processes cannot be told: stop them all
+        stopped = "interrupted"      # a notebook's stop button: keep what was learnt so far
     finally:
         if cfg.max_seconds is not None and stopped is not None:
             bar.n = bar.total        # a finished run shows a full bar, not "84%"

@@ -95,13 +95,14 @@ def _convergence(squared_error, norm_A):
     return num / norm_A if norm_A > 0 else (0.0 if num == 0 else float("inf"))
 
 
-def _iterate(project, y, target_abs, n_iter, momentum, norm_A, step, constrain=None):
+def _iterate(project, y, target_abs, n_iter, momentum, norm_A, step, constrain=None, keep=None):
     r"""The loop Griffin-Lim and MISI share: ``n_iter`` times :math:`y \leftarrow
     \mathrm{iSTFT}(P_{\mathcal{A}}(t))` with :math:`c = \mathrm{STFT}(y)` and
     :math:`t = c + \alpha (c - c_{prev})`, block by block (see :class:`ConsistentProjection`).
 
     ``y`` is the first signal (padded coordinates); ``constrain(y)``, if given, changes each
-    signal in place before it is analysed (MISI spreads its mixing error there). Returns the
+    signal in place before it is analysed (MISI spreads its mixing error there); ``keep(k, y)``,
+    if given, sees each signal with its iteration. Returns the
     last signal and the spectral convergence of every signal, ``(n_iter + 1,)``."""
     rebuilt = torch.empty_like(target_abs, dtype=torch.complex64) if momentum else None  # c_{k-1}
     history = np.empty(n_iter + 1)
@@ -125,6 +126,8 @@ def _iterate(project, y, target_abs, n_iter, momentum, norm_A, step, constrain=N
             # iSTFT(P_A(t_k)), whose STFT is c_{k+1}
             project.overlap_add(frames, _impose_magnitude_(t, target_abs[:, frames], t_abs))
         history[k] = _convergence(squared_error, norm_A)
+        if keep is not None:
+            keep(k, y)                                 # y is y_k, whose STFT is c_k
         if k:
             step(k, n_iter, history[k])
         if k < n_iter:
@@ -135,7 +138,7 @@ def _iterate(project, y, target_abs, n_iter, momentum, norm_A, step, constrain=N
 def griffin_lim(magnitude, n_iter: int = 32, momentum: float = 0.99, init="random",
                 n_fft: int | None = None, hop_length: int | None = None, window="hann",
                 center: bool = True, length: int | None = None, seed: int = 0,
-                device=None, progress=None) -> GriffinLimResult:
+                device=None, progress=None, snapshots: dict | None = None) -> GriffinLimResult:
     r"""Find a signal whose STFT magnitude is ``magnitude`` (fast) Griffin-Lim.
 
     With :math:`A` the target magnitude and :math:`P_{\mathcal{A}}(Y) = A e^{i\angle Y}`,
@@ -175,6 +178,10 @@ def griffin_lim(magnitude, n_iter: int = 32, momentum: float = 0.99, init="rando
     progress : None, True or callable
         ``True`` shows a ``tqdm.auto`` bar; a callable is called as
         ``progress(iteration, n_iter, spectral_convergence)`` after every iteration.
+    snapshots : dict, optional
+        Keys: iterations ``k`` (``0 <= k <= n_iter``). Filled in place with the signal after
+        ``k`` iterations (as the result's ``signal`` would be with ``n_iter=k``), so that one
+        run gives every intermediate signal a slider shows.
 
     Returns
     -------
@@ -219,13 +226,21 @@ def griffin_lim(magnitude, n_iter: int = 32, momentum: float = 0.99, init="rando
     try:
         with torch.no_grad():
             y = project.synthesise(target_abs * frames_major(phase))
-            y, history = _iterate(project, y, target_abs, n_iter, momentum, norm_A, step)
+            keep = None if snapshots is None else (
+                lambda k, y: snapshots.__setitem__(k, _as_output(project.signal(y), A, length, magnitude))
+                if k in snapshots else None)
+            y, history = _iterate(project, y, target_abs, n_iter, momentum, norm_A, step, keep=keep)
     finally:
         close()
-    y = project.signal(y).reshape(A.shape[:-2] + (length,))
+    return GriffinLimResult(_as_output(project.signal(y), A, length, magnitude), history)
+
+
+def _as_output(y, A, length, magnitude):
+    """The signal ``(..., length)``, numpy float32 for numpy input."""
+    y = y.reshape(A.shape[:-2] + (length,))
     if not isinstance(magnitude, torch.Tensor):
-        y = y.cpu().numpy().astype(np.float32, copy=False)
-    return GriffinLimResult(y, history)
+        y = y.cpu().numpy().astype(np.float32, copy=True)
+    return y
 
 
 def misi(magnitudes, mixture, n_iter: int = 32, init="mixture", n_fft: int | None = None,

@@ -56,10 +56,12 @@ import time
 import numpy as np
 import torch
 from torch import nn
+from tqdm.auto import tqdm
 
 from ..checks import check_finite
 from ..errors import ParameterError
 from ..losses import get_loss
+from ..progress import progress_bar
 from ..spectral import check_stft_params, istft, stft
 from .inputs import initial_phase
 
@@ -171,8 +173,21 @@ class UnfoldedMISI(nn.Module):
         return self._spread(s, x, self.n_layers)
 
 
+def _training_bar(progress, steps, max_seconds, t0):
+    """A bar in steps, or, with a time budget, in seconds (the steps it will make are unknown)."""
+    if progress is not True or max_seconds is None:
+        return progress_bar(progress, steps, "unfolded MISI", quantity="loss")
+    bar = tqdm(total=round(max_seconds), desc="unfolded MISI", unit="s", leave=False)
+
+    def tick(step, n, value):
+        bar.update(min(round(time.perf_counter() - t0), bar.total) - bar.n)
+        bar.set_postfix({"step": step, "loss": f"{value:.4g}"})
+    return tick, bar.close
+
+
 def train_unfolded(model: UnfoldedMISI, batches, magnitudes_fn, targets, steps: int = 100,
-                   lr: float = 3e-3, loss: str = "si_sdr", max_seconds: float | None = None) -> dict:
+                   lr: float = 3e-3, loss: str = "si_sdr", max_seconds: float | None = None,
+                   progress=None) -> dict:
     """Train an :class:`UnfoldedMISI` end to end on a waveform loss, the mask model frozen.
 
     Parameters
@@ -195,30 +210,44 @@ def train_unfolded(model: UnfoldedMISI, batches, magnitudes_fn, targets, steps: 
         A waveform loss of :data:`mssedu.losses.LOSSES` (``"si_sdr"``), as ``(reference, estimate)``.
     max_seconds : float, optional
         Stop after this many seconds.
+    progress : None, True or callable
+        ``True``: a ``tqdm.auto`` bar with the loss (in seconds of ``max_seconds`` when a
+        budget is given); a callable: ``progress(step, steps, loss)``
+        (:func:`mssedu.progress.progress_bar`).
 
     Returns
     -------
     dict
-        ``{"loss": [...], "seconds": float}`` (the loss before each step).
+        ``{"loss": [...], "seconds": float, "stopped": str}`` (the loss before each step;
+        ``"steps"``, ``"max_seconds"`` or ``"interrupted"``: Ctrl-C or a notebook's stop button
+        ends the run and keeps the weights trained so far).
     """
     loss_fn = get_loss(loss)
     opt = torch.optim.Adam(model.parameters(), lr=lr)
-    history, t0, step = [], time.perf_counter(), 0
+    history, t0, step, stopped = [], time.perf_counter(), 0, "steps"
+    tick, close = _training_bar(progress, steps, max_seconds, t0)
     model.train()
-    while step < steps:
-        for batch in batches:
-            with torch.no_grad():
-                A = magnitudes_fn(batch["mixture"])
-            y = model(A, batch["mixture"])
-            ref = torch.stack([batch[t] for t in targets])
-            value = loss_fn(ref, y)
-            opt.zero_grad()
-            value.backward()
-            opt.step()
-            history.append(float(value.detach()))
-            step += 1
-            if step >= steps or (max_seconds is not None and time.perf_counter() - t0 > max_seconds):
-                steps = step
-                break
+    try:
+        while step < steps and stopped == "steps":
+            for batch in batches:
+                with torch.no_grad():
+                    A = magnitudes_fn(batch["mixture"])
+                y = model(A, batch["mixture"])
+                ref = torch.stack([batch[t] for t in targets])
+                value = loss_fn(ref, y)
+                opt.zero_grad()
+                value.backward()
+                opt.step()
+                history.append(float(value.detach()))
+                step += 1
+                tick(step, steps, history[-1])
+                if max_seconds is not None and time.perf_counter() - t0 > max_seconds:
+                    stopped = "max_seconds"
+                if step >= steps or stopped != "steps":
+                    break
+    except KeyboardInterrupt:
+        stopped = "interrupted"          # keep the weights trained so far
+    finally:
+        close()
     model.eval()
-    return {"loss": history, "seconds": time.perf_counter() - t0}
+    return {"loss": history, "seconds": time.perf_counter() - t0, "stopped": stopped}

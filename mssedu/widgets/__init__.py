@@ -7,7 +7,7 @@ is also importable from ``mssedu.widgets`` directly, listed here explicitly.
 from __future__ import annotations
 
 from .core import (audio_html, audio_slot, set_audio, audio_player, players_row, set_players,
-                   labelled, figure_output, show_figure, WIDE_LABEL, STEM_LABEL)
+                   labelled, figure_output, show_figure, figure_image, WIDE_LABEL, STEM_LABEL)
 from .sound import stem_mixer, augmentation_explorer, mix_stems
 from .stft import stft_explorer, cola_explorer, cqt_explorer
 from .masks import mask_explorer, wdo_explorer
@@ -22,7 +22,7 @@ from .beyond import panning_explorer, stereo_image_explorer
 __all__ = [
     # core
     "audio_html", "audio_slot", "set_audio", "audio_player", "players_row", "set_players",
-    "labelled", "figure_output", "show_figure", "WIDE_LABEL", "STEM_LABEL",
+    "labelled", "figure_output", "show_figure", "figure_image", "WIDE_LABEL", "STEM_LABEL",
     # sound
     "stem_mixer", "augmentation_explorer", "mix_stems",
     # stft

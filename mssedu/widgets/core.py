@@ -7,12 +7,16 @@ figures are appended to an Output directly.
 """
 from __future__ import annotations
 
+import io
+
 import ipywidgets as w
+from IPython.display import Image
+import matplotlib.pyplot as plt
 
 from ..audio import play
 
 __all__ = ["audio_html", "audio_slot", "set_audio", "audio_player", "players_row", "set_players",
-           "labelled", "figure_output", "show_figure", "WIDE_LABEL", "STEM_LABEL"]
+           "labelled", "figure_output", "show_figure", "figure_image", "WIDE_LABEL", "STEM_LABEL"]
 
 #: ``style`` for a control whose ``description`` is longer than ipywidgets' default label box
 #: (80 px, about 10 characters), which would clip it: the box takes the label's width.
@@ -165,8 +169,9 @@ def show_figure(out, fig):
     ----------
     out : ipywidgets.Output
         The output area.
-    fig : matplotlib.figure.Figure
-        The figure (closed afterwards, so it is shown once).
+    fig : matplotlib.figure.Figure or IPython.display.Image
+        The figure (closed afterwards, so it is shown once), or one rendered already by
+        :func:`figure_image` (shown at once).
     """
     out.outputs = ()
     out.append_display_data(fig)
@@ -189,3 +194,32 @@ def figure_output(fig=None):
     if fig is not None:
         show_figure(out, fig)
     return out
+
+
+def figure_image(fig, dpi: int = 100):
+    """``fig`` rendered once to a PNG image, for a widget to keep and show again at once
+    (showing a figure renders it anew every time: about 0.1 s).
+
+    Parameters
+    ----------
+    fig : matplotlib.figure.Figure
+        The figure (closed afterwards).
+    dpi : int
+        Resolution.
+
+    Returns
+    -------
+    IPython.display.Image
+        The PNG, to pass to :func:`show_figure`.
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
+    >>> fig, ax = plt.subplots()
+    >>> figure_image(fig).data[:4]
+    b'\\x89PNG'
+    """
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=dpi, bbox_inches="tight")
+    plt.close(fig)
+    return Image(data=buffer.getvalue(), format="png")

@@ -17,7 +17,7 @@ from ..metrics import si_sdr
 from ..phase import griffin_lim, misi
 from ..plot.phase import convergence_figure
 from ..spectral import istft, stft
-from .core import audio_slot, figure_output, labelled, set_audio, show_figure
+from .core import audio_html, audio_slot, figure_image, figure_output, labelled, set_audio, show_figure
 
 __all__ = ["griffin_lim_explorer", "phase_choice_explorer"]
 
@@ -56,9 +56,13 @@ def griffin_lim_explorer(track, stem: str = "vocals", max_iter: int | None = Non
     x = track.stems[stem]
     A = np.abs(stft(x, n_fft, hop_length))
     common = dict(n_fft=n_fft, hop_length=hop_length, length=x.shape[-1], seed=seed)
-    curves = {"classic GL (momentum 0)": griffin_lim(A, max_iter, momentum=0.0, **common).history,
-              "fast GL (momentum 0.99)": griffin_lim(A, max_iter, momentum=0.99, **common).history}
     options = [k for k in (0, 1, 2, 4, 8, 16, 32, 64, 100, 200) if k <= max_iter]
+    # one run per algorithm gives the curve and every signal the slider shows: a move only looks up
+    signals, curves = {}, {}
+    for label, momentum in (("classic GL (momentum 0)", 0.0), ("fast GL (momentum 0.99)", 0.99)):
+        signals[momentum] = dict.fromkeys(options)
+        curves[label] = griffin_lim(A, max_iter, momentum=momentum, snapshots=signals[momentum],
+                                    **common).history
     slider = w.SelectionSlider(options=options, value=options[min(4, len(options) - 1)],
                                description="iterations", continuous_update=False)
     algo = w.ToggleButtons(options=[("classic", 0.0), ("fast", 0.99)], value=0.99,
@@ -68,16 +72,21 @@ def griffin_lim_explorer(track, stem: str = "vocals", max_iter: int | None = Non
     plot_out = figure_output()
     est_audio, true_audio = audio_slot(), audio_slot()
     set_audio(true_audio, x, track.sr)
+    scores = {(m, k): float(np.mean(si_sdr(x, y))) for m, ys in signals.items() for k, y in ys.items()}
+
+    # every figure and player is rendered here, once: a move only swaps them (no 0.1-1 s render)
+    figures = {k: figure_image(convergence_figure(curves, marker=k, title=f"{stem}: Griffin-Lim from a random phase"))
+               for k in options}
+    players = {(m, k): audio_html(y, track.sr) for m, ys in signals.items() for k, y in ys.items()}
 
     def update(_=None):
-        k = int(slider.value)
-        y, hist = griffin_lim(A, k, momentum=float(algo.value), **common)
-        show_figure(plot_out, convergence_figure(curves, marker=k,
-                                                 title=f"{stem}: Griffin-Lim from a random phase"))
-        set_audio(est_audio, y, track.sr)
-        readout.value = (f"after <b>{k}</b> iterations ({'fast' if algo.value else 'classic'}): "
-                         f"spectral convergence <b>{hist[-1]:.3f}</b> &nbsp;·&nbsp; "
-                         f"SI-SDR against the true {stem} <b>{float(np.mean(si_sdr(x, y))):.1f} dB</b>")
+        k, momentum = int(slider.value), float(algo.value)
+        curve = curves["fast GL (momentum 0.99)" if momentum else "classic GL (momentum 0)"]
+        show_figure(plot_out, figures[k])
+        est_audio.value = players[momentum, k]
+        readout.value = (f"after <b>{k}</b> iterations ({'fast' if momentum else 'classic'}): "
+                         f"spectral convergence <b>{curve[k]:.3f}</b> &nbsp;·&nbsp; "
+                         f"SI-SDR against the true {stem} <b>{scores[momentum, k]:.1f} dB</b>")
 
     slider.observe(update, names="value")
     algo.observe(update, names="value")
@@ -111,57 +120,56 @@ def phase_choice_explorer(track, n_fft: int = 2048, hop_length: int = 512, n_ite
 
 
     n_iter = n_iter or (16 if fast_mode() else 32)
-    mix = track.mixture
+    mix, names = track.mixture, list(track.stems)
     Y = stft(mix, n_fft, hop_length)
-    S = {k: stft(v, n_fft, hop_length) for k, v in track.stems.items()}
-    length = mix.shape[-1]
-    misi_est = misi({k: np.abs(v) for k, v in S.items()}, mix, n_iter, n_fft=n_fft,
-                    hop_length=hop_length).estimates
-    cache = {}
+    S = np.stack([stft(track.stems[k], n_fft, hop_length) for k in names])   # (stems, ch, freq, frames)
+    A, length = np.abs(S), mix.shape[-1]
+    # every estimate is computed here, all stems at once, so that a menu change only looks up
+    rand = np.exp(2j * np.pi * np.random.default_rng(0).random(A.shape[1:])).astype(np.complex64)
+    gl = griffin_lim(A, n_iter, init=np.broadcast_to(np.angle(Y), A.shape), hop_length=hop_length,
+                     length=length).signal
+    misi_est = misi(dict(zip(names, A)), mix, n_iter, n_fft=n_fft, hop_length=hop_length).estimates
+    table = {}
+    for j, stem in enumerate(names):
+        est = {"true phase": track.stems[stem],
+               "mixture phase": istft(A[j] * np.exp(1j * np.angle(Y)), hop_length, length=length),
+               "random phase": istft(A[j] * rand, hop_length, length=length),
+               f"Griffin-Lim ({n_iter} it.)": gl[j], f"MISI ({n_iter} it.)": misi_est[stem]}
+        table[stem] = (est, {k: float(np.mean(si_sdr(track.stems[stem], v))) for k, v in est.items()})
 
-    def estimates(stem):
-        if stem not in cache:
-
-            A = np.abs(S[stem])
-            rng = np.random.default_rng(0)
-            rand = np.exp(2j * np.pi * rng.random(A.shape)).astype(np.complex64)
-            est = {"true phase": track.stems[stem],
-                   "mixture phase": istft(A * np.exp(1j * np.angle(Y)), hop_length, length=length),
-                   "random phase": istft(A * rand, hop_length, length=length),
-                   f"Griffin-Lim ({n_iter} it.)": griffin_lim(A, n_iter, init=np.angle(Y),
-                                                              hop_length=hop_length,
-                                                              length=length).signal,
-                   f"MISI ({n_iter} it.)": misi_est[stem]}
-            scores = {k: float(np.mean(si_sdr(track.stems[stem], v))) for k, v in est.items()}
-            cache[stem] = (est, scores)
-        return cache[stem]
-
-    stem_menu = w.Dropdown(options=list(track.stems), value="vocals" if "vocals" in track.stems
-                           else list(track.stems)[0], description="stem")
-    phase_menu = w.ToggleButtons(options=list(estimates(stem_menu.value)[0]), value="mixture phase",
+    stem_menu = w.Dropdown(options=names, value="vocals" if "vocals" in names else names[0],
+                           description="stem")
+    phase_menu = w.ToggleButtons(options=list(table[stem_menu.value][0]), value="mixture phase",
                                  description="phase")
     readout = w.HTML()
     readout.add_class("mssedu-phase-readout")
     plot_out = figure_output()
     audio = audio_slot()
+    # every figure and player is rendered here, once: a change only swaps them
+    figures = {(stem, c): figure_image(_scores_figure(scores, c, stem))
+               for stem, (_, scores) in table.items() for c in scores}
+    players = {(stem, c): audio_html(y, track.sr) for stem, (est, _) in table.items() for c, y in est.items()}
 
     def update(_=None):
-        est, scores = estimates(stem_menu.value)
-        fig, ax = plt.subplots(figsize=(6.5, 2.4), constrained_layout=True)
-        names = [k for k in scores if k != "true phase"]
-        vals = [scores[k] for k in names]
-        colours = ["C3" if k == phase_menu.value else "C0" for k in names]
-        ax.barh(names, vals, color=colours)
-        ax.set_xlabel(f"SI-SDR of the {stem_menu.value} estimate (dB); true phase: "
-                      f"{scores['true phase']:.0f} dB")
-        ax.invert_yaxis()
-        plt.close(fig)
-        show_figure(plot_out, fig)
-        set_audio(audio, est[phase_menu.value], track.sr)
-        readout.value = (f"<b>{stem_menu.value}</b>, true magnitude + <b>{phase_menu.value}</b>: "
-                         f"SI-SDR <b>{scores[phase_menu.value]:.1f} dB</b>")
+        stem, choice = stem_menu.value, phase_menu.value
+        scores = table[stem][1]
+        show_figure(plot_out, figures[stem, choice])
+        audio.value = players[stem, choice]
+        readout.value = (f"<b>{stem}</b>, true magnitude + <b>{choice}</b>: "
+                         f"SI-SDR <b>{scores[choice]:.1f} dB</b>")
 
     stem_menu.observe(update, names="value")
     phase_menu.observe(update, names="value")
     update()
     return w.VBox([w.HBox([stem_menu]), phase_menu, readout, plot_out, audio])
+
+
+def _scores_figure(scores: dict, chosen: str, stem: str):
+    """Bars of the SI-SDR of every phase choice but the true one, the chosen one in red."""
+    fig, ax = plt.subplots(figsize=(6.5, 2.4), constrained_layout=True)
+    names = [k for k in scores if k != "true phase"]
+    ax.barh(names, [scores[k] for k in names], color=["C3" if k == chosen else "C0" for k in names])
+    ax.set_xlabel(f"SI-SDR of the {stem} estimate (dB); true phase: {scores['true phase']:.0f} dB")
+    ax.invert_yaxis()
+    plt.close(fig)
+    return fig

@@ -209,6 +209,9 @@ def training_snapshots_player(result, track, seconds: float | None = None):
     clip = track if seconds is None or seconds >= track.duration else track.excerpt(0, seconds)
     target = result.config.targets[0]
     steps = [s for s, _ in result.snapshots]
+    val = result.history.get("val_sdr") or [0.0]
+    best_step = result.history["val_step"][int(np.argmax(val))] if result.history.get("val_step") else None
+    whole = "the whole signal" if clip is track else f"the first {clip.duration:.1f} s"
     cache = {}
 
     def estimate(step):
@@ -227,8 +230,10 @@ def training_snapshots_player(result, track, seconds: float | None = None):
 
 
         est = estimate(slider.value)
-        readout.value = (f"step {slider.value}: {target} SDR {plain_sdr(clip.stems[target], est):+.2f} dB "
-                         f"on {clip.name!r}")
+        best = " (the best validation step: the weights the run returns)" if slider.value == best_step else ""
+        readout.value = (f"step {slider.value}{best}: {target} SDR {plain_sdr(clip.stems[target], est):+.2f} dB, "
+                         f"plain SDR of {whole} of {clip.name!r}; BSS Eval's tables (median over 1-s "
+                         f"frames{'' if seconds is None else ', whole excerpt'}) give other values")
         fig, ax = plt.subplots(figsize=(7, 2.6), constrained_layout=True)
         ax2 = draw_loss_curve(ax, result.history)
         (ax2 or ax).axvline(slider.value, color="k", ls="--", lw=1)

@@ -1,0 +1,73 @@
+"""Chapter widgets answer a move with the values their readouts claim: the COLA explorer's
+reconstruction error, the Griffin-Lim explorer's precomputed iterations, the phase-choice
+explorer's precomputed estimates. (How fast they answer: ``benchmarks/bench_widgets.py``.)"""
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pytest
+
+from mssedu.data import Track
+from mssedu.metrics import si_sdr
+from mssedu.phase import griffin_lim
+from mssedu.spectral import stft
+from mssedu.widgets import cola_explorer, griffin_lim_explorer, phase_choice_explorer
+
+SR = 8000
+
+
+def _track(seconds=1.0):
+    rng = np.random.default_rng(3)
+    t = np.arange(int(seconds * SR)) / SR
+    voice = np.stack([np.sin(2 * np.pi * 220 * t), 0.7 * np.sin(2 * np.pi * 220 * t)]) * 0.2
+    drums = 0.05 * rng.standard_normal((2, t.size))
+    stems = {"vocals": voice.astype(np.float32), "drums": drums.astype(np.float32)}
+    return Track("toy", SR, sum(stems.values()), stems)
+
+
+def _numbers(html):
+    return [float(v) for v in re.findall(r"[-+]?\d+\.\d+(?:e[-+]\d+)?", html)]
+
+
+def test_cola_readout_tells_the_uncovered_edge_from_the_exact_interior():
+    x = np.random.default_rng(0).standard_normal(4 * SR).astype(np.float32)
+    box = cola_explorer(x, SR, n_fft=1024, hop=512)
+    readout, hop = box.children[1], box.children[0].children[1]
+    hop.value = 768          # NOLA, but after the last frame's centre only a fading window edge
+    assert "NOLA" in readout.value and "up to the last frame's centre" in readout.value
+    interior = float(re.search(r"istft \(weighted overlap-add\) ([\d.e+-]+)", readout.value).group(1))
+    edge = float(re.search(r"error ([\d.e+-]+) there", readout.value).group(1))
+    assert interior < 1e-5 and edge > 1e-4 * 10   # the edge fails by orders of magnitude more
+    hop.value = 256          # COLA and covered to the end: one error, no edge remark
+    assert "there" not in readout.value
+
+
+def test_griffin_lim_explorer_shows_the_iteration_it_names():
+    track = _track()
+    box = griffin_lim_explorer(track, "vocals", max_iter=8, n_fft=256, hop_length=64)
+    slider, algo = box.children[0].children
+    readout = box.children[1]
+    A = np.abs(stft(track.stems["vocals"], 256, 64))
+    for momentum, k in ((0.99, 4), (0.0, 8), (0.0, 2)):
+        algo.value, slider.value = momentum, k
+        y, h = griffin_lim(A, k, momentum=momentum, n_fft=256, hop_length=64,
+                           length=track.mixture.shape[-1], seed=0)
+        sc, db = _numbers(readout.value)[-2:]
+        assert sc == pytest.approx(h[-1], abs=6e-4)
+        assert db == pytest.approx(float(np.mean(si_sdr(track.stems["vocals"], y))), abs=0.06)
+
+
+def test_phase_choice_explorer_scores_every_stem_without_recomputing():
+    track = _track()
+    box = phase_choice_explorer(track, n_fft=256, hop_length=64, n_iter=4)
+    stem_menu = box.children[0].children[0]
+    phase_menu, readout = box.children[1], box.children[2]
+    stem_menu.value, phase_menu.value = "drums", "true phase"
+    assert _numbers(readout.value)[-1] > 60            # the true phase rebuilds the stem
+    phase_menu.value = "Griffin-Lim (4 it.)"
+    A = np.abs(stft(track.stems["drums"], 256, 64))
+    Y = stft(track.mixture, 256, 64)
+    y = griffin_lim(A, 4, init=np.angle(Y), hop_length=64, length=track.mixture.shape[-1]).signal
+    expected = float(np.mean(si_sdr(track.stems["drums"], y)))
+    assert _numbers(readout.value)[-1] == pytest.approx(expected, abs=0.06)
