@@ -5,6 +5,7 @@ nussl 1.1.9 through mssedu.compat.nussl where it imports (HPSS, Repet), brute-fo
 formulas, and hand-made signals whose answer is known."""
 from __future__ import annotations
 
+import librosa
 import numpy as np
 import pytest
 
@@ -215,3 +216,16 @@ def test_bad_input_is_a_clear_error(rng, call, message):
     x = rng.standard_normal((2, SR)).astype(np.float32)
     with pytest.raises(MsseduError, match=message):
         call(x)
+
+
+def test_hpss_binary_masks_from_an_infinite_power():
+    """The docstring's promise (``np.inf`` gives binary masks), which notebook 05's explorer uses."""
+    from mssedu.classical import hpss_masks
+
+    rng = np.random.default_rng(0)
+    S = np.abs(rng.standard_normal((1, 65, 40))).astype(np.float32)
+    harmonic, percussive = hpss_masks(S, kernel_size=5, power=np.inf)
+    assert set(np.unique(harmonic)) <= {0.0, 1.0} and set(np.unique(percussive)) <= {0.0, 1.0}
+    ref_h, ref_p = librosa.decompose.hpss(S[0], kernel_size=5, power=np.inf, mask=True)
+    np.testing.assert_array_equal(harmonic[0], ref_h)      # librosa's binary masks, exactly
+    np.testing.assert_array_equal(percussive[0], ref_p)

@@ -52,8 +52,8 @@ def hpss_masks(S, kernel_size=31, power: float = 2.0, margin=1.0):
     margins = (margin, margin) if np.isscalar(margin) else tuple(margin)
     if len(margins) != 2 or any(not is_number(m) or m < 1 for m in margins):
         raise ParameterError(f"margin must be >= 1 (1 = no residual), got {margin!r}.")
-    if not is_number(power) or not power > 0:
-        raise ParameterError(f"power must be > 0, got {power!r}.")
+    if not (is_number(power) or power == np.inf) or not power > 0:   # inf: binary masks
+        raise ParameterError(f"power must be > 0 (np.inf for binary masks), got {power!r}.")
     return librosa.decompose.hpss(np.abs(S), kernel_size=tuple(int(k) for k in ks),
                                   power=power, mask=True, margin=margins)
 
