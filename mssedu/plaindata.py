@@ -54,7 +54,22 @@ class Unsupported:
 
 def _qualname(obj) -> str:
     cls = type(obj)
-    return f"{cls.__module__}.{cls.__qualname__}".replace("mssedu.data.__init__", "mssedu.data")
+    return f"{cls.__module__}.{cls.__qualname__}"
+
+
+def _class(name: str):
+    """The class a :data:`DATACLASSES` name imports as (``"mssedu.data.Track"``)."""
+    module, cls = name.rsplit(".", 1)
+    return getattr(importlib.import_module(module), cls)
+
+
+def _dataclass_name(value) -> str | None:
+    """The public name of ``value``'s class if it is one of :data:`DATACLASSES` (by identity,
+    wherever the class is defined)."""
+    for name in DATACLASSES:
+        if type(value) is _class(name):
+            return name
+    return None
 
 
 def _source(fn) -> str | None:
@@ -86,9 +101,10 @@ def _encode_special(value, arrays: list, depth: int, seen: dict):
     if isinstance(value, types.FunctionType):   # the student's own: its source; else its home
         return {"__function__": value.__name__, "module": value.__module__,
                 "source": _source(value) if value.__module__ == "__main__" else None}
-    if dataclasses.is_dataclass(value) and not isinstance(value, type) and _qualname(value) in DATACLASSES:
+    name = _dataclass_name(value) if dataclasses.is_dataclass(value) and not isinstance(value, type) else None
+    if name is not None:
         fields = {f.name: getattr(value, f.name) for f in dataclasses.fields(value)}
-        return {"__dataclass__": _qualname(value), "fields": encode_part(fields, arrays, depth + 1, seen)}
+        return {"__dataclass__": name, "fields": encode_part(fields, arrays, depth + 1, seen)}
     return None
 
 
@@ -145,9 +161,8 @@ def _decode_dataclass(parts: dict, arrays: list, depth: int):
     name = parts.get("__dataclass__")
     if name not in DATACLASSES:
         raise DataError(f"Refused a value of class {name!r}: only {DATACLASSES} travel as data.")
-    module, cls = name.rsplit(".", 1)
     fields = decode(parts["fields"], arrays, depth + 1)
-    return getattr(importlib.import_module(module), cls)(**fields)
+    return _class(name)(**fields)
 
 
 def _decode_tagged(parts: dict, arrays: list, depth: int):

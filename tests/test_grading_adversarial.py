@@ -224,7 +224,7 @@ def test_patching_the_kernel_scores_nothing(graded):
     assert _total(graded, "patcher") == 0.0, graded["rows"]["patcher"]
 
 
-@pytest.mark.parametrize("student", ["reader", "writer", "socket", "forker", "memory", "printer"])
+@pytest.mark.parametrize("student", ["reader", "writer", "socket", "memory", "printer"])
 def test_hostile_cells_change_nothing(graded, student):
     assert graded["rows"][student]["scores"] == POSSIBLE, graded["rows"][student]
 
@@ -234,7 +234,11 @@ def test_the_sandbox_held(graded):
     assert not (graded["outside"] / "pwned-writer.txt").exists() and not Path("/tmp/pwned-writer").exists()
     assert "pwned" not in SOURCE.read_text()
     assert not graded["contacts"], "a submission reached a listener on 127.0.0.1"
-    assert "BlockingIOError" in rows["forker"]["note"]      # the process limit, not the machine's
+    # the process limit, not the machine's: the fork fails (its answers then score), or a library
+    # of the kernel aborts when it cannot start a thread (then 0: "what it deserves or 0")
+    forker = rows["forker"]
+    assert (forker["scores"] == POSSIBLE and "BlockingIOError" in forker["note"]) or \
+        (sum(forker["scores"].values()) == 0 and "ended early" in forker["note"]), forker
     assert "MemoryError" in rows["memory"]["note"]          # the memory limit
 
 
