@@ -44,10 +44,10 @@ from __future__ import annotations
 
 import warnings
 
-import museval
 import numpy as np
 import pandas as pd
 
+from .compat.museval import museval
 from .errors import check_finite, check_rate, ParameterError, pcm_to_float
 
 __all__ = ["bss_eval", "bss_eval_quick", "sdr", "si_sdr", "gain_sensitivity", "framewise_sdr",

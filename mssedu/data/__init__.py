@@ -2,7 +2,8 @@
 
 :class:`Track` is the one object every part of the course passes around. The real
 example (:func:`example_track`) is the MUSDB18 excerpt that the ``stempeg`` package ships,
-so it is always there, offline.
+so it is always there, offline (it is found and decoded without importing stempeg, which
+refuses to import where no ``ffmpeg`` program is installed; PyAV decodes it).
 
 More data, same object:
 
@@ -18,15 +19,17 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass, field
+from importlib import metadata
+from pathlib import Path
 
 import numpy as np
-import stempeg
 
+from .. import decode
 from ..errors import DataError, ParameterError
 
 __all__ = ["Track", "example_track", "example_path", "MUSDB_STEMS", "load_multitrack",
            "save_multitrack", "MixtureResidualWarning", "musdb_tracks", "make_dataset", "render_song",
-           "ExcerptDataset", "Augment", "make_loader", "active_frames", "EXAMPLE_KEPT"]
+           "ExcerptDataset", "Augment", "make_loader", "active_frames", "EXAMPLE_KEPT", "EXAMPLE_FILE"]
 
 #: Stem names and order of MUSDB18 (after the mixture stream in a ``.stem.mp4``).
 MUSDB_STEMS = ("drums", "bass", "other", "vocals")
@@ -136,22 +139,47 @@ class Track:
                 f"{self.mixture.shape[0]} ch, stems={self.stem_names})")
 
 
+#: The example file inside the installed ``stempeg`` distribution.
+EXAMPLE_FILE = "stempeg/data/The Easton Ellises - Falcon 69.stem.mp4"
+
+
 def example_path() -> str:
     """Path of the MUSDB18 excerpt that the ``stempeg`` package ships.
+
+    The file is located through the installed distribution's metadata, without importing
+    stempeg (whose import fails where no ``ffmpeg`` program is installed).
 
     Returns
     -------
     str
         Path of the ``.stem.mp4`` file.
+
+    Raises
+    ------
+    DataError
+        stempeg (the package that carries the file) is not installed, or lacks the file.
+
+    Examples
+    --------
+    >>> from mssedu.data import example_path
+    >>> example_path().endswith("Falcon 69.stem.mp4")
+    True
     """
-    return stempeg.example_stem_path()
+    try:
+        path = Path(metadata.distribution("stempeg").locate_file(EXAMPLE_FILE))
+    except metadata.PackageNotFoundError:
+        path = None
+    if path is None or not path.is_file():
+        raise DataError("The course's real example song comes with the stempeg package, which is "
+                        "missing or incomplete here. Install it: `python -m pip install stempeg`.")
+    return str(path)
 
 
 @functools.lru_cache(maxsize=1)
 def _decode_example():
-    stems, rate = stempeg.read_stems(example_path(), dtype=np.float32)
-    # stempeg gives (streams, samples, channels); we use (channels, samples)
-    return np.ascontiguousarray(np.transpose(stems, (0, 2, 1))), int(rate)
+    path = example_path()
+    streams = [decode.decode(path, stream=i)[0] for i in range(1 + len(MUSDB_STEMS))]
+    return np.stack(streams), decode.probe(path)["sr"]
 
 
 #: The AAC encoder delay ("priming") of the example file, in samples: the decoded streams
@@ -213,8 +241,8 @@ def example_track(trim: bool = True) -> Track:
     if trim:
         if streams.shape[-1] < EXAMPLE_KEPT.stop:
             raise DataError(f"The example file decoded to {streams.shape[-1]} samples, fewer than "
-                            f"the {EXAMPLE_KEPT.stop} this course expects; reinstall stempeg "
-                            "(pip install --force-reinstall stempeg).")
+                            f"the {EXAMPLE_KEPT.stop} this course expects; reinstall the package that "
+                            "carries it: `python -m pip install --force-reinstall stempeg`.")
         streams = streams[..., EXAMPLE_KEPT]
     streams = streams.copy()
     track = Track("The Easton Ellises - Falcon 69", rate, streams[0],
