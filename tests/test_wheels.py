@@ -1,0 +1,26 @@
+"""Every required dependency installs from wheels on every platform the README promises
+(Linux x86-64/aarch64, macOS arm64, Windows x64; CPython 3.10-3.13): no compiler, no
+system program. Needs the package index (CI has it); ``tests/wheel_check.py`` does the work
+and prints the table for the release notes."""
+from __future__ import annotations
+
+import pytest
+
+import wheel_check
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(1800)
+def test_required_dependencies_have_wheels_everywhere():
+    results = wheel_check.check()
+    offline = [r["error"] for r in results.values()
+               if not r["ok"] and "No matching distribution" not in r["error"]
+               and "ResolutionImpossible" not in r["error"]]
+    if offline and len(offline) == len(results):
+        pytest.skip(f"the package index cannot be reached: {offline[0]}")
+    print("\n" + wheel_check.table(results))
+    failed = {f"{t} {p}": r["error"] for (t, p), r in results.items() if not r["ok"]}
+    assert not failed, "no wheel (pip would need a compiler):\n" + "\n".join(f"{k}: {v}" for k, v in failed.items())
+    for (target, python), r in results.items():   # and the resolution holds every requirement
+        missing = [req for req in wheel_check.requirements() if wheel_check.dist_name(req) not in r["versions"]]
+        assert not missing, f"{target} {python}: {missing}"

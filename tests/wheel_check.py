@@ -1,0 +1,106 @@
+"""Does every required dependency install from wheels (no compiler) on every platform we promise?
+
+For each target (Linux x86-64 and aarch64, macOS arm64, Windows x64) and each CPython 3.10 to
+3.13, pip resolves ``pyproject.toml``'s ``[project] dependencies`` -- with their own
+dependencies, the whole tree -- as that machine would, accepting wheels only::
+
+    pip install --dry-run --ignore-installed --only-binary=:all: --platform P --python-version V
+                --target T --report R  DEP ...
+
+``--dry-run`` resolves exactly as ``pip download --only-binary=:all:`` does but fetches only
+the wheels' metadata (PyPI serves it apart, PEP 658), not gigabytes of torch wheels. A
+dependency without a wheel for a target fails the resolution, and pip's message names it.
+Results are cached in ``~/.cache/mssedu/wheel-check/`` (keyed by the dependency list, one day).
+
+    python tests/wheel_check.py          # prints the table (for the release notes)
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+ROOT = Path(__file__).resolve().parents[1]
+#: target name -> pip --platform tags (pip takes several; older manylinux/macOS tags included)
+TARGETS = {
+    "linux x86_64": ["manylinux_2_28_x86_64", "manylinux_2_17_x86_64", "manylinux2014_x86_64",
+                     "manylinux2010_x86_64", "manylinux1_x86_64"],
+    "linux aarch64": ["manylinux_2_28_aarch64", "manylinux_2_17_aarch64", "manylinux2014_aarch64"],
+    "macos arm64": ["macosx_14_0_arm64", "macosx_11_0_arm64", "macosx_14_0_universal2",
+                    "macosx_11_0_universal2", "macosx_10_9_universal2"],
+    "windows amd64": ["win_amd64"],
+}
+PYTHONS = ["3.10", "3.11", "3.12", "3.13"]
+CACHE = Path.home() / ".cache" / "mssedu" / "wheel-check"
+MAX_AGE_S = 24 * 3600
+
+
+def requirements() -> list:
+    """``[project] dependencies`` of pyproject.toml."""
+    return list(tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"])
+
+
+def dist_name(req: str) -> str:
+    return re.split(r"[<>=!~;\[ ]", req, maxsplit=1)[0].strip().lower().replace("_", "-")
+
+
+def resolve(target: str, python: str, reqs: list) -> dict:
+    """One resolution: ``{"ok": bool, "versions": {name: version}, "error": str}``."""
+    with tempfile.TemporaryDirectory() as tmp:
+        report = Path(tmp) / "report.json"
+        cmd = [sys.executable, "-m", "pip", "install", "--dry-run", "--ignore-installed", "--quiet",
+               "--only-binary=:all:", "--python-version", python, "--target", str(Path(tmp) / "t"),
+               "--report", str(report), "--disable-pip-version-check"]
+        for tag in TARGETS[target]:
+            cmd += ["--platform", tag]
+        out = subprocess.run(cmd + reqs, capture_output=True, text=True)
+        if out.returncode != 0:
+            lines = [l for l in out.stderr.splitlines() if "ERROR" in l] or out.stderr.splitlines()[-3:]
+            return {"ok": False, "versions": {}, "error": " ".join(lines)[-400:]}
+        installed = json.loads(report.read_text())["install"]
+        versions = {dist_name(i["metadata"]["name"]): i["metadata"]["version"] for i in installed}
+        return {"ok": True, "versions": versions, "error": ""}
+
+
+def check(reqs=None, refresh: bool = False) -> dict:
+    """``{(target, python): resolution}`` for every target and Python, cached for a day."""
+    reqs = requirements() if reqs is None else reqs
+    key = hashlib.sha256(json.dumps([reqs, TARGETS, PYTHONS]).encode()).hexdigest()[:16]
+    cache = CACHE / f"{key}.json"
+    if not refresh and cache.exists() and time.time() - cache.stat().st_mtime < MAX_AGE_S:
+        return {tuple(k.split("|")): v for k, v in json.loads(cache.read_text()).items()}
+    results = {(t, p): resolve(t, p, reqs) for t in TARGETS for p in PYTHONS}
+    if all(r["ok"] or "No matching distribution" in r["error"] or "ResolutionImpossible" in r["error"]
+           for r in results.values()):   # a network failure is not cached
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        cache.write_text(json.dumps({"|".join(k): v for k, v in results.items()}, indent=1))
+    return results
+
+
+def table(results: dict, reqs=None) -> str:
+    """Markdown: one row per required dependency, one column per target/Python; the cell is
+    the version pip picked (a wheel), or ``NO WHEEL`` when that resolution failed."""
+    reqs = requirements() if reqs is None else reqs
+    cols = [(t, p) for t in TARGETS for p in PYTHONS]
+    head = "| dependency | " + " | ".join(f"{t} {p}" for t, p in cols) + " |"
+    lines = [head, "|" + "---|" * (len(cols) + 1)]
+    for req in reqs:
+        cells = [results[c]["versions"].get(dist_name(req), "?") if results[c]["ok"] else "NO WHEEL"
+                 for c in cols]
+        lines.append(f"| {req} | " + " | ".join(cells) + " |")
+    failed = [f"{t} {p}: {r['error']}" for (t, p), r in results.items() if not r["ok"]]
+    return "\n".join(lines + ([""] + failed if failed else []))
+
+
+if __name__ == "__main__":
+    print(table(check(refresh="--refresh" in sys.argv)))
