@@ -19,13 +19,11 @@ after ``--``) on to JupyterLab or Voila, and add ``--allow-root`` when run as ro
 Exit status: 0 when everything worked, 1 when some file (or the command) failed, 2 for a
 usage error.
 
-Each command is two functions side by side: ``add_<command>_args(parser)`` declares its
-arguments and ``cmd_<command>(args)`` runs it. **Heavy imports (torch, the models, nbformat,
-the grader, the app) happen in one place: the first lines of each** ``cmd_<command>``, so that
-``mssedu --help`` and every ``mssedu COMMAND --help`` answer at once (``benchmarks/bench_cli.py``);
-``tests/test_architecture.py`` allows exactly those imports. Arguments whose valid values live
-in those heavy modules (model names, output formats, presets, styles) are checked when the
-command runs, by the library, with a message that lists them.
+Each command is two functions side by side: ``add_<command>_args(parser)`` and
+``cmd_<command>(args)``. **Heavy imports (torch, models, nbformat, the grader, the app) sit in
+one place: the first lines of each** ``cmd_<command>``, so ``--help`` answers at once
+(``benchmarks/bench_cli.py``; ``tests/test_architecture.py`` allows exactly those). Values
+listed by heavy modules (models, formats, presets, styles) are checked when the command runs.
 """
 from __future__ import annotations
 
@@ -45,11 +43,6 @@ __all__ = ["main", "build_parser", "notebooks_folder", "COMMANDS", "PASSTHROUGH"
 
 #: Commands whose unknown arguments go on to the program they start.
 PASSTHROUGH = {"lab": "JupyterLab", "course": "JupyterLab", "app": "Voila"}
-#: Model names the help texts mention (the full list: ``mssedu download --help`` runs none of
-#: them; an unknown name is refused with every valid one listed).
-MODELS_HELP = ("htdemucs (default), htdemucs_ft, htdemucs_6s, hdemucs_mmi, mdx, mdx_extra; "
-               "NAME-random (that architecture with random weights: for tests, output is noise); "
-               "a mini U-Net or band-split checkpoint (.pt); or oracle-irm")
 
 
 def _say(msg: str = "", err: bool = False) -> None:
@@ -57,11 +50,8 @@ def _say(msg: str = "", err: bool = False) -> None:
 
 
 def _song_name(path: Path) -> str:
-    name = path.name
-    for suffix in (".stem.mp4",):
-        if name.lower().endswith(suffix):
-            return name[: -len(suffix)]
-    return path.stem
+    """``song`` for ``song.wav`` and for ``song.stem.mp4``."""
+    return path.name[: -len(".stem.mp4")] if path.name.lower().endswith(".stem.mp4") else path.stem
 
 
 def _run(cmd, dry_run: bool) -> int:
@@ -77,19 +67,16 @@ def _run(cmd, dry_run: bool) -> int:
 # -- separate ---------------------------------------------------------------------------------
 
 def add_separate_args(p) -> None:
-    """Arguments of ``mssedu separate``.
-
-    Parameters
-    ----------
-    p : argparse.ArgumentParser
-        The command's parser.
-    """
+    """Arguments of ``mssedu separate``."""
     p.description = ("Separate each SONG into one audio file per stem, written to "
                      "OUT/MODEL/SONG/STEM.FORMAT. Existing files are never replaced without "
                      "--force. A file that fails is reported and the others still run; the exit "
                      "status is 1 if any failed.")
     p.add_argument("songs", nargs="+", metavar="SONG", help="audio files (wav, flac, mp3, m4a, .stem.mp4...)")
-    p.add_argument("--model", "-m", default="htdemucs", help=f"{MODELS_HELP}")
+    p.add_argument("--model", "-m", default="htdemucs",   # an unknown name is refused with the list
+                   help="htdemucs (default), htdemucs_ft, htdemucs_6s, hdemucs_mmi, mdx_extra; "
+                        "NAME-random (that architecture with random weights: for tests, output is "
+                        "noise); a mini U-Net or band-split checkpoint (.pt); or oracle-irm")
     p.add_argument("--repo", default=None, metavar="DIR",
                    help="folder with MODEL.yaml and its checkpoint (from `mssedu download MODEL --to DIR`)")
     p.add_argument("--out", "-o", default="separated", metavar="DIR", help="output folder (default ./separated)")
@@ -108,18 +95,7 @@ def add_separate_args(p) -> None:
 
 
 def cmd_separate(args) -> int:
-    """``mssedu separate``: every song to stems; keeps going past a file that fails.
-
-    Parameters
-    ----------
-    args : argparse.Namespace
-        Parsed arguments (:func:`add_separate_args`).
-
-    Returns
-    -------
-    int
-        0 when every song was separated, 1 otherwise.
-    """
+    """``mssedu separate``: every song to stems; keeps going past a file that fails."""
     from .atomic import writable_folder
     from .pipeline import slug
     from .separation import FORMATS, load_separator, looks_like_path, separate_file, stem_names
@@ -168,37 +144,20 @@ def cmd_separate(args) -> int:
 # -- download ---------------------------------------------------------------------------------
 
 def add_download_args(p) -> None:
-    """Arguments of ``mssedu download``.
-
-    Parameters
-    ----------
-    p : argparse.ArgumentParser
-        The command's parser.
-    """
+    """Arguments of ``mssedu download``."""
     p.description = ("Download MODEL's weights (Hugging Face hub, falling back to Meta's "
                      "server), check their SHA-256 and load them once. Without --to they go to "
                      "mssedu's model folder, where load_separator finds them; with --to DIR you "
                      "get a folder to copy to an offline machine and pass as --repo DIR.")
     p.add_argument("model", metavar="MODEL", nargs="?", default="htdemucs",
                    help="a demucs model: htdemucs (default), htdemucs_ft, htdemucs_6s, "
-                        "hdemucs_mmi, mdx, mdx_extra (an unknown name is refused with the full list)")
+                        "hdemucs_mmi, mdx_extra (an unknown name is refused with the full list)")
     p.add_argument("--to", default=None, metavar="DIR", help="write the weights into DIR")
     p.add_argument("--quiet", "-q", action="store_true", help="no progress bars")
 
 
 def cmd_download(args) -> int:
-    """``mssedu download``: fetch and verify a demucs model's weights.
-
-    Parameters
-    ----------
-    args : argparse.Namespace
-        Parsed arguments (:func:`add_download_args`).
-
-    Returns
-    -------
-    int
-        0 when the weights are there and verified.
-    """
+    """``mssedu download``: fetch and verify a demucs model's weights."""
     from .separation import download
 
     t0 = time.perf_counter()
@@ -213,13 +172,7 @@ def cmd_download(args) -> int:
 # -- demo -------------------------------------------------------------------------------------
 
 def add_demo_args(p) -> None:
-    """Arguments of ``mssedu demo``.
-
-    Parameters
-    ----------
-    p : argparse.ArgumentParser
-        The command's parser.
-    """
+    """Arguments of ``mssedu demo``."""
     p.description = ("On the shipped MUSDB18 excerpt: oracle masks, Griffin-Lim and MISI phase "
                      "reconstruction, the mini U-Net (the shipped checkpoint, the one in "
                      "$MSSEDU_UNET_CHECKPOINT, or a fresh run with --unet-seconds) and HT-Demucs "
@@ -238,18 +191,7 @@ def add_demo_args(p) -> None:
 
 
 def cmd_demo(args) -> int:
-    """``mssedu demo``: the course pipeline, headless, on the real excerpt.
-
-    Parameters
-    ----------
-    args : argparse.Namespace
-        Parsed arguments (:func:`add_demo_args`).
-
-    Returns
-    -------
-    int
-        0 when the table was made.
-    """
+    """``mssedu demo``: the course pipeline, headless, on the real excerpt."""
     from .pipeline import demo_text, run_demo
 
     if args.fast:
@@ -288,13 +230,7 @@ def notebooks_folder():
 
 
 def add_lab_args(p) -> None:
-    """Arguments of ``mssedu lab``.
-
-    Parameters
-    ----------
-    p : argparse.ArgumentParser
-        The command's parser.
-    """
+    """Arguments of ``mssedu lab``."""
     p.description = ("Start JupyterLab on the course's notebooks/ folder (in a checkout of the "
                      "repository; with mssedu installed from pip use `mssedu course`). Other "
                      "arguments (e.g. --port=9999, or anything after --) go to JupyterLab; "
@@ -305,18 +241,7 @@ def add_lab_args(p) -> None:
 
 
 def cmd_lab(args) -> int:
-    """``mssedu lab``: JupyterLab on a checkout's notebooks.
-
-    Parameters
-    ----------
-    args : argparse.Namespace
-        Parsed arguments (:func:`add_lab_args`).
-
-    Returns
-    -------
-    int
-        JupyterLab's exit status; 1 when no notebooks were found.
-    """
+    """``mssedu lab``: JupyterLab on a checkout's notebooks."""
     from .course import lab_command
 
     folder = Path(args.dir).expanduser() if args.dir else notebooks_folder()
@@ -333,13 +258,7 @@ def cmd_lab(args) -> int:
 # -- course -----------------------------------------------------------------------------------
 
 def add_course_args(p) -> None:
-    """Arguments of ``mssedu course``.
-
-    Parameters
-    ----------
-    p : argparse.ArgumentParser
-        The command's parser.
-    """
+    """Arguments of ``mssedu course``."""
     p.description = (f"Copy the notebooks that ship with mssedu into DIR (default ./{DEFAULT_FOLDER}) "
                      "and open JupyterLab there. A new release of mssedu updates the notebooks you "
                      "have not edited (only run is fine); an edited one is kept, unless --update: "
@@ -371,18 +290,7 @@ def _course_report(report: dict, again: str) -> None:
 
 
 def cmd_course(args) -> int:
-    """``mssedu course``: copy (or update) the notebooks into a folder and open JupyterLab.
-
-    Parameters
-    ----------
-    args : argparse.Namespace
-        Parsed arguments (:func:`add_course_args`).
-
-    Returns
-    -------
-    int
-        JupyterLab's exit status (0 with ``--no-lab``).
-    """
+    """``mssedu course``: copy (or update) the notebooks into a folder and open JupyterLab."""
     from .course import copy_course, lab_command
 
     report = copy_course(args.dir, update=args.update)
@@ -401,13 +309,7 @@ def cmd_course(args) -> int:
 # -- app --------------------------------------------------------------------------------------
 
 def add_app_args(p) -> None:
-    """Arguments of ``mssedu app``.
-
-    Parameters
-    ----------
-    p : argparse.ArgumentParser
-        The command's parser.
-    """
+    """Arguments of ``mssedu app``."""
     p.description = ("Serve the workshop page (mask explorer; separate your song) with Voila on "
                      "http://127.0.0.1:PORT/: widgets only, no code. Other arguments go to Voila "
                      "(e.g. --Voila.ip=0.0.0.0 to let the room connect).")
@@ -419,18 +321,7 @@ def add_app_args(p) -> None:
 
 
 def cmd_app(args) -> int:
-    """``mssedu app``: the workshop page with Voila.
-
-    Parameters
-    ----------
-    args : argparse.Namespace
-        Parsed arguments (:func:`add_app_args`).
-
-    Returns
-    -------
-    int
-        Voila's exit status.
-    """
+    """``mssedu app``: the workshop page with Voila."""
     from .app import prepare_app, voila_command
 
     notebook = prepare_app(args.dir)
@@ -454,13 +345,7 @@ def _training_folder(path: str, subset: str) -> Path:
 
 
 def add_train_args(p) -> None:
-    """Arguments of ``mssedu train``.
-
-    Parameters
-    ----------
-    p : argparse.ArgumentParser
-        The command's parser.
-    """
+    """Arguments of ``mssedu train``."""
     p.description = ("Train the mini U-Net with mssedu.unet.train, the function the notebooks "
                      "use. Data: 'synthetic' (songs made here, rendered once into the cache), a "
                      "MUSDB18/MUSDB18-HQ root (its --subset folder), or any folder with one "
@@ -514,11 +399,8 @@ def cmd_train(args) -> int:
     from .unet import TrainConfig, train
 
     data = None if args.data == "synthetic" else str(_training_folder(args.data, args.subset))
-    if args.valid == "synthetic":
-        valid = "synthetic"
-    elif args.valid == "none":
-        valid = None
-    else:
+    valid = None if args.valid == "none" else args.valid   # "synthetic", or a folder:
+    if valid not in (None, "synthetic"):
         valid = str(_training_folder(args.valid, "test"))
     if args.seconds is not None and args.seconds < 0:
         raise ParameterError(f"--seconds must be >= 0 (0: no time limit), got {args.seconds}.")
@@ -541,13 +423,7 @@ def cmd_train(args) -> int:
 # -- assign -----------------------------------------------------------------------------------
 
 def add_assign_args(p) -> None:
-    """Arguments of ``mssedu assign``.
-
-    Parameters
-    ----------
-    p : argparse.ArgumentParser
-        The command's parser.
-    """
+    """Arguments of ``mssedu assign``."""
     p.description = ("build: write notebooks/NN_*.ipynb (solutions, notes and tests removed, "
                      "outputs stripped) and instructors/solutions/NN_*.md (the notes and "
                      "solutions) from instructors/assignments/NN_*.ipynb; --check only reports. "
@@ -564,18 +440,7 @@ def add_assign_args(p) -> None:
 
 
 def cmd_assign(args) -> int:
-    """``mssedu assign``: build, bootstrap or verify the graded notebooks.
-
-    Parameters
-    ----------
-    args : argparse.Namespace
-        Parsed arguments (:func:`add_assign_args`).
-
-    Returns
-    -------
-    int
-        0 when it worked; 1 when ``--check`` found a difference or ``verify`` a wrong score.
-    """
+    """``mssedu assign``: build, bootstrap or verify the graded notebooks."""
     from .assignments import bootstrap, release, sources
     from .grading import DEFAULT_TIMEOUT_S, verify
 
@@ -626,13 +491,7 @@ def cmd_assign(args) -> int:
 # -- grade ------------------------------------------------------------------------------------
 
 def add_grade_args(p) -> None:
-    """Arguments of ``mssedu grade``.
-
-    Parameters
-    ----------
-    p : argparse.ArgumentParser
-        The command's parser.
-    """
+    """Arguments of ``mssedu grade``."""
     p.description = ("Execute each submission (SUBMISSIONS_DIR/<student>.ipynb or "
                      "SUBMISSIONS_DIR/<student>/*.ipynb) offline in its own kernel with a time "
                      "limit, run the public and hidden tests of its instructor source, and write "
@@ -649,18 +508,7 @@ def add_grade_args(p) -> None:
 
 
 def cmd_grade(args) -> int:
-    """``mssedu grade``: grade a folder of submitted notebooks.
-
-    Parameters
-    ----------
-    args : argparse.Namespace
-        Parsed arguments (:func:`add_grade_args`).
-
-    Returns
-    -------
-    int
-        0 when every submission was graded.
-    """
+    """``mssedu grade``: grade a folder of submitted notebooks."""
     from .grading import DEFAULT_TIMEOUT_S, find_submissions, grade
 
     args.timeout = DEFAULT_TIMEOUT_S if args.timeout is None else args.timeout

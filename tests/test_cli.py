@@ -51,6 +51,24 @@ def test_help_on_every_command(command, capsys):
     assert f"usage: mssedu {command}" in capsys.readouterr().out
 
 
+@pytest.mark.parametrize("command", ["separate", "download"])
+def test_models_named_in_the_help_exist(command, capsys):
+    """The help names models without importing the heavy module that lists them: each named
+    one must be real (a renamed model would otherwise linger in the help)."""
+    import re
+    with pytest.raises(SystemExit):
+        cli.main([command, "--help"])
+    text = " ".join(capsys.readouterr().out.split())
+    named = set(re.findall(r"\b(h?t?demucs\w*|mdx\w*)\b", text)) - {"demucs"}
+    assert len(named) == 5 and named <= set(P.DEMUCS_MODELS), named - set(P.DEMUCS_MODELS)
+
+
+def test_bad_format_is_refused_before_any_work(song, tmp_path, capsys):
+    assert cli.main(["separate", str(song), "--format", "ogg", "--out", str(tmp_path / "o")]) == 1
+    assert "--format ogg: choose one of flac, mp3, wav" in capsys.readouterr().err
+    assert not (tmp_path / "o").exists()
+
+
 def test_no_command_prints_help(capsys):
     assert cli.main([]) == 2
     assert "COMMAND" in capsys.readouterr().out
