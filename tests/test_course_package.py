@@ -98,7 +98,8 @@ def test_installed_command_starts_without_system_programs(student, bare_env, tmp
         out = subprocess.run([str(mssedu_exe(student)), *args], capture_output=True, text=True,
                              env=bare_env, cwd=tmp_path)
         assert out.returncode == 0 and "mssedu" in out.stdout and not out.stderr, (args, out.stderr)
-    code = ("import sys, mssedu.data, mssedu.metrics, mssedu.audio as a; t = mssedu.data.example_track(); "
+    code = ("import sys, mssedu.data, mssedu.metrics, mssedu.separation, demucs.pretrained; "
+            "t = mssedu.data.example_track(); "
             "print(t.mixture.shape, sorted(m for m in ('stempeg', 'musdb', 'pyworld') if m in sys.modules))")
     out = subprocess.run([str(student), "-c", code], capture_output=True, text=True, env=bare_env, cwd=tmp_path)
     assert out.returncode == 0, out.stderr[-3000:]
@@ -108,20 +109,23 @@ def test_installed_command_starts_without_system_programs(student, bare_env, tmp
 @pytest.mark.slow
 @pytest.mark.timeout(600)
 def test_installed_separate_stem_mp4_and_mp3(student, bare_env, tmp_path):
-    """``mssedu separate`` (HT-Demucs architecture, random weights: no download) of the shipped
-    ``.stem.mp4`` and of an ``.mp3`` written here with PyAV, with no ffmpeg anywhere."""
+    """``mssedu separate`` (the mini U-Net checkpoint the wheel ships: quick on any CPU) of the
+    shipped ``.stem.mp4`` and of an ``.mp3`` written here with PyAV, with no ffmpeg anywhere."""
+    import soundfile as sf
     from encoding import encode
     from mssedu.data import example_path, example_track
     mp3 = encode(tmp_path / "my song.mp3", example_track().mixture[:, :2 * 44100], 44100)
-    out = subprocess.run([str(mssedu_exe(student)), "separate", example_path(), str(mp3), "--model",
-                          "htdemucs-random", "--device", "cpu", "-q", "--out", str(tmp_path / "stems")],
+    where = subprocess.run([str(student), "-c", "import mssedu, pathlib; print(pathlib.Path("
+                            "mssedu.__file__).parent / 'checkpoints' / 'unet_tiny_vocals.pt')"],
+                           capture_output=True, text=True, env=bare_env, cwd=tmp_path).stdout.strip()
+    out = subprocess.run([str(mssedu_exe(student)), "separate", example_path(), str(mp3), "--model", where,
+                          "--device", "cpu", "-q", "--out", str(tmp_path / "stems")],
                          capture_output=True, text=True, env=bare_env, cwd=tmp_path)
     assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-3000:]
     assert "separated 2 of 2 file(s)." in out.stdout
     for song, seconds in (("The Easton Ellises - Falcon 69", 6.08), ("my song", 2.0)):
-        folder = tmp_path / "stems" / "htdemucs-random" / song
-        assert sorted(p.name for p in folder.iterdir()) == ["bass.wav", "drums.wav", "other.wav", "vocals.wav"]
-        import soundfile as sf
+        folder = tmp_path / "stems" / "unet_tiny_vocals" / song
+        assert "vocals.wav" in [p.name for p in folder.iterdir()], song
         assert abs(sf.info(str(folder / "vocals.wav")).duration - seconds) < 0.06, song
 
 
