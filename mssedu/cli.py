@@ -346,7 +346,7 @@ def _training_folder(path: str, subset: str) -> Path:
 
 def add_train_args(p) -> None:
     """Arguments of ``mssedu train``."""
-    p.description = ("Train the mini U-Net with mssedu.unet.train, the function the notebooks "
+    p.description = ("Train the mini U-Net with mssedu.models.train, the function the notebooks "
                      "use. Data: 'synthetic' (songs made here, rendered once into the cache), a "
                      "MUSDB18/MUSDB18-HQ root (its --subset folder), or any folder with one "
                      "sub-folder of stem files (or one .stem.mp4) per song. Validation and early "
@@ -366,7 +366,7 @@ def add_train_args(p) -> None:
     p.add_argument("--song-seconds", type=float, default=30.0, help="length of each synthetic song")
     p.add_argument("--targets", nargs="+", default=["vocals"], metavar="STEM",
                    help="stems to learn (default vocals; e.g. vocals drums bass other)")
-    p.add_argument("--preset", default="tiny", help="model size (default tiny; see mssedu.unet.PRESETS)")
+    p.add_argument("--preset", default="tiny", help="model size (default tiny; see mssedu.models.UNET_PRESETS)")
     p.add_argument("--seconds", type=float, default=300.0,
                    help="wall-clock budget in seconds (default 300; 0 = no limit)")
     p.add_argument("--steps", type=int, default=None, help="largest number of steps")
@@ -384,7 +384,7 @@ def add_train_args(p) -> None:
 
 
 def cmd_train(args) -> int:
-    """``mssedu train``: :func:`mssedu.unet.train` from the command line (also under ``torchrun``).
+    """``mssedu train``: :func:`mssedu.models.train` from the command line (also under ``torchrun``).
 
     Parameters
     ----------
@@ -396,7 +396,7 @@ def cmd_train(args) -> int:
     int
         Exit status (0: trained and wrote the checkpoint).
     """
-    from .unet import TrainConfig, train
+    from .models import TrainConfig, train
 
     data = None if args.data == "synthetic" else str(_training_folder(args.data, args.subset))
     valid = None if args.valid == "none" else args.valid   # "synthetic", or a folder:

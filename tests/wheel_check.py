@@ -23,6 +23,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 if sys.version_info >= (3, 11):
@@ -79,7 +80,9 @@ def check(reqs=None, refresh: bool = False) -> dict:
     cache = CACHE / f"{key}.json"
     if not refresh and cache.exists() and time.time() - cache.stat().st_mtime < MAX_AGE_S:
         return {tuple(k.split("|")): v for k, v in json.loads(cache.read_text()).items()}
-    results = {(t, p): resolve(t, p, reqs) for t in TARGETS for p in PYTHONS}
+    cells = [(t, p) for t in TARGETS for p in PYTHONS]
+    with ThreadPoolExecutor(max_workers=4) as pool:   # pip waits on the index, mostly
+        results = dict(zip(cells, pool.map(lambda c: resolve(c[0], c[1], reqs), cells)))
     if all(r["ok"] or "No matching distribution" in r["error"] or "ResolutionImpossible" in r["error"]
            for r in results.values()):   # a network failure is not cached
         cache.parent.mkdir(parents=True, exist_ok=True)

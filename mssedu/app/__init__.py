@@ -28,7 +28,7 @@ from ..config import fast_mode
 from ..data import Track, example_track, load_multitrack
 from ..errors import MsseduError, ParameterError
 from ..separation import OracleSeparator, find_weights, load_separator, separate
-from ..unet import shipped_checkpoint
+from ..models import shipped_checkpoint
 from ..widgets import mask_explorer, players_row, song_separator
 from ..widgets.pretrained import AUDIO_SUFFIXES
 from .. import audio

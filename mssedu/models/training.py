@@ -14,12 +14,12 @@ every target, averaged over targets and songs. The best model so far is kept; tr
 ``max_seconds`` seconds. The real excerpt :func:`mssedu.data.example_track` is the course's
 test song: it is never trained on and never used to choose weights, only scored afterwards.
 
-Checkpoints (:mod:`mssedu.unet.checkpoint`) are plain dicts of tensors and numbers, saved
+Checkpoints (:mod:`mssedu.models.checkpoint`) are plain dicts of tensors and numbers, saved
 atomically; a run can be resumed from its checkpoint.
 
 Examples
 --------
->>> from mssedu.unet import train                                     # doctest: +SKIP
+>>> from mssedu.models import train                                    # doctest: +SKIP
 >>> result = train(preset="tiny", max_seconds=300)                    # doctest: +SKIP
 >>> result.separator.separate(mixture)["vocals"]                     # doctest: +SKIP
 """
@@ -29,9 +29,7 @@ import contextlib
 import dataclasses
 import math
 import os
-import random
 import time
-import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -41,31 +39,21 @@ import torch.distributed as dist
 from torch.nn.parallel import DistributedDataParallel
 from tqdm.auto import tqdm
 
-from ..config import cache_dir, torch_device
-from ..data import (
-    Augment,
-    ExcerptDataset,
-    Track,
-    example_path,
-    load_multitrack,
-    make_dataset,
-    make_loader,
-)
+from ..atomic import writable_folder
+from ..config import torch_device
+from ..data import make_loader
 from ..data.synth import style_settings
 from ..errors import DataError, ParameterError
 from ..losses import LOSSES, WAVEFORM_LOSSES, get_loss
 from ..metrics import sdr
-from ..spectral import istft, stft
+from ..spectral import istft
 from .checkpoint import model_kind, read_checkpoint, save_checkpoint
-from .model import MiniUNet, UNetConfig
-from .separator import UNetSeparator
+from .separator import UNetSeparator, separator_for
+from .training_data import (seed_everything, spectrogram_batch, training_dataset,
+                            validation_tracks)
+from .unet import MiniUNet, UNetConfig
 
-__all__ = ["TrainConfig", "TrainResult", "train", "seed_everything", "default_training_tracks",
-           "default_validation_tracks", "spectrogram_batch", "training_step", "student_checkpoint"]
-
-#: Seeds of the default synthetic data: training songs and held-out validation songs.
-TRAIN_SEED, VALID_SEED = 0, 10_000
-
+__all__ = ["TrainConfig", "TrainResult", "train", "training_step"]
 
 @dataclass
 class TrainConfig:
@@ -74,13 +62,13 @@ class TrainConfig:
     Attributes
     ----------
     preset : str
-        Preset of the model kind (``"tiny"`` or ``"full"``, e.g. :data:`mssedu.unet.PRESETS`).
+        Preset of the model kind (``"tiny"`` or ``"full"``, e.g. :data:`mssedu.models.UNET_PRESETS`).
     model : dict
-        Overrides of the preset's config fields (:class:`~mssedu.unet.UNetConfig`...).
+        Overrides of the preset's config fields (:class:`~mssedu.models.UNetConfig`...).
     model_kind : str
-        Which model to train: ``"unet"`` (:class:`~mssedu.unet.MiniUNet`) or another key of
-        :data:`mssedu.unet.MODEL_KINDS` (``"bandsplit"``, registered by
-        :mod:`mssedu.bandsplit`). Everything else in the loop is the same.
+        Which model to train, a key of :data:`mssedu.models.MODEL_KINDS`: ``"unet"``
+        (:class:`~mssedu.models.MiniUNet`) or ``"bandsplit"``
+        (:class:`~mssedu.models.BandSplitModel`). Everything else in the loop is the same.
     targets : tuple of str
         Sources to learn (``("vocals",)``).
     batch_size : int
@@ -260,7 +248,7 @@ class TrainResult:
     @property
     def separator(self) -> UNetSeparator:
         """The trained model as a separator."""
-        return _separator_class(self.model)(self.model)
+        return separator_for(self.model)
 
     def examples_per_second(self) -> float:
         """Training throughput.
@@ -271,189 +259,6 @@ class TrainResult:
             Excerpts per second of wall time.
         """
         return self.steps * self.train_config.batch_size / max(self.seconds, 1e-9)
-
-
-def student_checkpoint() -> str:
-    """Where notebook 06 saves the model the student trained, and notebook 07 looks for it.
-
-    Returns
-    -------
-    str
-        ``<cache>/models/nb06_unet.pt`` (:func:`mssedu.config.cache_dir`); the file may not
-        exist yet.
-    """
-    return os.path.join(cache_dir("models"), "nb06_unet.pt")
-
-
-# -- data ---------------------------------------------------------------------------------
-
-def seed_everything(seed: int) -> None:
-    """Seed Python, numpy and torch (CPU and CUDA) so a run can be repeated exactly.
-
-    Parameters
-    ----------
-    seed : int
-    """
-    random.seed(seed)
-    np.random.seed(seed % 2 ** 32)
-    torch.manual_seed(seed)
-
-
-def _synthetic_tracks(n_songs: int, seconds: float, seed: int, progress: bool, style: str) -> list:
-    style_settings(style)
-    prefix = "synth" if style == "classic" else f"synth-{style}"
-    folder = Path(cache_dir(f"{prefix}-seed{seed}-{int(seconds)}s"))
-    # songs already rendered are reused (song i depends only on seed, i and the style)
-    songs = make_dataset(folder, n_songs=n_songs, seconds=seconds, seed=seed, progress=progress, style=style,
-                         workers=min(4, os.cpu_count() or 1))
-    return [load_multitrack(p) for p in songs]
-
-
-def default_training_tracks(n_songs: int = 8, seconds: float = 30.0, seed: int = TRAIN_SEED,
-                            progress: bool = True, style: str = "studio") -> list:
-    """Synthetic training songs, rendered once into the cache folder and then reused.
-
-    Parameters
-    ----------
-    n_songs : int
-        How many songs.
-    seconds : float
-        Length of each.
-    seed : int
-        Song ``i`` depends only on ``seed`` and ``i``.
-    progress : bool
-        Show a bar while rendering.
-    style : str
-        Data style (:data:`mssedu.data.synth.STYLES`).
-
-    Returns
-    -------
-    list of Track
-    """
-    return _synthetic_tracks(n_songs, seconds, seed, progress, style)
-
-
-def default_validation_tracks(n_songs: int = 2, seconds: float = 20.0, progress: bool = True,
-                              style: str = "studio") -> list:
-    """Held-out synthetic songs for validation and early stopping (seed :data:`VALID_SEED`,
-    never among the training songs; the real excerpt is never used to choose weights).
-
-    Parameters
-    ----------
-    n_songs : int
-        How many songs.
-    seconds : float
-        Length of each.
-    progress : bool
-        Show a bar while rendering.
-    style : str
-        Data style (:data:`mssedu.data.synth.STYLES`).
-
-    Returns
-    -------
-    list of Track
-    """
-    return _synthetic_tracks(n_songs, seconds, VALID_SEED, progress, style)
-
-
-def _is_example(track) -> bool:
-    try:
-        same_path = track.path is not None and os.path.samefile(track.path, example_path())
-    except OSError:
-        same_path = False
-    return same_path or track.name.startswith("The Easton Ellises - Falcon 69")
-
-
-def _as_tracks(data, name: str) -> list:
-    """Tracks from a Track, a list of Tracks/paths, or a folder of song folders / stem files."""
-    if data is None:
-        return []
-    if isinstance(data, Track):
-        return [data]
-    if isinstance(data, (str, os.PathLike)):
-        path = Path(data).expanduser()
-        if not path.exists():
-            raise DataError(f"{name}: no such file or folder: {path}.")
-        subdirs = sorted(p for p in path.iterdir() if p.is_dir()) if path.is_dir() else []
-        stems = sorted(path.glob("*.stem.mp4")) if path.is_dir() else []
-        if subdirs or stems:   # a dataset folder: one song per sub-folder / .stem.mp4
-            return [load_multitrack(p) for p in subdirs + stems]
-        return [load_multitrack(path)]
-    if not hasattr(data, "__iter__"):
-        raise ParameterError(f"{name} must be a Track, a folder, or a list of them; got "
-                             f"{type(data).__name__}.")
-    tracks = []
-    for item in data:
-        tracks.extend(_as_tracks(item, name))
-    return tracks
-
-
-def _dataset(data, cfg: TrainConfig, ucfg: UNetConfig, progress: bool):
-    if isinstance(data, ExcerptDataset):
-        if data.sr != ucfg.sr:
-            raise ParameterError(f"The dataset is at {data.sr} Hz but the model at {ucfg.sr} Hz; "
-                                 "build the dataset with sr=model sr.")
-        return data
-    tracks = (_as_tracks(data, "data") if data is not None
-              else default_training_tracks(n_songs=cfg.songs, seconds=cfg.song_seconds,
-                                           progress=progress, style=cfg.data_style))
-    if not tracks:
-        raise DataError("No training songs found in `data`.")
-    if any(_is_example(t) for t in tracks):
-        warnings.warn("The training data contains the example track, the course's test song: "
-                      "its scores will no longer mean anything.", stacklevel=3)
-    target = cfg.targets[0]
-    return ExcerptDataset(tracks, seconds=ucfg.patch_samples / ucfg.sr, targets=cfg.targets,
-                          augment=Augment(**cfg.augment) if cfg.augment else None,
-                          length=cfg.songs_per_epoch, seed=cfg.seed, sr=ucfg.sr,
-                          activity_target=target if target in tracks[0].stems else None)
-
-
-def _validation_tracks(valid, targets, progress: bool, style: str) -> list:
-    if isinstance(valid, str) and valid == "synthetic":
-        tracks = default_validation_tracks(progress=progress, style=style)
-    else:
-        tracks = _as_tracks(valid, "valid")
-    if any(_is_example(t) for t in tracks):
-        warnings.warn("Validating on the example track chooses weights by the course's test "
-                      "song, so its score is no longer a fair test. Use valid='synthetic'.",
-                      stacklevel=3)
-    for t in tracks:
-        for target in targets:
-            if target not in t.stems:
-                raise ParameterError(f"Validation track {t.name!r} has no {target!r} stem; it has "
-                                     f"{sorted(t.stems)}. Validate on songs with every target.")
-    return tracks
-
-
-def spectrogram_batch(batch: dict, targets, n_fft: int, hop_length: int, device):
-    """STFTs of a training batch.
-
-    Parameters
-    ----------
-    batch : dict
-        From :class:`mssedu.data.ExcerptDataset`: ``"mixture"`` and one entry per source,
-        each ``(batch, channels, samples)``.
-    targets : sequence of str
-        The sources the model learns.
-    n_fft, hop_length : int
-        The model's STFT.
-    device : torch.device
-
-    Returns
-    -------
-    X : torch.Tensor
-        Complex mixture STFT ``(batch, channels, freq, frames)``.
-    S : torch.Tensor
-        Target magnitudes ``(batch, targets, channels, freq, frames)``.
-    """
-    missing = [t for t in targets if t not in batch]
-    if missing:
-        raise ParameterError(f"The batch has no {missing}; it has {sorted(batch)}. "
-                             "Build the dataset with the same targets as the model.")
-    mix = batch["mixture"].to(device, non_blocking=True)
-    tgt = torch.stack([batch[t].to(device, non_blocking=True) for t in targets], dim=1)
-    return stft(mix, n_fft, hop_length), stft(tgt, n_fft, hop_length).abs()
 
 
 # -- one step ------------------------------------------------------------------------------
@@ -538,14 +343,9 @@ def training_step(model, batch: dict, loss_name: str, optimizer, scaler=None,
     return total
 
 
-def _separator_class(model):
-    """The separator of ``model``'s kind (the model-factory hook's other half)."""
-    return model_kind(getattr(model, "kind", "unet")).separator or UNetSeparator
-
-
-def _validate(model: MiniUNet, tracks, targets) -> float:
+def _validate(model, tracks, targets) -> float:
     """Mean plain SDR over every target of every validation song."""
-    sep = _separator_class(model)(model, device=next(model.parameters()).device)
+    sep = separator_for(model, device=next(model.parameters()).device)
     scores = []
     for t in tracks:
         est = sep.separate(t.mixture, progress=False)
@@ -640,7 +440,7 @@ def _from_rank0(values, world: int, device) -> list:
 def train(data=None, valid="synthetic", config: TrainConfig | None = None, checkpoint=None,
           resume: bool = False, overwrite: bool = False, callbacks=(), progress: bool = True,
           snapshots: bool = False, **settings) -> TrainResult:
-    """Train a :class:`~mssedu.unet.MiniUNet` to separate ``config.targets``.
+    """Train a mask model (:class:`~mssedu.models.MiniUNet` by default) to separate ``config.targets``.
 
     Parameters
     ----------
@@ -687,12 +487,68 @@ def train(data=None, valid="synthetic", config: TrainConfig | None = None, check
     also decides the learning rate and when to stop and sends both to the others every step.
     The other ranks return their (identical) last weights.
     """
+    cfg = _settings(config, settings)
+    job = _setup(data, valid, cfg, checkpoint, resume, overwrite, progress)
+    kept = []
+    start = time.perf_counter()
+    elapsed0 = job.run.history["seconds"][-1] if job.run.history["seconds"] else 0.0
+    bar = _progress_bar(cfg, job.run.step, job.lead and progress)
+    stopped = None
+    job.model.train()
+    try:
+        while stopped is None and job.run.step < cfg.steps:
+            stopped = _epoch(job, bar, start, elapsed0, callbacks, snapshots, kept)
+            job.run.epoch += 1
+    finally:
+        if cfg.max_seconds is not None and stopped is not None:
+            bar.n = bar.total        # a finished run shows a full bar, not "84%"
+            bar.refresh()
+        bar.close()
+        if job.started_group:
+            dist.destroy_process_group()
+    if job.run.best_state is not None:
+        job.model.load_state_dict(job.run.best_state)
+    job.model.eval()
+    return TrainResult(model=job.model, config=job.model.config, train_config=cfg,
+                       history=job.run.history, best_sdr=job.run.best_sdr, steps=job.run.step,
+                       seconds=time.perf_counter() - start, stopped=stopped or "steps",
+                       checkpoint=str(job.checkpoint) if job.checkpoint is not None else None,
+                       snapshots=kept)
+
+
+def _settings(config, settings: dict) -> TrainConfig:
+    """``config`` with the keyword ``settings`` applied, unknown names refused."""
     fields = {f.name for f in dataclasses.fields(TrainConfig)}
     unknown = set(settings) - fields
     if unknown:
         raise ParameterError(f"train() got unknown settings {sorted(unknown)}; TrainConfig has "
                              f"{sorted(fields)}.")
-    cfg = dataclasses.replace(config or TrainConfig(), **settings)
+    return dataclasses.replace(config or TrainConfig(), **settings)
+
+
+@dataclass
+class _Job:
+    """Everything one training run works with (built once by :func:`_setup`)."""
+
+    cfg: TrainConfig
+    model: object
+    stepper: object          # the model, or its DistributedDataParallel wrapper
+    optimizer: object
+    scaler: object
+    dataset: object
+    loader: object
+    valid_tracks: list
+    checkpoint: Path | None
+    run: _RunState
+    device: object
+    world: int
+    lead: bool
+    started_group: bool
+
+
+def _setup(data, valid, cfg: TrainConfig, checkpoint, resume: bool, overwrite: bool,
+           progress: bool) -> _Job:
+    """Processes, data, model, optimiser and (when resuming) the run so far."""
     ucfg = cfg.unet_config()
     device = torch_device(cfg.device)
     rank, world, local_rank, started_group = _distributed(device.type)
@@ -703,113 +559,114 @@ def train(data=None, valid="synthetic", config: TrainConfig | None = None, check
         raise ParameterError(f"batch_size={cfg.batch_size} must be a multiple of the number of processes "
                              f"({world}) times accumulate ({cfg.accumulate}).")
     lead = rank == 0
-    progress = progress and lead
+    checkpoint = _checkpoint_path(checkpoint, resume, overwrite)   # refused before any work
     use_amp = bool(cfg.amp and device.type == "cuda")
     seed_everything(cfg.seed)
-
-    # 1. data: random excerpts just long enough for one spectrogram patch; held-out songs.
-    #    Rank 0 renders (or finds) the synthetic songs first; the others then read them.
+    # Rank 0 renders (or finds) the synthetic songs first; the others then read them.
     if world > 1 and not lead:
         dist.barrier()
-    dataset = _dataset(data, cfg, ucfg, progress)
-    valid_tracks = (_validation_tracks(valid, cfg.targets, progress, cfg.data_style)
+    dataset = training_dataset(data, cfg, ucfg, progress and lead)
+    valid_tracks = (validation_tracks(valid, cfg.targets, progress and lead, cfg.data_style)
                     if valid is not None and lead else [])
     if world > 1 and lead:
         dist.barrier()
     loader = make_loader(dataset, batch_size=cfg.batch_size, workers=cfg.workers, seed=cfg.seed,
                          pin_memory=device.type == "cuda", rank=rank, world_size=world)
-
-    # 2. model, optimiser; a resumed run continues where its checkpoint stopped
     model = model_kind(cfg.model_kind).model(ucfg).to(device)
     optimizer = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
     scaler = torch.amp.GradScaler("cuda", enabled=use_amp)
-    run = _RunState()
-    if checkpoint is not None:
-        checkpoint = Path(checkpoint).expanduser()
-        if resume and checkpoint.exists():
-            run = _restore(checkpoint, model, optimizer, scaler, ucfg, use_amp)
-        elif checkpoint.exists() and not overwrite:
-            raise DataError(f"{checkpoint} exists. Pass resume=True to continue that run, "
-                            "overwrite=True to start again, or another file name.")
+    run = (_restore(checkpoint, model, optimizer, scaler, ucfg, use_amp)
+           if checkpoint is not None and resume and checkpoint.exists() else _RunState())
     # every rank starts from rank 0's weights (DDP broadcasts them)
     stepper = DistributedDataParallel(model, device_ids=[device.index] if device.type == "cuda" else None) \
         if world > 1 else model
     if rank > 0:   # own dropout masks per rank (rank 0 keeps the single-process stream)
         torch.manual_seed(cfg.seed + 1_000_003 * rank)
-    kept = []
+    return _Job(cfg, model, stepper, optimizer, scaler, dataset, loader, valid_tracks, checkpoint,
+                run, device, world, lead, started_group)
 
-    def validate_and_save():
-        if valid_tracks:
-            score = _validate(model, valid_tracks, cfg.targets)
-            run.history["val_step"].append(run.step)
-            run.history["val_sdr"].append(score)
-            if score > run.best_sdr + cfg.min_delta:
-                run.best_sdr, run.bad, run.best_state = score, 0, _copy_state(model)
-            else:
-                run.bad += 1
-        if snapshots:
-            kept.append((run.step, _copy_state(model)))
-        if checkpoint is not None:
-            save_checkpoint(checkpoint, model, cfg, optimizer, scaler if use_amp else None, run.step,
-                            run.epoch, run.history, run.best_state, run.best_sdr, overwrite=True)
-        for cb in callbacks:
-            cb(run.history)
 
-    # 3. the loop
-    start = time.perf_counter()
-    elapsed0 = run.history["seconds"][-1] if run.history["seconds"] else 0.0
-    bar = _progress_bar(cfg, run.step, progress)
-    stopped = None
+def _checkpoint_path(checkpoint, resume: bool, overwrite: bool) -> Path | None:
+    """The checkpoint file, checked before the first step (not after minutes of training)."""
+    if checkpoint is None:
+        return None
+    checkpoint = Path(checkpoint).expanduser()
+    if checkpoint.exists() and not (resume or overwrite):
+        raise DataError(f"{checkpoint} exists. Pass resume=True to continue that run, "
+                        "overwrite=True to start again, or another file name.")
+    if checkpoint.is_dir():
+        raise DataError(f"{checkpoint} is a folder; give a file name for the checkpoint "
+                        f"(e.g. {checkpoint / 'model.pt'}).")
+    writable_folder(checkpoint.parent, "Choose another file for the checkpoint.",
+                    "checkpoint's folder")
+    return checkpoint
+
+
+def _epoch(job: _Job, bar, start: float, elapsed0: float, callbacks, snapshots: bool,
+           kept: list):
+    """One pass over the loader; returns why the run stopped, or None to go on."""
+    cfg, run = job.cfg, job.run
+    if hasattr(job.dataset, "set_epoch"):
+        job.dataset.set_epoch(run.epoch)
+    job.loader.batch_sampler.set_epoch(run.epoch)
     log_every = max(1, cfg.val_every // 5)
-    model.train()
-    try:
-        while stopped is None and run.step < cfg.steps:
-            if hasattr(dataset, "set_epoch"):
-                dataset.set_epoch(run.epoch)
-            loader.batch_sampler.set_epoch(run.epoch)
-            for batch in loader:
-                lr, = _from_rank0([_learning_rate(cfg, run.step, time.perf_counter() - start)], world, device)
-                loss = training_step(stepper, batch, cfg.loss, optimizer, scaler, cfg.clip_grad, lr,
-                                     cfg.accumulate)
-                run.step += 1
-                seconds = elapsed0 + time.perf_counter() - start
-                for key, value in (("step", run.step), ("loss", loss), ("seconds", seconds)):
-                    run.history[key].append(value)
-                out_of_time = cfg.max_seconds is not None and seconds - elapsed0 >= cfg.max_seconds
-                if cfg.max_seconds is not None:
-                    bar.update(min(seconds - elapsed0, cfg.max_seconds) - bar.n)
-                else:
-                    bar.update(1)
-                post = {"step": run.step, "loss": f"{loss:.4f}"}
-                if run.history["val_sdr"]:
-                    post["val SDR"] = f"{run.history['val_sdr'][-1]:+.2f} dB"
-                bar.set_postfix(post, refresh=False)
-                if lead and (run.step % cfg.val_every == 0 or run.step >= cfg.steps or out_of_time):
-                    validate_and_save()
-                    if valid_tracks and run.bad >= cfg.patience:
-                        stopped = "early stopping"
-                elif lead and run.step % log_every == 0:
-                    for cb in callbacks:
-                        cb(run.history)
-                if stopped is None and out_of_time:
-                    stopped = "max_seconds"
-                code, = _from_rank0([{None: 0, "early stopping": 1, "max_seconds": 2}[stopped]], world, device)
-                stopped = {0: None, 1: "early stopping", 2: "max_seconds"}[int(code)]
-                if stopped is not None or run.step >= cfg.steps:
-                    break
-            run.epoch += 1
-    finally:
-        if cfg.max_seconds is not None and stopped is not None:
-            bar.n = bar.total        # a finished run shows a full bar, not "84%"
-            bar.refresh()
-        bar.close()
-        if started_group:
-            dist.destroy_process_group()
-    if run.best_state is not None:
-        model.load_state_dict(run.best_state)
-    model.eval()
-    return TrainResult(model=model, config=ucfg, train_config=cfg, history=run.history,
-                       best_sdr=run.best_sdr, steps=run.step, seconds=time.perf_counter() - start,
-                       stopped=stopped or "steps",
-                       checkpoint=str(checkpoint) if checkpoint is not None else None,
-                       snapshots=kept)
+    for batch in job.loader:
+        lr, = _from_rank0([_learning_rate(cfg, run.step, time.perf_counter() - start)], job.world,
+                          job.device)
+        loss = training_step(job.stepper, batch, cfg.loss, job.optimizer, job.scaler, cfg.clip_grad,
+                             lr, cfg.accumulate)
+        run.step += 1
+        seconds = elapsed0 + time.perf_counter() - start
+        for key, value in (("step", run.step), ("loss", loss), ("seconds", seconds)):
+            run.history[key].append(value)
+        out_of_time = cfg.max_seconds is not None and seconds - elapsed0 >= cfg.max_seconds
+        _show(bar, cfg, run, loss, seconds - elapsed0)
+        stopped = None
+        if job.lead and (run.step % cfg.val_every == 0 or run.step >= cfg.steps or out_of_time):
+            _validate_and_save(job, callbacks, snapshots, kept)
+            if job.valid_tracks and run.bad >= cfg.patience:
+                stopped = "early stopping"
+        elif job.lead and run.step % log_every == 0:
+            for cb in callbacks:
+                cb(run.history)
+        if stopped is None and out_of_time:
+            stopped = "max_seconds"
+        codes = {None: 0, "early stopping": 1, "max_seconds": 2}   # rank 0 decides for all
+        code, = _from_rank0([codes[stopped]], job.world, job.device)
+        stopped = {v: k for k, v in codes.items()}[int(code)]
+        if stopped is not None or run.step >= cfg.steps:
+            return stopped
+    return None
+
+
+def _show(bar, cfg: TrainConfig, run: _RunState, loss: float, elapsed: float) -> None:
+    """Advance the progress bar (seconds under a time budget, else steps) and its readout."""
+    if cfg.max_seconds is not None:
+        bar.update(min(elapsed, cfg.max_seconds) - bar.n)
+    else:
+        bar.update(1)
+    post = {"step": run.step, "loss": f"{loss:.4f}"}
+    if run.history["val_sdr"]:
+        post["val SDR"] = f"{run.history['val_sdr'][-1]:+.2f} dB"
+    bar.set_postfix(post, refresh=False)
+
+
+def _validate_and_save(job: _Job, callbacks, snapshots: bool, kept: list) -> None:
+    """Validate, keep the best weights, write the checkpoint, tell the callbacks."""
+    cfg, run, model = job.cfg, job.run, job.model
+    if job.valid_tracks:
+        score = _validate(model, job.valid_tracks, cfg.targets)
+        run.history["val_step"].append(run.step)
+        run.history["val_sdr"].append(score)
+        if score > run.best_sdr + cfg.min_delta:
+            run.best_sdr, run.bad, run.best_state = score, 0, _copy_state(model)
+        else:
+            run.bad += 1
+    if snapshots:
+        kept.append((run.step, _copy_state(model)))
+    if job.checkpoint is not None:
+        save_checkpoint(job.checkpoint, model, cfg, job.optimizer,
+                        job.scaler if job.scaler.is_enabled() else None, run.step, run.epoch,
+                        run.history, run.best_state, run.best_sdr, overwrite=True)
+    for cb in callbacks:
+        cb(run.history)
