@@ -328,6 +328,12 @@ def test_setup_cell_installs_mssedu_where_it_is_missing(wheel, tmp_path):
     path = work / "first.ipynb"
     env = student_kernel_env(tmp_path / "cache")
     env.update({k: v for k, v in clean_env().items() if k.startswith("PIP_") or k == "PYTHONNOUSERSITE"})
+    env["MSSEDU_SOURCE"] = str(tmp_path / "no-such-mssedu.whl")   # a failing install says what to do
+    nbformat.write(nb, str(path))
+    done, _, error = run_notebook(path, fresh, tmp_path / "k-fail", env)
+    said = str(error)
+    assert error is not None and "pip could not install mssedu from" in said, said[-2000:]
+    assert "no-such-mssedu.whl" in said and "Set MSSEDU_SOURCE" in said, said[-2000:]
     env["MSSEDU_SOURCE"] = str(wheel)
     outputs = []
     for attempt in range(2):
