@@ -7,8 +7,9 @@
 FROM quay.io/jupyter/minimal-notebook:python-3.11
 
 USER root
+# optional: recorded instruments for the synthetic songs (without them: numpy instruments)
 RUN apt-get update \
- && apt-get install -y --no-install-recommends ffmpeg fluidsynth fluid-soundfont-gm timgm6mb-soundfont \
+ && apt-get install -y --no-install-recommends fluidsynth fluid-soundfont-gm timgm6mb-soundfont \
  && rm -rf /var/lib/apt/lists/*
 COPY docker/before-notebook.sh /usr/local/bin/before-notebook.d/10-mssedu-course.sh
 

@@ -4,15 +4,15 @@ Every signal in mssedu is a float32 numpy array shaped ``(channels, samples)``; 
 signal has one channel. :func:`load` always returns that shape, whatever the file holds.
 
 Reading tries :mod:`soundfile` (wav, flac, ogg, and mp3 with libsndfile >= 1.1) and falls
-back to ``ffmpeg`` (mp3, m4a, anything ffmpeg knows). ``.stem.mp4`` multitracks are read
-with :mod:`stempeg`; ``load`` returns their mixture stream, and
+back to PyAV (:mod:`mssedu.decode`: mp3, m4a, anything FFmpeg knows, with FFmpeg's libraries
+inside its wheels, so no ``ffmpeg`` program is needed). ``.stem.mp4`` multitracks are read
+through PyAV too; ``load`` returns their mixture stream, and
 :func:`mssedu.data.load_multitrack` returns every stem.
 """
 from __future__ import annotations
 
 import contextlib
 import os
-import re
 import shutil
 import subprocess
 import sys
@@ -25,14 +25,10 @@ import soundfile as sf
 from IPython.display import Audio
 from scipy.signal import resample_poly
 
+from . import decode
 from .atomic import clean_stale_parts, part_path, usual_mode, writable_folder
 from .checks import check_bool, check_finite, check_number, check_rate, check_signal
 from .errors import AudioError, DataError, ParameterError
-
-try:
-    import stempeg
-except RuntimeError:  # stempeg refuses to import when ffmpeg is not on PATH; wav/flac still work
-    stempeg = None
 
 __all__ = ["load", "save", "info", "stream", "resample", "to_mono", "to_stereo", "normalize",
            "play", "ffmpeg_path", "MAX_LOAD_BYTES", "as_signal", "pcm_to_float", "PCM_SCALES"]
@@ -46,13 +42,13 @@ MAX_LOAD_BYTES = 2 * 1024 ** 3
 WRITABLE = {".wav": "WAV", ".flac": "FLAC", ".ogg": "OGG", ".mp3": "MP3"}
 
 
-def ffmpeg_path(needed_for: str = "mp3/m4a/mp4 files") -> str:
-    """Path of the ``ffmpeg`` executable.
+def ffmpeg_path(needed_for: str = "writing mp3 files") -> str:
+    """Path of the ``ffmpeg`` executable: only writing mp3 needs it (reading needs none).
 
     Parameters
     ----------
     needed_for : str
-        What ffmpeg is needed for, for the message (e.g. ``".m4a files such as song.m4a"``).
+        What ffmpeg is needed for, for the message (e.g. ``"writing mp3 files"``).
 
     Returns
     -------
@@ -62,24 +58,17 @@ def ffmpeg_path(needed_for: str = "mp3/m4a/mp4 files") -> str:
     Raises
     ------
     DataError
-        ffmpeg is not installed; the message says how to install it.
+        ffmpeg is not installed; the message says how to install it on this system and
+        which formats need none.
     """
     exe = shutil.which("ffmpeg")
     if exe is None:
-        raise DataError(_ffmpeg_missing(needed_for))
+        install = {"win32": "winget install Gyan.FFmpeg", "darwin": "brew install ffmpeg"}.get(
+            sys.platform, "sudo apt-get install ffmpeg (Debian/Ubuntu; or your system's package manager)")
+        raise DataError(f"ffmpeg is needed for {needed_for}, and it was not found on PATH. Install "
+                        f"it ({install}), then open a new terminal or restart the kernel; or choose "
+                        "wav or flac, which need no ffmpeg.")
     return exe
-
-
-def _ffmpeg_missing(needed_for: str) -> str:
-    return (f"ffmpeg is needed to read {needed_for}, and it was not found on PATH. Install it "
-            "(Debian/Ubuntu: sudo apt-get install ffmpeg; macOS: brew install ffmpeg; Windows: "
-            "winget install Gyan.FFmpeg; any system with conda: conda install -c conda-forge ffmpeg), "
-            "then open a new terminal or restart the kernel so that it is on PATH; wav, flac and "
-            "ogg need no ffmpeg.")
-
-
-def _needed_for(path: Path) -> str:
-    return f"{path.suffix or 'extension-less'} files such as {path.name}"
 
 
 @contextlib.contextmanager
@@ -163,7 +152,7 @@ def info(path) -> dict:
     DataError
         The file is missing, a folder or unreadable.
     AudioError
-        The file is empty or not audio that soundfile or ffmpeg can read.
+        The file is empty or not audio that soundfile or PyAV can read.
     """
     path = _check_readable(path)
     try:
@@ -172,41 +161,10 @@ def info(path) -> dict:
         if i.samplerate > 0 and i.channels > 0:
             return {"sr": i.samplerate, "channels": i.channels, "samples": i.frames,
                     "seconds": i.frames / i.samplerate}
-    except Exception:   # soundfile cannot read it: ask ffprobe below
+    except Exception:   # soundfile cannot read it: PyAV reads the header
         pass
-    exe = shutil.which("ffprobe")
-    if exe is None:
-        raise DataError(_ffmpeg_missing(_needed_for(path)))
-    out = subprocess.run([exe, "-v", "error", "-select_streams", "a:0", "-show_entries",
-                          "stream=sample_rate,channels:format=duration", "-of",
-                          "default=noprint_wrappers=1", str(path)],
-                         capture_output=True, text=True)
-    fields = dict(line.split("=", 1) for line in out.stdout.split() if "=" in line)
-    # ffprobe answers "sample_rate=0", "channels=0" and "duration=N/A" for bytes it only
-    # half-recognises (garbage named .flac): that is not audio
-    sr, channels = _whole(fields.get("sample_rate")), _whole(fields.get("channels"))
-    if out.returncode != 0 or not sr or not channels:
-        if path.name.endswith(".stem.mp4"):
-            raise AudioError(f"{path} could not be read as a stem file: ffprobe finds no audio "
-                             "stream in it. Re-download it, or check it with `ffprobe`.")
-        raise AudioError(f"{path} is not an audio file that soundfile or ffmpeg can read (no "
-                         "audio stream found; is it really audio, or a download error page?). "
-                         "Re-export it as wav or flac, or re-download it.")
-    try:
-        seconds = float(fields.get("duration", "nan"))
-    except ValueError:   # "N/A": a stream without a stated length
-        seconds = float("nan")
-    samples = int(round(seconds * sr)) if np.isfinite(seconds) else None
-    return {"sr": sr, "channels": channels, "samples": samples, "seconds": seconds}
-
-
-def _whole(text):
-    """A positive integer from ffprobe's text, or None ("N/A", "0", missing)."""
-    try:
-        value = int(text)
-    except (TypeError, ValueError):
-        return None
-    return value if value > 0 else None
+    meta = decode.probe(path)
+    return {k: meta[k] for k in ("sr", "channels", "samples", "seconds")}
 
 
 def _load_soundfile(path: Path, offset: float, duration):
@@ -236,35 +194,6 @@ def _truncated(path: Path, sr: int, promised: int, held: int):
         f"{path} is truncated: its header says {promised / sr:.2f} s ({promised} frames) but "
         f"the file holds only {held / sr:.2f} s ({held} frames). The download or copy was cut "
         "short: re-download or re-export it.")
-
-
-def _load_ffmpeg(path: Path, offset: float, duration):
-    exe = ffmpeg_path(_needed_for(path))
-    # ask ffprobe-free: decode to float32 little-endian at the native rate and channel count
-    probe = subprocess.run([exe, "-hide_banner", "-i", str(path)], capture_output=True, text=True)
-    m = re.search(r"Audio: .*?(\d+) Hz, ([^,]+)", probe.stderr)
-    if m is None:
-        raise AudioError(f"{path} holds no audio stream that ffmpeg can decode "
-                          "(is it really an audio file?).")
-    sr = int(m.group(1))
-    layout = m.group(2).strip()
-    channels = {"mono": 1, "stereo": 2}.get(layout)
-    if channels is None:
-        m2 = re.match(r"(\d+) channels", layout)
-        channels = int(m2.group(1)) if m2 else 2
-    cmd = [exe, "-v", "error", "-nostdin"]
-    if offset:
-        cmd += ["-ss", str(offset)]
-    cmd += ["-i", str(path)]
-    if duration is not None:
-        cmd += ["-t", str(duration)]
-    cmd += ["-map", "0:a:0", "-f", "f32le", "-acodec", "pcm_f32le", "-ac", str(channels), "-"]
-    out = subprocess.run(cmd, capture_output=True)
-    if out.returncode != 0:
-        raise AudioError(f"ffmpeg could not decode {path}: {out.stderr.decode(errors='replace')[-300:]}")
-    data = np.frombuffer(out.stdout, dtype="<f4")
-    data = data[: len(data) // channels * channels].reshape(-1, channels).T
-    return np.ascontiguousarray(data), sr
 
 
 def load(path, sr: int | None = None, mono: bool = False, offset: float = 0.0,
@@ -298,7 +227,7 @@ def load(path, sr: int | None = None, mono: bool = False, offset: float = 0.0,
     ParameterError
         A bad ``sr``, ``offset``, ``duration`` or ``max_seconds``.
     DataError
-        The file is missing, a folder or unreadable, or it needs ffmpeg and ffmpeg is missing.
+        The file is missing, a folder or unreadable.
     AudioError
         The file cannot be decoded, is empty, truncated (holds fewer frames than its header
         says), longer than ``max_seconds`` or too long to decode at once, or holds NaN/inf.
@@ -320,23 +249,15 @@ def load(path, sr: int | None = None, mono: bool = False, offset: float = 0.0,
         max_seconds = check_number(max_seconds, "max_seconds", 0,
                                    hint="It caps how many seconds are read; None for no cap.")
     _check_size(path, info(path), offset, duration, max_seconds)
-    if path.name.endswith(".stem.mp4"):
-        if stempeg is None:
-            raise DataError(_ffmpeg_missing(_needed_for(path)))
-        try:
-            stems, rate = stempeg.read_stems(str(path), stem_id=0, start=offset or None,
-                                             duration=duration, dtype=np.float32)
-        except Exception as err:
-            raise AudioError(f"{path} could not be read as a stem file: {err}. Re-download it, "
-                             "or check it with `ffprobe`.") from err
-        signal, file_sr = np.ascontiguousarray(np.asarray(stems, dtype=np.float32).T), int(rate)
+    if path.name.lower().endswith(".stem.mp4"):   # stream 0 of a stem file is the mixture
+        signal, file_sr = decode.decode(path, 0, offset, duration)
     else:
         try:
             signal, file_sr = _load_soundfile(path, offset, duration)
         except AudioError:
             raise   # soundfile read it and found it broken (truncated): no second opinion
-        except Exception:   # a format soundfile does not know: ffmpeg decodes it
-            signal, file_sr = _load_ffmpeg(path, offset, duration)
+        except Exception:   # a format soundfile does not know: PyAV decodes it
+            signal, file_sr = decode.decode(path, 0, offset, duration)
     if signal.size == 0:
         if offset:
             raise ParameterError(f"{path} decoded to no samples from offset={offset} s: the offset "

@@ -10,8 +10,7 @@
     mssedu lab [--dir DIR] [JUPYTERLAB ARGS...]
     mssedu app [--port 8866] [--dir ./mssedu-app] [VOILA ARGS...]
     mssedu assign build [NN ...] [--check] | verify [NN ...] | archive [--out FILE] [--source DIR]
-    mssedu grade SUBMISSIONS_DIR [--assignment NN] [--out grades] [--timeout 300] [--jobs 1]
-                 [--source DIR] [--isolation auto|bubblewrap|docker|podman] [--no-sandbox]
+    mssedu grade SUBMISSIONS_DIR [--assignment NN] [--out grades] [--timeout 300] [--jobs 1] [--no-sandbox]
 
 ``course``, ``lab`` and ``app`` pass arguments they do not know (``--port=9999``, or anything
 after ``--``) on to JupyterLab or Voila, and add ``--allow-root`` when run as root.
@@ -19,6 +18,12 @@ after ``--``) on to JupyterLab or Voila, and add ``--allow-root`` when run as ro
 ``mssedu <command> --help`` describes each command. ``python -m mssedu`` is the same.
 Exit status: 0 when everything worked, 1 when some file (or the command) failed, 2 for a
 usage error.
+
+Each command is two functions side by side: ``add_<command>_args(parser)`` and
+``cmd_<command>(args)``. **Heavy imports (torch, models, nbformat, the grader, the app) sit in
+one place: the first lines of each** ``cmd_<command>``, so ``--help`` answers at once
+(``benchmarks/bench_cli.py``; ``tests/test_architecture.py`` allows exactly those). Values
+listed by heavy modules (models, formats, presets, styles) are checked when the command runs.
 """
 from __future__ import annotations
 
@@ -31,72 +36,82 @@ import warnings
 from pathlib import Path
 
 from . import __version__
-from .assignments import release, sources
-from .atomic import writable_folder
-from .app import app_command
-from .checks import check_output_file
-from .course import DEFAULT_FOLDER, copy_course, lab_command
+from .course import DEFAULT_FOLDER
 from .errors import DataError, MsseduError, ParameterError
-from .grading import DEFAULT_TIMEOUT_S, find_submissions, grade, verify
-from .instructors import archive
-from .pipeline import demo_text, run_demo, slug
-from .data.synth import STYLES
-from .separation import (
-    DEMUCS_MODELS,
-    FORMATS,
-    QUANTISED_MODELS,
-    download,
-    load_separator,
-    looks_like_path,
-    separate_file,
-    song_name,
-    stem_names,
-)
 
-from .models import UNET_PRESETS, TrainConfig, train
-
-__all__ = ["main", "build_parser", "notebooks_folder", "FORMATS", "PASSTHROUGH", "cmd_train"]
+__all__ = ["main", "build_parser", "notebooks_folder", "COMMANDS", "PASSTHROUGH", "cmd_train"]
 
 #: Commands whose unknown arguments go on to the program they start.
 PASSTHROUGH = {"lab": "JupyterLab", "course": "JupyterLab", "app": "Voila"}
-
-def _model_list() -> str:
-    """Every demucs model name with its label, for the help texts."""
-    return ", ".join(f"{name} ({label})" for name, (label, _) in DEMUCS_MODELS.items())
 
 
 def _say(msg: str = "", err: bool = False) -> None:
     print(msg, file=sys.stderr if err else sys.stdout, flush=True)
 
 
+def _run(cmd, dry_run: bool) -> int:
+    _say("  " + " ".join(cmd))
+    if dry_run:
+        return 0
+    try:
+        return subprocess.call(cmd)
+    except KeyboardInterrupt:
+        return 0
+
+
 # -- separate ---------------------------------------------------------------------------------
 
+def add_separate_args(p) -> None:
+    """Arguments of ``mssedu separate``."""
+    p.description = ("Separate each SONG into one audio file per stem, written to "
+                     "OUT/MODEL/SONG/STEM.FORMAT. Existing files are never replaced without "
+                     "--force. A file that fails is reported and the others still run; the exit "
+                     "status is 1 if any failed.")
+    p.add_argument("songs", nargs="+", metavar="SONG", help="audio files (wav, flac, mp3, m4a, .stem.mp4...)")
+    p.add_argument("--model", "-m", default="htdemucs",   # an unknown name is refused with the list
+                   help="htdemucs (default), htdemucs_ft, htdemucs_6s, hdemucs_mmi, mdx_extra; "
+                        "NAME-random (that architecture with random weights: for tests, output is "
+                        "noise); a mini U-Net or band-split checkpoint (.pt); or oracle-irm")
+    p.add_argument("--repo", default=None, metavar="DIR",
+                   help="folder with MODEL.yaml and its checkpoint (from `mssedu download MODEL --to DIR`)")
+    p.add_argument("--out", "-o", default="separated", metavar="DIR", help="output folder (default ./separated)")
+    p.add_argument("--two-stems", default=None, metavar="STEM",
+                   help="karaoke: write only STEM and 'accompaniment' (everything else), e.g. vocals")
+    p.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda", "mps"],
+                   help="auto = CUDA GPU, else Apple MPS, else CPU")
+    p.add_argument("--format", default="wav", metavar="FORMAT",
+                   help="output format: wav (default), flac or mp3 (mp3 needs the ffmpeg program)")
+    p.add_argument("--force", action="store_true", help="replace existing output files")
+    p.add_argument("--shifts", type=int, default=None,
+                   help="HT-Demucs shift trick: average N random time shifts (slower, ~+0.2 dB; default 0)")
+    p.add_argument("--overlap", type=float, default=None,
+                   help="HT-Demucs segment overlap in [0, 1) (default 0.25)")
+    p.add_argument("--quiet", "-q", action="store_true", help="no progress bars")
+
+
 def cmd_separate(args) -> int:
+    """``mssedu separate``: every song to stems; keeps going past a file that fails."""
+    from .atomic import writable_folder
+    from .pipeline import slug
+    from .separation import FORMATS, load_separator, looks_like_path, separate_file, song_name, stem_names
+
+    if args.format not in FORMATS:
+        raise ParameterError(f"--format {args.format}: choose one of {', '.join(sorted(FORMATS))}.")
     out_root = Path(args.out).expanduser()
-    try:
-        writable_folder(out_root, "Choose another with --out.", what="output folder")
-        separator = load_separator(args.model, repo=args.repo, device=args.device,
-                                   shifts=args.shifts, overlap=args.overlap)
-    except MsseduError as err:
-        _say(f"error: {err}", err=True)
-        return 1
+    writable_folder(out_root, "Choose another with --out.", what="output folder")
+    separator = load_separator(args.model, repo=args.repo, device=args.device,
+                               shifts=args.shifts, overlap=args.overlap)
     model_dir = slug(Path(args.model).stem if looks_like_path(args.model) else args.model)
     _say(f"model: {separator.name} ({separator.sr} Hz, sources {', '.join(separator.sources)})")
-    failed = []
-    done = 0
-    used = {}
-    try:
-        names = stem_names(separator, args.two_stems)
-    except MsseduError as err:
-        _say(f"error: {err}", err=True)
-        return 1
-    for song in args.songs:
-        song = Path(song).expanduser()
+    stem_names(separator, args.two_stems)   # refuses an unknown --two-stems before any work
+    failed, used = [], {}
+    for song in map(lambda s: Path(s).expanduser(), args.songs):
         folder = out_root / model_dir / song_name(song)
         if folder in used:   # song.wav and song.flac: never let one overwrite the other
+            first = used[folder]
             folder = folder.with_name(f"{folder.name}_{slug(song.suffix.lstrip('.') or 'audio')}")
-            _say(f"note: {used[folder.with_name(song_name(song))]} already writes "
-                 f"{folder.with_name(song_name(song))}; {song.name} goes to {folder}")
+            _say(f"note: {first} already writes {folder.with_name(song_name(song))}; "
+                 f"{song.name} goes to {folder}")
         used[folder] = song
         t0 = time.perf_counter()
         try:
@@ -112,9 +127,9 @@ def cmd_separate(args) -> int:
             failed.append((song, reason))
             _say(f"FAILED {song}: {reason}", err=True)
             continue
-        done += 1
         _say(f"ok  {song} -> {folder}/ ({', '.join(t.name for t in written)}; "
              f"{time.perf_counter() - t0:.1f} s)")
+    done = len(args.songs) - len(failed)
     _say(f"separated {done} of {len(args.songs)} file(s)" + (f"; {len(failed)} failed:" if failed else "."))
     for song, reason in failed:
         _say(f"  {song}: {reason}")
@@ -123,13 +138,25 @@ def cmd_separate(args) -> int:
 
 # -- download ---------------------------------------------------------------------------------
 
+def add_download_args(p) -> None:
+    """Arguments of ``mssedu download``."""
+    p.description = ("Download MODEL's weights (Hugging Face hub, falling back to Meta's "
+                     "server), check their SHA-256 and load them once. Without --to they go to "
+                     "mssedu's model folder, where load_separator finds them; with --to DIR you "
+                     "get a folder to copy to an offline machine and pass as --repo DIR.")
+    p.add_argument("model", metavar="MODEL", nargs="?", default="htdemucs",
+                   help="a demucs model: htdemucs (default), htdemucs_ft, htdemucs_6s, "
+                        "hdemucs_mmi, mdx_extra (an unknown name is refused with the full list)")
+    p.add_argument("--to", default=None, metavar="DIR", help="write the weights into DIR")
+    p.add_argument("--quiet", "-q", action="store_true", help="no progress bars")
+
+
 def cmd_download(args) -> int:
+    """``mssedu download``: fetch and verify a demucs model's weights."""
+    from .separation import download
+
     t0 = time.perf_counter()
-    try:
-        folder = download(args.model, to=args.to, progress=not args.quiet)
-    except MsseduError as err:
-        _say(f"error: {err}", err=True)
-        return 1
+    folder = download(args.model, to=args.to, progress=not args.quiet)
     _say(f"{args.model}: weights downloaded and verified in {folder} ({time.perf_counter() - t0:.0f} s).")
     if args.to is not None:
         _say(f"Use them offline with `mssedu separate SONG --model {args.model} --repo {folder}` "
@@ -139,16 +166,34 @@ def cmd_download(args) -> int:
 
 # -- demo -------------------------------------------------------------------------------------
 
+def add_demo_args(p) -> None:
+    """Arguments of ``mssedu demo``."""
+    p.description = ("On the shipped MUSDB18 excerpt: oracle masks, Griffin-Lim and MISI phase "
+                     "reconstruction, the mini U-Net (the shipped checkpoint, the one in "
+                     "$MSSEDU_UNET_CHECKPOINT, or a fresh run with --unet-seconds) and HT-Demucs "
+                     "when its weights are present. Prints one SDR/SIR/SAR table and writes "
+                     "stems, the table and a figure. MSSEDU_FAST=1 (or --fast) makes it quicker.")
+    p.add_argument("--out", "-o", default="mssedu-demo", metavar="DIR", help="output folder (default ./mssedu-demo)")
+    p.add_argument("--force", action="store_true", help="replace existing demo output")
+    p.add_argument("--repo", default=None, metavar="DIR", help="folder with htdemucs weights")
+    p.add_argument("--random-htdemucs", action="store_true",
+                   help="also run HT-Demucs with random weights (shows the mechanics; not a result)")
+    p.add_argument("--unet-seconds", type=float, default=None,
+                   help="train a fresh mini U-Net for this many seconds instead of using the "
+                        "shipped checkpoint")
+    p.add_argument("--fast", action="store_true", help="same as MSSEDU_FAST=1")
+    p.add_argument("--quiet", "-q", action="store_true", help="no progress bars")
+
+
 def cmd_demo(args) -> int:
+    """``mssedu demo``: the course pipeline, headless, on the real excerpt."""
+    from .pipeline import demo_text, run_demo
+
     if args.fast:
         os.environ["MSSEDU_FAST"] = "1"
-    try:
-        result = run_demo(args.out, force=args.force, repo=args.repo,
-                          random_htdemucs=args.random_htdemucs, unet_seconds=args.unet_seconds,
-                          progress=not args.quiet, log=_say)
-    except MsseduError as err:
-        _say(f"error: {err}", err=True)
-        return 1
+    result = run_demo(args.out, force=args.force, repo=args.repo,
+                      random_htdemucs=args.random_htdemucs, unet_seconds=args.unet_seconds,
+                      progress=not args.quiet, log=_say)
     if result.table is not None:
         _say("\nOn the real excerpt:")
         _say(demo_text(result.table))
@@ -179,45 +224,98 @@ def notebooks_folder():
     return None
 
 
-def _run(cmd, dry_run: bool) -> int:
-    _say("  " + " ".join(cmd))
-    if dry_run:
-        return 0
-    try:
-        return subprocess.call(cmd)
-    except KeyboardInterrupt:
-        return 0
+def add_lab_args(p) -> None:
+    """Arguments of ``mssedu lab``."""
+    p.description = ("Start JupyterLab on the course's notebooks/ folder (in a checkout of the "
+                     "repository; with mssedu installed from pip use `mssedu course`). Other "
+                     "arguments (e.g. --port=9999, or anything after --) go to JupyterLab; "
+                     "--allow-root is added when you are root.")
+    p.add_argument("--dir", default=None, help="notebooks folder (default: found beside the package)")
+    p.add_argument("--no-browser", action="store_true", help="do not open a browser")
+    p.add_argument("--dry-run", action="store_true", help="print the command instead of running it")
 
 
 def cmd_lab(args) -> int:
+    """``mssedu lab``: JupyterLab on a checkout's notebooks."""
+    from .course import lab_command
+
     folder = Path(args.dir).expanduser() if args.dir else notebooks_folder()
     if folder is None or not folder.is_dir():
         _say("error: the course notebooks were not found (looked for notebooks/ beside the mssedu "
-             f"package and in {Path.cwd()}). With mssedu installed from pip, run `mssedu course` "
-             "(it copies the notebooks into ./mssedu-course and opens them), or pass the folder: "
+             f"package and in {Path.cwd()}). Run `mssedu course` (it copies the notebooks into "
+             f"./{DEFAULT_FOLDER} and opens them), or pass the folder: "
              "`mssedu lab --dir PATH/TO/notebooks`.", err=True)
         return 1
     _say(f"opening JupyterLab on {folder}")
     return _run(lab_command(folder, args.extra, no_browser=args.no_browser), args.dry_run)
 
 
+# -- course -----------------------------------------------------------------------------------
+
+def add_course_args(p) -> None:
+    """Arguments of ``mssedu course``."""
+    p.description = (f"Copy the notebooks that ship with mssedu into DIR (default ./{DEFAULT_FOLDER}) "
+                     "and open JupyterLab there. A new release of mssedu updates the notebooks you "
+                     "have not edited (only run is fine); an edited one is kept, unless --update: "
+                     "then yours is kept as NAME.backup-<time>.ipynb. Other arguments (e.g. "
+                     "--port=9999, or anything after --) go to JupyterLab; --allow-root is added "
+                     "when you are root. Instructors: the worked solutions and hidden tests are not "
+                     "in this package; they are the repository's instructors/ folder or an archive "
+                     "from `mssedu assign archive` (see `mssedu assign --help`).")
+    p.add_argument("dir", nargs="?", default=DEFAULT_FOLDER, metavar="DIR",
+                   help=f"working folder (default ./{DEFAULT_FOLDER})")
+    p.add_argument("--update", action="store_true",
+                   help="also replace notebooks you edited by the shipped ones (a backup of each is kept)")
+    p.add_argument("--no-lab", action="store_true", help="only copy; do not start JupyterLab")
+    p.add_argument("--no-browser", action="store_true", help="do not open a browser")
+    p.add_argument("--dry-run", action="store_true", help="copy, then print the lab command instead of running it")
+
+
+def _course_report(report: dict, again: str) -> None:
+    """Say what :func:`mssedu.course.copy_course` did; ``again`` is the command to repeat."""
+    if report["copied"]:
+        _say(f"  copied {len(report['copied'])} notebook(s): {', '.join(report['copied'])}")
+    if report["refreshed"]:
+        _say(f"  updated to this release (you had not edited them): {', '.join(report['refreshed'])}")
+    if report["kept"]:
+        _say(f"  kept your edited {', '.join(report['kept'])}: this release changed them. "
+             f"`{again} --update` replaces them and keeps your version as a backup")
+    for new, old in zip(report["updated"], report["backups"]):
+        _say(f"  updated {new}; your version is now {old}")
+
+
 def cmd_course(args) -> int:
+    """``mssedu course``: copy (or update) the notebooks into a folder and open JupyterLab."""
+    from .course import copy_course, lab_command
+
     report = copy_course(args.dir, update=args.update)
     folder = report["folder"]
     _say(f"course folder: {folder}")
-    if report["copied"]:
-        _say(f"  copied {len(report['copied'])} notebook(s): {', '.join(report['copied'])}")
-    if report["kept"]:
-        _say(f"  kept your edited {', '.join(report['kept'])} (`mssedu course --update` refreshes "
-             "them and keeps your version as a backup)")
-    for new, old in zip(report["updated"], report["backups"]):
-        _say(f"  updated {new}; your version is now {old}")
+    again = "mssedu course" + ("" if args.dir == DEFAULT_FOLDER else f" {args.dir}")
+    _course_report(report, again)
     if args.no_lab:
         return 0
     return _run(lab_command(folder, args.extra, no_browser=args.no_browser), args.dry_run)
 
 
+# -- app --------------------------------------------------------------------------------------
+
+def add_app_args(p) -> None:
+    """Arguments of ``mssedu app``."""
+    p.description = ("Serve the workshop page (mask explorer; separate your song) with Voila on "
+                     "http://127.0.0.1:PORT/: widgets only, no code. Other arguments go to Voila "
+                     "(e.g. --Voila.ip=0.0.0.0 to let the room connect).")
+    p.add_argument("--port", type=int, default=None, help="local port (default 8866)")
+    p.add_argument("--dir", default="mssedu-app", metavar="DIR",
+                   help="working folder: the app notebook and the separated stems (default ./mssedu-app)")
+    p.add_argument("--no-browser", action="store_true", help="do not open a browser")
+    p.add_argument("--dry-run", action="store_true", help="print the command instead of running it")
+
+
 def cmd_app(args) -> int:
+    """``mssedu app``: the workshop page with Voila (the user's --ip/--port win, one value each)."""
+    from .app import app_command
+
     cmd, message = app_command(args.dir, port=args.port, no_browser=args.no_browser, extra=args.extra)
     _say(message)
     return _run(cmd, args.dry_run)
@@ -236,6 +334,45 @@ def _training_folder(path: str, subset: str) -> Path:
     return folder
 
 
+def add_train_args(p) -> None:
+    """Arguments of ``mssedu train``."""
+    p.description = ("Train the mini U-Net with mssedu.models.train, the function the notebooks "
+                     "use. Data: 'synthetic' (songs made here, rendered once into the cache), a "
+                     "MUSDB18/MUSDB18-HQ root (its --subset folder), or any folder with one "
+                     "sub-folder of stem files (or one .stem.mp4) per song. Validation and early "
+                     "stopping use held-out songs (--valid); the course's real excerpt is never "
+                     "used. The checkpoint is written atomically at every validation; --resume "
+                     "continues it. Runs unchanged under `torchrun --nproc_per_node=N` "
+                     "(data-parallel; --batch-size is the global batch).")
+    p.add_argument("--checkpoint", "-c", required=True, metavar="FILE", help="checkpoint to write (.pt)")
+    p.add_argument("--data", default="synthetic", metavar="synthetic|DIR",
+                   help="training songs (default: synthetic songs made here)")
+    p.add_argument("--subset", default="train", help="sub-folder of a MUSDB18 root (default train)")
+    p.add_argument("--valid", default="synthetic", metavar="synthetic|none|DIR",
+                   help="held-out validation songs (default: synthetic, seed 10000)")
+    p.add_argument("--style", default="studio", help="style of the synthetic songs (default studio; "
+                   "see mssedu.data.synth.STYLES)")
+    p.add_argument("--songs", type=int, default=8, help="synthetic training songs (default 8)")
+    p.add_argument("--song-seconds", type=float, default=30.0, help="length of each synthetic song")
+    p.add_argument("--targets", nargs="+", default=["vocals"], metavar="STEM",
+                   help="stems to learn (default vocals; e.g. vocals drums bass other)")
+    p.add_argument("--preset", default="tiny", help="model size (default tiny; see mssedu.models.UNET_PRESETS)")
+    p.add_argument("--seconds", type=float, default=300.0,
+                   help="wall-clock budget in seconds (default 300; 0 = no limit)")
+    p.add_argument("--steps", type=int, default=None, help="largest number of steps")
+    p.add_argument("--batch-size", type=int, default=16, help="global batch (default 16)")
+    p.add_argument("--accumulate", type=int, default=1, help="micro-batches per step (default 1)")
+    p.add_argument("--lr", type=float, default=None, help="AdamW learning rate (default 2e-3)")
+    p.add_argument("--val-every", type=int, default=None, help="validate every N steps (default 50)")
+    p.add_argument("--patience", type=int, default=None, help="early stopping patience (default 8)")
+    p.add_argument("--seed", type=int, default=0, help="seed of the model, data order and augmentation")
+    p.add_argument("--workers", type=int, default=0, help="data-loader worker processes (default 0)")
+    p.add_argument("--device", default="auto", help="auto, cpu, cuda, mps")
+    p.add_argument("--resume", action="store_true", help="continue the run saved in --checkpoint")
+    p.add_argument("--force", action="store_true", help="replace an existing --checkpoint")
+    p.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
+
+
 def cmd_train(args) -> int:
     """``mssedu train``: :func:`mssedu.models.train` from the command line (also under ``torchrun``).
 
@@ -249,14 +386,14 @@ def cmd_train(args) -> int:
     int
         Exit status (0: trained and wrote the checkpoint).
     """
+    from .checks import check_output_file
+    from .models import TrainConfig, train
+
     if args.checkpoint is not None:   # before the first step, not after 9 minutes of training
         check_output_file(args.checkpoint, "--checkpoint", "Choose another --checkpoint path.")
     data = None if args.data == "synthetic" else str(_training_folder(args.data, args.subset))
-    if args.valid == "synthetic":
-        valid = "synthetic"
-    elif args.valid == "none":
-        valid = None
-    else:
+    valid = None if args.valid == "none" else args.valid   # "synthetic", or a folder:
+    if valid not in (None, "synthetic"):
         valid = str(_training_folder(args.valid, "test"))
     if args.seconds is not None and args.seconds < 0:
         raise ParameterError(f"--seconds must be >= 0 (0: no time limit), got {args.seconds}.")
@@ -276,9 +413,34 @@ def cmd_train(args) -> int:
     return 0
 
 
-# -- graded labs ------------------------------------------------------------------------------
+# -- assign -----------------------------------------------------------------------------------
+
+def add_assign_args(p) -> None:
+    """Arguments of ``mssedu assign``."""
+    p.description = ("build: write notebooks/NN_*.ipynb (solutions, notes and tests removed, "
+                     "outputs stripped) and instructors/solutions/NN_*.md (the notes and "
+                     "solutions) from instructors/assignments/NN_*.ipynb; --check only reports. "
+                     "verify: grade the solved build (must get full marks) and the release (must "
+                     "get 0). archive: pack the instructors' folder as a .tar.gz for the course "
+                     "staff (never for students). The instructors' folder is --source, else "
+                     "./instructors, else the checkout's.")
+    p.add_argument("action", choices=["build", "verify", "archive"])
+    p.add_argument("numbers", nargs="*", metavar="NN", help="chapters (default for build: all)")
+    p.add_argument("--source", default=None, metavar="DIR",
+                   help="the instructors' folder (a checkout's instructors/ or an unpacked archive)")
+    p.add_argument("--out", default=None, metavar="FILE", help="archive: the file to write")
+    p.add_argument("--check", action="store_true", help="build: write nothing; exit 1 if any differs")
+    p.add_argument("--timeout", type=float, default=None,
+                   help="verify: seconds each notebook may run (default mssedu.grading.DEFAULT_TIMEOUT_S)")
+
 
 def cmd_assign(args) -> int:
+    """``mssedu assign``: build, verify or archive the graded notebooks."""
+    from .assignments import release, sources
+    from .grading import DEFAULT_TIMEOUT_S, verify
+    from .instructors import archive
+
+    args.timeout = DEFAULT_TIMEOUT_S if args.timeout is None else args.timeout
     if args.action == "archive":
         _say(f"wrote {archive(args.out, args.source)}: the instructors' material (solutions, "
              "hidden tests); share it with the course staff only, never with students")
@@ -316,7 +478,37 @@ def cmd_assign(args) -> int:
     return 1 if args.check and bad else 0
 
 
+# -- grade ------------------------------------------------------------------------------------
+
+def add_grade_args(p) -> None:
+    """Arguments of ``mssedu grade``."""
+    p.description = ("Execute each submission (SUBMISSIONS_DIR/<student>.ipynb or "
+                     "SUBMISSIONS_DIR/<student>/*.ipynb) in a sandbox (no network, its own "
+                     "folder only, resource limits; refused where there is none unless "
+                     "--no-sandbox), in fast mode, with a time limit; decide the scores in a "
+                     "separate process from the exported answers with the public and hidden "
+                     "tests of its instructor source; write OUT/grades.csv, OUT/grades.html and "
+                     "OUT/feedback/<student>.html. A submission that crashes, hangs or is not a "
+                     "notebook scores what it earned before that, with a note.")
+    p.add_argument("submissions", metavar="SUBMISSIONS_DIR")
+    p.add_argument("--assignment", "-a", default=None, metavar="NN",
+                   help="the chapter (default: from the submissions' file names)")
+    p.add_argument("--out", "-o", default="grades", metavar="DIR", help="output folder (default ./grades)")
+    p.add_argument("--timeout", type=float, default=None,
+                   help="seconds per submission (default mssedu.grading.DEFAULT_TIMEOUT_S)")
+    p.add_argument("--jobs", "-j", type=int, default=1, help="submissions graded at once (default 1)")
+    p.add_argument("--source", default=None, metavar="DIR", help="the instructors' folder (see assign)")
+    p.add_argument("--isolation", default="auto", choices=["auto", "bubblewrap", "docker", "podman"],
+                   help="the sandbox for student code (default: bubblewrap, else docker/podman)")
+    p.add_argument("--no-sandbox", action="store_true",
+                   help="grade even where there is no sandbox (a warning goes into the grade sheet)")
+
+
 def cmd_grade(args) -> int:
+    """``mssedu grade``: grade a folder of submitted notebooks."""
+    from .grading import DEFAULT_TIMEOUT_S, find_submissions, grade
+
+    args.timeout = DEFAULT_TIMEOUT_S if args.timeout is None else args.timeout
     assignment = args.assignment
     if assignment is None:   # from the submissions' names: NN_<topic>.ipynb
         names = [p.name for _, p in find_submissions(args.submissions)]
@@ -335,192 +527,36 @@ def cmd_grade(args) -> int:
 
 # -- parser -----------------------------------------------------------------------------------
 
+#: Every command: name -> (one line for ``mssedu --help``, its arguments, what runs it).
+COMMANDS = {
+    "separate": ("split songs into stems (HT-Demucs or your mini U-Net)", add_separate_args, cmd_separate),
+    "download": ("fetch and verify model weights for offline use", add_download_args, cmd_download),
+    "demo": ("run the whole course pipeline headless on the real excerpt", add_demo_args, cmd_demo),
+    "lab": ("open the course notebooks in JupyterLab (a checkout)", add_lab_args, cmd_lab),
+    "train": ("train a mini U-Net (synthetic songs, MUSDB18, or your multitracks)", add_train_args, cmd_train),
+    "course": ("copy the course notebooks into a folder and open them", add_course_args, cmd_course),
+    "app": ("the no-code workshop app (Voila) on a local port", add_app_args, cmd_app),
+    "assign": ("build the student notebooks from the instructor sources", add_assign_args, cmd_assign),
+    "grade": ("grade a folder of submitted notebooks (Otter-Grader)", add_grade_args, cmd_grade),
+}
+
+
 def build_parser() -> argparse.ArgumentParser:
-    """The ``mssedu`` command's argument parser.
+    """The ``mssedu`` command's argument parser (no heavy import: see the module's docstring).
 
     Returns
     -------
     argparse.ArgumentParser
+        One sub-parser per entry of :data:`COMMANDS`.
     """
     p = argparse.ArgumentParser(prog="mssedu", description="mssedu: music source separation course "
                                 "toolkit. Run `mssedu COMMAND --help` for each command.")
     p.add_argument("--version", action="version", version=f"mssedu {__version__}")
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
-
-    s = sub.add_parser("separate", help="split songs into stems (HT-Demucs or your mini U-Net)",
-                       description="Separate each SONG into one audio file per stem, written to "
-                       "OUT/MODEL/SONG/STEM.FORMAT. Existing files are never replaced without "
-                       "--force. A file that fails is reported and the others still run; the exit "
-                       "status is 1 if any failed.")
-    s.add_argument("songs", nargs="+", metavar="SONG", help="audio files (wav, flac, mp3, m4a, .stem.mp4...)")
-    s.add_argument("--model", "-m", default="htdemucs",
-                   help=f"a demucs model: {_model_list()}; default htdemucs. Or NAME-random "
-                        "(that architecture with random weights: for tests, output is noise), a "
-                        "mini U-Net or band-split checkpoint (.pt), or oracle-irm. "
-                        f"{', '.join(QUANTISED_MODELS)} (diffq-quantised) are not supported: "
-                        "use mdx_extra")
-    s.add_argument("--repo", default=None, metavar="DIR",
-                   help="folder with MODEL.yaml and its checkpoint (from `mssedu download MODEL --to DIR`)")
-    s.add_argument("--out", "-o", default="separated", metavar="DIR", help="output folder (default ./separated)")
-    s.add_argument("--two-stems", default=None, metavar="STEM",
-                   help="karaoke: write only STEM and 'accompaniment' (everything else), e.g. vocals")
-    s.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda", "mps"],
-                   help="auto = CUDA GPU, else Apple MPS, else CPU")
-    s.add_argument("--format", default="wav", choices=sorted(FORMATS), help="output format (default wav)")
-    s.add_argument("--force", action="store_true", help="replace existing output files")
-    s.add_argument("--shifts", type=int, default=None,
-                   help="HT-Demucs shift trick: average N random time shifts (slower, ~+0.2 dB; default 0)")
-    s.add_argument("--overlap", type=float, default=None,
-                   help="HT-Demucs segment overlap in [0, 1) (default 0.25)")
-    s.add_argument("--quiet", "-q", action="store_true", help="no progress bars")
-    s.set_defaults(func=cmd_separate)
-
-    d = sub.add_parser("download", help="fetch and verify model weights for offline use",
-                       description="Download MODEL's weights (Hugging Face hub, falling back to "
-                       "Meta's server), check their SHA-256 and load them once. Without --to they "
-                       "go to mssedu's model folder, where load_separator finds them; with --to DIR "
-                       "you get a folder to copy to an offline machine and pass as --repo DIR.")
-    d.add_argument("model", metavar="MODEL", nargs="?", default="htdemucs",
-                   help=f"one of {_model_list()}; default htdemucs")
-    d.add_argument("--to", default=None, metavar="DIR", help="write the weights into DIR")
-    d.add_argument("--quiet", "-q", action="store_true", help="no progress bars")
-    d.set_defaults(func=cmd_download)
-
-    m = sub.add_parser("demo", help="run the whole course pipeline headless on the real excerpt",
-                       description="On the shipped MUSDB18 excerpt: oracle masks, Griffin-Lim and "
-                       "MISI phase reconstruction, the mini U-Net (the shipped checkpoint, the one in "
-                       "$MSSEDU_UNET_CHECKPOINT, or a fresh run with --unet-seconds) and HT-Demucs when its weights are "
-                       "present. Prints one SDR/SIR/SAR table and writes stems, the table and a "
-                       "figure. MSSEDU_FAST=1 (or --fast) makes it quicker.")
-    m.add_argument("--out", "-o", default="mssedu-demo", metavar="DIR", help="output folder (default ./mssedu-demo)")
-    m.add_argument("--force", action="store_true", help="replace existing demo output")
-    m.add_argument("--repo", default=None, metavar="DIR", help="folder with htdemucs weights")
-    m.add_argument("--random-htdemucs", action="store_true",
-                   help="also run HT-Demucs with random weights (shows the mechanics; not a result)")
-    m.add_argument("--unet-seconds", type=float, default=None,
-                   help="train a fresh mini U-Net for this many seconds instead of using the "
-                   "shipped checkpoint")
-    m.add_argument("--fast", action="store_true", help="same as MSSEDU_FAST=1")
-    m.add_argument("--quiet", "-q", action="store_true", help="no progress bars")
-    m.set_defaults(func=cmd_demo)
-
-    lab = sub.add_parser("lab", help="open the course notebooks in JupyterLab (a checkout)",
-                         description="Start JupyterLab on the course's notebooks/ folder (in a "
-                         "checkout of the repository; with mssedu installed from pip use `mssedu "
-                         "course`). Other arguments (e.g. --port=9999, or anything after --) go to "
-                         "JupyterLab; --allow-root is added when you are root.")
-    lab.add_argument("--dir", default=None, help="notebooks folder (default: found beside the package)")
-    lab.add_argument("--no-browser", action="store_true", help="do not open a browser")
-    lab.add_argument("--dry-run", action="store_true", help="print the command instead of running it")
-    lab.set_defaults(func=cmd_lab)
-
-    t = sub.add_parser("train", help="train a mini U-Net (synthetic songs, MUSDB18, or your multitracks)",
-                       description="Train the mini U-Net with mssedu.models.train, the function the "
-                       "notebooks use. Data: 'synthetic' (songs made here, rendered once into the "
-                       "cache), a MUSDB18/MUSDB18-HQ root (its --subset folder), or any folder with "
-                       "one sub-folder of stem files (or one .stem.mp4) per song. Validation and "
-                       "early stopping use held-out songs (--valid); the course's real excerpt is "
-                       "never used. The checkpoint is written atomically at every validation; "
-                       "--resume continues it. Runs unchanged under `torchrun --nproc_per_node=N` "
-                       "(data-parallel; --batch-size is the global batch).")
-    t.add_argument("--checkpoint", "-c", required=True, metavar="FILE", help="checkpoint to write (.pt)")
-    t.add_argument("--data", default="synthetic", metavar="synthetic|DIR",
-                   help="training songs (default: synthetic songs made here)")
-    t.add_argument("--subset", default="train", help="sub-folder of a MUSDB18 root (default train)")
-    t.add_argument("--valid", default="synthetic", metavar="synthetic|none|DIR",
-                   help="held-out validation songs (default: synthetic, seed 10000)")
-    t.add_argument("--style", default="studio", choices=sorted(STYLES),
-                   help="style of the synthetic songs (default studio)")
-    t.add_argument("--songs", type=int, default=8, help="synthetic training songs (default 8)")
-    t.add_argument("--song-seconds", type=float, default=30.0, help="length of each synthetic song")
-    t.add_argument("--targets", nargs="+", default=["vocals"], metavar="STEM",
-                   help="stems to learn (default vocals; e.g. vocals drums bass other)")
-    t.add_argument("--preset", default="tiny", choices=sorted(UNET_PRESETS), help="model size (default tiny)")
-    t.add_argument("--seconds", type=float, default=300.0,
-                   help="wall-clock budget in seconds (default 300; 0 = no limit)")
-    t.add_argument("--steps", type=int, default=None, help="largest number of steps")
-    t.add_argument("--batch-size", type=int, default=16, help="global batch (default 16)")
-    t.add_argument("--accumulate", type=int, default=1, help="micro-batches per step (default 1)")
-    t.add_argument("--lr", type=float, default=None, help="AdamW learning rate (default 2e-3)")
-    t.add_argument("--val-every", type=int, default=None, help="validate every N steps (default 50)")
-    t.add_argument("--patience", type=int, default=None, help="early stopping patience (default 8)")
-    t.add_argument("--seed", type=int, default=0, help="seed of the model, data order and augmentation")
-    t.add_argument("--workers", type=int, default=0, help="data-loader worker processes (default 0)")
-    t.add_argument("--device", default="auto", help="auto, cpu, cuda, mps")
-    t.add_argument("--resume", action="store_true", help="continue the run saved in --checkpoint")
-    t.add_argument("--force", action="store_true", help="replace an existing --checkpoint")
-    t.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
-    t.set_defaults(func=cmd_train)
-
-    c = sub.add_parser("course", help="copy the course notebooks into a folder and open them",
-                       description="Copy the notebooks that ship with mssedu into DIR (default "
-                       f"./{DEFAULT_FOLDER}) and open JupyterLab there. A notebook you have edited "
-                       "is never replaced: a second run only adds missing ones; --update refreshes "
-                       "changed ones and keeps yours as NAME.backup-<time>.ipynb. Other arguments "
-                       "(e.g. --port=9999, or anything after --) go to JupyterLab; --allow-root is "
-                       "added when you are root. Instructors: the worked solutions and hidden tests "
-                       "are not in this package; they are the repository's instructors/ folder or "
-                       "an archive from `mssedu assign archive` (see `mssedu assign --help`).")
-    c.add_argument("dir", nargs="?", default=DEFAULT_FOLDER, metavar="DIR",
-                   help=f"working folder (default ./{DEFAULT_FOLDER})")
-    c.add_argument("--update", action="store_true",
-                   help="refresh notebooks that differ from the shipped ones (a backup of each is kept)")
-    c.add_argument("--no-lab", action="store_true", help="only copy; do not start JupyterLab")
-    c.add_argument("--no-browser", action="store_true", help="do not open a browser")
-    c.add_argument("--dry-run", action="store_true", help="copy, then print the lab command instead of running it")
-    c.set_defaults(func=cmd_course)
-
-    a = sub.add_parser("app", help="the no-code workshop app (Voila) on a local port",
-                       description="Serve the workshop page (mask explorer; separate your song) "
-                       "with Voila on http://127.0.0.1:PORT/: widgets only, no code. Other "
-                       "arguments go to Voila (e.g. --Voila.ip=0.0.0.0 to let the room connect).")
-    a.add_argument("--port", type=int, default=None, help="local port (default 8866)")
-    a.add_argument("--dir", default="mssedu-app", metavar="DIR",
-                   help="working folder: the app notebook and the separated stems (default ./mssedu-app)")
-    a.add_argument("--no-browser", action="store_true", help="do not open a browser")
-    a.add_argument("--dry-run", action="store_true", help="print the command instead of running it")
-    a.set_defaults(func=cmd_app)
-
-    asg = sub.add_parser("assign", help="build the student notebooks from the instructor sources",
-                         description="build: write notebooks/NN_*.ipynb (solutions, notes and "
-                         "tests removed, outputs stripped) and instructors/solutions/NN_*.md (the "
-                         "notes and solutions) from instructors/assignments/NN_*.ipynb; --check "
-                         "only reports. verify: grade the solved build (must get full marks) and "
-                         "the release (must get 0). archive: pack the instructors' folder as a "
-                         ".tar.gz for the course staff (never for students). The instructors' "
-                         "folder is --source, else ./instructors, else the checkout's.")
-    asg.add_argument("action", choices=["build", "verify", "archive"])
-    asg.add_argument("--source", default=None, metavar="DIR",
-                     help="the instructors' folder (a checkout's instructors/ or an unpacked archive)")
-    asg.add_argument("--out", default=None, metavar="FILE", help="archive: the file to write")
-    asg.add_argument("numbers", nargs="*", metavar="NN", help="chapters (default for build: all)")
-    asg.add_argument("--check", action="store_true", help="build: write nothing; exit 1 if any differs")
-    asg.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT_S,
-                     help=f"verify: seconds each notebook may run (default {DEFAULT_TIMEOUT_S:g})")
-    asg.set_defaults(func=cmd_assign)
-
-    g = sub.add_parser("grade", help="grade a folder of submitted notebooks (Otter-Grader)",
-                       description="Execute each submission (SUBMISSIONS_DIR/<student>.ipynb or "
-                       "SUBMISSIONS_DIR/<student>/*.ipynb) in a sandbox (no network, its own "
-                       "folder only, resource limits; refused where there is none unless "
-                       "--no-sandbox), in fast mode, with a time limit; decide the scores in a "
-                       "separate process from the exported answers with the public and hidden "
-                       "tests of its instructor source; write OUT/grades.csv, OUT/grades.html and "
-                       "OUT/feedback/<student>.html. A submission that crashes, hangs or is not a "
-                       "notebook scores what it earned before that, with a note.")
-    g.add_argument("submissions", metavar="SUBMISSIONS_DIR")
-    g.add_argument("--assignment", "-a", default=None, metavar="NN",
-                   help="the chapter (default: from the submissions' file names)")
-    g.add_argument("--out", "-o", default="grades", metavar="DIR", help="output folder (default ./grades)")
-    g.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT_S,
-                   help=f"seconds per submission (default {DEFAULT_TIMEOUT_S:g})")
-    g.add_argument("--jobs", "-j", type=int, default=1, help="submissions graded at once (default 1)")
-    g.add_argument("--source", default=None, metavar="DIR", help="the instructors' folder (see assign)")
-    g.add_argument("--isolation", default="auto", choices=["auto", "bubblewrap", "docker", "podman"],
-                   help="the sandbox for student code (default: bubblewrap, else docker/podman)")
-    g.add_argument("--no-sandbox", action="store_true",
-                   help="grade even where there is no sandbox (a warning goes into the grade sheet)")
-    g.set_defaults(func=cmd_grade)
+    for name, (summary, add_args, run) in COMMANDS.items():
+        command = sub.add_parser(name, help=summary)
+        add_args(command)
+        command.set_defaults(func=run)
     return p
 
 

@@ -60,12 +60,12 @@ from __future__ import annotations
 
 import warnings
 
-import museval
 import numpy as np
 import pandas as pd
 
 from .audio import pcm_to_float
 from .checks import check_bool, check_rate, check_signal
+from .compat.museval import museval
 from .errors import ParameterError, UndefinedScoreWarning
 
 __all__ = ["bss_eval", "bss_eval_quick", "sdr", "si_sdr", "gain_sensitivity", "framewise_sdr",

@@ -23,8 +23,13 @@ import tarfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-#: Entries of the test venv's site-packages the clean venv must not see.
-HIDDEN_PREFIXES = ("mssedu", "__editable__", "__editable___mssedu")
+#: Entries of the test venv's site-packages the clean venv must not see: mssedu itself, and the
+#: optional extra mssedu[voices] (pyworld, which pip compiles on Linux/macOS: a student without
+#: a compiler has none).
+HIDDEN_PREFIXES = ("mssedu", "__editable__", "__editable___mssedu", "pyworld")
+#: Programs a student's machine may lack; the installed course must work without any of them.
+SYSTEM_PROGRAMS = ("ffmpeg", "ffprobe", "fluidsynth", "espeak-ng", "espeak", "cc", "gcc", "g++",
+                   "c++", "clang", "clang++")
 
 
 def source_tree(dest: Path) -> Path:
@@ -101,7 +106,28 @@ def make_venv(folder: Path) -> Path:
     return python
 
 
+def path_without(programs, tmp: Path) -> list:
+    """PATH's folders, each one holding any of ``programs`` replaced by a folder of links to
+    everything else in it (so ``shutil.which`` finds none of them, and all the rest)."""
+    dirs = []
+    for i, d in enumerate(os.environ.get("PATH", "").split(os.pathsep)):
+        if not d or not Path(d).is_dir():
+            continue
+        if not any((Path(d) / p).exists() for p in programs):
+            dirs.append(Path(d))
+            continue
+        shadow = tmp / f"path{i}"
+        shadow.mkdir(parents=True)
+        for entry in Path(d).iterdir():
+            if entry.name not in programs:
+                (shadow / entry.name).symlink_to(entry)
+        dirs.append(shadow)
+    return dirs
+
+
 def install(python: Path, wheel: Path) -> subprocess.CompletedProcess:
-    """``pip install WHEEL`` into the clean venv, offline (dependencies must be present)."""
-    return subprocess.run([str(python), "-m", "pip", "install", "-q", "--no-index", str(wheel)],
+    """``pip install --only-binary=:all: WHEEL`` into the clean venv, offline (dependencies
+    must be present: see the module's docstring)."""
+    return subprocess.run([str(python), "-m", "pip", "install", "-q", "--no-index",
+                           "--only-binary=:all:", str(wheel)],
                           capture_output=True, text=True, env=clean_env())

@@ -1,11 +1,15 @@
 """The course as a student installs it: wheel -> clean venv -> ``mssedu course`` -> notebooks.
 
 One session builds the sdist and, from it, the wheel (``tests/cleanenv.py``), installs the
-wheel into a clean venv (no checkout, no PYTHONPATH; dependencies reused offline, see
-``cleanenv``'s docstring), copies the course with that venv's ``mssedu course DIR``, and
-executes every notebook there in fast mode with a kernel of that venv. The notebooks that
-render synthetic songs run again with ``fluidsynth`` hidden from PATH: they must run to the
-end on the numpy synthesizer and say, once, what is missing. The Colab setup cell
+wheel with ``--only-binary=:all:`` into a clean venv (no checkout, no PYTHONPATH; the
+dependencies are the test venv's own, reused offline through a ``.pth`` view without mssedu
+and without the optional pyworld, see ``cleanenv``'s docstring), and from then on runs
+everything with a PATH on which no ffmpeg, ffprobe, fluidsynth, espeak-ng or C/C++ compiler
+can be found (``cleanenv.SYSTEM_PROGRAMS``), from folders outside the checkout: ``mssedu
+--help``, ``mssedu course DIR``, ``mssedu separate`` of the example ``.stem.mp4`` and of an
+``.mp3`` made here with PyAV, and every notebook top to bottom in fast mode with a kernel of
+that venv -- once each: the notebooks that render synthetic songs must finish on the numpy
+instruments and say, once, what is missing. The Colab setup cell
 is run in a venv that has no mssedu, pointed at the wheel; ``binder/postBuild`` runs in
 another; and the lab is started as root on a loopback port through ``mssedu course``.
 """
@@ -27,7 +31,8 @@ from pathlib import Path
 import pytest
 from browsing import free_port
 
-from cleanenv import ROOT, build_dists, clean_env, install, make_venv
+from cleanenv import (ROOT, SYSTEM_PROGRAMS, build_dists, clean_env, install, make_venv,
+                      path_without)
 from conftest import NOTEBOOK_TIMES
 from test_notebooks import error_outputs, kernel_env
 
@@ -63,13 +68,65 @@ def mssedu_exe(python: Path) -> Path:
 
 
 @pytest.fixture(scope="session")
-def course_dir(tmp_path_factory, student):
+def bare_path(tmp_path_factory) -> list:
+    """PATH folders without any of ``cleanenv.SYSTEM_PROGRAMS`` (ffmpeg, fluidsynth, espeak-ng,
+    compilers): a student's laptop."""
+    dirs = path_without(SYSTEM_PROGRAMS, tmp_path_factory.mktemp("bare-path"))
+    for program in SYSTEM_PROGRAMS:
+        assert shutil.which(program, path=os.pathsep.join(map(str, dirs))) is None, program
+    return dirs
+
+
+@pytest.fixture(scope="session")
+def bare_env(bare_path) -> dict:
+    """:func:`cleanenv.clean_env` with :func:`bare_path` as PATH."""
+    return {**clean_env(), "PATH": os.pathsep.join(map(str, bare_path))}
+
+
+@pytest.fixture(scope="session")
+def course_dir(tmp_path_factory, student, bare_env):
     """``mssedu course DIR --no-lab`` run by the clean venv's console script."""
     folder = tmp_path_factory.mktemp("students-home") / "my course"
     out = subprocess.run([str(mssedu_exe(student)), "course", str(folder), "--no-lab"],
-                         capture_output=True, text=True, env=clean_env(), cwd=folder.parent)
+                         capture_output=True, text=True, env=bare_env, cwd=folder.parent)
     assert out.returncode == 0, out.stdout + out.stderr
     return folder
+
+
+def test_installed_command_starts_without_system_programs(student, bare_env, tmp_path):
+    for args in (["--help"], ["--version"], ["separate", "--help"], ["course", "--help"]):
+        out = subprocess.run([str(mssedu_exe(student)), *args], capture_output=True, text=True,
+                             env=bare_env, cwd=tmp_path)
+        assert out.returncode == 0 and "mssedu" in out.stdout and not out.stderr, (args, out.stderr)
+    code = ("import sys, mssedu.data, mssedu.metrics, mssedu.separation, demucs.pretrained; "
+            "t = mssedu.data.example_track(); "
+            "print(t.mixture.shape, sorted(m for m in ('stempeg', 'musdb', 'pyworld') if m in sys.modules))")
+    out = subprocess.run([str(student), "-c", code], capture_output=True, text=True, env=bare_env, cwd=tmp_path)
+    assert out.returncode == 0, out.stderr[-3000:]
+    assert out.stdout.strip() == "(2, 262552) []", out.stdout
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(900)   # seconds of CPU; minutes of wall time on a crowded 2-core machine
+def test_installed_separate_stem_mp4_and_mp3(student, bare_env, tmp_path):
+    """``mssedu separate`` (the mini U-Net checkpoint the wheel ships: quick on any CPU) of the
+    shipped ``.stem.mp4`` and of an ``.mp3`` written here with PyAV, with no ffmpeg anywhere."""
+    import soundfile as sf
+    from encoding import encode
+    from mssedu.data import example_path, example_track
+    mp3 = encode(tmp_path / "my song.mp3", example_track().mixture[:, :2 * 44100], 44100)
+    where = subprocess.run([str(student), "-c", "import mssedu, pathlib; print(pathlib.Path("
+                            "mssedu.__file__).parent / 'checkpoints' / 'unet_tiny_vocals.pt')"],
+                           capture_output=True, text=True, env=bare_env, cwd=tmp_path).stdout.strip()
+    out = subprocess.run([str(mssedu_exe(student)), "separate", example_path(), str(mp3), "--model", where,
+                          "--device", "cpu", "-q", "--out", str(tmp_path / "stems")],
+                         capture_output=True, text=True, env=bare_env, cwd=tmp_path)
+    assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-3000:]
+    assert "separated 2 of 2 file(s)." in out.stdout
+    for song, seconds in (("The Easton Ellises - Falcon 69", 6.08), ("my song", 2.0)):
+        folder = tmp_path / "stems" / "unet_tiny_vocals" / song
+        assert "vocals.wav" in [p.name for p in folder.iterdir()], song
+        assert abs(sf.info(str(folder / "vocals.wav")).duration - seconds) < 0.06, song
 
 
 # --- what the dists carry ------------------------------------------------------------------
@@ -181,50 +238,22 @@ def student_kernel_env(cache: Path, path_dirs=None) -> dict:
 @pytest.mark.slow
 @pytest.mark.timeout(int(LIMIT_S) + 120)
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
-def test_installed_notebook_executes(path, student, course_dir, tmp_path_factory):
+def test_installed_notebook_executes(path, student, course_dir, bare_path, tmp_path_factory):
+    """Each notebook once, from the installed course, without ffmpeg, fluidsynth, espeak-ng,
+    pyworld or a compiler: it runs to the end, and one that renders synthetic songs says once
+    that it plays them on numpy instruments and how to install fluidsynth."""
+    # a notebook that renders songs gets a cache of its own, so that it renders (and warns)
+    cache = tmp_path_factory.mktemp("cache") if path in USES_SYNTH else tmp_path_factory.getbasetemp() / "cache"
     nb, seconds, error = run_notebook(course_dir / path.name, student, tmp_path_factory.mktemp("k"),
-                                      student_kernel_env(tmp_path_factory.getbasetemp() / "cache"))
+                                      student_kernel_env(cache, bare_path))
     NOTEBOOK_TIMES[f"installed/{path.name}"] = ("ok" if error is None else "failed", seconds)
     assert error is None, str(error)[-3000:]
     assert not error_outputs(nb)
-
-
-def path_without(program: str, tmp: Path) -> list:
-    """PATH's folders, each one holding ``program`` replaced by a copy of links without it."""
-    dirs = []
-    for i, d in enumerate(os.environ.get("PATH", "").split(os.pathsep)):
-        if not d or not Path(d).is_dir():
-            continue
-        if not (Path(d) / program).exists():
-            dirs.append(Path(d))
-            continue
-        shadow = tmp / f"path{i}"
-        shadow.mkdir()
-        for entry in Path(d).iterdir():
-            if entry.name != program:
-                (shadow / entry.name).symlink_to(entry)
-        dirs.append(shadow)
-    return dirs
-
-
-@pytest.mark.notebooks
-@pytest.mark.slow
-@pytest.mark.timeout(int(LIMIT_S) + 120)
-@pytest.mark.parametrize("path", USES_SYNTH, ids=[p.stem for p in USES_SYNTH])
-def test_installed_notebook_without_fluidsynth(path, student, course_dir, tmp_path):
-    path_dirs = path_without("fluidsynth", tmp_path)
-    assert shutil.which("fluidsynth", path=os.pathsep.join(map(str, path_dirs))) is None
-    copy = tmp_path / "course" / path.name
-    copy.parent.mkdir()
-    shutil.copy(course_dir / path.name, copy)
-    nb, seconds, error = run_notebook(copy, student, tmp_path / "k",
-                                      student_kernel_env(tmp_path / "cache", path_dirs))
-    NOTEBOOK_TIMES[f"no-fluidsynth/{path.name}"] = ("ok" if error is None else "failed", seconds)
-    assert error is None, str(error)[-3000:]
-    assert not error_outputs(nb)
-    said = [o.get("text", "") for c in nb.cells for o in c.get("outputs", []) if "FallbackRendererWarning" in o.get("text", "")]
-    assert len(said) == 1, f"expected one warning naming what is missing, got {len(said)}"
-    assert "fluidsynth program" in said[0] and "install" in said[0], said[0]
+    said = [o.get("text", "") for c in nb.cells for o in c.get("outputs", [])
+            if "FallbackRendererWarning" in o.get("text", "")]
+    if path in USES_SYNTH:
+        assert [w for w in said if "fluidsynth program" in w and "install" in w], said
+    assert len(said) == len(set(said)), f"a warning repeated: {said}"
 
 
 # --- the lab, as root, through mssedu course -------------------------------------------------
@@ -296,6 +325,12 @@ def test_setup_cell_installs_mssedu_where_it_is_missing(wheel, tmp_path):
     path = work / "first.ipynb"
     env = student_kernel_env(tmp_path / "cache")
     env.update({k: v for k, v in clean_env().items() if k.startswith("PIP_") or k == "PYTHONNOUSERSITE"})
+    env["MSSEDU_SOURCE"] = str(tmp_path / "no-such-mssedu.whl")   # a failing install says what to do
+    nbformat.write(nb, str(path))
+    done, _, error = run_notebook(path, fresh, tmp_path / "k-fail", env)
+    said = str(error)
+    assert error is not None and "pip could not install mssedu from" in said, said[-2000:]
+    assert "no-such-mssedu.whl" in said and "Set MSSEDU_SOURCE" in said, said[-2000:]
     env["MSSEDU_SOURCE"] = str(wheel)
     outputs = []
     for attempt in range(2):
@@ -353,8 +388,8 @@ def test_binder_postbuild_runs_in_a_clean_venv(tmp_path):
     check = subprocess.run([str(python), "-c", "import mssedu.course as c; print(c.course_folder())"],
                            capture_output=True, text=True, env=clean_env(), cwd=tmp_path)
     assert Path(check.stdout.strip()).is_relative_to(tmp_path / "binder-venv"), check.stdout + check.stderr
-    apt = (ROOT / "binder" / "apt.txt").read_text().split()
-    assert {"ffmpeg", "fluidsynth"} <= set(apt)
+    apt = [l for l in (ROOT / "binder" / "apt.txt").read_text().splitlines() if not l.startswith("#")]
+    assert "fluidsynth" in apt and "ffmpeg" not in apt   # optional instruments; decoding needs no ffmpeg
 
 
 def test_dockerfile_and_binder_files_parse():
@@ -393,6 +428,7 @@ def test_project_url_is_one_constant():
              + re.findall(r"mybinder\.org/v2/gh/([\w.-]+/[\w-]+)/", readme))
     assert f'pip install "{PROJECT_URL}"' in readme
     assert len(named) >= len(NOTEBOOKS) + 2 and set(named) == {owner_name}, sorted(set(named))
+    assert f"mssedu @ {PROJECT_URL}" in (ROOT / "environment.yml").read_text(encoding="utf-8")
     urls = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]["urls"]
     assert urls["Homepage"] == REPOSITORY and all(u.startswith(REPOSITORY) for u in urls.values()), urls
     for nb in NOTEBOOKS:

@@ -19,15 +19,34 @@ def _name(req: str) -> str:
     return re.split(r"[<>=!~;\[ ]", req, maxsplit=1)[0].strip().lower().replace("_", "-")
 
 
-def test_environment_yml_lists_every_dependency():
+def _listed(path: Path) -> set:
+    env = path.read_text().lower().replace("_", "-")
+    return set(re.findall(r"^\s*-\s+([a-z0-9.\-]+)", env, flags=re.M))
+
+
+def _missing(wanted, listed) -> list:
+    return [r for r in wanted if CONDA_NAMES.get(_name(r), _name(r)) not in listed]
+
+
+def test_environment_yml_is_the_students_install():
+    """Every required dependency; no test tool; the package itself installed (not editable)."""
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    listed = _listed(ROOT / "environment.yml")
+    assert not _missing(project["dependencies"], listed), _missing(project["dependencies"], listed)
+    tools = {_name(r) for r in project["optional-dependencies"]["test"]}
+    assert not tools & listed, f"test tools in the students' environment: {sorted(tools & listed)}"
+    text = (ROOT / "environment.yml").read_text()
+    assert "-e ." not in text and "mssedu @ git+" in text
+
+
+def test_environment_dev_yml_lists_every_dependency_and_extra():
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
     wanted = list(project["dependencies"])
-    for extra in ("test", "nussl"):
+    for extra in ("test", "nussl", "voices"):
         wanted += project["optional-dependencies"][extra]
-    env = (ROOT / "environment.yml").read_text().lower().replace("_", "-")
-    listed = set(re.findall(r"^\s*-\s+([a-z0-9.\-]+)", env, flags=re.M))
-    missing = [r for r in wanted if CONDA_NAMES.get(_name(r), _name(r)) not in listed]
-    assert not missing, f"environment.yml lacks {missing}"
+    listed = _listed(ROOT / "environment-dev.yml")
+    assert not _missing(wanted, listed), f"environment-dev.yml lacks {_missing(wanted, listed)}"
+    assert "-e .[test,nussl,voices]" in (ROOT / "environment-dev.yml").read_text()
 
 
 def test_ci_runs_the_readme_test_command():

@@ -100,7 +100,7 @@ def test_existing_output_is_kept_unless_forced(tmp_path):
 def test_two_songs_with_the_same_name_get_two_folders(tmp_path, monkeypatch, capsys):
     song(tmp_path / "song.wav", 1.0, seed=1)
     song(tmp_path / "song.flac", 1.0, seed=2)
-    monkeypatch.setattr(cli, "load_separator", lambda *a, **k: GainSeparator())
+    monkeypatch.setattr(separation, "load_separator", lambda *a, **k: GainSeparator())
     code = cli.main(["separate", str(tmp_path / "song.wav"), str(tmp_path / "song.flac"),
                      "--out", str(tmp_path / "out"), "--force", "-q"])
     assert code == 0
@@ -114,7 +114,7 @@ def test_two_songs_with_the_same_name_get_two_folders(tmp_path, monkeypatch, cap
 
 def test_two_stems_accompaniment_is_refused_on_the_command_line(tmp_path, monkeypatch, capsys):
     song(tmp_path / "s.wav", 1.0)
-    monkeypatch.setattr(cli, "load_separator", lambda *a, **k: GainSeparator())
+    monkeypatch.setattr(separation, "load_separator", lambda *a, **k: GainSeparator())
     assert cli.main(["separate", str(tmp_path / "s.wav"), "--two-stems", "accompaniment",
                      "--out", str(tmp_path / "o"), "-q"]) == 1
     assert "would name both outputs the same" in capsys.readouterr().err
@@ -161,8 +161,8 @@ def test_full_disk_leaves_nothing_behind_and_says_so(tmp_path, monkeypatch):
         import resource, signal, sys
         sys.path.insert(0, {str(Path(__file__).parent)!r})
         from test_separate_files import GainSeparator
-        from mssedu import cli
-        cli.load_separator = lambda *a, **k: GainSeparator()
+        from mssedu import cli, separation
+        separation.load_separator = lambda *a, **k: GainSeparator()
         signal.signal(signal.SIGXFSZ, signal.SIG_IGN)   # a failed write, not a killed process
         resource.setrlimit(resource.RLIMIT_FSIZE, (300_000, 300_000))
         sys.exit(cli.main(["separate", {str(tmp_path / "s.wav")!r}, "--out", {str(out)!r}, "-q"]))
@@ -174,7 +174,7 @@ def test_full_disk_leaves_nothing_behind_and_says_so(tmp_path, monkeypatch):
     left = [p.name for p in (out / "htdemucs").iterdir()] if (out / "htdemucs").exists() else []
     assert left == []                                  # no half stem set, no temp folder
     # and the rerun (with room) works without --force: nothing blocks it
-    monkeypatch.setattr(cli, "load_separator", lambda *a, **k: GainSeparator())
+    monkeypatch.setattr(separation, "load_separator", lambda *a, **k: GainSeparator())
     assert cli.main(["separate", str(tmp_path / "s.wav"), "--out", str(out), "-q"]) == 0
     assert len(list((out / "htdemucs" / "s").iterdir())) == 4
 

@@ -17,7 +17,7 @@ More data, same object:
 from __future__ import annotations
 
 from .track import MUSDB_STEMS, Track
-from .example import EXAMPLE_KEPT, example_path, example_track
+from .example import EXAMPLE_FILE, EXAMPLE_KEPT, example_path, example_track
 from .multitrack import MixtureResidualWarning, load_multitrack, save_multitrack
 from .dataset import Augment, ExcerptDataset, active_frames, make_loader
 from .musdb import musdb_tracks
@@ -25,4 +25,4 @@ from .synth import make_dataset, render_song
 
 __all__ = ["Track", "example_track", "example_path", "MUSDB_STEMS", "load_multitrack",
            "save_multitrack", "MixtureResidualWarning", "musdb_tracks", "make_dataset", "render_song",
-           "ExcerptDataset", "Augment", "make_loader", "active_frames", "EXAMPLE_KEPT"]
+           "ExcerptDataset", "Augment", "make_loader", "active_frames", "EXAMPLE_KEPT", "EXAMPLE_FILE"]

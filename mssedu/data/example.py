@@ -1,34 +1,60 @@
 """The real example: the MUSDB18 excerpt that the ``stempeg`` package ships, decoded once,
-its codec edges cut (:func:`example_track`)."""
+its codec edges cut (:func:`example_track`). It is found and decoded without importing
+stempeg, which refuses to import where no ``ffmpeg`` program is installed; PyAV decodes it."""
 from __future__ import annotations
 
 import functools
+from importlib import metadata
+from pathlib import Path
 
 import numpy as np
-import stempeg
 
+from .. import decode
 from ..errors import DataError
 from .track import MUSDB_STEMS, Track
 
-__all__ = ["example_path", "example_track", "EXAMPLE_KEPT"]
+__all__ = ["example_path", "example_track", "EXAMPLE_KEPT", "EXAMPLE_FILE"]
+
+#: The example file inside the installed ``stempeg`` distribution.
+EXAMPLE_FILE = "stempeg/data/The Easton Ellises - Falcon 69.stem.mp4"
 
 
 def example_path() -> str:
     """Path of the MUSDB18 excerpt that the ``stempeg`` package ships.
 
+    The file is located through the installed distribution's metadata, without importing
+    stempeg (whose import fails where no ``ffmpeg`` program is installed).
+
     Returns
     -------
     str
         Path of the ``.stem.mp4`` file.
+
+    Raises
+    ------
+    DataError
+        stempeg (the package that carries the file) is not installed, or lacks the file.
+
+    Examples
+    --------
+    >>> example_path().endswith("Falcon 69.stem.mp4")
+    True
     """
-    return stempeg.example_stem_path()
+    try:
+        path = Path(metadata.distribution("stempeg").locate_file(EXAMPLE_FILE))
+    except metadata.PackageNotFoundError:
+        path = None
+    if path is None or not path.is_file():
+        raise DataError("The course's real example song comes with the stempeg package, which is "
+                        "missing or incomplete here. Install it: `python -m pip install stempeg`.")
+    return str(path)
 
 
 @functools.lru_cache(maxsize=1)
 def _decode_example():
-    stems, rate = stempeg.read_stems(example_path(), dtype=np.float32)
-    # stempeg gives (streams, samples, channels); we use (channels, samples)
-    return np.ascontiguousarray(np.transpose(stems, (0, 2, 1))), int(rate)
+    path = example_path()
+    streams = [decode.decode(path, stream=i)[0] for i in range(1 + len(MUSDB_STEMS))]
+    return np.stack(streams), decode.probe(path)["sr"]
 
 
 _PRIMING = 2112            # AAC encoder delay: leading samples that are not the song
@@ -79,8 +105,8 @@ def example_track(trim: bool = True) -> Track:
     if trim:
         if streams.shape[-1] < EXAMPLE_KEPT.stop:
             raise DataError(f"The example file decoded to {streams.shape[-1]} samples, fewer than "
-                            f"the {EXAMPLE_KEPT.stop} this course expects; reinstall stempeg "
-                            "(pip install --force-reinstall stempeg).")
+                            f"the {EXAMPLE_KEPT.stop} this course expects; reinstall the package that "
+                            "carries it: `python -m pip install --force-reinstall stempeg`.")
         streams = streams[..., EXAMPLE_KEPT]
     streams = streams.copy()
     track = Track("The Easton Ellises - Falcon 69", rate, streams[0],

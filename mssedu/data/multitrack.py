@@ -19,8 +19,8 @@ import warnings
 from pathlib import Path
 
 import numpy as np
-import stempeg
 
+from .. import decode
 from ..audio import load, resample, save, to_mono, to_stereo
 from ..checks import check_rate
 from ..errors import AudioError, DataError, MsseduError, ParameterError
@@ -36,13 +36,9 @@ class MixtureResidualWarning(UserWarning):
     """The stored mixture differs from the sum of the stems by more than expected."""
 
 
-def _stem_file_names(path: Path, n_streams: int) -> list:
+def _stem_file_names(titles: list, n_streams: int) -> list:
     """Stem names of a ``.stem.mp4`` (stream titles when the file has them, else MUSDB's)."""
-    titles = []
-    try:
-        titles = list(stempeg.Info(str(path)).title_streams)[1:]
-    except Exception:  # metadata is a nicety; the streams are what matter
-        titles = []
+    titles = list(titles)[1:]
     if len(titles) == n_streams - 1 and all(titles) and len(set(titles)) == len(titles):
         return [str(t).strip().lower() for t in titles]
     if n_streams - 1 == len(MUSDB_STEMS):
@@ -51,21 +47,14 @@ def _stem_file_names(path: Path, n_streams: int) -> list:
 
 
 def _read_stem_file(path: Path):
-    try:
-        streams, rate = stempeg.read_stems(str(path), dtype=np.float32, always_3d=True)
-    except Exception as err:
-        raise AudioError(f"{path} could not be read as a .stem.mp4 multitrack ({type(err).__name__}: "
-                         f"{err}). Is ffmpeg installed and the file complete?") from err
-    streams = np.asarray(streams, dtype=np.float32)
-    if streams.ndim != 3 or streams.shape[0] < 2:
-        raise DataError(f"{path} holds {streams.shape[0] if streams.ndim == 3 else 1} audio stream(s); "
-                        "a stem file needs the mixture plus at least one stem.")
-    names = _stem_file_names(path, streams.shape[0])
-    # stempeg: (streams, samples, channels) -> (channels, samples) per stream
-    sig = {"mixture": np.ascontiguousarray(streams[0].T)}
-    for i, name in enumerate(names):
-        sig[name] = np.ascontiguousarray(streams[i + 1].T)
-    rates = {name: int(rate) for name in sig}
+    meta = decode.probe(path)   # AudioError (naming the file) when it is not a stem file
+    if meta["streams"] < 2:
+        raise DataError(f"{path} holds {meta['streams']} audio stream(s); a stem file needs the "
+                        "mixture plus at least one stem.")
+    names = ["mixture"] + _stem_file_names(meta["titles"], meta["streams"])
+    sig, rates = {}, {}
+    for i, name in enumerate(names):   # each stream (channels, samples) at its own rate
+        sig[name], rates[name] = decode.decode(path, stream=i)
     return sig, rates, {name: path for name in sig}
 
 

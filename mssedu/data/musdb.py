@@ -14,7 +14,6 @@ import os
 import warnings
 from pathlib import Path
 
-import musdb
 import numpy as np
 
 from ..config import cache_dir
@@ -23,6 +22,12 @@ from ..network import reachable
 from .track import MUSDB_STEMS, Track
 from .mixing import integrated_loudness
 from .multitrack import load_multitrack
+
+try:
+    import musdb
+except RuntimeError as _missing:   # musdb imports stempeg, which refuses to import without ffmpeg
+    musdb = None
+    _MUSDB_ERROR = str(_missing)
 
 __all__ = ["musdb_tracks", "MusdbTracks", "musdb_help", "PREVIEW_HOST", "stem_loudness", "loudness_ranges"]
 
@@ -160,6 +165,11 @@ def musdb_tracks(root=None, subset: str = "train", split: str | None = None, is_
         raise ParameterError(f"split must be None, 'train' or 'valid', got {split!r}.")
     if split is not None and subset != "train":
         raise ParameterError("split applies to subset='train' only (the validation songs come from train).")
+    if musdb is None:
+        raise DataError(f"The musdb package could not be imported ({_MUSDB_ERROR}): it reads "
+                        "MUSDB18 through the ffmpeg program. Install ffmpeg, restart the kernel, "
+                        "and call musdb_tracks again; a folder of stems needs none: "
+                        "mssedu.data.load_multitrack(FOLDER).")
     if root is None and os.environ.get("MUSDB_PATH"):
         root = os.environ["MUSDB_PATH"]
     if root is None:

@@ -33,15 +33,20 @@ SOUNDFONT_NAMES = ("FluidR3_GM.sf2", "FluidR3_GM.sf3", "GeneralUser GS v1.471.sf
                    "TimGM6mb.sf2", "default-GM.sf2", "default-GM.sf3", "default.sf2")
 #: MuseScore's General-MIDI fonts (the second sample set of the ``"mixed"`` instruments style).
 MUSESCORE_NAMES = ("MuseScore_General.sf3", "MuseScore_General_Lite.sf3", "MuseScore_General.sf2")
-#: How to get fluidsynth and a SoundFont, on every system.
-INSTALL_HINT = ("Install fluidsynth and a General-MIDI SoundFont: Debian/Ubuntu `sudo apt-get install "
-                "fluidsynth fluid-soundfont-gm`; macOS `brew install fluid-synth` (or MacPorts "
-                "`sudo port install fluidsynth`); Windows or any system with conda `conda install -c "
-                "conda-forge fluidsynth` (or FluidSynth's release zip from "
-                "github.com/FluidSynth/fluidsynth/releases, its bin folder on PATH). "
+#: How to get fluidsynth and a SoundFont, per system (``sys.platform``).
+_INSTALL_BY_OS = {
+    "linux": "`sudo apt-get install fluidsynth fluid-soundfont-gm` (Debian/Ubuntu; or your "
+             "system's package manager, or `conda install -c conda-forge fluidsynth`)",
+    "darwin": "`brew install fluid-synth` (or `conda install -c conda-forge fluidsynth`)",
+    "win32": "`conda install -c conda-forge fluidsynth`, or FluidSynth's release zip from "
+             "github.com/FluidSynth/fluidsynth/releases with its bin folder on PATH",
+}
+#: How to get fluidsynth and a SoundFont, on this system.
+INSTALL_HINT = ("Install fluidsynth and a General-MIDI SoundFont: "
+                + _INSTALL_BY_OS.get(sys.platform, _INSTALL_BY_OS["linux"]) + ". "
                 "Where no SoundFont comes with it, download a General-MIDI .sf2 (FluidR3_GM or "
                 "GeneralUser GS) and set the environment variable MSSEDU_SOUNDFONT to its path "
-                "(or put it in ~/soundfonts). In a checkout on Linux, ./course installs both.")
+                "(or put it in ~/soundfonts).")
 
 
 def soundfont_folders() -> list:

@@ -322,9 +322,9 @@ def _part_channels(spec: dict) -> dict:
 
 
 def _can_sing() -> bool:
-    """Whether espeak-ng is here for the sung vocals (else one warning, and voice patches)."""
+    """Whether pyworld and espeak-ng are here for the sung vocals (else one warning, and voice patches)."""
     try:
-        voice.espeak_path()
+        voice.check_singing()
     except DataError as err:
         warn_fallback(f"Synthetic songs: the vocals are played by a voice patch instead of sung with "
                    f"words, because {err}")

@@ -26,14 +26,17 @@ Doubles (the lead sung again, a few milliseconds late and a few cents off) and a
 on the same lyrics make the backing vocals; phrase-level dynamics and a breath before each
 phrase finish the stem. Everything is seeded: the same generator gives the same singer.
 
-Requirements: the ``espeak-ng`` program (Debian/Ubuntu ``apt-get install espeak-ng``, run by
-``./course``) and the ``pyworld`` package.
+Requirements (both optional): the ``espeak-ng`` program and the ``pyworld`` package (the extra
+``mssedu[voices]``; it has wheels for Windows only, elsewhere pip compiles it, which needs a C++
+compiler). :func:`check_singing` says what is missing and how to get it on this system; without
+them the synthetic songs play the melody on a General-MIDI voice patch instead.
 """
 from __future__ import annotations
 
 import io
 import shutil
 import subprocess
+import sys
 import warnings
 
 import numpy as np
@@ -44,9 +47,13 @@ from ..errors import DataError, ParameterError
 
 # pyworld's __init__ imports the deprecated pkg_resources; that one warning says nothing to a user
 warnings.filterwarnings("ignore", message="pkg_resources is deprecated", category=UserWarning)
-import pyworld  # noqa: E402
+try:
+    import pyworld
+except ImportError:   # the optional extra mssedu[voices] is not installed
+    pyworld = None
 
-__all__ = ["SINGERS", "WORLD_SR", "espeak_path", "speak", "lyrics_line", "sing_phrase", "sing"]
+__all__ = ["SINGERS", "WORLD_SR", "espeak_path", "check_singing", "speak", "lyrics_line",
+           "sing_phrase", "sing"]
 
 #: The rate WORLD works at (espeak-ng speaks at 22.05 kHz); the stem is resampled after.
 WORLD_SR = 22050
@@ -66,9 +73,22 @@ _WORDS = ("love night light heart fire dream rain day way home road sky eyes tim
           "sun moon star river ocean morning evening summer winter wind heaven shadow "
           "hello baby darling tonight forever never again alone together golden silver "
           "dancing falling burning shining waiting leaving coming singing holding").split()
-_INSTALL = ("Install it with `sudo apt-get install espeak-ng` (Debian/Ubuntu), `brew install "
-            "espeak-ng` (macOS), `conda install -c conda-forge espeak-ng` (any system), or "
-            "`winget install eSpeak-NG.eSpeak-NG` (Windows).")
+#: How to get espeak-ng and pyworld (the extra ``mssedu[voices]``), per system (sys.platform).
+_INSTALL = {
+    "win32": ("`winget install eSpeak-NG.eSpeak-NG`",
+              '`python -m pip install "pyworld>=0.3.4" "setuptools<81"` (a wheel: no compiler needed)'),
+    "darwin": ("`brew install espeak-ng`",
+               "`xcode-select --install` (the C++ compiler pyworld is built with), then "
+               '`python -m pip install "pyworld>=0.3.4" "setuptools<81"`'),
+    "linux": ("`sudo apt-get install espeak-ng` (Debian/Ubuntu; or your system's package manager)",
+              "`sudo apt-get install g++` (the C++ compiler pyworld is built with), then "
+              '`python -m pip install "pyworld>=0.3.4" "setuptools<81"`'),
+}
+
+
+def _install_line(which: int) -> str:
+    """This system's install line for espeak-ng (0) or pyworld (1)."""
+    return _INSTALL.get(sys.platform, _INSTALL["linux"])[which]
 
 
 def espeak_path() -> str:
@@ -86,9 +106,33 @@ def espeak_path() -> str:
     """
     exe = shutil.which("espeak-ng")
     if exe is None:
-        raise DataError("The espeak-ng program was not found on PATH; it speaks the lyrics of "
-                        "the synthetic vocals. " + _INSTALL)
+        raise DataError("the espeak-ng program was not found on PATH (it speaks the lyrics of the "
+                        f"synthetic vocals). Install it with {_install_line(0)}, then restart the kernel.")
     return exe
+
+
+def check_singing() -> None:
+    """Refuse, with what to install, when sung vocals cannot be made here.
+
+    Sung vocals need the ``pyworld`` package (the optional extra ``mssedu[voices]``) and the
+    ``espeak-ng`` program; :mod:`mssedu.data.synth` calls this and otherwise plays the melody
+    on a voice patch.
+
+    Returns
+    -------
+    None
+        Both are here.
+
+    Raises
+    ------
+    DataError
+        pyworld or espeak-ng is missing; the message gives this system's install line.
+    """
+    if pyworld is None:
+        raise DataError("the pyworld package (the optional extra mssedu[voices], the WORLD vocoder "
+                        f"that sings the vocals) is not installed. Install it with {_install_line(1)}, "
+                        "then restart the kernel.")
+    espeak_path()
 
 
 def lyrics_line(rng, n_syllables: int) -> str:
