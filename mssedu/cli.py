@@ -6,7 +6,8 @@
     mssedu download htdemucs [--to DIR]
     mssedu demo [--out ./mssedu-demo]
     mssedu course [DIR] [--update] [JUPYTERLAB ARGS...]
-    mssedu train --checkpoint my_unet.pt [--data synthetic|FOLDER] [--seconds 300]
+    mssedu train --checkpoint my_unet.pt [--data synthetic|musdb|FOLDER] [--seconds 300]
+    mssedu evaluate MODEL [MODEL ...] --data musdb|ROOT [--subset test] [--out DIR]
     mssedu lab [--dir DIR] [JUPYTERLAB ARGS...]
     mssedu app [--port 8866] [--dir ./mssedu-app] [VOILA ARGS...]
     mssedu assign build [NN ...] [--check] | bootstrap NN ... | verify [NN ...]
@@ -31,7 +32,7 @@ from pathlib import Path
 
 from . import __version__
 from .assignments import bootstrap, release, sources
-from .atomic import writable_folder
+from .atomic import move_into_place, new_part_folder, writable_folder
 from .app import prepare_app, voila_command
 from .course import DEFAULT_FOLDER, copy_course, lab_command
 from .errors import DataError, MsseduError, ParameterError
@@ -49,9 +50,12 @@ from .separation import (
     stem_names,
 )
 
-from .unet import PRESETS, TrainConfig, train
+from .unet import PRESETS, TrainConfig, shipped_checkpoint, train
+from .data.musdb import musdb_tracks
+from .plot import song_scores_figure
+from .separation import BASELINES, evaluate_many
 
-__all__ = ["main", "build_parser", "notebooks_folder", "FORMATS", "PASSTHROUGH", "cmd_train"]
+__all__ = ["main", "build_parser", "notebooks_folder", "FORMATS", "PASSTHROUGH", "cmd_train", "cmd_evaluate"]
 
 #: Commands whose unknown arguments go on to the program they start.
 PASSTHROUGH = {"lab": "JupyterLab", "course": "JupyterLab", "app": "Voila"}
@@ -283,6 +287,79 @@ def cmd_train(args) -> int:
     return 0
 
 
+# -- evaluate (many songs) and MUSDB18 data ---------------------------------------------------
+
+def _evaluation_model(name: str):
+    """A separator from a model name, a checkpoint path, or a shipped checkpoint's name."""
+    if not Path(name).expanduser().exists() and not looks_like_path(name) and name.startswith("unet_"):
+        name = shipped_checkpoint(name)     # e.g. unet_tiny_vocals
+    return load_separator(name)
+
+
+def cmd_evaluate(args) -> int:
+    """``mssedu evaluate``: :func:`mssedu.separation.evaluate_many` over MUSDB18 songs.
+
+    Parameters
+    ----------
+    args : argparse.Namespace
+        Parsed arguments of the ``evaluate`` sub-command.
+
+    Returns
+    -------
+    int
+        Exit status (0: every model scored).
+    """
+    t0 = time.perf_counter()
+    out = Path(args.out).expanduser() if args.out else None
+    if out is not None and out.exists() and not args.force:
+        raise DataError(f"{args.out} exists; pass --force to replace it, or choose another --out.")
+    models = {}
+    for name in args.models:
+        sep = _evaluation_model(name)
+        models[sep.name if sep.name not in models else f"{sep.name} ({name})"] = sep
+    songs = musdb_tracks(None if args.data == "musdb" else args.data, subset=args.subset)
+    where = "MUSDB18 previews" if args.data == "musdb" else str(args.data)
+    if args.limit:
+        songs = songs[: args.limit]
+    two_stems = None if args.two_stems == "none" else args.two_stems
+    scores = evaluate_many(models, songs, two_stems=two_stems, progress=not args.quiet,
+                           baselines=() if args.no_baselines else BASELINES,
+                           songs=f"{len(songs)} {args.subset} songs of {where}")
+    _say(str(scores.table(args.metric)))
+    if out is not None:   # whole or not at all: a part folder renamed into place
+        part = new_part_folder(out)
+        scores.per_track.to_csv(part / "scores.csv", index=False)
+        song_scores_figure(scores, args.metric).savefig(part / f"{args.metric.lower()}_boxplot.png", dpi=120)
+        move_into_place(part, out)
+        _say(f"per-song scores and the box plot written to {out}/")
+    _say(f"{len(songs)} songs in {time.perf_counter() - t0:.0f} s")
+    return 0
+
+
+def _add_evaluate(sub) -> None:
+    """The ``evaluate`` sub-command's arguments."""
+    e = sub.add_parser("evaluate", help="score models over many songs (MUSDB18 test previews, or a root)",
+                       description="Separate every song of --data's --subset with each MODEL and "
+                       "score it with museval v4 (median of 1-s frames per song), then report the "
+                       "median over songs per source, as SiSEC 2018 does; a constant gain and the "
+                       "oracle IRM are scored on the same songs. MODEL: a checkpoint (.pt), a shipped "
+                       "one (unet_tiny_vocals, unet_tiny_4stems) or a demucs name (htdemucs).")
+    e.add_argument("models", nargs="+", metavar="MODEL")
+    e.add_argument("--data", default="musdb", metavar="musdb|ROOT",
+                   help="musdb: the 7-s previews (downloaded and cached once, ~140 MB); or a "
+                   "MUSDB18/MUSDB18-HQ root (default musdb)")
+    e.add_argument("--subset", default="test", choices=["test", "train"], help="default test")
+    e.add_argument("--limit", type=int, default=None, help="score only the first N songs")
+    e.add_argument("--two-stems", default="auto", metavar="STEM|none|auto",
+                   help="score STEM and its accompaniment only (auto: the target of one-target models)")
+    e.add_argument("--metric", default="SDR", choices=["SDR", "SIR", "SAR", "ISR"], help="table metric")
+    e.add_argument("--no-baselines", action="store_true", help="leave out constant gain and oracle IRM")
+    e.add_argument("--out", default=None, metavar="DIR", help="write scores.csv and the box plot into DIR")
+    e.add_argument("--force", action="store_true", help="replace an existing --out folder")
+    e.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
+    e.set_defaults(func=cmd_evaluate)
+
+
 # -- graded labs ------------------------------------------------------------------------------
 
 def cmd_assign(args) -> int:
@@ -463,6 +540,7 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--force", action="store_true", help="replace an existing --checkpoint")
     t.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
     t.set_defaults(func=cmd_train)
+    _add_evaluate(sub)
 
     c = sub.add_parser("course", help="copy the course notebooks into a folder and open them",
                        description="Copy the notebooks that ship with mssedu into DIR (default "
