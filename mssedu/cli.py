@@ -51,7 +51,7 @@ from .separation import (
 )
 
 from .unet import PRESETS, TrainConfig, shipped_checkpoint, train
-from .data.musdb import musdb_tracks
+from .data.musdb import is_musdb_root, musdb_tracks, musdb_training_sets
 from .plot import song_scores_figure
 from .separation import BASELINES, evaluate_many
 
@@ -249,6 +249,38 @@ def _training_folder(path: str, subset: str) -> Path:
     return folder
 
 
+#: ``mssedu train --help``'s closing paragraph (the README's "A training recipe for one GPU").
+GPU_RECIPE = (
+    "GPU recipe (one GPU, about an hour): mssedu train -c vocals_full.pt --data musdb --preset full "
+    "--batch-size 32 --seconds 3600 --val-every 200 --patience 20 (the 7-s previews; or --data "
+    "~/musdb18hq --musdb-seconds 60 for MUSDB18-HQ), then mssedu evaluate vocals_full.pt --data "
+    "musdb (or the root). Expect, from the literature and not measured here: Open-Unmix trained "
+    "on all of MUSDB18 reaches about 6.3 dB vocals SDR on its test set; the previews hold 7 s "
+    "per song (under 4 % of the audio), so a U-Net trained on them should land a few dB lower, "
+    "roughly 2 to 4 dB vocals on the test previews.")
+
+
+def _musdb_training(args):
+    """``--data musdb`` (the previews) or a MUSDB18(-HQ) root: musdb's train and validation
+    songs (:func:`mssedu.data.musdb.musdb_training_sets`); ``None`` for other data."""
+    if args.data != "musdb" and not is_musdb_root(args.data):
+        return None
+    if args.subset != "train":
+        raise ParameterError(f"--subset {args.subset}: with MUSDB18 data, training reads musdb's split of "
+                             "train/ (validation: its 14 validation songs); test/ stays held out for "
+                             "`mssedu evaluate`.")
+    return musdb_training_sets(args.data, max_seconds=args.musdb_seconds, progress=not args.quiet)
+
+
+def _add_musdb_training(t) -> None:
+    """The ``train`` sub-command's MUSDB18 arguments."""
+    t.set_defaults(valid="auto")
+    t.epilog = GPU_RECIPE
+    t.add_argument("--musdb-seconds", type=float, default=None, metavar="S",
+                   help="cut every MUSDB18 song to S seconds around its middle (full songs take "
+                   "~45 MB of memory per minute each; default: whole songs)")
+
+
 def cmd_train(args) -> int:
     """``mssedu train``: :func:`mssedu.unet.train` from the command line (also under ``torchrun``).
 
@@ -262,13 +294,17 @@ def cmd_train(args) -> int:
     int
         Exit status (0: trained and wrote the checkpoint).
     """
-    data = None if args.data == "synthetic" else str(_training_folder(args.data, args.subset))
-    if args.valid == "synthetic":
+    musdb = _musdb_training(args)     # (train, valid) songs for --data musdb or a MUSDB root
+    data = None if args.data == "synthetic" else musdb[0] if musdb else str(_training_folder(args.data, args.subset))
+    if args.valid == "auto":
+        valid = musdb[1] if musdb else "synthetic"
+    elif args.valid == "synthetic":
         valid = "synthetic"
     elif args.valid == "none":
         valid = None
     else:
-        valid = str(_training_folder(args.valid, "test"))
+        valid = (musdb_training_sets(args.valid, max_seconds=args.musdb_seconds, progress=not args.quiet)[1]
+                 if is_musdb_root(args.valid) else str(_training_folder(args.valid, "test")))
     if args.seconds is not None and args.seconds < 0:
         raise ParameterError(f"--seconds must be >= 0 (0: no time limit), got {args.seconds}.")
     settings = dict(preset=args.preset, targets=tuple(args.targets),
@@ -506,18 +542,21 @@ def build_parser() -> argparse.ArgumentParser:
     t = sub.add_parser("train", help="train a mini U-Net (synthetic songs, MUSDB18, or your multitracks)",
                        description="Train the mini U-Net with mssedu.unet.train, the function the "
                        "notebooks use. Data: 'synthetic' (songs made here, rendered once into the "
-                       "cache), a MUSDB18/MUSDB18-HQ root (its --subset folder), or any folder with "
+                       "cache), 'musdb' (the MUSDB18 7-s previews) or a MUSDB18/MUSDB18-HQ root "
+                       "(musdb's train/validation split; test/ held out), or any folder with "
                        "one sub-folder of stem files (or one .stem.mp4) per song. Validation and "
                        "early stopping use held-out songs (--valid); the course's real excerpt is "
                        "never used. The checkpoint is written atomically at every validation; "
                        "--resume continues it. Runs unchanged under `torchrun --nproc_per_node=N` "
                        "(data-parallel; --batch-size is the global batch).")
     t.add_argument("--checkpoint", "-c", required=True, metavar="FILE", help="checkpoint to write (.pt)")
-    t.add_argument("--data", default="synthetic", metavar="synthetic|DIR",
-                   help="training songs (default: synthetic songs made here)")
+    t.add_argument("--data", default="synthetic", metavar="synthetic|musdb|DIR",
+                   help="training songs (default: synthetic songs made here; musdb: the MUSDB18 "
+                   "7-s previews, downloaded and cached once; a MUSDB18(-HQ) root: musdb's train split)")
     t.add_argument("--subset", default="train", help="sub-folder of a MUSDB18 root (default train)")
-    t.add_argument("--valid", default="synthetic", metavar="synthetic|none|DIR",
-                   help="held-out validation songs (default: synthetic, seed 10000)")
+    t.add_argument("--valid", default="synthetic", metavar="auto|synthetic|none|DIR",
+                   help="held-out validation songs (default auto: musdb's 14 validation songs for "
+                   "MUSDB18 data, else synthetic songs of seed 10000)")
     t.add_argument("--style", default="studio", choices=sorted(STYLES),
                    help="style of the synthetic songs (default studio)")
     t.add_argument("--songs", type=int, default=8, help="synthetic training songs (default 8)")
@@ -540,6 +579,7 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--force", action="store_true", help="replace an existing --checkpoint")
     t.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
     t.set_defaults(func=cmd_train)
+    _add_musdb_training(t)
     _add_evaluate(sub)
 
     c = sub.add_parser("course", help="copy the course notebooks into a folder and open them",

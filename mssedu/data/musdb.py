@@ -45,7 +45,7 @@ from .multitrack import load_multitrack
 
 __all__ = ["musdb_tracks", "MusdbTracks", "musdb_help", "PREVIEW_URL", "PREVIEW_CHECKSUM",
            "PREVIEW_BYTES", "EXAMPLE_SONG", "preview_source", "previews_folder", "download_previews",
-           "is_example", "is_musdb_root", "musdb_training_sets", "stem_loudness", "loudness_ranges"]
+           "is_example", "is_musdb_root", "musdb_training_sets", "find_real_songs", "stem_loudness", "loudness_ranges"]
 
 #: The previews' archive: musdb's ``sample-url`` (its ``configs/mus.yaml``).
 PREVIEW_URL = "https://github.com/sigsep/sigsep-mus-db/releases/download/v0.4.0/MUSDB18-7-STEMS.zip"
@@ -265,6 +265,8 @@ class MusdbTracks:
         The tracks.
     keep_example : bool
         Keep the course's example song (:data:`EXAMPLE_SONG`); by default it is left out.
+    max_seconds : float or None
+        Give each song cut to this many seconds around its middle (``None``: whole).
 
     Attributes
     ----------
@@ -273,7 +275,10 @@ class MusdbTracks:
     root : str
     """
 
-    def __init__(self, db, keep_example: bool = False):
+    def __init__(self, db, keep_example: bool = False, max_seconds: float | None = None):
+        if max_seconds is not None and not max_seconds > 0:
+            raise ParameterError(f"max_seconds must be > 0 or None, got {max_seconds!r}.")
+        self.max_seconds = max_seconds
         if not keep_example:   # the course's test song never comes out of a listing by default
             db.tracks = [t for t in db.tracks if not is_example(t.name)]
         self.db = db
@@ -290,7 +295,7 @@ class MusdbTracks:
             if index not in self.names:
                 raise ParameterError(f"No MUSDB track named {index!r}; there are {len(self)} (see .names).")
             index = self.names.index(index)
-        return _to_track(self.db.tracks[index])
+        return _middle(_to_track(self.db.tracks[index]), self.max_seconds)
 
     def __iter__(self):
         for i in range(len(self)):
@@ -302,7 +307,7 @@ class MusdbTracks:
 
 def musdb_tracks(root=None, subset: str = "train", split: str | None = None, is_wav: bool | None = None,
                  download: bool | None = None, sample_rate: int | None = None,
-                 keep_example: bool = False) -> MusdbTracks:
+                 keep_example: bool = False, max_seconds: float | None = None) -> MusdbTracks:
     """MUSDB18 tracks as :class:`~mssedu.data.Track` objects.
 
     Parameters
@@ -324,6 +329,9 @@ def musdb_tracks(root=None, subset: str = "train", split: str | None = None, is_
     keep_example : bool
         Keep the course's example song (a ``train`` song); by default it is left out, so the
         course's test song never mixes with MUSDB data.
+    max_seconds : float or None
+        Cut each song to this many seconds around its middle when it is decoded (full songs
+        are long; ``None``: whole songs).
 
     Returns
     -------
@@ -371,7 +379,7 @@ def musdb_tracks(root=None, subset: str = "train", split: str | None = None, is_
         other = "is_wav=False" if is_wav else "is_wav=True"
         raise DataError(f"No MUSDB tracks in {root / subset}: expected {kind}. If the dataset is the "
                         f"other format, pass {other}.\n" + musdb_help(root))
-    return MusdbTracks(db, keep_example=keep_example)
+    return MusdbTracks(db, keep_example=keep_example, max_seconds=max_seconds)
 
 
 def _middle(track, seconds):
@@ -419,9 +427,8 @@ def musdb_training_sets(data="musdb", max_seconds: float | None = None, progress
     root = None if isinstance(data, str) and data == "musdb" else data
     sets = []
     for split in ("train", "valid"):
-        listing = musdb_tracks(root, subset="train", split=split)
-        songs = [_middle(t, max_seconds) for t in tqdm(listing, total=len(listing), disable=not progress,
-                                                       desc=f"decoding MUSDB {split}")]
+        listing = musdb_tracks(root, subset="train", split=split, max_seconds=max_seconds)
+        songs = list(tqdm(listing, total=len(listing), disable=not progress, desc=f"decoding MUSDB {split}"))
         if not songs:
             raise DataError(f"MUSDB {listing.root} has no {split!r} songs in musdb's split of train/ "
                             "(besides the course's example song, which is left out).")
@@ -431,6 +438,51 @@ def musdb_training_sets(data="musdb", max_seconds: float | None = None, progress
         raise DataError(f"The course's example song {leaked[0]!r} is among the training songs; it is "
                         "the course's held-out test song. Remove it from the dataset folder.")
     return sets[0], sets[1]
+
+
+def find_real_songs(choice: str = "auto", download: bool = True) -> tuple:
+    """Where the real songs for training come from, decided once: the notebooks' question
+    "MUSDB18 previews (~140 MB) or songs made here?".
+
+    Parameters
+    ----------
+    choice : {"auto", "previews", "synthetic"}
+        ``"auto"``: a MUSDB18 root in ``$MUSDB_PATH``, else the cached previews, else the
+        previews downloaded now when ``download`` and the server answers, else synthetic;
+        ``"previews"``: the same, but an error when they cannot be had; ``"synthetic"``: none.
+    download : bool
+        Allow the download (the notebooks' fast mode never downloads).
+
+    Returns
+    -------
+    tuple
+        ``(root or None, sentence)``: the MUSDB root to read (``None``: use the synthetic
+        songs) and a sentence saying which was chosen and why.
+
+    Raises
+    ------
+    ParameterError
+        An unknown ``choice``.
+    NetworkError, DataError
+        ``choice="previews"`` and they cannot be had.
+    """
+    if choice not in ("auto", "previews", "synthetic"):
+        raise ParameterError(f"choice must be 'auto', 'previews' or 'synthetic', got {choice!r}.")
+    if choice == "synthetic":
+        return None, "songs made here (synthetic), as asked"
+    env = os.environ.get("MUSDB_PATH", "").strip()
+    if env and is_musdb_root(env):
+        return Path(env).expanduser(), f"your MUSDB18 in {env} ($MUSDB_PATH)"
+    if is_musdb_root(previews_folder()):
+        return previews_folder(), f"the MUSDB18 7-second previews cached in {previews_folder()}"
+    if choice == "auto" and not download:
+        return None, "songs made here (synthetic): the MUSDB18 previews are not cached here, and no download was asked for"
+    try:
+        return download_previews(), f"the MUSDB18 7-second previews, downloaded now into {previews_folder()}"
+    except (NetworkError, DataError) as err:
+        if choice == "previews":
+            raise
+        return None, f"songs made here (synthetic): the MUSDB18 previews could not be had ({str(err).splitlines()[0][:160]})"
 
 
 # -- loudness statistics of a multitrack collection ----------------------------------------

@@ -132,7 +132,11 @@ def song_scores_figure(scores, metric: str = "SDR", title=None):
     for ax, source in zip(axes[0], sources):
         values = [table[(table["source"] == source) & (table["separator"] == m)][metric].dropna().to_numpy()
                   for m in methods]
-        ax.boxplot(values, vert=False, widths=0.6, showfliers=False, medianprops={"color": "k"})
+        style = dict(widths=0.6, showfliers=False, medianprops={"color": "k"})
+        try:      # matplotlib >= 3.10 says orientation=; vert= is deprecated there
+            ax.boxplot(values, orientation="horizontal", **style)
+        except TypeError:
+            ax.boxplot(values, vert=False, **style)
         for k, v in enumerate(values):   # every song, jittered a little so equal values show
             jitter = np.random.default_rng(k).uniform(-0.15, 0.15, len(v))
             ax.plot(v, k + 1 + jitter, "o", ms=3, alpha=0.6)

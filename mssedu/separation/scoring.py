@@ -281,7 +281,11 @@ def evaluate_many(separators, tracks, two_stems: str | None = "auto", baselines=
     if not isinstance(separators, (list, tuple, dict)):
         separators = [separators]
     if not isinstance(separators, dict):
-        separators = {getattr(s, "name", str(s)): s for s in separators}
+        labels = [getattr(s, "name", str(s)) for s in separators]
+        if len(set(labels)) < len(labels):
+            raise ParameterError(f"Two separators share a name ({labels}); pass a dict "
+                                 "{label: separator} to tell them apart in the table.")
+        separators = dict(zip(labels, separators))
     unknown = [b for b in baselines if b not in BASELINES]
     if unknown:
         raise ParameterError(f"Unknown baseline(s) {unknown}; choose from {BASELINES}.")
