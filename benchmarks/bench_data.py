@@ -98,7 +98,7 @@ def _unet_rows(quick):
         import torch
 
         from mssedu.spectral import stft
-        from mssedu.unet import MiniUNet
+        from mssedu.models import MiniUNet
     except Exception as err:  # the U-Net is another module; report, do not fail
         return [row("mini U-Net consumption", "-", float("nan"), float("nan"), f"unavailable: {err}")]
     torch.manual_seed(0)

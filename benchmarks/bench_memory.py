@@ -113,7 +113,7 @@ def run(quick: bool = False) -> list:
     -------
     list of dict
     """
-    from mssedu.unet import shipped_checkpoint
+    from mssedu.models import shipped_checkpoint
 
     unet = shipped_checkpoint()
     plans = ([("mini U-Net", unet, 1, True), ("mini U-Net", unet, 3, False)] if quick else

@@ -3,11 +3,11 @@
 Rows
 ----
 - students (full mode): the ``tiny`` U-Net and the ``tiny`` band-split model, each trained
-  by :func:`mssedu.unet.train` for the same wall-clock budget (``MSSEDU_BENCH_TRAIN_SECONDS``,
+  by :func:`mssedu.models.train` for the same wall-clock budget (``MSSEDU_BENCH_TRAIN_SECONDS``,
   default 240 s, one after the other on the same CPU, on ``MSSEDU_BENCH_THREADS`` torch
   threads, default 1: a shared machine's other jobs then slow both alike, and the note gives
   the 1-minute load average before and after each run) on the same synthetic songs
-  (:func:`mssedu.unet.default_training_tracks`), validated on the held-out synthetic songs
+  (:func:`mssedu.models.default_training_tracks`), validated on the held-out synthetic songs
   (best weights kept by *that* score), then scored once on the real excerpt
   (:func:`mssedu.data.example_track`): vocals SDR (BSS-eval v4, median of 1-s windows) with
   the mixture phase and after 32 MISI iterations; parameters, training steps and ms per step,
@@ -43,11 +43,11 @@ def _vocals_sdr(reference, estimate, sr: int = 44100) -> float:
 def _student_rows(quick: bool) -> list:
     import torch
 
-    from mssedu.bandsplit import BandSplitSeparator
+    from mssedu.models import BandSplitSeparator
     from mssedu.data import example_track
     from mssedu.masks import oracle_separate
     from mssedu.phase import misi
-    from mssedu.unet import default_training_tracks, train
+    from mssedu.models import default_training_tracks, train
 
     if quick:
         rows = []
@@ -96,7 +96,7 @@ def _student_rows(quick: bool) -> list:
 def _htdemucs_rows(track) -> list:
     """HT-Demucs when its trained weights are on this machine (never downloaded here)."""
     from mssedu.separation import load_separator
-    from mssedu.separation.weights import find_weights
+    from mssedu.separation import find_weights
 
     if find_weights("htdemucs") is None:
         return [row("HT-Demucs, vocals SDR on example", "-", float("nan"), float("nan"),
@@ -116,7 +116,7 @@ def _unfolded_rows(quick: bool) -> list:
     from mssedu.data import ExcerptDataset, example_track, make_loader
     from mssedu.metrics import si_sdr
     from mssedu.phase import UnfoldedMISI, misi, train_unfolded
-    from mssedu.unet import UNetSeparator, default_training_tracks, shipped_checkpoint
+    from mssedu.models import UNetSeparator, default_training_tracks, shipped_checkpoint
 
     sep = UNetSeparator.from_checkpoint(shipped_checkpoint(), device="cpu")
     for p in sep.model.parameters():

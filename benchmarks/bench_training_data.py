@@ -10,7 +10,7 @@ d. ``studio``: + a mixing chain per stem (EQ, compression, delay and reverb send
 
 For each style: render (once, cached) ``N_SONGS`` 30-s training songs with seed 0, train the
 ``tiny`` U-Net for the same budget of ``STEPS`` steps of 16 excerpts (seed 0, validation every
-50 steps, every other setting the default of :class:`mssedu.unet.TrainConfig`; a step budget,
+50 steps, every other setting the default of :class:`mssedu.models.TrainConfig`; a step budget,
 not a wall-clock one, so that a busy machine does not give one style fewer steps than
 another), keep the weights that score best on that style's
 **held-out synthetic** validation songs (seed 10 000), and only then score the vocals on the
@@ -75,7 +75,7 @@ def ablation(n_songs: int = N_SONGS, steps: int = STEPS, progress: bool = False)
         ``vocals_sdr`` (real excerpt, museval v4 median), ``render_s``, ``train_s``.
     """
     from mssedu.data import example_track
-    from mssedu.unet import UNetSeparator, default_training_tracks, train
+    from mssedu.models import UNetSeparator, default_training_tracks, train
 
     track = example_track()
     out = []

@@ -44,7 +44,7 @@ def _stem_sdrs(references: dict, estimates: dict, sr: int = 44100) -> dict:
 def _four_stem_rows(track) -> list:
     from mssedu.errors import ParameterError
     from mssedu.masks import oracle_separate
-    from mssedu.unet import UNetSeparator, load_checkpoint, read_checkpoint, shipped_checkpoint
+    from mssedu.models import UNetSeparator, load_checkpoint, read_checkpoint, shipped_checkpoint
 
     try:
         ckpt = shipped_checkpoint("unet_tiny_4stems")
@@ -78,7 +78,7 @@ def _throughput_rows(device_name: str, quick: bool) -> list:
     import torch
 
     from mssedu.losses import l1_loss
-    from mssedu.unet import MiniUNet, spectrogram_batch
+    from mssedu.models import MiniUNet, spectrogram_batch
 
     device = torch.device(device_name)
     torch.manual_seed(0)
@@ -107,7 +107,7 @@ def _throughput_rows(device_name: str, quick: bool) -> list:
 def _separation_row(quick: bool) -> list:
     from mssedu.data import Track
     from mssedu.masks import oracle_separate
-    from mssedu.unet import MiniUNet, UNetSeparator
+    from mssedu.models import MiniUNet, UNetSeparator
 
     seconds = 10 if quick else 30
     rng = np.random.default_rng(0)
@@ -127,7 +127,7 @@ def _quality_rows(quick: bool) -> list:
     from mssedu.data import example_track
     from mssedu.errors import ParameterError
     from mssedu.masks import oracle_separate
-    from mssedu.unet import (UNetSeparator, default_training_tracks, load_checkpoint,
+    from mssedu.models import (UNetSeparator, default_training_tracks, load_checkpoint,
                              shipped_checkpoint, train)
 
     track = example_track()

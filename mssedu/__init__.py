@@ -6,7 +6,7 @@ Submodules are imported on first use, so ``import mssedu`` stays quick. From the
 * ``audio``, ``spectral``, ``masks``, ``phase``, ``metrics``, ``classical``, ``spatial``,
   ``losses``, ``chunking`` -- the signal-processing lessons, one concept per module;
 * ``data`` -- tracks, the real example excerpt, MUSDB18, synthetic songs, training excerpts;
-* ``unet`` -- the students' mini U-Net: model, checkpoints, separator, training;
+* ``models`` -- the students' mask models (mini U-Net, band-split): checkpoints, separator, training;
 * ``separation`` -- one ``separate()`` for every separator (oracle, mini U-Net, HT-Demucs),
   demucs weights, scoring;
 * ``pipeline`` -- the end-to-end demo; ``cli`` -- the ``mssedu`` command;
@@ -25,11 +25,9 @@ __all__ = ["MsseduError", "ParameterError", "DataError", "AudioError", "ModelLoa
            "NetworkError", "__version__"]
 
 _SUBMODULES = {"errors", "config", "audio", "spectral", "data", "masks", "phase", "metrics",
-               "unet", "losses", "chunking", "separation", "pipeline", "plot", "widgets",
+               "models", "losses", "chunking", "separation", "pipeline", "plot", "widgets",
                "exercises", "cli", "classical", "spatial", "compat", "network", "chapters", "progress",
-               "atomic", "course", "app", "colab_setup", "bandsplit", "tables",
-               # old paths, kept for one release (they warn):
-               "train", "pretrained", "separator"}
+               "atomic", "course", "app", "colab_setup", "tables"}
 
 
 def __getattr__(name):

@@ -33,7 +33,7 @@ from pathlib import Path
 from . import __version__
 from .assignments import bootstrap, release, sources
 from .atomic import move_into_place, new_part_folder, writable_folder
-from .app import prepare_app, voila_command
+from .app import app_command
 from .course import DEFAULT_FOLDER, copy_course, lab_command
 from .errors import DataError, MsseduError, ParameterError
 from .grading import DEFAULT_TIMEOUT_S, find_submissions, grade, verify
@@ -50,7 +50,7 @@ from .separation import (
     stem_names,
 )
 
-from .unet import PRESETS, TrainConfig, shipped_checkpoint, train
+from .models import UNET_PRESETS, TrainConfig, shipped_checkpoint, train
 from .data.musdb import is_musdb_root, musdb_tracks, musdb_training_sets
 from .plot import song_scores_figure
 from .separation import BASELINES, evaluate_many
@@ -229,11 +229,9 @@ def cmd_course(args) -> int:
 
 
 def cmd_app(args) -> int:
-    notebook = prepare_app(args.dir)
-    _say(f"workshop app on http://127.0.0.1:{args.port}/ (stems are written to {notebook.parent}/my_stems; "
-         "Ctrl-C stops it)")
-    return _run(voila_command(notebook, port=args.port, no_browser=args.no_browser,
-                              extra=args.extra), args.dry_run)
+    cmd, message = app_command(args.dir, port=args.port, no_browser=args.no_browser, extra=args.extra)
+    _say(message)
+    return _run(cmd, args.dry_run)
 
 
 # -- train ------------------------------------------------------------------------------------
@@ -282,7 +280,7 @@ def _add_musdb_training(t) -> None:
 
 
 def cmd_train(args) -> int:
-    """``mssedu train``: :func:`mssedu.unet.train` from the command line (also under ``torchrun``).
+    """``mssedu train``: :func:`mssedu.models.train` from the command line (also under ``torchrun``).
 
     Parameters
     ----------
@@ -540,7 +538,7 @@ def build_parser() -> argparse.ArgumentParser:
     lab.set_defaults(func=cmd_lab)
 
     t = sub.add_parser("train", help="train a mini U-Net (synthetic songs, MUSDB18, or your multitracks)",
-                       description="Train the mini U-Net with mssedu.unet.train, the function the "
+                       description="Train the mini U-Net with mssedu.models.train, the function the "
                        "notebooks use. Data: 'synthetic' (songs made here, rendered once into the "
                        "cache), 'musdb' (the MUSDB18 7-s previews) or a MUSDB18/MUSDB18-HQ root "
                        "(musdb's train/validation split; test/ held out), or any folder with "
@@ -563,7 +561,7 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--song-seconds", type=float, default=30.0, help="length of each synthetic song")
     t.add_argument("--targets", nargs="+", default=["vocals"], metavar="STEM",
                    help="stems to learn (default vocals; e.g. vocals drums bass other)")
-    t.add_argument("--preset", default="tiny", choices=sorted(PRESETS), help="model size (default tiny)")
+    t.add_argument("--preset", default="tiny", choices=sorted(UNET_PRESETS), help="model size (default tiny)")
     t.add_argument("--seconds", type=float, default=300.0,
                    help="wall-clock budget in seconds (default 300; 0 = no limit)")
     t.add_argument("--steps", type=int, default=None, help="largest number of steps")
@@ -604,7 +602,7 @@ def build_parser() -> argparse.ArgumentParser:
                        description="Serve the workshop page (mask explorer; separate your song) "
                        "with Voila on http://127.0.0.1:PORT/: widgets only, no code. Other "
                        "arguments go to Voila (e.g. --Voila.ip=0.0.0.0 to let the room connect).")
-    a.add_argument("--port", type=int, default=8866, help="local port (default 8866)")
+    a.add_argument("--port", type=int, default=None, help="local port (default 8866)")
     a.add_argument("--dir", default="mssedu-app", metavar="DIR",
                    help="working folder: the app notebook and the separated stems (default ./mssedu-app)")
     a.add_argument("--no-browser", action="store_true", help="do not open a browser")

@@ -35,7 +35,7 @@ from .plot.pretrained import demo_figure
 from .separation import RANDOM_MODEL, compare, find_weights, load_separator, separate
 from .spectral import stft
 from .tables import results_table
-from .unet import shipped_checkpoint, train
+from .models import shipped_checkpoint, train
 
 __all__ = ["DemoResult", "run_demo", "demo_text", "slug"]
 

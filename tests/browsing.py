@@ -1,5 +1,7 @@
 """What the real-browser tests share: Debian's Chromium, its flags, a free loopback port, a
-server started and stopped around a test, and moving a slider."""
+server started and stopped around a test, moving a slider, a browser context that refuses
+(and records) every request beyond 127.0.0.1, a server's kernels and memory, and the time a
+page takes to show the effect of a control."""
 from __future__ import annotations
 
 import contextlib
@@ -10,6 +12,7 @@ import subprocess
 import time
 from pathlib import Path
 
+import psutil   # ipykernel's dependency: there wherever a Jupyter server runs
 import pytest
 
 CHROMIUM = os.environ.get("MSSEDU_CHROMIUM", "/usr/bin/chromium")
@@ -98,3 +101,67 @@ def move_slider_to_end(page, slider) -> None:
         page.mouse.move(track["x"] + track["width"] - 2, box["y"] + box["height"] / 2, steps=8)
         page.mouse.up()
     assert readout.inner_text() != before, "the slider did not move"
+
+
+#: The only host a test page may reach.
+LOCAL_HOSTS = ("127.0.0.1",)
+
+
+def offline_context(browser, viewport=None):
+    """A browser context in which every request to another host than 127.0.0.1 is refused
+    (as offline) and recorded; returns ``(context, external)``, ``external`` the list of the
+    refused URLs, for the test to assert empty."""
+    context = browser.new_context(viewport=viewport or {"width": 1400, "height": 1000})
+    external = []
+
+    def guard(route):
+        url = route.request.url
+        host = url.split("://", 1)[-1].split("/", 1)[0].rsplit(":", 1)[0]
+        if url.startswith(("data:", "blob:")) or host in LOCAL_HOSTS:
+            route.continue_()
+        else:
+            external.append(url)
+            route.abort()
+
+    context.route("**/*", guard)
+    return context, external
+
+
+def process_tree(pid: int) -> list:
+    """The process ``pid`` and all its descendants (psutil processes) that are alive."""
+    try:
+        root = psutil.Process(pid)
+        return [root, *root.children(recursive=True)]
+    except psutil.NoSuchProcess:
+        return []
+
+
+def tree_rss_mb(pid: int) -> float:
+    """Resident memory of ``pid`` and its descendants (a server and its kernels), in MiB."""
+    total = 0
+    for p in process_tree(pid):
+        try:
+            total += p.memory_info().rss
+        except Exception:   # a process that ended while counted
+            pass
+    return total / 2**20
+
+
+def kernel_count(pid: int) -> int:
+    """How many Jupyter kernels (``ipykernel_launcher`` processes) run below ``pid``."""
+    n = 0
+    for p in process_tree(pid):
+        try:
+            n += any("ipykernel_launcher" in part for part in p.cmdline())
+        except Exception:   # a process that ended while counted
+            pass
+    return n
+
+
+def timed_update(page, act, changed: str, arg, timeout_ms: float = 60_000) -> float:
+    """Seconds from ``act()`` (a key press, a click) until the JavaScript predicate ``changed``
+    (called with ``arg``) is true in the page, polled on every animation frame."""
+    t0 = time.perf_counter()
+    act()
+    page.wait_for_function(changed, arg=arg, timeout=timeout_ms, polling="raf")
+    return time.perf_counter() - t0

@@ -1,6 +1,6 @@
 """Worker for tests/test_train_distributed.py, started by ``torchrun`` (one per rank).
 
-Trains a small U-Net on toy songs with :func:`mssedu.unet.train` (the same call a single
+Trains a small U-Net on toy songs with :func:`mssedu.models.train` (the same call a single
 process makes) and saves this rank's final weights to ``OUT/rank<R>.pt``.
 Usage: ``python -m torch.distributed.run --nproc_per_node=2 tests/ddp_worker.py OUT``.
 """
@@ -11,7 +11,7 @@ import numpy as np
 import torch
 
 from mssedu.data import Track
-from mssedu.unet import train
+from mssedu.models import train
 
 SR = 8000
 # no dropout: each rank draws its own dropout masks, a single process draws others

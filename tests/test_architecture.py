@@ -16,8 +16,6 @@ import mssedu
 
 ROOT = Path(mssedu.__file__).resolve().parent
 REPO = ROOT.parent
-#: old import paths kept for one release as warning re-exports (not part of the design)
-DEPRECATED = {"mssedu.pretrained", "mssedu.train", "mssedu.separator"}
 #: optional heavy dependencies that may be imported inside a function
 LAZY_OK = {"demucs", "nussl", "playwright", "huggingface_hub", "safetensors", "yaml", "otter",
            "soxbindings", "music21"}
@@ -119,8 +117,7 @@ def _cycles(graph: dict) -> list:
 
 
 def test_no_import_cycles_not_even_inside_functions():
-    graph = {k: v for k, v in _graph().items() if k not in DEPRECATED}
-    assert _cycles(graph) == []
+    assert _cycles(_graph()) == []
 
 
 def test_imports_sit_at_module_top():
@@ -203,7 +200,7 @@ def test_private_names_stay_in_their_file():
 
 
 def test_every_module_declares_its_public_names():
-    missing = [n for n in MODULES if n not in DEPRECATED and not n.endswith("__main__")
+    missing = [n for n in MODULES if not n.endswith("__main__")
                and not hasattr(importlib.import_module(n), "__all__")]
     assert missing == []
 
@@ -240,7 +237,7 @@ CHECKS = {"GL08", "PR01", "PR02", "RT01"}
 
 def _public_callables():
     for name in MODULES:
-        if name in DEPRECATED or name.endswith("__main__"):
+        if name.endswith("__main__"):
             continue
         mod = importlib.import_module(name)
         for attr in getattr(mod, "__all__", []):
@@ -284,24 +281,3 @@ if __name__ == "__main__":  # python tests/test_architecture.py mssedu.audio
 
     for p in docstring_problems(sys.argv[1] if len(sys.argv) > 1 else "mssedu"):
         print(p)
-
-
-@pytest.mark.parametrize("old, names", [
-    ("mssedu.pretrained", ["load_separator", "separate", "evaluate", "compare", "download",
-                           "DemucsSeparator", "plan_windows"]),
-    ("mssedu.train", ["train", "TrainConfig", "load_checkpoint", "save_checkpoint", "plain_sdr"]),
-    ("mssedu.separator", ["Separator"]),
-])
-def test_old_import_paths_still_work_for_one_release_and_warn(old, names):
-    import sys
-    import warnings
-
-    sys.modules.pop(old, None)
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        mod = importlib.import_module(old)
-    assert any(issubclass(w.category, FutureWarning) and old in str(w.message) for w in caught)
-    for name in names:
-        assert callable(getattr(mod, name)), name
-    if old == "mssedu.pretrained":   # the old window plan keeps its old shape
-        assert mod.plan_windows(10, 6, 0, 2, 1) == [(0, 6, 0, 6), (4, 10, 4, 10)]

@@ -3,11 +3,11 @@ import numpy as np
 import pytest
 import torch
 
-from mssedu.bandsplit import BandSplitModel, BandSplitSeparator, RotaryAttention, band_edges
+from mssedu.models import BandSplitModel, BandSplitSeparator, RotaryAttention, band_edges
 from mssedu.data import Track
 from mssedu.errors import ParameterError
 from mssedu.separation import load_separator, separate
-from mssedu.unet import TrainConfig, load_checkpoint, read_checkpoint, save_checkpoint, train
+from mssedu.models import TrainConfig, load_checkpoint, read_checkpoint, save_checkpoint, train
 
 
 def _song(seconds=4.0, seed=0):

@@ -84,6 +84,8 @@ def test_sdist_and_wheel_carry_the_course(dists):
     for sol in solutions:
         assert f"mssedu/course_files/{sol.relative_to(ROOT).as_posix()}" in names
     assert "mssedu/app/workshop.ipynb" in names
+    assert {"mssedu/app/share/voila/templates/mssedu/conf.json",   # the app page's offline template
+            "mssedu/app/share/voila/templates/mssedu/index.html.j2"} <= names
     assert "mssedu/checkpoints/unet_tiny_vocals.pt" in names
     assert not [n for n in names if ".ipynb_checkpoints" in n or n.endswith(".pyc")]
     import tarfile
@@ -416,7 +418,7 @@ def test_lab_and_app_commands(monkeypatch, tmp_path):
     monkeypatch.delattr(course.os, "geteuid", raising=False)   # Windows has no uid
     assert course.is_root() is False
     v = voila_command(tmp_path / "w.ipynb", port=8900, extra=["--Voila.ip=0.0.0.0"], python="py")
-    assert v[:4] == ["py", "-m", "voila", str(tmp_path / "w.ipynb")] and v[-1] == "--Voila.ip=0.0.0.0"
-    assert "--strip_sources=True" in v and "--port=8900" in v
+    assert v[:4] == ["py", "-m", "mssedu.app.launch", str(tmp_path / "w.ipynb")] and v[-1] == "--Voila.ip=0.0.0.0"
+    assert "--VoilaConfiguration.strip_sources=True" in v and "--Voila.port=8900" in v
     with pytest.raises(ParameterError):
         voila_command("w.ipynb", port=0)

@@ -45,6 +45,8 @@ pytest.importorskip("safetensors")
 
 from mssedu import MsseduError, audio, cli  # noqa: E402
 from mssedu.errors import ModelLoadingError, NetworkError, ParameterError  # noqa: E402
+from mssedu.separation import HTDEMUCS_CONFIG, find_weights, models_folder, random_htdemucs  # noqa: E402
+from mssedu.separation import fetch as F  # noqa: E402
 from mssedu.separation import weights as W  # noqa: E402
 
 COMMIT = "0123456789abcdef0123456789abcdef01234567"
@@ -55,7 +57,7 @@ SERVER_LIFETIME_S = 300
 
 
 def toy_kwargs() -> dict:
-    return {**W.HTDEMUCS_CONFIG, **TOY}
+    return {**HTDEMUCS_CONFIG, **TOY}
 
 
 def export_safetensors(model, kwargs) -> bytes:
@@ -194,7 +196,7 @@ class HubHandler(BaseHTTPRequestHandler):
 
 @pytest.fixture(scope="module")
 def toy_model():
-    return W.random_htdemucs(seed=0, **TOY)
+    return random_htdemucs(seed=0, **TOY)
 
 
 @pytest.fixture(scope="module")
@@ -239,8 +241,8 @@ def hub(hub_server, tmp_path, monkeypatch):
     monkeypatch.setattr(hc, "HF_HUB_CACHE", str(tmp_path / "hf"))
     for var in ("MSSEDU_OFFLINE", "HF_HUB_OFFLINE"):
         monkeypatch.delenv(var, raising=False)
-    real = W.reachable
-    monkeypatch.setattr(W, "reachable", lambda h, port=443, timeout=2.0: h == host and real(h, port, timeout))
+    real = F.reachable
+    monkeypatch.setattr(F, "reachable", lambda h, port=443, timeout=2.0: h == host and real(h, port, timeout))
     hub_server.hub.reset()
     yield hub_server.hub
     hub_server.hub.reset()
@@ -280,7 +282,7 @@ def separates_offline_with(toy_model, song, tmp_path, log, monkeypatch):
 
 def test_download_then_separate_through_the_hub(hub, toy_model, song, tmp_path, monkeypatch, capsys):
     assert cli.main(["download", "htdemucs", "-q"]) == 0, capsys.readouterr()
-    folder = W.models_folder()
+    folder = models_folder()
     data = hub.repos["adefossez/HTDemucs"][f"{SIG}.safetensors"]
     sha = hashlib.sha256(data).hexdigest()
     assert sorted(p.name for p in folder.iterdir()) == sorted(["htdemucs.yaml", f"{SIG}-{sha[:8]}.safetensors"])
@@ -297,8 +299,8 @@ def test_corrupted_file_is_refused_and_nothing_is_kept(hub, tmp_path):
         W.download("htdemucs", to=dest, progress=False)
     assert list(dest.iterdir()) == []                  # no yaml, no weights, no staging folder
     with pytest.raises(ModelLoadingError, match="holds no htdemucs.yaml"):
-        W.find_weights("htdemucs", repo=dest)
-    assert W.find_weights("htdemucs") is None           # nor in mssedu's folder or the HF cache
+        find_weights("htdemucs", repo=dest)
+    assert find_weights("htdemucs") is None           # nor in mssedu's folder or the HF cache
 
 
 def test_cut_transfer_leaves_nothing_and_the_next_try_succeeds(hub, tmp_path):
@@ -314,7 +316,7 @@ def test_cut_transfer_leaves_nothing_and_the_next_try_succeeds(hub, tmp_path):
     assert W.download("htdemucs", to=dest, progress=False) == dest
     resumed = [r for m, path, r in hub.log if m == "GET" and path.endswith(name) and r]
     assert len(resumed) == 1 and 0 < int(resumed[0][len("bytes="):-1]) <= len(hub.repos["adefossez/HTDemucs"][name]) // 2
-    found = W.find_weights("htdemucs", repo=dest)
+    found = find_weights("htdemucs", repo=dest)
     assert found["files"][0].read_bytes() == hub.repos["adefossez/HTDemucs"][name]
     assert leftovers(dest) == []
 
@@ -402,7 +404,7 @@ def meta(hub, monkeypatch):
 
 def test_download_falls_back_to_meta_th_then_separates(meta, toy_model, song, tmp_path, monkeypatch, capsys):
     assert cli.main(["download", "htdemucs", "-q"]) == 0, capsys.readouterr()
-    folder = W.models_folder()
+    folder = models_folder()
     assert sorted(p.name for p in folder.iterdir()) == sorted(["htdemucs.yaml", meta.th_name])
     assert (folder / meta.th_name).read_bytes() == meta.meta[f"hybrid_transformer/{meta.th_name}"]
     assert ("GET", "/meta/files.txt", None) in meta.log
@@ -419,7 +421,7 @@ def test_corrupted_th_is_refused_by_its_hash_prefix(meta, tmp_path):
         W.download("htdemucs", to=dest, progress=False)
     assert f"its name says {meta.th_name[len(SIG) + 1:-3]}" in str(info.value)
     assert list(dest.iterdir()) == []                  # no yaml, no package, no staging folder
-    assert W.find_weights("htdemucs") is None
+    assert find_weights("htdemucs") is None
 
 
 def test_meta_404_says_the_model_does_not_exist(meta, tmp_path, capsys):

@@ -17,7 +17,7 @@ from mssedu.metrics import bss_eval
 from mssedu.plot import song_scores_figure
 from mssedu.separation import (BASELINES, OracleSeparator, constant_gain, evaluate, evaluate_many,
                                load_separator)
-from mssedu.unet import shipped_checkpoint
+from mssedu.models import shipped_checkpoint
 
 from musdb_standin import TEST, TRAIN, VALID, PreviewServer, make_archive, point_at, write_root
 

@@ -415,12 +415,12 @@ def test_compare_table_oracle_beats_mixture(short_track):
 
 
 def test_unet_checkpoint_is_a_separator(tmp_path):
-    from mssedu import unet
+    from mssedu import models
 
-    model = unet.MiniUNet.from_preset("tiny")
-    path = unet.save_checkpoint(tmp_path / "mine.pt", model)
+    model = models.MiniUNet.from_preset("tiny")
+    path = models.save_checkpoint(tmp_path / "mine.pt", model)
     sep = P.load_separator(str(path), device="cpu")
-    assert isinstance(sep, unet.UNetSeparator)
+    assert isinstance(sep, models.UNetSeparator)
     x = crescendo(22050, 1.0, channels=1)
     stems = P.separate(sep, x, 22050, two_stems="vocals", progress=False)
     assert list(stems) == ["vocals", "accompaniment"]
@@ -430,7 +430,7 @@ def test_unet_checkpoint_is_a_separator(tmp_path):
     # recognised by content, not suffix: a checkpoint named MODEL.PT or without a suffix
     for name in ("MODEL.PT", "model"):
         (tmp_path / name).write_bytes(path.read_bytes())
-        assert isinstance(P.load_separator(str(tmp_path / name), device="cpu"), unet.UNetSeparator)
+        assert isinstance(P.load_separator(str(tmp_path / name), device="cpu"), models.UNetSeparator)
     (tmp_path / "notes.txt").write_text("not a model")
     with pytest.raises(MsseduError, match="not a model checkpoint"):
         P.load_separator(str(tmp_path / "notes.txt"))

@@ -17,7 +17,7 @@ import soundfile as sf
 
 from mssedu import cli, separation
 from mssedu.errors import DataError, MsseduError, ParameterError
-from mssedu.unet import MiniUNet, UNetConfig, save_checkpoint
+from mssedu.models import MiniUNet, UNetConfig, save_checkpoint
 
 SR = 8000
 ROOT = Path(__file__).resolve().parents[1]

@@ -1,4 +1,4 @@
-"""mssedu.unet's training: the loop optimises, is reproducible, checkpoints round-trip and fail safely."""
+"""mssedu.models's training: the loop optimises, is reproducible, checkpoints round-trip and fail safely."""
 import pickle
 import warnings
 
@@ -10,7 +10,7 @@ from mssedu import MsseduError
 from mssedu.data import Track
 from mssedu.losses import l1_loss
 from mssedu.metrics import sdr as plain_sdr
-from mssedu.unet import (MiniUNet, TrainConfig, UNetConfig, load_checkpoint, save_checkpoint,
+from mssedu.models import (MiniUNet, TrainConfig, UNetConfig, load_checkpoint, save_checkpoint,
                          seed_everything, spectrogram_batch, train)
 
 SR = 8000
@@ -179,7 +179,7 @@ def test_shipped_checkpoint_loads_safely_and_separates():
     from pathlib import Path
 
     from mssedu.data import example_track
-    from mssedu.unet import UNetSeparator, shipped_checkpoint
+    from mssedu.models import UNetSeparator, shipped_checkpoint
 
     path = shipped_checkpoint()
     assert Path(path).stat().st_size < 5e6
@@ -203,7 +203,7 @@ def test_shipped_four_stem_checkpoint_separates_every_stem():
     from pathlib import Path
 
     from mssedu.data import example_track
-    from mssedu.unet import UNetSeparator, shipped_checkpoint
+    from mssedu.models import UNetSeparator, shipped_checkpoint
 
     path = shipped_checkpoint("unet_tiny_4stems")
     assert Path(path).stat().st_size < 10e6
@@ -228,7 +228,7 @@ def test_mssedu_train_command_writes_refuses_and_resumes(tmp_path, toy_tracks, c
     it without --force (exit 1, message says what to do), --resume continues to step 3."""
     from mssedu.cli import main
     from mssedu.data import save_multitrack
-    from mssedu.unet import read_checkpoint
+    from mssedu.models import read_checkpoint
 
     for t in toy_tracks:
         save_multitrack(t, tmp_path / "songs" / "train" / t.name)   # a MUSDB-like root
@@ -248,7 +248,7 @@ def test_validation_scores_every_target(toy_tracks):
     """With two targets the validation SDR is the mean of both targets' plain SDR over the
     validation songs (not the first target's alone), and the separator, the checkpointed
     model and the checkpoint all carry both."""
-    from mssedu.unet import UNetSeparator
+    from mssedu.models import UNetSeparator
     valid = [toy_track(7), toy_track(8)]
     res = train(toy_tracks, valid=valid, targets=("vocals", "accompaniment"), seed=1, progress=False,
                 **{**QUICK, "steps": 2})

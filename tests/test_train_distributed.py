@@ -25,7 +25,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 
 import ddp_worker  # noqa: E402
 
-from mssedu.unet import MiniUNet, UNetConfig, seed_everything, train  # noqa: E402
+from mssedu.models import MiniUNet, UNetConfig, seed_everything, train  # noqa: E402
 
 pytestmark = pytest.mark.slow
 

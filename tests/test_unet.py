@@ -1,10 +1,10 @@
-"""mssedu.unet: the mini U-Net's shapes, masks, parameter counts and the separator."""
+"""mssedu.models: the mini U-Net's shapes, masks, parameter counts and the separator."""
 import numpy as np
 import pytest
 import torch
 
 from mssedu import MsseduError
-from mssedu.unet import (PRESETS, MiniUNet, UNetConfig, UNetSeparator, conv_output_size,
+from mssedu.models import (UNET_PRESETS, MiniUNet, UNetConfig, UNetSeparator, conv_output_size,
                          count_parameters)
 
 SMALL = dict(sr=8000, n_fft=256, hop_length=64, n_bins=64, channels=(4, 8, 16), patch_frames=16)
@@ -30,7 +30,7 @@ def expected_parameters(cfg: UNetConfig) -> int:
     return n
 
 
-@pytest.mark.parametrize("preset", sorted(PRESETS))
+@pytest.mark.parametrize("preset", sorted(UNET_PRESETS))
 def test_parameter_counts_match_hand_count(preset):
     model = MiniUNet.from_preset(preset)
     assert model.num_parameters() == expected_parameters(model.config)

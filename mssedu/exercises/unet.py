@@ -1,6 +1,6 @@
 """Exercises of chapter 6 (notebook ``06_unet``): the size a strided convolution gives,
 the bottleneck of the tiny U-Net, the parameters of one layer, and applying a mask.
-Reference answers come from :mod:`mssedu.unet` and torch itself.
+Reference answers come from :mod:`mssedu.models` and torch itself.
 
 >>> from mssedu.exercises import check
 >>> check("unet.strided_conv_size", 513).ok
@@ -13,7 +13,7 @@ import numbers
 import numpy as np
 import torch
 
-from ..unet import MiniUNet, conv_output_size
+from ..models import MiniUNet, conv_output_size
 from . import close, exercise
 
 __all__ = ["mask_exercise_data", "CONV_INPUT_BINS", "CONV_KERNEL", "CONV_STRIDE", "CONV_PADDING",

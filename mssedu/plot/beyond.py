@@ -4,7 +4,7 @@ from __future__ import annotations
 import matplotlib.pyplot as plt
 import numpy as np
 
-from ..bandsplit import band_edges
+from ..models import band_edges
 from ..spatial import ild_ipd, stereo_stft
 from .core import frequency_position, masked_bins_axes, spectrogram_axes
 
@@ -138,7 +138,7 @@ def band_split_figure(S, sr: int, hop_length: int, band_edges_hz, max_hz: float 
 
 
 def bsrnn_band_edges(sr: int = 44100) -> np.ndarray:
-    """Sub-band edges in Hz of the band-split model (:func:`mssedu.bandsplit.band_edges`,
+    """Sub-band edges in Hz of the band-split model (:func:`mssedu.models.band_edges`,
     the band-split RNN's "v7" layout of Luo & Yu, 2023): 100 Hz bands up to 1 kHz, 250 Hz up
     to 4 kHz, 500 Hz up to 8 kHz, 1 kHz up to 16 kHz, 2 kHz up to 20 kHz, and one band for
     the rest (41 bands at 44.1 kHz). Computed on 1-Hz bins (``n_fft = sr``), so the edges

@@ -18,7 +18,7 @@ def unet_architecture_figure(model, frames: int | None = None, figsize=(10, 3.6)
     Parameters
     ----------
     model : MiniUNet
-        The network (:class:`mssedu.unet.MiniUNet`); its ``layer_table`` gives the sizes.
+        The network (:class:`mssedu.models.MiniUNet`); its ``layer_table`` gives the sizes.
     frames : int or None
         Number of STFT frames of the input; None uses the model's training patch.
     figsize : tuple of float

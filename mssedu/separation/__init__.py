@@ -1,14 +1,17 @@
 """Separating songs with any model, cut by concern (arrows point down only):
 
 * :mod:`~mssedu.separation.protocol` -- the :class:`Separator` interface every model answers;
-* :mod:`~mssedu.separation.weights` -- demucs weights: find, download, verify, load;
+* :mod:`~mssedu.separation.demucs_models` -- the demucs models mssedu knows, random stand-ins;
+* :mod:`~mssedu.separation.repo` -- where weights are on this machine (offline-first lookup);
+* :mod:`~mssedu.separation.fetch` -- downloading them, checked and staged;
+* :mod:`~mssedu.separation.weights` -- loading them safely (:func:`load_demucs_model`);
 * :mod:`~mssedu.separation.demucs` -- HT-Demucs as a separator (precision, windows);
 * :mod:`~mssedu.separation.oracle` -- oracle masks as a separator;
 * :mod:`~mssedu.separation.api` -- :func:`load_separator`, :func:`separate`, two-stems output;
 * :mod:`~mssedu.separation.files` -- a song file to stem files, streamed and atomic;
 * :mod:`~mssedu.separation.scoring` -- :func:`evaluate` and :func:`compare` tables; :func:`evaluate_many` over songs.
 
-The mini U-Net's separator lives with the model, in :mod:`mssedu.unet`; chunking, shared by
+The mini U-Net's separator lives with the model, in :mod:`mssedu.models`; chunking, shared by
 all, in :mod:`mssedu.chunking`. Everything here is importable from ``mssedu.separation``.
 """
 from .api import fold_two_stems, load_separator, looks_like_path, separate
@@ -22,22 +25,11 @@ from .files import FORMATS, separate_file, stem_names
 from .oracle import OracleSeparator
 from .protocol import Separator
 from .scoring import BASELINES, SongScores, compare, constant_gain, evaluate, evaluate_many
-from .weights import (
-                      DEMUCS_MODELS,
-                      HDEMUCS_CONFIG,
-                      HF_NAMESPACE,
-                      QUANTISED_MODELS,
-                      HTDEMUCS_CONFIG,
-                      MODEL_LABELS,
-                      RANDOM_MODEL,
-                      download,
-                      find_weights,
-                      import_demucs,
-                      load_demucs_model,
-                      models_folder,
-                      random_demucs,
-                      random_htdemucs,
-)
+from .demucs_models import (DEMUCS_MODELS, HDEMUCS_CONFIG, HF_NAMESPACE, HTDEMUCS_CONFIG, MODEL_LABELS,
+                            QUANTISED_MODELS, RANDOM_MODEL, import_demucs, random_demucs,
+                            random_htdemucs)
+from .repo import find_weights, models_folder
+from .weights import download, load_demucs_model
 
 __all__ = ["Separator", "load_separator", "separate", "fold_two_stems", "looks_like_path",
            "separate_file", "stem_names", "FORMATS", "evaluate", "compare", "evaluate_many", "SongScores", "constant_gain", "BASELINES", "DemucsSeparator", "OracleSeparator", "choose_precision",

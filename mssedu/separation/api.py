@@ -23,11 +23,11 @@ import numpy as np
 
 from ..audio import resample
 from ..errors import ModelLoadingError, ParameterError, as_signal, check_rate
-from ..bandsplit import BandSplitSeparator
-from ..unet import MODEL_KINDS, UNetSeparator, is_checkpoint, read_checkpoint
+from ..models import is_checkpoint, load_checkpoint, separator_for
 from .demucs import DemucsSeparator
 from .oracle import OracleSeparator
-from .weights import MODEL_LABELS, load_demucs_model
+from .demucs_models import MODEL_LABELS
+from .weights import load_demucs_model
 
 __all__ = ["load_separator", "separate", "fold_two_stems", "looks_like_path"]
 
@@ -69,7 +69,7 @@ def load_separator(name: str = "htdemucs", repo=None, device="auto", track=None,
     name : str or Path
         * a demucs model: ``"htdemucs"`` (default), ``"htdemucs_ft"``, ``"htdemucs_6s"``...
           (weights from ``repo``, the caches, or downloaded; see
-          :mod:`mssedu.separation.weights`);
+          :mod:`mssedu.separation.repo`);
         * ``"htdemucs-random"``: the HT-Demucs architecture with random weights, for tests
           and demos (its output is meaningless, labelled "random weights");
         * the path of a mini U-Net or band-split checkpoint (any suffix: the content
@@ -91,8 +91,8 @@ def load_separator(name: str = "htdemucs", repo=None, device="auto", track=None,
     Returns
     -------
     Separator
-        :class:`DemucsSeparator`, :class:`~mssedu.unet.UNetSeparator`,
-        :class:`~mssedu.bandsplit.BandSplitSeparator` or
+        :class:`DemucsSeparator`, :class:`~mssedu.models.UNetSeparator`,
+        :class:`~mssedu.models.BandSplitSeparator` or
         :class:`OracleSeparator`.
 
     Raises
@@ -114,15 +114,14 @@ def load_separator(name: str = "htdemucs", repo=None, device="auto", track=None,
     if path.is_file() and path.suffix != ".yaml":
         if not is_checkpoint(path):
             raise ModelLoadingError(f"{path} is not a model checkpoint (not a torch file). Give a "
-                                    "mini U-Net checkpoint written by mssedu.unet.train, or a "
+                                    "mini U-Net checkpoint written by mssedu.models.train, or a "
                                     "model name such as 'htdemucs'.")
-        kind = read_checkpoint(path).get("kind", "unet")      # U-Net, band-split...
-        separator = (MODEL_KINDS[kind].separator if kind in MODEL_KINDS else None) or UNetSeparator
-        return separator.from_checkpoint(path, device=device,
-                                             **_options(options, _UNET_OPTIONS, "A mini U-Net"))
+        opts = _options(options, _UNET_OPTIONS, "A mini U-Net")
+        model, _ = load_checkpoint(path)            # any kind: the file says which
+        return separator_for(model, device=device, **opts)
     if looks_like_path(name):
         raise ModelLoadingError(f"No model file at {path}. Give a mini U-Net checkpoint written "
-                                "by mssedu.unet.train, or a model name such as 'htdemucs'.")
+                                "by mssedu.models.train, or a model name such as 'htdemucs'.")
     model = load_demucs_model(name, repo)
     opts = _options(options, _DEMUCS_OPTIONS, "A demucs model")
     opts.setdefault("name", MODEL_LABELS.get(name, name))

@@ -35,7 +35,7 @@ from tqdm.auto import tqdm
 from ..chunking import overlap_add
 from ..config import torch_device
 from ..errors import ParameterError, as_signal
-from .weights import import_demucs
+from .demucs_models import import_demucs
 
 __all__ = ["DemucsSeparator", "probe_signal", "choose_precision", "half_precision_error_db", "HALF_TOLERANCE_DB"]
 

@@ -16,7 +16,7 @@ An oracle mask, the students' mini U-Net and HT-Demucs all answer the same calls
 Examples
 --------
 >>> from mssedu.separation import Separator
->>> from mssedu.unet import MiniUNet, UNetSeparator
+>>> from mssedu.models import MiniUNet, UNetSeparator
 >>> isinstance(UNetSeparator(MiniUNet(), device="cpu"), Separator)
 True
 """

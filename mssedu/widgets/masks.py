@@ -5,6 +5,8 @@ the stems) are computed once when the widget is built.
 """
 from __future__ import annotations
 
+import html
+
 import ipywidgets as w
 import numpy as np
 
@@ -35,6 +37,25 @@ def _metrics_html(df, target: str, extra: str = "") -> str:
             f"<small>{extra}</small>")
 
 
+def _quick_readout(track, k: str, est, estimated_by=None) -> str:
+    """The readout: quick BSS Eval of the estimate ``est`` of stem ``k``; when the stems are
+    ``estimated_by`` a separator, a note instead (an SDR against a guess means nothing)."""
+    if estimated_by is not None:
+        return _estimate_note(k, estimated_by)
+    refs = {k: track.stems[k], "rest": _rest(track, k)}
+    df = bss_eval_quick(refs, {k: est, "rest": track.mixture - est})
+    return _metrics_html(df, k, "quick BSS Eval (1-tap filters, whole excerpt); "
+                                "press the button for museval v4")
+
+
+def _estimate_note(target: str, separator: str) -> str:
+    """What the readout says instead of an SDR when the stems are a separator's estimates."""
+    return (f"<div class='mssedu-estimate-note'><b>The \"target\" here is {html.escape(target)} as "
+            f"estimated by {html.escape(separator)}, not the true {html.escape(target)}</b>: "
+            "this song has no true stems, so no SDR is shown (it would only measure agreement "
+            "with the model's guess). A .stem.mp4 multitrack brings true stems.</div>")
+
+
 def _rest(track, target):
     """The true interference: the sum of the other stems (as in notebook 02's table), not the
     stored mixture minus the target, which would also hold the codec's residual."""
@@ -42,7 +63,7 @@ def _rest(track, target):
 
 
 def mask_explorer(track, n_fft: int = 4096, hop_length: int = 1024, target: str = "vocals",
-                  duration: float | None = None):
+                  duration: float | None = None, estimated_by: str | None = None):
     """Choose a target stem, a mask type and its parameter; see the mask and the masked
     spectrogram, hear the result, and read SDR/SIR/SAR.
 
@@ -66,6 +87,10 @@ def mask_explorer(track, n_fft: int = 4096, hop_length: int = 1024, target: str 
         The stem selected first.
     duration : float or None
         Use only the first ``duration`` seconds.
+    estimated_by : str or None
+        The track's stems are not true stems but this separator's estimates (an uploaded
+        song): the views say that the "target" is a model's estimate, and no SDR is shown
+        (it would measure agreement with a guess).
 
     Returns
     -------
@@ -95,6 +120,8 @@ def mask_explorer(track, n_fft: int = 4096, hop_length: int = 1024, target: str 
     slow_btn = w.Button(description="museval v4 (slow)", tooltip="512-tap BSS Eval v4 on 1 s frames")
     slow_out = w.HTML()
     state = {}
+    titles = lambda k: None if estimated_by is None else (  # noqa: E731  a guess is no truth
+        "mixture", "mask", "masked mixture", f"{k}: estimate, not the truth")
 
     def update(*_):
         k = target_dd.value
@@ -109,12 +136,10 @@ def mask_explorer(track, n_fft: int = 4096, hop_length: int = 1024, target: str 
                  "psm": "PSM, truncated to [0, 1]"}.get(method, "cIRM")
         est = istft(apply_mask(Y, mask), hop_length, length=n, n_fft=n_fft)
         state.update(estimate=est, target=k, label=label)
-        show_figure(fig_out, masked_spectrogram_figure(Y, mask, track.sr, hop_length, S[k]))
+        fig = masked_spectrogram_figure(Y, mask, track.sr, hop_length, S[k], titles(k))
+        show_figure(fig_out, fig)
         audio.value = audio_html(est, track.sr, f"{k}: {label}")
-        refs = {k: track.stems[k], "rest": _rest(track, k)}
-        df = bss_eval_quick(refs, {k: est, "rest": track.mixture - est})
-        metrics.value = _metrics_html(df, k, "quick BSS Eval (1-tap filters, whole excerpt); "
-                                             "press the button for museval v4")
+        metrics.value = _quick_readout(track, k, est, estimated_by)
         slow_out.value = ""
 
     def slow(_):
@@ -128,6 +153,7 @@ def mask_explorer(track, n_fft: int = 4096, hop_length: int = 1024, target: str 
     for c in (target_dd, kind, threshold, alpha):
         c.observe(update, names="value")
     slow_btn.on_click(slow)
+    slow_btn.layout.display = None if estimated_by is None else "none"
     update()
     box = w.VBox([w.HBox([target_dd, kind]), w.HBox([threshold, alpha]), fig_out,
                   w.HBox([audio, metrics]), w.HBox([slow_btn, slow_out])])

@@ -123,6 +123,25 @@ def _check_upload(name: str, size: int, max_mb: float):
         raise ParameterError(f"{name!r} is empty.")
 
 
+def _decode_upload(name: str, data: bytes, max_seconds, max_minutes: float):
+    """An uploaded file's audio ``(channels, samples), sr``, its length checked from the
+    header before decoding; errors name the user's file, not the temporary copy."""
+    suffix = Path(name).suffix.lower()
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / f"upload{suffix}"
+        path.write_bytes(bytes(data))
+        try:
+            minutes = audio.info(path)["seconds"] / 60
+            if minutes > max_minutes and not max_seconds:
+                raise ParameterError(f"{name!r} is {minutes:.1f} minutes long; this upload takes "
+                                     f"songs up to {max_minutes:g} minutes (song_separator("
+                                     "..., max_minutes=...) changes it; `mssedu separate` on the "
+                                     "command line takes songs of any length).")
+            return audio.load(path, duration=max_seconds)
+        except MsseduError as err:   # name the user's file, not our temporary copy
+            raise type(err)(str(err).replace(str(path), repr(name)).replace(path.name, name)) from None
+
+
 def song_separator(separator, out_dir="my_stems", max_mb: float = 50.0, max_seconds: float | None = None,
                    two_stems: str | None = None, max_minutes: float = 10.0, on_done=None, file_links: bool = True):
     """Upload your own song, separate it with ``separator``, listen and download the stems.
@@ -180,20 +199,7 @@ def song_separator(separator, out_dir="my_stems", max_mb: float = 50.0, max_seco
 
     def process_file(name: str, data: bytes):
         _check_upload(name, len(data), max_mb)
-        suffix = Path(name).suffix.lower()
-        with tempfile.TemporaryDirectory() as tmp:
-            path = Path(tmp) / f"upload{suffix}"
-            path.write_bytes(bytes(data))
-            try:
-                minutes = audio.info(path)["seconds"] / 60
-                if minutes > max_minutes and not max_seconds:
-                    raise ParameterError(f"{name!r} is {minutes:.1f} minutes long; this upload takes "
-                                         f"songs up to {max_minutes:g} minutes (song_separator("
-                                         "..., max_minutes=...) changes it; `mssedu separate` on the "
-                                         "command line takes songs of any length).")
-                signal, sr = audio.load(path, duration=max_seconds)
-            except MsseduError as err:   # name the user's file, not our temporary copy
-                raise type(err)(str(err).replace(str(path), repr(name)).replace(path.name, name)) from None
+        signal, sr = _decode_upload(name, data, max_seconds, max_minutes)
         stems = separate(separator, signal, sr, two_stems=two_stems, progress=True)
         folder = Path(out_dir) / Path(name).stem
         k = 1
@@ -224,6 +230,8 @@ def song_separator(separator, out_dir="my_stems", max_mb: float = 50.0, max_seco
                 upload.value = ()   # ready for the next file
             box.last_paths = list(paths)
             status.value = f"Done: {len(stems)} stems of <b>{html.escape(item['name'])}</b>."
+            display(w.HTML(f"<div class='mssedu-result-title'>{html.escape(Path(item['name']).stem)} "
+                           f"— separated by {html.escape(separator.name)}</div>"))   # named rows
             display(players_row(stems, sr))
             if file_links:
                 for p in paths:

@@ -3,7 +3,7 @@ browser, a mask-sharpness explorer and a "hear it learn" slider over training sn
 
 Each factory returns an ``ipywidgets`` box drawn once already (so it works in a notebook
 executed headless). Figures come from :mod:`mssedu.plot.unet`, the model from
-:mod:`mssedu.unet` (training too: :func:`mssedu.unet.train`).
+:mod:`mssedu.models` (training too: :func:`mssedu.models.train`).
 """
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from ..errors import ParameterError
 from ..metrics import sdr as plain_sdr
 from ..plot.unet import draw_loss_curve, feature_maps_figure, mask_comparison_figure
 from ..spectral import istft, stft
-from ..unet import UNetSeparator
+from ..models import UNetSeparator
 from .core import WIDE_LABEL, figure_output, players_row, set_players, show_figure
 
 __all__ = ["LiveLossPlot", "live_loss_plot", "feature_map_browser", "mask_sharpness_explorer",
@@ -26,7 +26,7 @@ __all__ = ["LiveLossPlot", "live_loss_plot", "feature_map_browser", "mask_sharpn
 
 class LiveLossPlot:
     """A training callback that redraws the loss curve (and validation SDR) in an
-    ``ipywidgets.Output`` each time :func:`mssedu.unet.train` calls it.
+    ``ipywidgets.Output`` each time :func:`mssedu.models.train` calls it.
 
     >>> live = LiveLossPlot()                      # doctest: +SKIP
     >>> display(live.widget)                       # doctest: +SKIP
@@ -83,7 +83,7 @@ def feature_map_browser(model, track, seconds: float = 3.0, start: float = 0.0):
     Parameters
     ----------
     model : MiniUNet
-        The network (:class:`mssedu.unet.MiniUNet`).
+        The network (:class:`mssedu.models.MiniUNet`).
     track : Track
         The multitrack (:class:`mssedu.data.Track`) whose mixture is fed in.
     seconds : float
@@ -132,7 +132,7 @@ def mask_sharpness_explorer(separator, track, seconds: float | None = None):
     Parameters
     ----------
     separator : UNetSeparator
-        A trained :class:`mssedu.unet.UNetSeparator`; its first target is used.
+        A trained :class:`mssedu.models.UNetSeparator`; its first target is used.
     track : Track
         The multitrack (:class:`mssedu.data.Track`) with the true target stem.
     seconds : float or None
@@ -191,7 +191,7 @@ def training_snapshots_player(result, track, seconds: float | None = None):
     Parameters
     ----------
     result : TrainResult
-        The result of :func:`mssedu.unet.train` run with ``snapshots=True``.
+        The result of :func:`mssedu.models.train` run with ``snapshots=True``.
     track : Track
         The multitrack (:class:`mssedu.data.Track`) to separate.
     seconds : float or None

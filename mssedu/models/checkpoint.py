@@ -1,17 +1,21 @@
-"""Mini U-Net checkpoints: written atomically, read safely.
+"""Checkpoints of the course's models: written atomically, read safely.
 
 A checkpoint is a plain dict of tensors, numbers, strings, lists and dicts -- no pickled
 Python objects -- so it loads with ``torch.load(path, weights_only=True)``, which cannot run
 code hidden in a file. It holds ``format`` (:data:`CHECKPOINT_FORMAT`), the model's
-``kind`` (a key of :data:`MODEL_KINDS`: ``"unet"``, ``"bandsplit"``...; files without it
-are U-Nets), its ``config`` and weights (``model``; ``best_model`` when training kept its best validation
-weights), and for resuming a run the optimiser state, step, epoch and history. A file is
-recognised by its content, never by its suffix.
+``kind`` (a key of :data:`MODEL_KINDS`: ``"unet"`` or ``"bandsplit"``; files without it
+are U-Nets), its ``config`` and weights (``model``; ``best_model`` when training kept its
+best validation weights), and for resuming a run the optimiser state, step, epoch and
+history. A file is recognised by its content, never by its suffix.
+
+A file is untrusted input: before any weight is allocated the model its config describes is
+built on torch's ``meta`` device (shapes only, no memory) and its size checked against
+:data:`MAX_PARAMETERS`; weights that are not finite are refused.
 
 Examples
 --------
 >>> import tempfile, os
->>> from mssedu.unet import MiniUNet, save_checkpoint, load_checkpoint
+>>> from mssedu.models import MiniUNet, save_checkpoint, load_checkpoint
 >>> path = os.path.join(tempfile.mkdtemp(), "model.pt")
 >>> _ = save_checkpoint(path, MiniUNet.from_preset("tiny"))
 >>> model, config = load_checkpoint(path)
@@ -31,18 +35,25 @@ import torch
 from ..atomic import clean_stale_parts, part_path, usual_mode
 from ..config import torch_device
 from ..errors import DataError, ModelLoadingError, ParameterError
-from .model import PRESETS, MiniUNet, UNetConfig
+from .bandsplit import BANDSPLIT_PRESETS, BandSplitConfig, BandSplitModel
+from .base import count_parameters
+from .unet import UNET_PRESETS, MiniUNet, UNetConfig
 
-__all__ = ["CHECKPOINT_FORMAT", "MODEL_KINDS", "ModelKind", "register_model_kind", "save_checkpoint", "read_checkpoint", "load_checkpoint",
-           "is_checkpoint", "shipped_checkpoint", "model_kind"]
+__all__ = ["CHECKPOINT_FORMAT", "MODEL_KINDS", "MAX_PARAMETERS", "ModelKind", "save_checkpoint",
+           "read_checkpoint", "load_checkpoint", "is_checkpoint", "shipped_checkpoint",
+           "model_kind", "check_model_size", "check_finite_weights"]
 
 #: Tag stored in every checkpoint, so a foreign file is recognised as such.
-CHECKPOINT_FORMAT = "mssedu.unet.v1"
+CHECKPOINT_FORMAT = "mssedu.unet.v1"   # the name of the first release's format, kept for its files
 
+#: Largest model a file may describe, in parameters (4 bytes each in float32). The largest
+#: published separators are ~10x smaller (HT-Demucs 42 M, BS-RoFormer ~90 M); a config that
+#: asks for more is a mistake or a memory bomb, refused before anything is allocated.
+MAX_PARAMETERS = 1_000_000_000
 
 
 class ModelKind(NamedTuple):
-    """A kind of mask model that checkpoints (and :func:`mssedu.unet.train`) know.
+    """A kind of mask model that checkpoints and :func:`mssedu.models.train` know.
 
     Attributes
     ----------
@@ -52,50 +63,111 @@ class ModelKind(NamedTuple):
         The ``torch.nn.Module``, built as ``model(config)``.
     presets : dict
         Preset name -> config fields.
-    separator : type or None
-        The separator wrapping a trained model (``None``: :class:`mssedu.unet.UNetSeparator`).
     """
 
     config: type
     model: type
     presets: dict
-    separator: object = None
 
 
-#: Model kinds, by the ``kind`` stored in a checkpoint. ``"unet"`` is built in; other
-#: packages add theirs with :func:`register_model_kind` (``mssedu.bandsplit`` adds
-#: ``"bandsplit"`` when it is imported, as :func:`mssedu.separation.load_separator` does).
-MODEL_KINDS = {"unet": ModelKind(UNetConfig, MiniUNet, PRESETS)}
-
-
-def register_model_kind(name: str, config, model, presets: dict, separator=None) -> None:
-    """Make a model kind known to checkpoints and to the training loop.
-
-    Parameters
-    ----------
-    name : str
-        The ``kind`` (e.g. ``"bandsplit"``); the model class should carry it as ``kind``.
-    config, model, presets, separator
-        See :class:`ModelKind`.
-    """
-    MODEL_KINDS[str(name)] = ModelKind(config, model, dict(presets), separator)
+#: Model kinds, by the ``kind`` stored in a checkpoint: the one explicit list.
+MODEL_KINDS = {"unet": ModelKind(UNetConfig, MiniUNet, UNET_PRESETS),
+               "bandsplit": ModelKind(BandSplitConfig, BandSplitModel, BANDSPLIT_PRESETS)}
 
 
 def model_kind(name: str) -> ModelKind:
-    """The registered kind ``name``, or a clear error.
+    """The model kind ``name``, or a clear error.
 
     Parameters
     ----------
     name : str
+        ``"unet"`` or ``"bandsplit"``.
 
     Returns
     -------
     ModelKind
+
+    Raises
+    ------
+    ParameterError
+        Unknown kind.
+
+    Examples
+    --------
+    >>> model_kind("bandsplit").model.__name__
+    'BandSplitModel'
     """
     if name not in MODEL_KINDS:
-        raise ParameterError(f"Unknown model kind {name!r}; known: {sorted(MODEL_KINDS)}. "
-                             "(The band-split model registers itself: import mssedu.bandsplit.)")
+        raise ParameterError(f"Unknown model kind {name!r}; known: {sorted(MODEL_KINDS)}.")
     return MODEL_KINDS[name]
+
+
+def check_model_size(build, what: str, limit: int = MAX_PARAMETERS) -> int:
+    """Count the parameters of the model ``build()`` makes, on the ``meta`` device (no memory).
+
+    Parameters
+    ----------
+    build : callable
+        Builds the model (``lambda: MiniUNet(config)``).
+    what : str
+        The file or source, for the message.
+    limit : int
+        Largest allowed parameter count.
+
+    Returns
+    -------
+    int
+        The parameter count.
+
+    Raises
+    ------
+    ModelLoadingError
+        The model would be larger than ``limit``, or cannot be built from the description.
+
+    Examples
+    --------
+    >>> check_model_size(lambda: MiniUNet.from_preset("tiny"), "tiny")
+    614018
+    """
+    try:
+        with torch.device("meta"):   # shapes only: a 10^12-parameter config costs nothing
+            model = build()
+    except (Exception, SystemExit) as err:   # any failure (asserts, sys.exit) in foreign code
+        raise ModelLoadingError(f"{what}: the model it describes cannot be built: "
+                                f"{str(err)[:300]}") from err
+    n = count_parameters(model)
+    if n > limit:
+        raise ModelLoadingError(f"{what} describes a model of {n:,} parameters, more than the "
+                                f"{limit:,} allowed ({4 * limit / 2**30:.0f} GiB in float32; the "
+                                "largest published separators are ~10x smaller). The file is "
+                                "damaged or hostile; it was not loaded.")
+    return n
+
+
+def check_finite_weights(state: dict, what: str) -> None:
+    """Refuse a state dict holding NaN or infinite weights (they separate into silence or NaN).
+
+    Parameters
+    ----------
+    state : dict
+        Name -> tensor.
+    what : str
+        The file, for the message.
+
+    Raises
+    ------
+    ModelLoadingError
+        A floating-point tensor has a non-finite value.
+
+    Examples
+    --------
+    >>> check_finite_weights({"w": torch.ones(3)}, "model.pt")
+    """
+    for name, tensor in state.items():
+        if torch.is_tensor(tensor) and tensor.is_floating_point() and not torch.isfinite(tensor).all():
+            raise ModelLoadingError(f"{what}: weight {name!r} holds NaN or infinite values, so the "
+                                    "model would output NaN or silence. The file is damaged; "
+                                    "train or download it again.")
 
 
 _SHIPPED = Path(__file__).resolve().parent.parent / "checkpoints"
@@ -123,12 +195,17 @@ def shipped_checkpoint(name: str = "unet_tiny_vocals") -> str:
     ------
     ParameterError
         No such shipped checkpoint.
+
+    Examples
+    --------
+    >>> Path(shipped_checkpoint()).name
+    'unet_tiny_vocals.pt'
     """
     path = _SHIPPED / f"{name}.pt"
     if not path.is_file():
         have = sorted(p.stem for p in _SHIPPED.glob("*.pt"))
         raise ParameterError(f"No shipped checkpoint {name!r} (mssedu ships {have}). Train one "
-                             "with mssedu.unet.train(...) and pass its path instead.")
+                             "with mssedu.models.train(...) and pass its path instead.")
     return str(path)
 
 
@@ -236,7 +313,7 @@ def read_checkpoint(path) -> dict:
     path = Path(path).expanduser()
     if not path.exists():
         raise ModelLoadingError(f"No checkpoint at {path}. Train one with "
-                                "mssedu.unet.train(checkpoint=...) or `mssedu train`.")
+                                "mssedu.models.train(checkpoint=...) or `mssedu train`.")
     if path.is_dir():
         raise ModelLoadingError(f"{path} is a folder; give the checkpoint file (e.g. unet.pt).")
     try:
@@ -319,16 +396,17 @@ def load_checkpoint(path, which: str = "best", device="cpu"):
     state = read_checkpoint(path)
     name = state.get("kind", "unet")
     if name not in MODEL_KINDS:
-        raise ModelLoadingError(f"{path} holds a model of kind {name!r}, which mssedu does not "
-                                f"know here (known: {sorted(MODEL_KINDS)}). Load it with "
-                                "mssedu.separation.load_separator(path), which knows every kind.")
+        raise ModelLoadingError(f"{path} holds a model of kind {name!r}, which this version of "
+                                f"mssedu does not know (known: {sorted(MODEL_KINDS)}).")
     kind = MODEL_KINDS[name]
     try:
         config = kind.config.from_dict(state["config"])
     except (ParameterError, TypeError) as err:
         raise ModelLoadingError(f"The config stored in {path} is not a {name} config: {err}") from err
-    model = kind.model(config)
+    check_model_size(lambda: kind.model(config), str(path))   # before any weight is allocated
     weights = state.get("best_model", state["model"]) if which == "best" else state["model"]
+    check_finite_weights(weights, str(path))
+    model = kind.model(config)
     try:
         model.load_state_dict(weights)
     except RuntimeError as err:

@@ -39,7 +39,7 @@ Design choices, stated once:
 - **Any input size.** The frequency and time axes are zero-padded up to a multiple of
   ``2**depth`` before the encoder and the mask is cropped back: output size == input size.
 
-Presets (:data:`PRESETS`): ``tiny`` (44.1 kHz, ``n_fft=2048``, hop 512, 256 bins = 0-5.5 kHz,
+Presets (:data:`UNET_PRESETS`): ``tiny`` (44.1 kHz, ``n_fft=2048``, hop 512, 256 bins = 0-5.5 kHz,
 depth 5, 8..128 channels, ~0.6 M parameters; trains on two CPU cores in minutes) and
 ``full`` (Spleeter's sizes: ``n_fft=4096``, hop 1024, 1024 bins, depth 6, 16..512 channels,
 ~9.8 M parameters per target; for a GPU).
@@ -47,7 +47,7 @@ depth 5, 8..128 channels, ~0.6 M parameters; trains on two CPU cores in minutes)
 Examples
 --------
 >>> import torch
->>> from mssedu.unet import MiniUNet
+>>> from mssedu.models import MiniUNet
 >>> model = MiniUNet.from_preset("tiny")
 >>> mag = torch.rand(1, 2, 1025, 37)          # (batch, channels, freq, frames), any size
 >>> model(mag).shape                          # (batch, targets, channels, freq, frames)
@@ -62,67 +62,9 @@ import torch
 from torch import nn
 
 from ..errors import ParameterError, check_finite
+from .base import ModelSummary, SpectrogramModel, SpectrogramModelConfig, count_parameters
 
-__all__ = ["SpectrogramModelConfig", "UNetConfig", "PRESETS", "MiniUNet", "ModelSummary", "count_parameters", "conv_output_size"]
-
-
-def _plain(value):
-    """Tuples (also nested) as lists: the plain types a ``weights_only`` checkpoint holds."""
-    return [_plain(v) for v in value] if isinstance(value, (tuple, list)) else value
-
-
-class SpectrogramModelConfig:
-    """What the configs of the course's spectrogram models share (:class:`UNetConfig`,
-    :class:`mssedu.bandsplit.BandSplitConfig`): a mixin for a dataclass with ``n_fft``,
-    ``hop_length`` and ``patch_frames`` fields, whose ``__post_init__`` turns list fields back
-    into tuples. ``label`` names the model in messages."""
-
-    label = "model"
-
-    @property
-    def n_freq(self) -> int:
-        """Bins of the full STFT, ``n_fft // 2 + 1``."""
-        return self.n_fft // 2 + 1
-
-    @property
-    def patch_samples(self) -> int:
-        """Samples of audio that give exactly ``patch_frames`` STFT frames (``center=True``)."""
-        return (self.patch_frames - 1) * self.hop_length
-
-    def to_dict(self) -> dict:
-        """The config as plain types (so a checkpoint loads with ``weights_only=True``).
-
-        Returns
-        -------
-        dict
-            Field name -> int, str, float, None or (nested) list.
-        """
-        return {f.name: _plain(getattr(self, f.name)) for f in dataclasses.fields(self)}
-
-    @classmethod
-    def from_dict(cls, d: dict):
-        """Rebuild a config from :meth:`to_dict`'s output.
-
-        Parameters
-        ----------
-        d : dict
-            Field name -> value.
-
-        Returns
-        -------
-        SpectrogramModelConfig
-            An instance of the class it is called on.
-
-        Raises
-        ------
-        ParameterError
-            Unknown keys (a checkpoint of another version or model).
-        """
-        known = {f.name for f in dataclasses.fields(cls)}
-        unknown = set(d) - known
-        if unknown:
-            raise ParameterError(f"Unknown {cls.label} config keys {sorted(unknown)}; known: {sorted(known)}.")
-        return cls(**d)
+__all__ = ["UNetConfig", "UNET_PRESETS", "MiniUNet", "conv_output_size"]
 
 
 @dataclass
@@ -191,19 +133,12 @@ class UNetConfig(SpectrogramModelConfig):
 
 
 #: Named configurations. ``tiny``: CPU lab model; ``full``: Spleeter-sized, for a GPU.
-PRESETS = {
+UNET_PRESETS = {
     "tiny": dict(sr=44100, n_fft=2048, hop_length=512, n_bins=256,
                  channels=(8, 16, 32, 64, 128), patch_frames=128),
     "full": dict(sr=44100, n_fft=4096, hop_length=1024, n_bins=1024,
                  channels=(16, 32, 64, 128, 256, 512), patch_frames=512),
 }
-
-
-class ModelSummary(str):
-    """Text that a notebook displays as itself (not as a quoted, escaped string)."""
-
-    def __repr__(self) -> str:
-        return str(self)
 
 
 def conv_output_size(size: int, kernel_size: int = 5, stride: int = 2, padding: int = 2) -> int:
@@ -230,20 +165,6 @@ def conv_output_size(size: int, kernel_size: int = 5, stride: int = 2, padding: 
     257
     """
     return (int(size) + 2 * padding - kernel_size) // stride + 1
-
-
-def count_parameters(module) -> int:
-    """Number of trainable parameters (weights and biases) of a torch module.
-
-    Parameters
-    ----------
-    module : torch.nn.Module
-
-    Returns
-    -------
-    int
-    """
-    return int(sum(p.numel() for p in module.parameters() if p.requires_grad))
 
 
 class _EncoderBlock(nn.Module):
@@ -274,7 +195,7 @@ class _DecoderBlock(nn.Module):
         return self.drop(self.norm(self.act(self.conv(x))))
 
 
-class MiniUNet(nn.Module):
+class MiniUNet(SpectrogramModel):
     """Spectrogram U-Net that predicts one soft mask per target (see the module docstring).
 
     Parameters
@@ -291,10 +212,14 @@ class MiniUNet(nn.Module):
     ``(estimate, mask)``.
     """
 
+    kind = "unet"
+    config_class = UNetConfig
+    presets = UNET_PRESETS
+
     def __init__(self, config: UNetConfig | None = None, **overrides):
         super().__init__()
         if config is None:
-            config = UNetConfig(**PRESETS["tiny"])
+            config = UNetConfig(**UNET_PRESETS["tiny"])
         if overrides:
             config = dataclasses.replace(config, **overrides)
         self.config = config
@@ -318,25 +243,6 @@ class MiniUNet(nn.Module):
                 self.decoder.append(nn.ConvTranspose2d(a, b, k, stride=2, padding=k // 2, output_padding=1))
             else:
                 self.decoder.append(_DecoderBlock(a, b, k, drop))
-
-    @classmethod
-    def from_preset(cls, name: str = "tiny", **overrides) -> "MiniUNet":
-        """Build a named configuration (:data:`PRESETS`).
-
-        Parameters
-        ----------
-        name : {"tiny", "full"}
-            The preset.
-        **overrides
-            :class:`UNetConfig` fields to change.
-
-        Returns
-        -------
-        MiniUNet
-        """
-        if name not in PRESETS:
-            raise ParameterError(f"Unknown preset {name!r}; choose one of {sorted(PRESETS)}.")
-        return cls(UNetConfig(**{**PRESETS[name], **overrides}))
 
     # -- shapes ----------------------------------------------------------------------
     def _check_input(self, mag):
@@ -415,15 +321,6 @@ class MiniUNet(nn.Module):
         return (estimate, mask) if return_mask else estimate
 
     # -- teaching helpers -------------------------------------------------------------
-    def num_parameters(self) -> int:
-        """Trainable parameters of the network.
-
-        Returns
-        -------
-        int
-        """
-        return count_parameters(self)
-
     def layer_table(self, frames: int | None = None) -> list:
         """The layers, their output shapes and parameter counts.
 

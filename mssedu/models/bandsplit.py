@@ -31,7 +31,7 @@ masks). Then the model has exactly the U-Net's interface, ``model(|X|) -> M \odo
 the same training loop, losses, separator (mixture phase or Wiener) and tables apply; what
 changes between the two students is only how the mask is computed.
 
-Presets (:data:`PRESETS`): ``tiny`` (44.1 kHz, ``n_fft=2048``, hop 512, the U-Net's crop at
+Presets (:data:`BANDSPLIT_PRESETS`): ``tiny`` (44.1 kHz, ``n_fft=2048``, hop 512, the U-Net's crop at
 5.5 kHz so 25 bands, ``D=32``, 2 RoFormer layer pairs -- cheaper than LSTMs on a CPU --,
 ~0.15 M parameters: CPU minutes) and ``full`` (the whole spectrum, 41 bands, ``D=128``, 6
 RoFormer layer pairs, 8 heads, 3 s patches: for a GPU). ``block="lstm"`` gives BSRNN.
@@ -46,7 +46,7 @@ Su, J. et al. (2021). RoFormer: Enhanced Transformer with Rotary Position Embedd
 Examples
 --------
 >>> import torch
->>> from mssedu.bandsplit import BandSplitModel
+>>> from mssedu.models import BandSplitModel
 >>> model = BandSplitModel.from_preset("tiny")
 >>> len(model.edges) - 1, model.edges[-1]       # bands, and the crop (bins)
 (25, 256)
@@ -62,9 +62,9 @@ import torch
 from torch import nn
 
 from ..errors import ParameterError, check_finite
-from ..unet.model import SpectrogramModelConfig
+from .base import SpectrogramModel, SpectrogramModelConfig
 
-__all__ = ["BandSplitConfig", "BandSplitModel", "RotaryAttention", "PRESETS", "BSRNN_BANDS",
+__all__ = ["BandSplitConfig", "BandSplitModel", "RotaryAttention", "BANDSPLIT_PRESETS", "BSRNN_BANDS",
            "band_edges"]
 
 #: BSRNN's "v7" band layout as ``(up to Hz, band width Hz)`` pairs; the rest is one band.
@@ -185,7 +185,7 @@ class BandSplitConfig(SpectrogramModelConfig):
 
 
 #: Named configurations: ``tiny`` (CPU, minutes) and ``full`` (a GPU).
-PRESETS = {
+BANDSPLIT_PRESETS = {
     "tiny": dict(features=32, layers=2, block="roformer", heads=2, hidden=64, patch_frames=128,
                  max_hz=5512.5),
     "full": dict(features=128, layers=6, block="roformer", heads=8, hidden=512, patch_frames=256),
@@ -279,7 +279,7 @@ class _BiLSTM(nn.Module):
         return x + self.fc(self.rnn(self.norm(x))[0])
 
 
-class BandSplitModel(nn.Module):
+class BandSplitModel(SpectrogramModel):
     """Band-split mask estimator (see the module docstring).
 
     Parameters
@@ -291,15 +291,17 @@ class BandSplitModel(nn.Module):
     ------
     ``forward(mag)``: the mixture magnitude ``(batch, audio_channels, n_fft // 2 + 1,
     frames)`` gives the estimates ``(batch, targets, audio_channels, freq, frames)`` (and
-    the masks with ``return_mask=True``), exactly as :class:`mssedu.unet.MiniUNet`.
+    the masks with ``return_mask=True``), exactly as :class:`mssedu.models.MiniUNet`.
     """
 
-    #: The checkpoint kind (:data:`mssedu.unet.MODEL_KINDS`).
+    #: The checkpoint kind (:data:`mssedu.models.MODEL_KINDS`).
     kind = "bandsplit"
+    config_class = BandSplitConfig
+    presets = BANDSPLIT_PRESETS
 
     def __init__(self, config: BandSplitConfig | None = None, **overrides):
         super().__init__()
-        config = config or BandSplitConfig(**PRESETS["tiny"])
+        config = config or BandSplitConfig(**BANDSPLIT_PRESETS["tiny"])
         if overrides:
             config = dataclasses.replace(config, **overrides)
         self.config = c = config
@@ -329,24 +331,6 @@ class BandSplitModel(nn.Module):
         self.register_buffer("band_slots", torch.stack([slots < w for w in widths]), persistent=False)
         self.register_buffer("slot_of_bin", torch.cat([k * W + slots[:w] for k, w in enumerate(widths)]),
                              persistent=False)
-
-    @classmethod
-    def from_preset(cls, name: str = "tiny", **overrides) -> "BandSplitModel":
-        """Build a named configuration (:data:`PRESETS`).
-
-        Parameters
-        ----------
-        name : {"tiny", "full"}
-        **overrides
-            :class:`BandSplitConfig` fields to change.
-
-        Returns
-        -------
-        BandSplitModel
-        """
-        if name not in PRESETS:
-            raise ParameterError(f"Unknown preset {name!r}; choose one of {sorted(PRESETS)}.")
-        return cls(BandSplitConfig(**{**PRESETS[name], **overrides}))
 
     def forward(self, mag, return_mask: bool = False):
         """Estimate each target's magnitude.
@@ -436,15 +420,6 @@ class BandSplitModel(nn.Module):
         bias = self._padded([f.bias.view(T, C, -1) for f in last], 2)                      # (K, T, C, W)
         out = torch.einsum("bkne,ktcwe->btckwn", h, weight) + bias.permute(1, 2, 0, 3)[..., None]
         return torch.sigmoid(out)
-
-    def num_parameters(self) -> int:
-        """Trainable parameters.
-
-        Returns
-        -------
-        int
-        """
-        return int(sum(p.numel() for p in self.parameters() if p.requires_grad))
 
     def summary(self) -> str:
         """A few lines: bands, layers and parameters per part.

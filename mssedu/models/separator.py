@@ -1,4 +1,9 @@
-r"""A trained mini U-Net behind the course's separator interface.
+r"""A trained mask model (mini U-Net or band-split) behind the course's separator interface.
+
+The band-split model computes the same thing as the mini U-Net -- one magnitude mask per
+target from :math:`|X|` -- so both are separated the same way; :class:`BandSplitSeparator`
+only adds its label and a check of the model's class.
+
 
 ``separate(signal)`` computes the STFT of the whole signal, runs the network over
 overlapping chunks of frames (:mod:`mssedu.chunking`: fully convolutional, so any length
@@ -20,9 +25,10 @@ from ..errors import ParameterError, as_signal
 from ..masks import ideal_ratio_mask
 from ..spectral import istft, stft
 from .checkpoint import MODEL_KINDS, load_checkpoint
-from .model import MiniUNet
+from .bandsplit import BandSplitModel
+from .unet import MiniUNet
 
-__all__ = ["UNetSeparator"]
+__all__ = ["UNetSeparator", "BandSplitSeparator", "separator_for"]
 
 
 class UNetSeparator:
@@ -51,7 +57,7 @@ class UNetSeparator:
     Examples
     --------
     >>> import numpy as np
-    >>> from mssedu.unet import MiniUNet, UNetSeparator
+    >>> from mssedu.models import MiniUNet, UNetSeparator
     >>> sep = UNetSeparator(MiniUNet.from_preset("tiny"), device="cpu")   # untrained
     >>> out = sep.separate(np.zeros((2, 44100), np.float32), progress=False)
     >>> sorted(out), out["vocals"].shape
@@ -64,7 +70,7 @@ class UNetSeparator:
         if not isinstance(model, accepted):   # any registered mask model (mini U-Net, band-split...)
             raise ParameterError(f"{type(self).__name__} needs a mask model of a registered kind "
                                  f"({', '.join(c.__name__ for c in accepted)}), got "
-                                 f"{type(model).__name__}; load one with mssedu.unet.load_checkpoint(path).")
+                                 f"{type(model).__name__}; load one with mssedu.models.load_checkpoint(path).")
         self.model = model
         self.config = model.config
         self.device = torch_device(device)
@@ -103,7 +109,7 @@ class UNetSeparator:
         Parameters
         ----------
         path : str or Path
-            A checkpoint written by :func:`mssedu.unet.train` or :func:`mssedu.unet.save_checkpoint`.
+            A checkpoint written by :func:`mssedu.models.train` or :func:`mssedu.models.save_checkpoint`.
         which : {"best", "last"}
             Which weights of the checkpoint.
         **kwargs
@@ -251,3 +257,91 @@ class UNetSeparator:
     def __repr__(self) -> str:
         return (f"UNetSeparator({self.name!r}, sr={self.sr}, sources={self.sources}, "
                 f"{self.model.num_parameters():,} parameters)")
+
+
+class BandSplitSeparator(UNetSeparator):
+    """A trained :class:`BandSplitModel` as a separator (:class:`mssedu.separation.Separator`).
+
+    Parameters
+    ----------
+    model : BandSplitModel
+        Put in eval mode.
+    wiener : bool
+        Wiener post-filter (as :class:`UNetSeparator`).
+    chunk_frames, overlap_frames : int, optional
+        Chunk length and overlap in STFT frames (default: 4 patches, a quarter overlap).
+        The sequence modules see one chunk at a time.
+    device : str
+        ``"auto"`` or a torch device name.
+    name : str, optional
+        Label for tables.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from mssedu.models import BandSplitModel, BandSplitSeparator
+    >>> sep = BandSplitSeparator(BandSplitModel.from_preset("tiny"), device="cpu")  # untrained
+    >>> out = sep.separate(np.zeros((2, 44100), np.float32), progress=False)
+    >>> sorted(out), out["vocals"].shape
+    (['accompaniment', 'vocals'], (2, 44100))
+    """
+
+    def __init__(self, model: BandSplitModel, wiener: bool = False, chunk_frames: int | None = None,
+                 overlap_frames: int | None = None, device="auto", name: str | None = None):
+        if not isinstance(model, BandSplitModel):
+            raise ParameterError(f"BandSplitSeparator needs a BandSplitModel, got {type(model).__name__}; "
+                                 "load one with mssedu.separation.load_separator(path).")
+        super().__init__(model, wiener=wiener, chunk_frames=chunk_frames,
+                         overlap_frames=overlap_frames, device=device, name=name)
+
+    def default_name(self) -> str:
+        """The table label used when no ``name`` is given.
+
+        Returns
+        -------
+        str
+            E.g. ``"band-split roformer (vocals)"``.
+        """
+        return (f"band-split {self.config.block} ({'+'.join(self.config.targets)}"
+                f"{', Wiener' if self.wiener else ''})")
+
+    @classmethod
+    def from_checkpoint(cls, path, which: str = "best", **kwargs) -> "BandSplitSeparator":
+        """Load a band-split checkpoint and wrap it.
+
+        Parameters
+        ----------
+        path : str or Path
+            Written by :func:`mssedu.models.train` with ``model_kind="bandsplit"``.
+        which : {"best", "last"}
+        **kwargs
+            :class:`BandSplitSeparator`'s other arguments.
+
+        Returns
+        -------
+        BandSplitSeparator
+        """
+        model, _ = load_checkpoint(path, which=which)
+        return cls(model, **kwargs)
+
+
+def separator_for(model, **kwargs):
+    """The separator of ``model``'s kind, wrapping it.
+
+    Parameters
+    ----------
+    model : MiniUNet or BandSplitModel
+        A trained mask model.
+    **kwargs
+        The separator's other arguments (``wiener``, ``device``...).
+
+    Returns
+    -------
+    UNetSeparator or BandSplitSeparator
+
+    Examples
+    --------
+    >>> type(separator_for(BandSplitModel.from_preset("tiny"), device="cpu")).__name__
+    'BandSplitSeparator'
+    """
+    return (BandSplitSeparator if isinstance(model, BandSplitModel) else UNetSeparator)(model, **kwargs)
