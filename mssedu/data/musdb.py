@@ -38,8 +38,8 @@ from tqdm.auto import tqdm
 from ..atomic import move_into_place, new_part_folder
 from ..config import cache_dir
 from ..errors import DataError, NetworkError, ParameterError
-from ..network import download_file, host_port
-from . import MUSDB_STEMS, Track
+from ..network import download_file
+from .track import MUSDB_STEMS, Track
 from .mixing import integrated_loudness
 from .multitrack import load_multitrack
 
