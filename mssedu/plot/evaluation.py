@@ -4,7 +4,9 @@ from __future__ import annotations
 import matplotlib.pyplot as plt
 import numpy as np
 
-__all__ = ["framewise_figure", "gain_sensitivity_figure"]
+from ..errors import ParameterError
+
+__all__ = ["framewise_figure", "gain_sensitivity_figure", "song_scores_figure"]
 
 
 def framewise_figure(frames, metrics=("SDR", "SIR", "SAR"), sources=None, signal=None, sr=None,
@@ -88,4 +90,61 @@ def gain_sensitivity_figure(table, current_gain_db=None):
     ax.grid(alpha=0.3)
     ax.legend()
     plt.close(fig)
+    return fig
+
+
+def song_scores_figure(scores, metric: str = "SDR", title=None):
+    """The standard figure of a results table over many songs (as SiSEC 2018's): one panel
+    per target, one box per separator over the songs' scores (each song's value is the
+    median of its 1-s frames); the line in a box is the median over songs, the number the
+    table reports, and every song is a dot.
+
+    Parameters
+    ----------
+    scores : SongScores or pandas.DataFrame
+        From :func:`mssedu.separation.evaluate_many` (or its ``per_track`` table: columns
+        ``separator``, ``track``, ``source`` and ``metric``).
+    metric : str
+        Which metric (``"SDR"``, ``"SIR"``, ``"SAR"``, ``"ISR"``).
+    title : str or None
+        Figure title.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The figure (not shown; a notebook displays it).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> df = pd.DataFrame({"separator": ["a", "a", "b", "b"], "track": ["x", "y", "x", "y"],
+    ...                    "source": "vocals", "SDR": [1.0, 2.0, 3.0, 5.0]})
+    >>> len(song_scores_figure(df).axes)
+    1
+    """
+    table = getattr(scores, "per_track", scores)
+    if metric not in table.columns:
+        raise ParameterError(f"metric {metric!r} is not a column of the scores ({list(table.columns)}).")
+    sources = list(dict.fromkeys(table["source"]))
+    methods = list(dict.fromkeys(table["separator"]))
+    fig, axes = plt.subplots(1, len(sources), figsize=(2.2 + 1.1 * len(methods) * len(sources), 3.6),
+                             sharey=True, squeeze=False, constrained_layout=True)
+    for ax, source in zip(axes[0], sources):
+        values = [table[(table["source"] == source) & (table["separator"] == m)][metric].dropna().to_numpy()
+                  for m in methods]
+        style = dict(widths=0.6, showfliers=False, medianprops={"color": "k"})
+        try:      # matplotlib >= 3.10 says orientation=; vert= is deprecated there
+            ax.boxplot(values, orientation="horizontal", **style)
+        except TypeError:
+            ax.boxplot(values, vert=False, **style)
+        for k, v in enumerate(values):   # every song, jittered a little so equal values show
+            jitter = np.random.default_rng(k).uniform(-0.15, 0.15, len(v))
+            ax.plot(v, k + 1 + jitter, "o", ms=3, alpha=0.6)
+        ax.set_yticks(range(1, len(methods) + 1), methods)
+        ax.invert_yaxis()
+        ax.set_title(source)
+        ax.set_xlabel(f"{metric} (dB)")
+        ax.grid(axis="x", alpha=0.3)
+    songs = table["track"].nunique() if "track" in table.columns else None
+    fig.suptitle(title or f"{metric} per song" + (f" ({songs} songs; line: median)" if songs else ""))
     return fig

@@ -9,7 +9,7 @@
 * :mod:`~mssedu.separation.oracle` -- oracle masks as a separator;
 * :mod:`~mssedu.separation.api` -- :func:`load_separator`, :func:`separate`, two-stems output;
 * :mod:`~mssedu.separation.files` -- a song file to stem files, streamed and atomic;
-* :mod:`~mssedu.separation.scoring` -- :func:`evaluate` and :func:`compare` tables.
+* :mod:`~mssedu.separation.scoring` -- :func:`evaluate` and :func:`compare` tables; :func:`evaluate_many` over songs.
 
 The mini U-Net's separator lives with the model, in :mod:`mssedu.models`; chunking, shared by
 all, in :mod:`mssedu.chunking`. Everything here is importable from ``mssedu.separation``.
@@ -24,7 +24,7 @@ from .demucs import (
 from .files import FORMATS, separate_file, song_name, stem_names
 from .oracle import OracleSeparator
 from .protocol import Separator
-from .scoring import compare, evaluate
+from .scoring import BASELINES, SongScores, compare, constant_gain, evaluate, evaluate_many
 from .demucs_models import (DEMUCS_MODELS, HDEMUCS_CONFIG, HF_NAMESPACE, HTDEMUCS_CONFIG, MODEL_LABELS,
                             QUANTISED_MODELS, RANDOM_MODEL, import_demucs, random_demucs,
                             random_htdemucs)
@@ -32,7 +32,7 @@ from .repo import find_weights, models_folder
 from .weights import download, load_demucs_model
 
 __all__ = ["Separator", "load_separator", "separate", "fold_two_stems", "looks_like_path",
-           "separate_file", "song_name", "stem_names", "FORMATS", "evaluate", "compare", "DemucsSeparator", "OracleSeparator", "choose_precision",
+           "separate_file", "song_name", "stem_names", "FORMATS", "evaluate", "compare", "evaluate_many", "SongScores", "constant_gain", "BASELINES", "DemucsSeparator", "OracleSeparator", "choose_precision",
            "half_precision_error_db", "HALF_TOLERANCE_DB", "HTDEMUCS_CONFIG", "RANDOM_MODEL",
            "HF_NAMESPACE", "MODEL_LABELS", "download", "find_weights", "import_demucs",
            "load_demucs_model", "models_folder", "random_htdemucs", "random_demucs", "DEMUCS_MODELS",
