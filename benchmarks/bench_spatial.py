@@ -9,14 +9,9 @@
 """
 from __future__ import annotations
 
-import warnings
-
 import librosa
+import norbert
 import numpy as np
-
-with warnings.catch_warnings():
-    warnings.simplefilter("ignore", DeprecationWarning)   # norbert imports a deprecated scipy name
-    import norbert
 
 from mssedu.data import example_track
 from mssedu.metrics import bss_eval

@@ -2,8 +2,7 @@
 its conservation of the mixture, and its effect on the stereo image of panned sources."""
 from __future__ import annotations
 
-import warnings
-
+import norbert
 import numpy as np
 import pytest
 import scipy.signal
@@ -14,10 +13,6 @@ from mssedu.separation import OracleSeparator, separate
 from mssedu.separation.postfilter import WienerPostFilter, multichannel_wiener
 from mssedu.spatial import mono_collapse, pan, stereo_image_preservation
 from mssedu.spectral import istft, stft
-
-with warnings.catch_warnings():
-    warnings.simplefilter("ignore", DeprecationWarning)   # norbert imports a deprecated scipy name
-    import norbert
 
 SR = 22050
 

@@ -38,14 +38,8 @@ True
 """
 from __future__ import annotations
 
-import warnings
-
+import norbert
 import numpy as np
-
-with warnings.catch_warnings():
-    # norbert 0.2.1 imports scipy.ndimage.filters (deprecated name); nothing to do on our side
-    warnings.simplefilter("ignore", DeprecationWarning)
-    import norbert
 
 from ..errors import ParameterError, as_signal
 from ..spectral import check_stft_params, istft, stft
