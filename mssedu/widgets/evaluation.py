@@ -12,7 +12,7 @@ from ..listening import (ANCHOR, HIDDEN_REFERENCE, RATING_SCALE, lowpass_anchor,
 from ..metrics import bss_eval_quick, gain_sensitivity, sdr, si_sdr
 from ..plot.evaluation import gain_sensitivity_figure
 from ..tables import format_db
-from .core import audio_html, show_figure
+from .core import WIDE_LABEL, audio_html, show_figure
 
 __all__ = ["gain_explorer", "distortion_explorer", "DISTORTIONS", "listening_test"]
 
@@ -144,7 +144,7 @@ def distortion_explorer(track, target: str = "vocals", duration: float = 3.0):
 def _rating_row(letter: str, player: str):
     """One condition's row: its player (created once), a 0-100 slider, its MUSHRA label."""
     slider = w.IntSlider(value=50, min=0, max=100, step=1, description=f"sound {letter}",
-                         continuous_update=True, layout=w.Layout(width="360px"))
+                         continuous_update=True, style=WIDE_LABEL, layout=w.Layout(width="360px"))
     label = w.Label(rating_label(50))
     slider.observe(lambda ch: setattr(label, "value", rating_label(ch["new"])), names="value")
     return w.HBox([w.HTML(player).add_class("mssedu-audio"), slider, label]), slider
