@@ -33,7 +33,7 @@ import scipy.stats
 
 from .atomic import part_path, usual_mode
 from .errors import DataError, ParameterError, as_signal, check_rate
-from .metrics import sdr, si_sdr
+from .metrics import sdr, si_sar, si_sdr
 
 __all__ = ["RATING_SCALE", "RATING_COLUMNS", "HIDDEN_REFERENCE", "ANCHOR", "lowpass_anchor",
            "rating_label", "trial_order", "save_ratings", "load_ratings", "condition_metrics",
@@ -186,8 +186,8 @@ def save_ratings(path, rows, overwrite: bool = False) -> Path:
     return path
 
 
-def condition_metrics(reference, conditions: dict) -> pd.DataFrame:
-    """SDR and SI-SDR (dB) of every condition against the reference.
+def condition_metrics(reference, conditions: dict, others=None) -> pd.DataFrame:
+    """SDR, SI-SDR and (given the other true sources) SI-SAR, in dB, of every condition.
 
     Parameters
     ----------
@@ -195,14 +195,21 @@ def condition_metrics(reference, conditions: dict) -> pd.DataFrame:
         The true source.
     conditions : dict
         Condition name -> estimate of the same shape.
+    others : sequence of array_like, optional
+        The other true sources (e.g. ``[accompaniment]``), for SI-SAR
+        (:func:`mssedu.metrics.si_sar`).
 
     Returns
     -------
     pandas.DataFrame
-        Index condition; columns ``SDR``, ``SI-SDR``.
+        Index condition; columns ``SDR``, ``SI-SDR`` (and ``SI-SAR``).
     """
-    return pd.DataFrame({k: {"SDR": float(sdr(reference, v)), "SI-SDR": float(si_sdr(reference, v))}
-                         for k, v in conditions.items()}).T
+    rows = {}
+    for name, est in conditions.items():
+        rows[name] = {"SDR": float(sdr(reference, est)), "SI-SDR": float(si_sdr(reference, est))}
+        if others is not None:
+            rows[name]["SI-SAR"] = si_sar(reference, est, others)
+    return pd.DataFrame(rows).T
 
 
 def rating_correlations(ratings, metrics) -> pd.DataFrame:

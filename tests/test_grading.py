@@ -28,7 +28,8 @@ pytest.importorskip("otter")
 ROOT = Path(__file__).resolve().parents[1]
 SOURCE = assignments.source_path(4)
 # public check 1 point + hidden test 2 points, for each of the three exercises
-POSSIBLE = {"evaluation.sdr": 3.0, "evaluation.si_sdr": 3.0, "evaluation.my_si_sdr": 3.0}
+POSSIBLE = {"evaluation.sdr": 3.0, "evaluation.si_sdr": 3.0, "evaluation.my_si_sdr": 3.0,
+            "evaluation.rank_correlation": 3.0}
 
 
 def test_committed_student_notebooks_are_built_from_their_sources():
@@ -109,8 +110,9 @@ def test_grades_of_fake_submissions(graded):
     assert rows["alice"]["note"] == ""
     assert total["bob"] == 0.0
     # carol: hard-coded SDR passes the public check only (1 of 3); SI-SDR right (3); the cell
-    # of the SI-SDR function raises, so that exercise scores 0
-    assert rows["carol"]["scores"] == {"evaluation.sdr": 1.0, "evaluation.si_sdr": 3.0, "evaluation.my_si_sdr": 0.0}
+    # of the SI-SDR function raises, so that exercise scores 0; rank correlation right (3)
+    assert rows["carol"]["scores"] == {"evaluation.sdr": 1.0, "evaluation.si_sdr": 3.0, "evaluation.my_si_sdr": 0.0,
+                                       "evaluation.rank_correlation": 3.0}
     assert "ZeroDivisionError" in rows["carol"]["note"]
     assert total["dave"] == 0.0 and "not a notebook" in rows["dave"]["note"]
     print(f"graded 4 submissions of notebook 04 in {seconds:.0f} s")
@@ -121,12 +123,12 @@ def test_grade_sheet(graded):
     with open(out / "grades.csv", newline="") as f:
         table = list(csv.DictReader(f))
     assert [r["student"] for r in table] == ["(possible)", "alice", "bob", "carol", "dave"]
-    assert list(table[0])[1:4] == list(POSSIBLE)
-    assert [float(r["total"]) for r in table] == [9.0, 9.0, 0.0, 4.0, 0.0]
+    assert list(table[0])[1:5] == list(POSSIBLE)
+    assert [float(r["total"]) for r in table] == [12.0, 12.0, 0.0, 7.0, 0.0]
     sheet = (out / "grades.html").read_text()
     assert "carol" in sheet and "feedback/carol.html" in sheet
     feedback = (out / "feedback" / "carol.html").read_text()
-    assert "hidden test" in feedback and "4 / 9" in feedback
+    assert "hidden test" in feedback and "7 / 12" in feedback
     assert "rerun" not in feedback   # what a hidden test does is not shown
 
 

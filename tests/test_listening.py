@@ -10,6 +10,7 @@ import scipy.stats
 
 from mssedu.errors import DataError, ParameterError
 from mssedu.exercises import check
+from mssedu.metrics import si_sar
 from mssedu.listening import (ANCHOR, HIDDEN_REFERENCE, condition_metrics, load_ratings,
                               lowpass_anchor, rating_correlations, rating_label, save_ratings,
                               trial_order)
@@ -120,3 +121,27 @@ def test_rank_correlation_exercise():
     wrong = check("evaluation.rank_correlation", float(np.corrcoef(metric, ratings)[0, 1]),
                   ratings=ratings, metric=metric)
     assert not wrong and "Pearson" in wrong.message
+
+
+def test_si_sar_against_its_closed_form():
+    """Target + leakage + an artefact orthogonal to both: SI-SAR is known exactly."""
+    rng = np.random.default_rng(4)
+    s, n, art = rng.standard_normal((3, 2, 8000))
+    s, n, art = (x - x.mean(-1, keepdims=True) for x in (s, n, art))   # zero-mean channels
+    A = np.stack([s.ravel(), n.ravel()])
+    art = art.ravel() - A.T @ np.linalg.lstsq(A.T, art.ravel(), rcond=None)[0]   # orthogonal part
+    est = 0.8 * s + 0.3 * n + 0.2 * art.reshape(s.shape)
+    want = 10 * np.log10(np.sum((0.8 * s + 0.3 * n) ** 2) / np.sum((0.2 * art) ** 2))
+    assert si_sar(s, est, [n]) == pytest.approx(want, abs=1e-6)
+    assert si_sar(s, 5 * est + 0.1, [n]) == pytest.approx(want, abs=1e-6)    # gain, offset: same
+    assert si_sar(s, s + n, [n]) > 100                                        # leakage only
+    with pytest.raises(ParameterError, match="shape"):
+        si_sar(s, est, [n[:, :-1]])
+
+
+def test_condition_metrics_with_si_sar(sounds):
+    ref, conds = sounds
+    other = np.random.default_rng(9).standard_normal(ref.shape).astype(np.float32)
+    table = condition_metrics(ref, conds, others=[other])
+    assert list(table.columns) == ["SDR", "SI-SDR", "SI-SAR"]
+    assert table.loc["loud noise", "SI-SAR"] == pytest.approx(si_sar(ref, conds["loud noise"], [other]))
