@@ -1,9 +1,11 @@
-"""Build hook: carry the course's notebooks and instructors' material into the wheel.
+"""Build hook: carry the course's student notebooks into the wheel.
 
-They stay where they are in the repository (``notebooks/``, ``instructors/``); when the
-package is built, ``build_py`` copies them into ``mssedu/course_files/`` so that an
-installed mssedu has them as package data (``mssedu.course.course_folder``). The sdist
-carries the folders themselves (``MANIFEST.in``). Everything else is in ``pyproject.toml``.
+They stay where they are in the repository (``notebooks/``); when the package is built,
+``build_py`` copies them into ``mssedu/course_files/`` so that an installed mssedu has them
+as package data (``mssedu.course.course_folder``). The sdist carries the folder itself
+(``MANIFEST.in``). The instructors' material (``instructors/``: solutions, notes, hidden
+tests) is never packaged: students install this package (see ``mssedu.instructors``).
+Everything else is in ``pyproject.toml``.
 """
 import shutil
 from pathlib import Path
@@ -12,7 +14,7 @@ from setuptools import setup
 from setuptools.command.build_py import build_py
 
 ROOT = Path(__file__).resolve().parent
-COURSE_PARTS = ("notebooks", "instructors")
+COURSE_PARTS = ("notebooks",)   # never "instructors": students install the wheel
 IGNORED = shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__", "*.pyc")
 
 

@@ -21,18 +21,18 @@ of `Otter-Grader <https://otter-grader.readthedocs.io>`_:
 outputs (the student notebook is the committed one, byte for byte); :func:`solutions_markdown`
 renders the notes and solutions as ``instructors/solutions/NN_<topic>.md`` (also committed, also
 generated: the source is the one copy); :func:`write_tests` writes the tests as Otter test files
-for :mod:`mssedu.grading`. :func:`bootstrap` makes a source from today's student notebook, its
-hand-written worked solutions ``instructors/solutions/NN_<topic>.md`` (code and prose) and a
-file of hidden tests ``instructors/assignments/hidden/NN_<topic>.py`` (one block per exercise,
-opened by ``# EXERCISE <name>``).
+for :mod:`mssedu.grading`. The instructors' material is not in the package that students install: it
+is the repository's ``instructors/`` folder, or the archive :func:`mssedu.instructors.archive`
+builds (see :func:`mssedu.instructors.instructors_folder` for how it is found).
 
-Otter's own ``otter assign`` is not used to build the release: it adds its own set-up,
-``grader.check`` and export cells and metadata to the student notebook and rewrites the
-prompts, while the course keeps its notebooks as they are and its own ``check`` feedback.
+Otter's own ``otter assign`` is not used to build the release: it rejects these sources (the
+``# BEGIN NOTES`` markdown cells sit inside its questions: "Found a non-code cell in tests
+block"), and it adds its own set-up, ``grader.check`` and export cells to the student
+notebook, while the course keeps its notebooks as they are and its own ``check`` feedback.
+The tests themselves are Otter's test cases, run by :mod:`mssedu.checker`.
 '''
 from __future__ import annotations
 
-import ast
 import copy
 import json
 import re
@@ -40,20 +40,15 @@ from pathlib import Path
 
 import nbformat
 
-from .course import course_folder
 from .errors import DataError, ParameterError
+from .instructors import instructors_folder
 
-__all__ = ["ROOT", "SOURCE_DIR", "source_path", "student_path", "solutions_path", "sources",
-           "build_student", "solutions_markdown", "dumps", "questions", "write_tests", "bootstrap",
+__all__ = ["source_path", "student_path", "solutions_path", "sources",
+           "build_student", "solutions_markdown", "dumps", "questions", "write_tests",
            "release", "PLACEHOLDER", "TEST_HEADER", "NOTES_MARK", "SOLUTION_MARK"]
 
-#: The repository checkout this package sits in (the sources are not in the wheel).
-ROOT = Path(__file__).resolve().parent.parent
-#: Where the instructor sources live.
-SOURCE_DIR = ROOT / "instructors" / "assignments"
 #: A student placeholder: ``x = ...`` or ``return ...``.
 PLACEHOLDER = re.compile(r"(^|[=(,\[]\s*|\breturn\s+)\.\.\.(\s*($|#|[,)\]]))", re.M)
-_CHECK = re.compile(r"(?<![\w])check\(\s*[\"']([\w.]+)[\"']\s*,\s*([A-Za-z_]\w*)")
 #: What every generated Otter test file starts with.
 TEST_HEADER = ("from otter.test_files import test_case\n"
                "import numpy as np\n"
@@ -73,42 +68,38 @@ def _text(cell) -> str:
     return "".join(src) if isinstance(src, list) else src
 
 
-def source_path(number) -> Path:
+def source_path(number, folder=None) -> Path:
     """The instructor source of notebook ``number``.
 
     Parameters
     ----------
     number : int or str
         The chapter number (``4``, ``"04"``) or a path to a source notebook.
+    folder : path-like, optional
+        The instructors' folder (see :func:`mssedu.instructors.instructors_folder`).
 
     Returns
     -------
     Path
-        ``instructors/assignments/NN_<topic>.ipynb`` of this checkout, or of the course
-        files of an installed wheel.
+        ``<instructors>/assignments/NN_<topic>.ipynb``.
 
     Raises
     ------
     ParameterError
-        No source for that number.
+        No source for that number, or no instructors' folder (the message says where to get it).
     """
     path = Path(str(number))
     if path.suffix == ".ipynb":
         if not path.is_file():
             raise ParameterError(f"{path} does not exist: pass an instructor source notebook.")
         return path
-    found = []
-    if str(number).isdigit():
-        folders = [SOURCE_DIR]
-        try:   # an installed wheel carries the instructors' material as course files
-            folders.append(course_folder("instructors") / "assignments")
-        except DataError:
-            pass
-        found = [p for folder in folders for p in sorted(folder.glob(f"{int(number):02d}_*.ipynb"))]
+    here = sources(folder)
+    found = [p for p in here if str(number).isdigit() and p.name[:2] == f"{int(number):02d}"]
     if not found:
-        have = ", ".join(p.stem for p in sources()) or "none"
-        raise ParameterError(f"No instructor source for notebook {number!r} in {SOURCE_DIR} "
-                             f"(have: {have}). Make one with `mssedu assign bootstrap {number}`.")
+        have = ", ".join(p.stem for p in here) or "none"
+        raise ParameterError(f"No instructor source for notebook {number!r} in "
+                             f"{instructors_folder(folder) / 'assignments'} (have: {have}): pass a "
+                             "chapter number of one of them.")
     return found[0]
 
 
@@ -118,14 +109,15 @@ def student_path(source) -> Path:
     Parameters
     ----------
     source : path-like
-        An instructor source.
+        An instructor source, ``<root>/instructors/assignments/NN_<topic>.ipynb``.
 
     Returns
     -------
     Path
-        ``notebooks/<same name>``.
+        ``<root>/notebooks/<same name>`` (the checkout's, or next to an unpacked archive's
+        ``instructors/``).
     """
-    return ROOT / "notebooks" / Path(source).name
+    return Path(source).resolve().parent.parent.parent / "notebooks" / Path(source).name
 
 
 def solutions_path(source) -> Path:
@@ -134,25 +126,35 @@ def solutions_path(source) -> Path:
     Parameters
     ----------
     source : path-like
-        An instructor source (or a student notebook: the same name).
+        An instructor source.
 
     Returns
     -------
     Path
-        ``instructors/solutions/<same stem>.md``.
+        ``<instructors>/solutions/<same stem>.md``.
     """
-    return ROOT / "instructors" / "solutions" / f"{Path(source).stem}.md"
+    return Path(source).resolve().parent.parent / "solutions" / f"{Path(source).stem}.md"
 
 
-def sources() -> list:
+def sources(folder=None) -> list:
     """Every instructor source.
+
+    Parameters
+    ----------
+    folder : path-like, optional
+        The instructors' folder (see :func:`mssedu.instructors.instructors_folder`).
 
     Returns
     -------
     list of Path
-        Sorted ``instructors/assignments/*.ipynb``.
+        Sorted ``<instructors>/assignments/NN_*.ipynb``.
+
+    Raises
+    ------
+    ParameterError
+        No instructors' folder (the message says where to get it).
     """
-    return sorted(SOURCE_DIR.glob("[0-9][0-9]_*.ipynb"))
+    return sorted((instructors_folder(folder) / "assignments").glob("[0-9][0-9]_*.ipynb"))
 
 
 def _solution_only(text: str) -> str:
@@ -390,216 +392,7 @@ def write_tests(source, folder) -> list:
     return qs
 
 
-# -- bootstrap from today's student notebook -------------------------------------------------
-
-def _md_solutions(md: str) -> list:
-    """``(heading, code)`` of each ``## `` section's first python block."""
-    out = []
-    for section in re.split(r"^## ", md, flags=re.M)[1:]:
-        heading = section.split("\n", 1)[0]
-        blocks = re.findall(r"```python\n(.*?)```", section, flags=re.S)
-        if blocks:
-            out.append((heading, blocks[0].rstrip("\n")))
-    return out
-
-
-def _section_of(name: str, answer: str, solutions: list):
-    """Index in ``solutions`` of the worked solution of exercise ``name`` (or None)."""
-    for i, (heading, _) in enumerate(solutions):
-        if f"`{name}`" in heading:
-            return i
-    for i, (_, code) in enumerate(solutions):
-        if re.search(rf"^(def\s+{answer}\s*\(|{answer}\s*=)", code, flags=re.M):
-            return i
-    return None
-
-
-def _pick_solution(name: str, answer: str, solutions: list) -> str:
-    i = _section_of(name, answer, solutions)
-    if i is None:
-        raise DataError(f"No worked solution for exercise {name} (answer `{answer}`): the solutions "
-                        "file needs a `## ` section naming it, with a ```python block.")
-    return solutions[i][1]
-
-
-def _md_notes(md: str, solutions: list, exercises: list) -> tuple:
-    """The hand-written solutions file as notes cells' text: ``(intro, {name: text}, rest)``.
-
-    A section of an exercise keeps its prose, its first python block becoming the solution
-    marker; the sections of no exercise (discussion, lab notes) go to ``rest``, in order.
-    """
-    intro, *sections = re.split(r"^## ", md, flags=re.M)
-    intro = re.sub(r"\A<!-- Generated by .*?-->\n", "", intro)
-    owner = {}
-    for name, answer in exercises:
-        i = _section_of(name, answer, solutions)
-        if i is not None:
-            owner.setdefault(i, name)
-    coded = [i for i, section in enumerate(sections) if re.search(r"```python\n", section)]
-    by_name, rest = {}, []
-    for k, section in enumerate(sections):
-        i = coded.index(k) if k in coded else None
-        text = "## " + section.strip("\n")
-        if i is not None and i in owner:
-            by_name[owner[i]] = re.sub(r"```python\n.*?```", lambda _: SOLUTION_MARK, text,
-                                       count=1, flags=re.S)
-        else:
-            rest.append(text)
-    return intro.strip("\n"), by_name, rest
-
-
-def _notes_cell(text: str):
-    return nbformat.v4.new_markdown_cell(f"{NOTES_MARK}\n{text}")
-
-
-def _prompt_span(lines: list) -> tuple:
-    """First and last line (inclusive) of the statements holding the ``...`` placeholders."""
-    hits = [i for i, line in enumerate(lines) if PLACEHOLDER.search(line)]
-    start, end = hits[0], hits[-1]
-    while start > 0 and lines[start][:1] in (" ", "\t"):
-        start -= 1
-    return start, end
-
-
-def _hidden_blocks(path: Path) -> dict:
-    if not path.is_file():
-        return {}
-    blocks, name = {}, None
-    for line in path.read_text(encoding="utf-8").split("\n"):
-        m = re.match(r"^# EXERCISE\s+([\w.]+)\s*$", line)
-        if m:
-            name = m.group(1)
-            blocks[name] = []
-        elif name:
-            blocks[name].append(line)
-    return {k: "\n".join(v).strip("\n") for k, v in blocks.items()}
-
-
-def _check_call(text: str, name: str, answer: str) -> tuple:
-    """The cell's ``check(...)`` call as source, and the notebook variables it reads."""
-    for node in ast.walk(ast.parse(text)):
-        if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "check" \
-                and node.args and getattr(node.args[0], "value", None) == name:
-            names = [n.id for n in ast.walk(node) if isinstance(n, ast.Name) and n.id != "check"]
-            return ast.unparse(node), list(dict.fromkeys([answer] + names))
-    return f"check({name!r}, {answer})", [answer]
-
-
-def _raw(text: str):
-    return nbformat.v4.new_raw_cell(text)
-
-
-def bootstrap(number, write: bool = True) -> dict:
-    """Make the instructor source of notebook ``number`` from today's student notebook.
-
-    Every code cell calling ``check("<name>", answer)`` with a ``...`` placeholder becomes a
-    question (the rest of the notebook, prose and plots, is copied as it is): its placeholder
-    statements become the prompt, the first python block of the worked solution
-    (``instructors/solutions/NN_*.md``, the section naming the exercise, or else the one
-    defining ``answer``) the solution. Its tests are the public check (1 point) and the
-    exercise's block in ``instructors/assignments/hidden/NN_*.py``, if any. The prose of the
-    solutions file becomes notes cells (its intro first, each exercise's section after the
-    exercise's tests, the other sections at the end), from which
-    :func:`solutions_markdown` renders the solutions file again.
-
-    Parameters
-    ----------
-    number : int or str
-        The chapter number.
-    write : bool
-        Write ``instructors/assignments/NN_*.ipynb`` (refuses to overwrite an existing one) and
-        the solutions file rendered from it.
-
-    Returns
-    -------
-    dict
-        ``{"path", "questions", "without_hidden", "solutions", "tests"}``: the source written,
-        the exercise names, those that have only the public check, the solutions file, and
-        each exercise's Otter test code (``{name: code}``).
-
-    Raises
-    ------
-    ParameterError
-        No such notebook, or its source exists already.
-    DataError
-        A solution is missing, a hidden-test block names no exercise of the notebook, or the
-        built student notebook would differ from today's.
-    """
-    found = sorted((ROOT / "notebooks").glob(f"{int(number):02d}_*.ipynb"))
-    if not found:
-        raise ParameterError(f"No notebook notebooks/{int(number):02d}_*.ipynb.")
-    student = found[0]
-    target = SOURCE_DIR / student.name
-    if write and target.exists():
-        raise ParameterError(f"{target} exists already: it is the source of {student.name} now "
-                             "(edit it, then `mssedu assign build`). Delete it to bootstrap again.")
-    md_path = solutions_path(student)
-    md = md_path.read_text(encoding="utf-8") if md_path.is_file() else ""
-    solutions = _md_solutions(md)
-    hidden_path = SOURCE_DIR / "hidden" / f"{student.stem}.py"
-    hidden = _hidden_blocks(hidden_path)
-    original = json.loads(student.read_text(encoding="utf-8"))
-    nb = nbformat.from_dict(copy.deepcopy(original))
-
-    def exercise(cell):
-        text = _text(cell)
-        match = _CHECK.search(text)
-        if cell.cell_type == "code" and match and PLACEHOLDER.search(text):
-            return match.groups()
-        return None
-
-    exercises = [found for found in map(exercise, nb.cells) if found]
-    stale = sorted(set(hidden) - {name for name, _ in exercises})
-    if stale:
-        raise DataError(f"{hidden_path.name}: no exercise {', '.join(stale)} in {student.name} "
-                        f"(its exercises: {', '.join(n for n, _ in exercises)}); fix the "
-                        "`# EXERCISE` lines.")
-    intro, notes, rest = _md_notes(md, solutions, exercises)
-    cells, names, without, all_tests = [_notes_cell(intro)] if intro else [], [], [], {}
-    for cell in nb.cells:
-        if not exercise(cell):
-            cells.append(cell)
-            continue
-        text = _text(cell)
-        name, answer = exercise(cell)
-        lines = text.split("\n")
-        start, end = _prompt_span(lines)
-        solution = _pick_solution(name, answer, solutions)
-        if '"""' in "\n".join(lines[start:end + 1]):
-            raise DataError(f"{name}: the prompt holds a triple-quoted string; write this "
-                            "question's source by hand.")
-        cell.source = "\n".join(lines[:start] + ['""" # BEGIN PROMPT'] + lines[start:end + 1]
-                                + ['""" # END PROMPT', "# BEGIN SOLUTION NO PROMPT", solution,
-                                   "# END SOLUTION"] + lines[end + 1:])
-        call, args = _check_call(text, name, answer)
-        tests = (f"@test_case(points=1, hidden=False)\ndef public_check({', '.join(args)}):\n"
-                 f"    result = {call}\n    assert result, result.message\n")
-        if name in hidden:
-            tests += "\n" + hidden[name] + "\n"
-        else:
-            without.append(name)
-        cells += [_raw(f"# BEGIN QUESTION\nname: {name}"), cell, _raw("# BEGIN TESTS\n" + tests)]
-        all_tests[name] = tests
-        if name in notes:
-            cells.append(_notes_cell(notes[name]))
-        names.append(name)
-    if rest:
-        cells.append(_notes_cell("\n\n".join(rest)))
-    nb.cells = cells
-    source = json.loads(nbformat.writes(nb))
-    if dumps(build_student(source)) != dumps(build_student(original)):
-        raise DataError(f"Bootstrapping {student.name} would change the student notebook; "
-                        "write its source by hand.")
-    if write:
-        SOURCE_DIR.mkdir(parents=True, exist_ok=True)
-        target.write_text(dumps(source), encoding="utf-8")
-        md_path.parent.mkdir(parents=True, exist_ok=True)
-        md_path.write_text(solutions_markdown(target), encoding="utf-8")
-    return {"path": target, "questions": names, "without_hidden": without, "solutions": md_path,
-            "tests": all_tests}
-
-
-def release(numbers=None, check: bool = False) -> list:
+def release(numbers=None, check: bool = False, folder=None) -> list:
     """Build the student notebooks and worked solutions from their instructor sources.
 
     The course's release step: ``notebooks/NN_*.ipynb`` (:func:`build_student`) and
@@ -608,23 +401,34 @@ def release(numbers=None, check: bool = False) -> list:
     Parameters
     ----------
     numbers : sequence of int or str, optional
-        Chapters to build (default: every source in ``instructors/assignments/``).
+        Chapters to build (default: every source in ``<instructors>/assignments/``).
     check : bool
         Only compare: write nothing.
+    folder : path-like, optional
+        The instructors' folder (see :func:`mssedu.instructors.instructors_folder`).
 
     Returns
     -------
     list of tuple
-        ``(path, differed)`` for each student notebook and solutions file: whether the committed
-        file was (or, with ``check``, is) different from its build.
+        ``(path, differed)`` for each student notebook and solutions file: whether the file
+        was (or, with ``check``, is) different from its build.
+
+    Raises
+    ------
+    ParameterError
+        No instructors' folder, or it holds no sources (the message says where to get them).
     """
-    paths = sources() if not numbers else [source_path(n) for n in numbers]
+    paths = sources(folder) if not numbers else [source_path(n, folder) for n in numbers]
+    if not paths:
+        raise ParameterError(f"No instructor sources (NN_<name>.ipynb) in "
+                             f"{instructors_folder(folder) / 'assignments'}: nothing to build.")
     done = []
     for src in paths:
         for target, text in ((student_path(src), dumps(build_student(src))),
                              (solutions_path(src), solutions_markdown(src))):
             differed = not target.is_file() or target.read_text(encoding="utf-8") != text
             if differed and not check:
+                target.parent.mkdir(parents=True, exist_ok=True)
                 target.write_text(text, encoding="utf-8")
             done.append((target, differed))
     return done

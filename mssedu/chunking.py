@@ -33,7 +33,7 @@ import numpy as np
 
 from .errors import ParameterError
 
-__all__ = ["Chunk", "plan_chunks", "chunk_weights", "overlap_add"]
+__all__ = ["Chunk", "plan_chunks", "chunk_weights", "overlap_add", "segment_weights"]
 
 
 @dataclass(frozen=True)
@@ -175,3 +175,52 @@ def overlap_add(process, length: int, size: int, fade: int, margin: int = 0, ali
         if progress is not None:
             progress(k + 1, len(plan))
     return out
+
+
+def segment_weights(length: int, segment: int, overlap: float = 0.25, transition_power: float = 1.0):
+    r"""The weights ``demucs.apply.apply_model`` gives each segment when it cuts a signal.
+
+    Segment :math:`k` starts at :math:`o_k = k\,\lfloor (1 - \mathrm{overlap})\,L \rfloor`
+    and is weighted by a triangle :math:`w` peaking in its middle (raised to
+    ``transition_power``); the output is :math:`\sum_k w_k \hat s^{(k)} / \sum_k w_k`.
+
+    Parameters
+    ----------
+    length : int
+        Length of the signal in samples.
+    segment : int
+        Length :math:`L` of one segment in samples (at least 2).
+    overlap : float
+        Fraction of a segment shared with the next one, in ``[0, 1)``.
+    transition_power : float
+        Exponent applied to the triangular weight (larger: sharper cross-fades).
+
+    Returns
+    -------
+    offsets : numpy.ndarray
+        The segment starts in samples, shape ``(segments,)``.
+    weights : numpy.ndarray
+        Each segment's weight on the timeline, shape ``(segments, length)``.
+    total : numpy.ndarray
+        Their sum :math:`\sum_k w_k`, shape ``(length,)``.
+
+    Examples
+    --------
+    >>> from mssedu.chunking import segment_weights
+    >>> offsets, weights, total = segment_weights(10, 4, overlap=0.5)
+    >>> offsets.tolist(), weights.shape
+    ([0, 2, 4, 6, 8], (5, 10))
+    """
+    if segment < 2 or length < 1 or not 0 <= overlap < 1:
+        raise ParameterError(f"Need segment >= 2 samples, length >= 1 and 0 <= overlap < 1; got "
+                          f"{segment}, {length}, {overlap}.")
+    stride = max(1, int((1 - overlap) * segment))
+    half = segment // 2
+    tri = np.concatenate([np.arange(1, half + 1), np.arange(segment - half, 0, -1)]).astype(float)
+    tri = (tri / tri.max()) ** transition_power
+    offsets = np.arange(0, length, stride)
+    weights = np.zeros((len(offsets), length))
+    for k, o in enumerate(offsets):
+        n = min(segment, length - o)
+        weights[k, o:o + n] = tri[:n]
+    return offsets, weights, weights.sum(axis=0)

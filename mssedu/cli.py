@@ -9,8 +9,9 @@
     mssedu train --checkpoint my_unet.pt [--data synthetic|FOLDER] [--seconds 300]
     mssedu lab [--dir DIR] [JUPYTERLAB ARGS...]
     mssedu app [--port 8866] [--dir ./mssedu-app] [VOILA ARGS...]
-    mssedu assign build [NN ...] [--check] | bootstrap NN ... | verify [NN ...]
+    mssedu assign build [NN ...] [--check] | verify [NN ...] | archive [--out FILE] [--source DIR]
     mssedu grade SUBMISSIONS_DIR [--assignment NN] [--out grades] [--timeout 300] [--jobs 1]
+                 [--source DIR] [--isolation auto|bubblewrap|docker|podman] [--no-sandbox]
 
 ``course``, ``lab`` and ``app`` pass arguments they do not know (``--port=9999``, or anything
 after ``--``) on to JupyterLab or Voila, and add ``--allow-root`` when run as root.
@@ -30,12 +31,13 @@ import warnings
 from pathlib import Path
 
 from . import __version__
-from .assignments import bootstrap, release, sources
+from .assignments import release, sources
 from .atomic import writable_folder
 from .app import app_command
 from .course import DEFAULT_FOLDER, copy_course, lab_command
 from .errors import DataError, MsseduError, ParameterError
 from .grading import DEFAULT_TIMEOUT_S, find_submissions, grade, verify
+from .instructors import archive
 from .pipeline import demo_text, run_demo, slug
 from .data.synth import STYLES
 from .separation import (
@@ -216,9 +218,6 @@ def cmd_course(args) -> int:
              "them and keeps your version as a backup)")
     for new, old in zip(report["updated"], report["backups"]):
         _say(f"  updated {new}; your version is now {old}")
-    if args.solutions:
-        sol = copy_course(folder / "instructors", update=args.update, part="instructors")
-        _say(f"  instructors' material in {sol['folder']} ({len(sol['copied'])} new file(s))")
     if args.no_lab:
         return 0
     return _run(lab_command(folder, args.extra, no_browser=args.no_browser), args.dry_run)
@@ -284,20 +283,14 @@ def cmd_train(args) -> int:
 # -- graded labs ------------------------------------------------------------------------------
 
 def cmd_assign(args) -> int:
-    if args.action == "bootstrap":
-        if not args.numbers:
-            raise ParameterError("Say which notebooks: `mssedu assign bootstrap 3 6 7 8`.")
-        for number in args.numbers:
-            made = bootstrap(number)
-            _say(f"wrote {made['path']} ({len(made['questions'])} exercises) and {made['solutions']}")
-            if made["without_hidden"]:
-                _say(f"  only the public check (no hidden tests in instructors/assignments/hidden/): "
-                     f"{', '.join(made['without_hidden'])}")
+    if args.action == "archive":
+        _say(f"wrote {archive(args.out, args.source)}: the instructors' material (solutions, "
+             "hidden tests); share it with the course staff only, never with students")
         return 0
     if args.action == "verify":
         bad = 0
-        for number in args.numbers or [p.name[:2] for p in sources()]:
-            got = verify(number, timeout=args.timeout)
+        for number in args.numbers or [p.name[:2] for p in sources(args.source)]:
+            got = verify(number, timeout=args.timeout, folder=args.source)
             full = sum(got["possible"].values())
             solved, blank = (sum(got[k]["scores"].values()) for k in ("solved", "release"))
             _say(f"{number}: solved {solved:g}/{full:g}, release {blank:g}/{full:g} "
@@ -315,15 +308,15 @@ def cmd_assign(args) -> int:
                         if not passed:
                             _say(f"  solved {name} {test}: {message}")
         return 1 if bad else 0
-    bad = 0
-    for path, differed in release(args.numbers or None, check=args.check):
-        bad += differed
+    done = release(args.numbers or None, check=args.check, folder=args.source)
+    bad = sum(differed for _, differed in done)
+    for path, differed in done:
         if args.check:
             _say(f"{path.name}: {'differs from its source: run `mssedu assign build`' if differed else 'ok'}")
         elif differed:
             _say(f"wrote {path}")
     if not args.check:
-        _say("student notebooks and worked solutions are up to date with instructors/assignments/")
+        _say(f"built {len(done) // 2} source(s): wrote {bad} file(s), {len(done) - bad} already matched")
     return 1 if args.check and bad else 0
 
 
@@ -337,7 +330,8 @@ def cmd_grade(args) -> int:
                                  "pass --assignment NN.")
         assignment = numbers[0]
     rows = grade(args.submissions, assignment, out=args.out, timeout=args.timeout, jobs=args.jobs,
-                 progress=lambda line: _say("  " + line))
+                 progress=lambda line: _say("  " + line), isolation=args.isolation,
+                 no_sandbox=args.no_sandbox, folder=args.source)
     _say(f"{len(rows)} submission(s) graded: {Path(args.out) / 'grades.csv'}, "
          f"{Path(args.out) / 'grades.html'}, feedback in {Path(args.out) / 'feedback'}/")
     return 0
@@ -468,13 +462,13 @@ def build_parser() -> argparse.ArgumentParser:
                        "is never replaced: a second run only adds missing ones; --update refreshes "
                        "changed ones and keeps yours as NAME.backup-<time>.ipynb. Other arguments "
                        "(e.g. --port=9999, or anything after --) go to JupyterLab; --allow-root is "
-                       "added when you are root.")
+                       "added when you are root. Instructors: the worked solutions and hidden tests "
+                       "are not in this package; they are the repository's instructors/ folder or "
+                       "an archive from `mssedu assign archive` (see `mssedu assign --help`).")
     c.add_argument("dir", nargs="?", default=DEFAULT_FOLDER, metavar="DIR",
                    help=f"working folder (default ./{DEFAULT_FOLDER})")
     c.add_argument("--update", action="store_true",
                    help="refresh notebooks that differ from the shipped ones (a backup of each is kept)")
-    c.add_argument("--solutions", action="store_true",
-                   help="also copy the instructors' worked solutions into DIR/instructors")
     c.add_argument("--no-lab", action="store_true", help="only copy; do not start JupyterLab")
     c.add_argument("--no-browser", action="store_true", help="do not open a browser")
     c.add_argument("--dry-run", action="store_true", help="copy, then print the lab command instead of running it")
@@ -495,13 +489,14 @@ def build_parser() -> argparse.ArgumentParser:
                          description="build: write notebooks/NN_*.ipynb (solutions, notes and "
                          "tests removed, outputs stripped) and instructors/solutions/NN_*.md (the "
                          "notes and solutions) from instructors/assignments/NN_*.ipynb; --check "
-                         "only reports. bootstrap NN: make the instructor source of a notebook "
-                         "that has none yet, from the notebook, its hand-written "
-                         "instructors/solutions/NN_*.md and instructors/assignments/hidden/NN_*.py "
-                         "(then regenerates the .md from the source). verify: grade the solved "
-                         "build (must get full marks) and the release (must get 0); prefix "
-                         "MSSEDU_FAST=1 to run the notebooks in fast mode.")
-    asg.add_argument("action", choices=["build", "bootstrap", "verify"])
+                         "only reports. verify: grade the solved build (must get full marks) and "
+                         "the release (must get 0). archive: pack the instructors' folder as a "
+                         ".tar.gz for the course staff (never for students). The instructors' "
+                         "folder is --source, else ./instructors, else the checkout's.")
+    asg.add_argument("action", choices=["build", "verify", "archive"])
+    asg.add_argument("--source", default=None, metavar="DIR",
+                     help="the instructors' folder (a checkout's instructors/ or an unpacked archive)")
+    asg.add_argument("--out", default=None, metavar="FILE", help="archive: the file to write")
     asg.add_argument("numbers", nargs="*", metavar="NN", help="chapters (default for build: all)")
     asg.add_argument("--check", action="store_true", help="build: write nothing; exit 1 if any differs")
     asg.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT_S,
@@ -510,11 +505,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     g = sub.add_parser("grade", help="grade a folder of submitted notebooks (Otter-Grader)",
                        description="Execute each submission (SUBMISSIONS_DIR/<student>.ipynb or "
-                       "SUBMISSIONS_DIR/<student>/*.ipynb) offline in its own kernel with a time "
-                       "limit, run the public and hidden tests of its instructor source, and write "
-                       "OUT/grades.csv, OUT/grades.html and OUT/feedback/<student>.html. A "
-                       "submission that crashes, hangs or is not a notebook scores 0 where it "
-                       "failed, with a note.")
+                       "SUBMISSIONS_DIR/<student>/*.ipynb) in a sandbox (no network, its own "
+                       "folder only, resource limits; refused where there is none unless "
+                       "--no-sandbox), in fast mode, with a time limit; decide the scores in a "
+                       "separate process from the exported answers with the public and hidden "
+                       "tests of its instructor source; write OUT/grades.csv, OUT/grades.html and "
+                       "OUT/feedback/<student>.html. A submission that crashes, hangs or is not a "
+                       "notebook scores what it earned before that, with a note.")
     g.add_argument("submissions", metavar="SUBMISSIONS_DIR")
     g.add_argument("--assignment", "-a", default=None, metavar="NN",
                    help="the chapter (default: from the submissions' file names)")
@@ -522,6 +519,11 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT_S,
                    help=f"seconds per submission (default {DEFAULT_TIMEOUT_S:g})")
     g.add_argument("--jobs", "-j", type=int, default=1, help="submissions graded at once (default 1)")
+    g.add_argument("--source", default=None, metavar="DIR", help="the instructors' folder (see assign)")
+    g.add_argument("--isolation", default="auto", choices=["auto", "bubblewrap", "docker", "podman"],
+                   help="the sandbox for student code (default: bubblewrap, else docker/podman)")
+    g.add_argument("--no-sandbox", action="store_true",
+                   help="grade even where there is no sandbox (a warning goes into the grade sheet)")
     g.set_defaults(func=cmd_grade)
     return p
 

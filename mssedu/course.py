@@ -1,9 +1,11 @@
 """The course as a folder of notebooks a student owns, and JupyterLab to open it.
 
-The notebooks (and the instructors' material) travel inside the installed package, as
-package data under ``mssedu/course_files/`` (``setup.py`` copies them there when the wheel is
-built; the repository keeps them in ``notebooks/`` and ``instructors/``). In a checkout,
-the repository's folders are used directly.
+The student notebooks travel inside the installed package, as package data under
+``mssedu/course_files/`` (``setup.py`` copies them there when the wheel is built; the
+repository keeps them in ``notebooks/``). In a checkout, the repository's folder is used
+directly. The instructors' material (solutions, notes, hidden tests) is never in the
+package: instructors get it from the repository or an instructor archive
+(:mod:`mssedu.instructors`).
 
 :func:`copy_course` puts the notebooks into a working folder and never replaces a notebook
 the student has edited: a second run adds only the missing ones; ``update=True`` refreshes
@@ -31,8 +33,7 @@ __all__ = ["COURSE_PARTS", "DEFAULT_FOLDER", "course_folder", "copy_course", "is
            "lab_command"]
 
 #: What the package carries beside the code: name -> what it is.
-COURSE_PARTS = {"notebooks": "the student notebooks",
-                "instructors": "worked solutions and teaching notes (for instructors)"}
+COURSE_PARTS = {"notebooks": "the student notebooks"}   # instructors: see mssedu.instructors
 #: Where ``mssedu course`` puts the notebooks when no folder is given.
 DEFAULT_FOLDER = "mssedu-course"
 #: Never copied: editor and Python caches.
@@ -44,7 +45,7 @@ def course_folder(part: str = "notebooks") -> Path:
 
     Parameters
     ----------
-    part : {"notebooks", "instructors"}
+    part : {"notebooks"}
         Which part (see :data:`COURSE_PARTS`).
 
     Returns
@@ -93,7 +94,7 @@ def copy_course(dest=DEFAULT_FOLDER, update: bool = False, part: str = "notebook
         The working folder (created if needed).
     update : bool
         Refresh changed files from the shipped ones, keeping a backup of each.
-    part : {"notebooks", "instructors"}
+    part : {"notebooks"}
         What to copy (see :data:`COURSE_PARTS`).
 
     Returns

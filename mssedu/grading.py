@@ -1,27 +1,33 @@
-"""Grade a folder of submitted notebooks with Otter-Grader, offline, with a time limit each.
+"""Grade a folder of submitted notebooks: the student's code sandboxed, the grade decided apart.
 
 ::
 
-    mssedu grade SUBMISSIONS_DIR --assignment 04 [--out grades/] [--timeout 300]
+    mssedu grade SUBMISSIONS_DIR --assignment 04 [--out grades/] [--timeout 300] [--no-sandbox]
 
 Each submission (``SUBMISSIONS_DIR/<student>.ipynb``, or ``SUBMISSIONS_DIR/<student>/`` holding
-one notebook) is executed top to bottom in a fresh kernel by Otter's grader
-(:func:`otter.execute.grade_notebook`, errors in cells allowed), in a separate process that is
-killed with its kernel after ``timeout`` seconds, with every HTTP(S) proxy pointing at a closed
-port (no network). Then the exercise tests of the instructor source (:mod:`mssedu.assignments`)
-run against the notebook's variables: the public check, plus hidden tests that call the
-student's code on other inputs (:func:`rerun`), so a hard-coded visible answer does not pass.
+one notebook) goes through three processes:
 
-The results: ``grades.csv`` and ``grades.html`` (one row per student, one column per exercise,
-the total and a note), and ``feedback/<student>.html`` (each exercise's tests, passed or not;
-what a hidden test checks is not shown). A submission that is not a notebook, crashes or hangs
-gets zero for what it did not reach, and a note; the run always goes on.
+1. **the submission's kernel** (:mod:`mssedu.submission`, in the sandbox of
+   :mod:`mssedu.sandbox`: no network, read-only system, its own folder only, resource limits)
+   runs the notebook top to bottom, each cell stopped when the time is up, and exports each
+   exercise's namespace as plain data right after the exercise's cell;
+2. **the checker** (:mod:`mssedu.checker`, a fresh process with pristine mssedu, outside the
+   sandbox) runs the exercise tests of the instructor source on the exported data and decides
+   the scores; it never executes the student's code;
+3. **the re-run process** (:mod:`mssedu.submission` ``serve``, sandboxed, fresh) runs the
+   student's functions and cells again on the hidden tests' inputs, for the checker, and
+   returns plain data only.
+
+The sandbox never sees the tests, the grades or the other submissions. Grading always runs
+in fast mode (``MSSEDU_FAST=1``), whatever the instructor's environment says, so that a grade
+never depends on the mode. The results: ``grades.csv`` and ``grades.html`` (one row per
+student, one column per exercise, the total and a note; the isolation used on the second row)
+and ``feedback/<student>.html`` (:mod:`mssedu.gradesheet`). A submission that is not a
+notebook, crashes, hangs or misbehaves scores what its exercises earned before that, with a
+note; the run always goes on.
 """
 from __future__ import annotations
 
-import csv
-import html
-import importlib.util
 import json
 import os
 import re
@@ -37,21 +43,25 @@ from pathlib import Path
 import nbformat
 import psutil
 
+from . import sandbox
 from .assignments import build_student, dumps, source_path, write_tests
 from .errors import DataError, ParameterError
+from .gradesheet import write_sheet
 
 __all__ = ["rerun", "grade", "verify", "grade_submission", "find_submissions", "DEFAULT_TIMEOUT_S",
-           "offline_env"]
+           "offline_env", "GRADING_ENV"]
 
-#: Seconds a submission may run (execution and tests together).
+#: Seconds a submission's notebook may run (the tests' re-runs get as long again).
 DEFAULT_TIMEOUT_S = 300.0
+#: Environment of every grading process: always fast mode, never the network.
+GRADING_ENV = {"MSSEDU_FAST": "1", "HF_HUB_OFFLINE": "1", "MPLBACKEND": "Agg"}
 
 
 def rerun(env: dict, name: str, answer: str, **inputs):
     """Run the student's answer cell of exercise ``name`` again, with other inputs.
 
-    For hidden tests: the cell that calls ``check("<name>", ...)`` is taken from the kernel's
-    input history (``In``), executed in a copy of the notebook's namespace where ``inputs``
+    For hidden tests: the cell that calls ``check("<name>", ...)`` (from the export, or from
+    the kernel's input history ``In``) is executed in a copy of the notebook's namespace where ``inputs``
     replace the variables of the same name (``check`` does nothing there), and the new value of
     ``answer`` is returned. A hard-coded answer comes back unchanged.
 
@@ -75,7 +85,15 @@ def rerun(env: dict, name: str, answer: str, **inputs):
     ------
     DataError
         The cell was never run.
+
+    Notes
+    -----
+    When grading, ``env`` is the checker's view of the export (:class:`mssedu.checker.SubmissionEnv`):
+    the cell then runs in the sandboxed re-run process, never in the grader. With a plain
+    ``dict`` (the instructors' own tests of their tests) it runs here.
     """
+    if hasattr(env, "rerun_cell"):
+        return env.rerun_cell(name, answer, dict(inputs))
     call = re.compile(r"(?<![\w.)])check\(\s*[\"']" + re.escape(name) + r"[\"']")
     cells = [c for c in env.get("In", []) if call.search(c)]
     if not cells:
@@ -157,8 +175,52 @@ def _kill_tree(pid: int) -> None:
     psutil.wait_procs(procs, timeout=5)
 
 
-def grade_submission(path, tests, timeout: float = DEFAULT_TIMEOUT_S) -> dict:
-    """Grade one submission in a child process, offline, killed after ``timeout`` seconds.
+def _empty(tests) -> dict:
+    return {"scores": {q["name"]: 0.0 for q in tests}, "tests": {q["name"]: [] for q in tests},
+            "messages": {}, "note": "", "seconds": 0.0}
+
+
+def _run_kernel(work: Path, names: list, isolation, timeout: float, log: Path) -> str:
+    """Run the submission's kernel in the sandbox; a note on how it ended ("" if normally)."""
+    argv = ["python", "-m", "mssedu.submission", "run", "submission.ipynb", "export", f"{timeout:g}", *names]
+    limits = sandbox.Limits(cpu_s=int(timeout) + 60)
+    cmd = sandbox.command(isolation, work, argv, limits, env=GRADING_ENV)
+    with open(log, "wb") as out:   # outside the submission's folder, size-limited inside
+        proc = subprocess.Popen(cmd, cwd=work, env=offline_env({**os.environ, **GRADING_ENV}),
+                                stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
+                                start_new_session=True)
+        try:
+            code = proc.wait(timeout=timeout + 60)
+        except subprocess.TimeoutExpired:
+            _kill_tree(proc.pid)
+            return f"stopped after the time limit of {timeout:g} s"
+    if code != 0:
+        return f"the notebook's process ended early (exit status {code})"
+    return ""
+
+
+def _kernel_errors(work: Path) -> list:
+    """The cells that raised, as the kernel reported them (untrusted: strings only, cut short)."""
+    try:
+        errors = json.loads((work / "export" / "errors.json").read_text(encoding="utf-8")[:100_000])
+    except (OSError, ValueError):
+        return []
+    return [str(e)[:120] for e in errors if isinstance(e, str)][:10] if isinstance(errors, list) else []
+
+
+def _prepare(path: Path, tmp: Path, isolation) -> Path:
+    work = tmp / "work"
+    work.mkdir()
+    shutil.copyfile(path, work / "submission.ipynb")
+    if isolation.kind == "bubblewrap" and os.geteuid() == 0:   # the sandbox runs as its own user
+        uid = sandbox.sandbox_user()
+        for p in (work, work / "submission.ipynb"):
+            os.chown(p, uid, uid)
+    return work
+
+
+def grade_submission(path, tests, timeout: float = DEFAULT_TIMEOUT_S, isolation=None) -> dict:
+    """Grade one submission (see the module's description).
 
     Parameters
     ----------
@@ -167,93 +229,59 @@ def grade_submission(path, tests, timeout: float = DEFAULT_TIMEOUT_S) -> dict:
     tests : list of dict
         :func:`mssedu.assignments.write_tests` of the assignment.
     timeout : float
-        Seconds allowed.
+        Seconds for the notebook; each re-run of the student's code gets as long.
+    isolation : mssedu.sandbox.Isolation, optional
+        Default: :func:`mssedu.sandbox.choose` (refuses when there is no sandbox).
 
     Returns
     -------
     dict
         ``{"scores": {name: points}, "tests": {name: [(test, passed, hidden, message)]},
-        "note": str, "seconds": float}``; exercises not reached score 0.
+        "messages": {name: str}, "note": str, "seconds": float}``; exercises not reached score 0.
     """
-    path = Path(path)
-    scores = {q["name"]: 0.0 for q in tests}
-    result = {"scores": scores, "tests": {q["name"]: [] for q in tests}, "note": "", "seconds": 0.0}
+    isolation = isolation or sandbox.choose()
+    path, result = Path(path), _empty(tests)
     try:
         nbformat.validate(nbformat.read(path, as_version=4))
     except Exception as err:  # anything that does not read as a notebook scores 0, with a note
         result["note"] = f"not a notebook ({type(err).__name__}): 0 points"
         return result
+    start = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="mssedu-grade-") as tmp:
-        work = Path(tmp) / "submission.ipynb"
-        shutil.copyfile(path, work)
-        out = Path(tmp) / "result.json"
-        cmd = [sys.executable, "-m", "mssedu.grading", str(work), str(out),
-               *[str(q["path"]) for q in tests]]
-        start = time.monotonic()
-        proc = subprocess.Popen(cmd, cwd=tmp, env=offline_env(), stdout=subprocess.PIPE,
-                                stderr=subprocess.STDOUT, start_new_session=True)
+        tmp = Path(tmp)
+        work = _prepare(path, tmp, isolation)
+        ended = _run_kernel(work, [q["name"] for q in tests], isolation, timeout, tmp / "kernel.log")
+        spec = {"tests": [{k: str(q[k]) if k == "path" else q[k] for k in ("name", "path", "points")}
+                          for q in tests],
+                "export": str(work / "export"), "result": str(tmp / "result.json"), "cwd": str(work),
+                "seconds": timeout, "env": offline_env({**os.environ, **GRADING_ENV}),
+                "replayer": sandbox.command(isolation, work, ["python", "-m", "mssedu.submission", "serve",
+                                                              "export", f"{timeout:g}"],
+                                            sandbox.Limits(cpu_s=int(timeout) + 60), env=GRADING_ENV)}
+        (tmp / "spec.json").write_text(json.dumps(spec), encoding="utf-8")
         try:
-            log, _ = proc.communicate(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            _kill_tree(proc.pid)
-            proc.communicate()
-            result["note"] = f"stopped after the time limit of {timeout:g} s: 0 points"
-            result["seconds"] = time.monotonic() - start
+            subprocess.run([sys.executable, "-m", "mssedu.checker", str(tmp / "spec.json")], cwd=tmp,
+                           env=spec["env"], capture_output=True, timeout=timeout * len(tests) + 120)
+            got = json.loads((tmp / "result.json").read_text(encoding="utf-8"))
+        except (subprocess.TimeoutExpired, OSError, ValueError) as err:
+            result["note"] = f"the checker failed ({type(err).__name__}): 0 points"
             return result
-        result["seconds"] = time.monotonic() - start
-        if not out.is_file():
-            tail = log.decode(errors="replace").strip().splitlines()[-3:]
-            result["note"] = "the grader failed: " + " | ".join(tail)
-            return result
-        got = json.loads(out.read_text())
-    for name in scores:
-        scores[name] = float(got["scores"].get(name, 0.0))
+        errors = _kernel_errors(work)
+    result["seconds"] = time.monotonic() - start
+    for name in result["scores"]:
+        result["scores"][name] = float(got["scores"].get(name, 0.0))
         result["tests"][name] = got["tests"].get(name, [])
-    result["note"] = got["note"]
+    result["messages"] = got.get("messages", {})
+    notes = [n for n in (ended, got.get("note", "")) if n]
+    if errors:
+        notes.append("raised in " + "; ".join(errors[:3]) + (" ..." if len(errors) > 3 else ""))
+    result["note"] = "; ".join(notes)
     return result
 
 
-def _write_sheet(rows, names, possible, out: Path) -> None:
-    header = ["student", *names, "total", "note"]
-    with open(out / "grades.csv", "w", newline="", encoding="utf-8") as f:
-        w = csv.writer(f)
-        w.writerow(header)
-        w.writerow(["(possible)", *[f"{possible[n]:g}" for n in names], f"{sum(possible.values()):g}", ""])
-        for student, res in rows:
-            total = sum(res["scores"].values())
-            w.writerow([student, *[f"{res['scores'][n]:g}" for n in names], f"{total:g}", res["note"]])
-    cell = "<td style='border:1px solid #ccc;padding:2px 6px'>{}</td>"
-    lines = ["<!doctype html><meta charset='utf-8'><title>Grades</title>",
-             "<table style='border-collapse:collapse'><tr>"
-             + "".join(f"<th style='border:1px solid #ccc'>{html.escape(h)}</th>" for h in header) + "</tr>",
-             "<tr>" + cell.format("<i>possible</i>")
-             + "".join(cell.format(f"{possible[n]:g}") for n in names)
-             + cell.format(f"{sum(possible.values()):g}") + cell.format("") + "</tr>"]
-    for student, res in rows:
-        link = f"<a href='feedback/{html.escape(student)}.html'>{html.escape(student)}</a>"
-        lines.append("<tr>" + cell.format(link)
-                     + "".join(cell.format(f"{res['scores'][n]:g}") for n in names)
-                     + cell.format(f"<b>{sum(res['scores'].values()):g}</b>")
-                     + cell.format(html.escape(res["note"])) + "</tr>")
-    (out / "grades.html").write_text("\n".join(lines + ["</table>"]), encoding="utf-8")
-    (out / "feedback").mkdir(exist_ok=True)
-    for student, res in rows:
-        body = [f"<!doctype html><meta charset='utf-8'><h2>{html.escape(student)}: "
-                f"{sum(res['scores'].values()):g} / {sum(possible.values()):g}</h2>"]
-        if res["note"]:
-            body.append(f"<p><b>Note:</b> {html.escape(res['note'])}</p>")
-        for n in names:
-            body.append(f"<h3>{html.escape(n)}: {res['scores'][n]:g} / {possible[n]:g}</h3><ul>")
-            for test, passed, hidden, message in res["tests"][n]:
-                what = "hidden test" if hidden else html.escape(test)
-                why = "" if passed or hidden else f": {html.escape(message)}"
-                body.append(f"<li>{'✔' if passed else '✘'} {what}{why}</li>")
-            body.append("</ul>")
-        (out / "feedback" / f"{student}.html").write_text("\n".join(body), encoding="utf-8")
-
-
 def grade(submissions, assignment, out="grades", timeout: float = DEFAULT_TIMEOUT_S,
-          jobs: int = 1, progress=None) -> list:
+          jobs: int = 1, progress=None, isolation: str = "auto", no_sandbox: bool = False,
+          folder=None) -> list:
     """Grade every submission in a folder and write the grade sheet.
 
     Parameters
@@ -265,11 +293,17 @@ def grade(submissions, assignment, out="grades", timeout: float = DEFAULT_TIMEOU
     out : path-like
         Where ``grades.csv``, ``grades.html`` and ``feedback/`` go (created).
     timeout : float
-        Seconds each submission may run.
+        Seconds each submission's notebook may run.
     jobs : int
-        Submissions graded at the same time (each in its own process and kernel).
+        Submissions graded at the same time.
     progress : callable, optional
-        Called with a line of text after each submission.
+        Called with a line of text: the isolation first, then one line per submission.
+    isolation : {"auto", "bubblewrap", "docker", "podman", "none"}
+        See :func:`mssedu.sandbox.choose`.
+    no_sandbox : bool
+        Grade even without isolation (a warning goes into the grade sheet).
+    folder : path-like, optional
+        The instructors' folder (:func:`mssedu.instructors.instructors_folder`).
 
     Returns
     -------
@@ -279,37 +313,46 @@ def grade(submissions, assignment, out="grades", timeout: float = DEFAULT_TIMEOU
     Raises
     ------
     ParameterError
-        ``timeout`` is not positive, or no such folder or assignment.
+        ``timeout`` is not positive, no such folder or assignment, Otter is missing, or no
+        sandbox (and not ``no_sandbox``).
     """
     if not timeout > 0:
         raise ParameterError(f"timeout must be a positive number of seconds, got {timeout!r}.")
-    if importlib.util.find_spec("otter") is None:
+    chosen = sandbox.choose(isolation, allow_none=no_sandbox)   # refuse before anything runs
+    try:
+        import otter.test_files  # noqa: F401  (the tests are Otter test cases)
+    except ImportError:
         raise ParameterError("Grading needs Otter-Grader, which is not installed: "
-                             "pip install \"mssedu[grading]\" (or pip install otter-grader).")
-    source = source_path(assignment)
+                             "pip install \"mssedu[grading]\" (or pip install otter-grader).") from None
+    warning = "" if chosen.kind != "none" else \
+        "graded WITHOUT a sandbox (--no-sandbox): submissions ran as the grader's user"
+    if progress is not None:
+        progress(f"isolation: {chosen.describe()}; fast mode")
+    source = source_path(assignment, folder)
     found = find_submissions(submissions)
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    tests = write_tests(source, out / "tests")
-    names = [q["name"] for q in tests]
-    possible = {q["name"]: q["points"] for q in tests}
-    rows = []
-    with ThreadPoolExecutor(max_workers=max(1, int(jobs))) as pool:
-        futures = [(student, pool.submit(grade_submission, path, tests, timeout)) for student, path in found]
-        for student, future in futures:
-            res = future.result()
-            rows.append((student, res))
-            if progress is not None:
-                progress(f"{student}: {sum(res['scores'].values()):g}/{sum(possible.values()):g} "
-                         f"({res['seconds']:.0f} s){'  ' + res['note'] if res['note'] else ''}")
-    _write_sheet(rows, names, possible, out)
+    with tempfile.TemporaryDirectory(prefix="mssedu-tests-") as tmp:   # not in the sandbox, not kept
+        tests = write_tests(source, tmp)
+        possible = {q["name"]: q["points"] for q in tests}
+        rows = []
+        with ThreadPoolExecutor(max_workers=max(1, int(jobs))) as pool:
+            futures = [(s, pool.submit(grade_submission, p, tests, timeout, chosen)) for s, p in found]
+            for student, future in futures:
+                res = future.result()
+                rows.append((student, res))
+                if progress is not None:
+                    progress(f"{student}: {sum(res['scores'].values()):g}/{sum(possible.values()):g} "
+                             f"({res['seconds']:.0f} s){'  ' + res['note'] if res['note'] else ''}")
+    write_sheet(rows, [q["name"] for q in tests], possible, out, chosen.describe(), warning)
     return rows
 
 
-def verify(assignment, timeout: float = DEFAULT_TIMEOUT_S) -> dict:
+def verify(assignment, timeout: float = DEFAULT_TIMEOUT_S, folder=None) -> dict:
     """Grade the solved build and the student release of an instructor source.
 
-    A sound source gives the solved notebook full marks and the release none.
+    A sound source gives the solved notebook full marks and the release none. Both are the
+    instructor's own code: they run in the sandbox where there is one, else without.
 
     Parameters
     ----------
@@ -317,6 +360,8 @@ def verify(assignment, timeout: float = DEFAULT_TIMEOUT_S) -> dict:
         The chapter number or the instructor source.
     timeout : float
         Seconds each of the two may run.
+    folder : path-like, optional
+        The instructors' folder (:func:`mssedu.instructors.instructors_folder`).
 
     Returns
     -------
@@ -324,51 +369,16 @@ def verify(assignment, timeout: float = DEFAULT_TIMEOUT_S) -> dict:
         ``{"solved": result, "release": result, "possible": points, "ok": bool}`` with
         :func:`grade_submission`'s results.
     """
-    source = source_path(assignment)
+    source = source_path(assignment, folder)
+    isolation = sandbox.choose("auto", allow_none=True)
     with tempfile.TemporaryDirectory(prefix="mssedu-verify-") as tmp:
         tests = write_tests(source, Path(tmp) / "tests")
         got = {}
         for kind, solved in (("solved", True), ("release", False)):
             path = Path(tmp) / f"{kind}.ipynb"
             path.write_text(dumps(build_student(source, solutions=solved)), encoding="utf-8")
-            got[kind] = grade_submission(path, tests, timeout=timeout)
+            got[kind] = grade_submission(path, tests, timeout=timeout, isolation=isolation)
     possible = {q["name"]: q["points"] for q in tests}
     got["possible"] = possible
     got["ok"] = got["solved"]["scores"] == possible and not any(got["release"]["scores"].values())
     return got
-
-
-def _worker(notebook: str, out: str, tests: list) -> None:
-    """Child process: run Otter's grader on one notebook, write scores as JSON."""
-    from otter.execute import grade_notebook  # the optional `grading` extra
-
-    # each exercise is graded right after the student's cell that checks it (Otter's in-line
-    # checks), so a later cell that reuses a variable name does not change the grade
-    nb = nbformat.read(notebook, as_version=4)
-    names = {Path(t).name[:-3] for t in tests}
-    for cell in nb.cells:
-        hits = [n for n in names if cell.cell_type == "code" and (f'check("{n}"' in cell.source
-                                                                  or f"check('{n}'" in cell.source)]
-        if hits:
-            cell.metadata["otter"] = {"tests": hits}
-    nbformat.write(nb, notebook)
-    results = grade_notebook(notebook, tests_glob=tests, cwd=str(Path(notebook).parent),
-                             test_dir=str(Path(tests[0]).parent) if tests else None)
-    got = {"scores": {}, "tests": {}, "note": ""}
-    for name in results.test_files:
-        tf = results.get_result(name)
-        got["scores"][name] = float(tf.score)
-        got["tests"][name] = [(r.test_case.name, bool(r.passed), bool(r.test_case.hidden),
-                               str(r.message or "").strip()[:300]) for r in tf.test_case_results]
-    errors = []
-    for i, cell in enumerate(results.notebook.cells):
-        for output in cell.get("outputs", []):
-            if output.get("output_type") == "error" and "otter" not in "".join(output.get("traceback", [])[-1:]):
-                errors.append(f"cell {i}: {output.get('ename')}: {str(output.get('evalue'))[:80]}")
-    if errors:
-        got["note"] = "raised in " + "; ".join(errors[:3]) + (" ..." if len(errors) > 3 else "")
-    Path(out).write_text(json.dumps(got), encoding="utf-8")
-
-
-if __name__ == "__main__":
-    _worker(sys.argv[1], sys.argv[2], sys.argv[3:])

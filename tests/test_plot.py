@@ -84,3 +84,18 @@ def test_stems_figure_shares_one_colour_scale():
     assert len(peaks) == 3
     assert abs(peaks[1] - peaks[2] - 20.0) < 0.5, peaks        # loud vs quiet panel
     assert peaks[0] == pytest.approx(0.0, abs=0.5)               # the mixture holds the maximum
+
+
+def test_panel_rows_share_one_colour_bar_and_one_frequency_label():
+    """The chapters' one-spectrogram-per-signal figures (phase, ILD, masks, resolution) are set
+    up by plot.panel_row/finish_row: one row of panels, one colour bar beside the last panel,
+    the frequency label on the first panel only."""
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((2, N_FFT // 2 + 1, 40)) + 1j * rng.standard_normal((2, N_FFT // 2 + 1, 40))
+    fig = plot.phase_figure({"a": X, "b": X, "c": X}, SR, HOP)
+    panels = [ax for ax in fig.axes if ax.get_label() != "<colorbar>"]
+    assert len(panels) == 3 and len(fig.axes) == 4                     # three panels + one bar
+    assert [ax.get_ylabel() for ax in panels] == ["frequency (Hz), mel scale", "", ""]
+    assert fig.axes[-1].get_ylabel() == "phase (rad)"
+    fig, axes = plot.panel_row(2, (3.0, 2.0))
+    assert axes.shape == (2,) and tuple(fig.get_size_inches()) == (6.0, 2.0)

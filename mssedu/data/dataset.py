@@ -51,7 +51,8 @@ from tqdm.auto import tqdm
 
 from ..audio import resample, to_stereo
 from ..errors import check_rate, ParameterError
-from . import load_multitrack, Track
+from .multitrack import load_multitrack
+from .track import Track
 
 __all__ = ["Augment", "ExcerptDataset", "make_loader", "active_frames", "precompute_shifts",
            "GlobalBatchSampler"]

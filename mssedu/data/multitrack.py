@@ -23,7 +23,7 @@ import stempeg
 
 from ..audio import load, resample, save, to_mono, to_stereo
 from ..errors import AudioError, check_rate, DataError, MsseduError, ParameterError
-from . import MUSDB_STEMS, Track
+from .track import MUSDB_STEMS, Track
 
 __all__ = ["load_multitrack", "save_multitrack", "AUDIO_SUFFIXES", "MixtureResidualWarning"]
 

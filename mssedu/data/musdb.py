@@ -20,7 +20,7 @@ import numpy as np
 from ..config import cache_dir
 from ..errors import DataError, NetworkError, ParameterError
 from ..network import reachable
-from . import MUSDB_STEMS, Track
+from .track import MUSDB_STEMS, Track
 from .mixing import integrated_loudness
 from .multitrack import load_multitrack
 

@@ -13,7 +13,7 @@ import numpy as np
 
 from ..spatial import pan, pan_law_ild
 from ..spectral import stft
-from . import check_function, exercise
+from .checking import check_function, exercise
 
 __all__ = ["ild_problem", "band_split_problem", "POSITION", "N_FFT", "HOP", "BAND_EDGES_HZ", "BAND_SR"]
 
@@ -109,7 +109,7 @@ def band_split_problem(seed: int = 0):
     --------
     >>> from mssedu.exercises.beyond import band_split_problem
     >>> S, edges, weights = band_split_problem()
-    >>> S.shape, list(edges[:4]), weights[0].shape
+    >>> S.shape, [int(e) for e in edges[:4]], weights[0].shape
     ((129, 40), [0, 4, 8, 12], (16, 4))
     """
     rng = np.random.default_rng(seed)

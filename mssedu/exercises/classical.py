@@ -17,7 +17,7 @@ import numpy as np
 from ..classical import beat_spectrum, repeating_period
 from ..data import example_track
 from ..spectral import stft
-from . import check_function, exercise
+from .checking import check_function, exercise
 
 __all__ = ["karaoke_problem", "period_problem", "N_FFT", "HOP", "MIN_S", "MAX_S"]
 

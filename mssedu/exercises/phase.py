@@ -15,7 +15,7 @@ import numpy as np
 
 from ..phase import griffin_lim, spectral_convergence
 from ..spectral import istft, stft
-from . import as_number, check_function, close, exercise
+from .checking import as_number, check_function, close, exercise
 
 __all__ = ["sc_problem", "misi_problem"]
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import as_number, close, exercise
+from .checking import as_number, close, exercise
 
 __all__ = ["n_segments", "SONG_SECONDS", "SR", "SEGMENT", "OVERLAP"]
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..spectral import check_cola, get_window, n_frames, stft
-from . import as_number, check_function, close, exercise
+from .checking import as_number, check_function, close, exercise
 
 __all__ = ["short_signal", "SR", "N_FFT", "HOP", "FRAMES_SR", "FRAMES_SECONDS", "FRAMES_N_FFT",
            "FRAMES_HOP", "MY_STFT_N_FFT", "MY_STFT_HOP"]

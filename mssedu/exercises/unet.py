@@ -14,7 +14,7 @@ import numpy as np
 import torch
 
 from ..models import MiniUNet, conv_output_size
-from . import close, exercise
+from .checking import close, exercise
 
 __all__ = ["mask_exercise_data", "CONV_INPUT_BINS", "CONV_KERNEL", "CONV_STRIDE", "CONV_PADDING",
            "PARAM_IN", "PARAM_OUT", "MASK_SEED"]

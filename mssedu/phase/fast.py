@@ -94,6 +94,43 @@ def _convergence(squared_error, norm_A):
     return num / norm_A if norm_A > 0 else (0.0 if num == 0 else float("inf"))
 
 
+def _iterate(project, y, target_abs, n_iter, momentum, norm_A, step, constrain=None):
+    r"""The loop Griffin-Lim and MISI share: ``n_iter`` times :math:`y \leftarrow
+    \mathrm{iSTFT}(P_{\mathcal{A}}(t))` with :math:`c = \mathrm{STFT}(y)` and
+    :math:`t = c + \alpha (c - c_{prev})`, block by block (see :class:`ConsistentProjection`).
+
+    ``y`` is the first signal (padded coordinates); ``constrain(y)``, if given, changes each
+    signal in place before it is analysed (MISI spreads its mixing error there). Returns the
+    last signal and the spectral convergence of every signal, ``(n_iter + 1,)``."""
+    rebuilt = torch.empty_like(target_abs, dtype=torch.complex64) if momentum else None  # c_{k-1}
+    history = np.empty(n_iter + 1)
+    for k in range(n_iter + 1):
+        if constrain is not None:
+            constrain(y)
+        squared_error = 0.0
+        for frames, c in project.analyse(y):           # c = c_k (a block of frames)
+            c_abs = _abs(c)
+            squared_error += _squared_distance(c_abs, target_abs[:, frames])
+            if k == n_iter:
+                continue                               # y is the answer: no next iterate
+            t, t_abs = c, c_abs                        # t_k = c_k + alpha (c_k - c_{k-1})
+            if momentum:
+                if k > 0:
+                    t = torch.view_as_complex(torch.lerp(
+                        torch.view_as_real(rebuilt[:, frames]), torch.view_as_real(c),
+                        1.0 + momentum))
+                    t_abs = _abs(t)
+                rebuilt[:, frames] = c
+            # iSTFT(P_A(t_k)), whose STFT is c_{k+1}
+            project.overlap_add(frames, _impose_magnitude_(t, target_abs[:, frames], t_abs))
+        history[k] = _convergence(squared_error, norm_A)
+        if k:
+            step(k, n_iter, history[k])
+        if k < n_iter:
+            y = project.next_signal()
+    return y, history
+
+
 def griffin_lim(magnitude, n_iter: int = 32, momentum: float = 0.99, init="random",
                 n_fft: int | None = None, hop_length: int | None = None, window="hann",
                 center: bool = True, length: int | None = None, seed: int = 0,
@@ -178,35 +215,10 @@ def griffin_lim(magnitude, n_iter: int = 32, momentum: float = 0.99, init="rando
     project = ConsistentProjection(n_fft, hop, window, center, n_frames, length,
                                    target_abs.shape[0], dev)
     norm_A = float(torch.linalg.vector_norm(A, dtype=torch.float64))
-    # c_{k-1}, kept for the momentum
-    rebuilt = torch.empty_like(target_abs, dtype=torch.complex64) if momentum else None
-    history = np.empty(n_iter + 1)
     try:
         with torch.no_grad():
             y = project.synthesise(target_abs * frames_major(phase))
-            for k in range(n_iter + 1):
-                squared_error = 0.0
-                for frames, c in project.analyse(y):   # c = c_k (a block of frames)
-                    c_abs = _abs(c)
-                    squared_error += _squared_distance(c_abs, target_abs[:, frames])
-                    if k == n_iter:
-                        continue                       # y is the answer: no next iterate
-                    t, t_abs = c, c_abs                # t_k = c_k + alpha (c_k - c_{k-1})
-                    if momentum:
-                        if k > 0:
-                            t = torch.view_as_complex(torch.lerp(
-                                torch.view_as_real(rebuilt[:, frames]), torch.view_as_real(c),
-                                1.0 + momentum))
-                            t_abs = _abs(t)
-                        rebuilt[:, frames] = c
-                    # iSTFT(P_A(t_k)), whose STFT is c_{k+1}
-                    next_target = _impose_magnitude_(t, target_abs[:, frames], t_abs)
-                    project.overlap_add(frames, next_target)
-                history[k] = _convergence(squared_error, norm_A)
-                if k:
-                    step(k, n_iter, history[k])
-                if k < n_iter:
-                    y = project.next_signal()
+            y, history = _iterate(project, y, target_abs, n_iter, momentum, norm_A, step)
     finally:
         close()
     y = project.signal(y).reshape(A.shape[:-2] + (length,))
@@ -324,25 +336,16 @@ def misi(magnitudes, mixture, n_iter: int = 32, init="mixture", n_fft: int | Non
     mix = project.pad(x.reshape(-1, length))           # (batch, padded samples)
     norm_A = float(torch.linalg.vector_norm(A, dtype=torch.float64))
     step, close = progress_bar(progress, n_iter, "MISI")
-    history = np.empty(n_iter + 1)
+
+    def spread_mixing_error(s):
+        per_source = s.view((n_src,) + mix.shape)
+        per_source += (mix - per_source.sum(dim=0)) / n_src
+
     try:
         with torch.no_grad():
             s = project.synthesise(target_abs * frames_major(phase))
-            for k in range(n_iter + 1):
-                per_source = s.view((n_src,) + mix.shape)
-                per_source += (mix - per_source.sum(dim=0)) / n_src    # spread the mixing error
-                squared_error = 0.0
-                for frames, S in project.analyse(s):
-                    S_abs = _abs(S)
-                    squared_error += _squared_distance(S_abs, target_abs[:, frames])
-                    if k < n_iter:   # iSTFT(A_j e^{i angle S_j}): the next estimates
-                        next_target = _impose_magnitude_(S, target_abs[:, frames], S_abs)
-                        project.overlap_add(frames, next_target)
-                history[k] = _convergence(squared_error, norm_A)
-                if k:
-                    step(k, n_iter, history[k])
-                if k < n_iter:
-                    s = project.next_signal()
+            s, history = _iterate(project, s, target_abs, n_iter, 0.0, norm_A, step,
+                                  constrain=spread_mixing_error)
     finally:
         close()
     s = project.signal(s).reshape(A.shape[:-2] + (length,))

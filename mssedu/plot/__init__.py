@@ -7,7 +7,7 @@ is also importable from ``mssedu.plot`` directly, listed here explicitly.
 from __future__ import annotations
 
 from .core import (spectrogram_figure, waveform_figure, spectrogram_axes, stems_figure,
-                   masked_bins_axes, frequency_position)
+                   masked_bins_axes, frequency_position, panel_row, finish_row)
 from .sound import stem_levels_figure, residual_figure, piano_roll_figure, STEM_COLOURS
 from .stft import (window_sum, window_figure, resolution_figure, cola_figure, cqt_vs_stft_figure,
                    tiling_figure)
@@ -18,13 +18,13 @@ from .evaluation import ratings_figure
 from .classical import cancellation_figure, hpss_figure, beat_spectrum_figure, nmf_figure
 from .unet import (unet_architecture_figure, feature_maps_figure, mask_comparison_figure,
                    loss_curve_figure, draw_loss_curve)
-from .pretrained import segment_weights, chunking_figure, comparison_figure, demo_figure
+from .pretrained import chunking_figure, comparison_figure, demo_figure
 from .beyond import ild_figure, ild_histogram_figure, band_split_figure, bsrnn_band_edges
 
 __all__ = [
     # core
     "spectrogram_figure", "waveform_figure", "spectrogram_axes", "stems_figure",
-    "masked_bins_axes", "frequency_position",
+    "masked_bins_axes", "frequency_position", "panel_row", "finish_row",
     # sound
     "stem_levels_figure", "residual_figure", "piano_roll_figure", "STEM_COLOURS",
     # stft
@@ -42,7 +42,7 @@ __all__ = [
     "unet_architecture_figure", "feature_maps_figure", "mask_comparison_figure",
     "loss_curve_figure", "draw_loss_curve",
     # pretrained
-    "segment_weights", "chunking_figure", "comparison_figure", "demo_figure",
+    "chunking_figure", "comparison_figure", "demo_figure",
     # beyond
     "ild_figure", "ild_histogram_figure", "band_split_figure", "bsrnn_band_edges",
 ]

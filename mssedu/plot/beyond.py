@@ -6,7 +6,7 @@ import numpy as np
 
 from ..models import band_edges
 from ..spatial import ild_ipd, stereo_stft
-from .core import frequency_position, masked_bins_axes, spectrogram_axes
+from .core import finish_row, frequency_position, masked_bins_axes, panel_row, spectrogram_axes
 
 __all__ = ["ild_figure", "ild_histogram_figure", "band_split_figure", "bsrnn_band_edges"]
 
@@ -38,10 +38,9 @@ def ild_figure(signals: dict, sr: int, n_fft: int = 2048, hop_length: int = 512,
         The figure (not shown; a notebook displays it).
     """
     n = len(signals)
-    fig, axes = plt.subplots(1, n, figsize=figsize or (3.8 * n, 3.0), squeeze=False,
-                             constrained_layout=True)
+    fig, axes = panel_row(n, (3.8, 3.0), figsize)
     im = None
-    for ax, (label, x) in zip(axes[0], signals.items()):
+    for ax, (label, x) in zip(axes, signals.items()):
         X = stereo_stft(x, n_fft, hop_length, "hann")
         ild, _ = ild_ipd(X, max_db=20)
         top = max(2, int(max_hz * n_fft / sr))
@@ -49,11 +48,7 @@ def ild_figure(signals: dict, sr: int, n_fft: int = 2048, hop_length: int = 512,
         quiet = energy < energy.max() * 1e-6
         im = masked_bins_axes(ax, ild[:top], quiet[:top], sr, n_fft, hop_length, "RdBu_r", -20, 20, label,
                               y_axis="mel", fmax=max_hz)
-    axes[0, 0].set_ylabel("frequency (Hz), mel scale")
-    if im is not None:
-        fig.colorbar(im, ax=axes[0, -1], label="ILD (dB)", pad=0.01)
-    plt.close(fig)
-    return fig
+    return finish_row(fig, axes, im, "ILD (dB)", "frequency (Hz), mel scale")
 
 
 def ild_histogram_figure(signals: dict, n_fft: int = 2048, hop_length: int = 512,

@@ -9,7 +9,7 @@ from ..errors import ParameterError
 from ..spectral import amplitude_to_db, stft
 
 __all__ = ["spectrogram_figure", "waveform_figure", "spectrogram_axes", "stems_figure",
-           "masked_bins_axes", "frequency_position"]
+           "masked_bins_axes", "frequency_position", "panel_row", "finish_row"]
 
 
 def _mono(x):
@@ -220,6 +220,72 @@ def masked_bins_axes(ax, values, quiet, sr: int, n_fft: int, hop_length: int, cm
         ax.set_title(title)
     ax.set_xlabel("time (s)")
     return im
+
+
+def panel_row(n: int, panel_size=(3.6, 3.0), figsize=None, **kwargs):
+    """A figure with one row of ``n`` panels side by side (constrained layout), the set-up of
+    every chapter's "one spectrogram per signal" figure.
+
+    Parameters
+    ----------
+    n : int
+        Number of panels.
+    panel_size : tuple of float
+        Width and height of one panel in inches (used when ``figsize`` is None).
+    figsize : tuple of float, optional
+        Size of the whole figure in inches.
+    **kwargs
+        Passed to :func:`matplotlib.pyplot.subplots` (e.g. ``sharey=True``).
+
+    Returns
+    -------
+    fig : matplotlib.figure.Figure
+    axes : numpy.ndarray of matplotlib.axes.Axes
+        Shape ``(n,)``.
+
+    Examples
+    --------
+    >>> from mssedu.plot import panel_row
+    >>> fig, axes = panel_row(3)
+    >>> axes.shape, fig.get_size_inches().round(1).tolist()
+    ((3,), [10.8, 3.0])
+    """
+    fig, axes = plt.subplots(1, n, figsize=figsize or (panel_size[0] * n, panel_size[1]),
+                             squeeze=False, constrained_layout=True, **kwargs)
+    return fig, axes[0]
+
+
+def finish_row(fig, axes, image=None, label: str | None = None, ylabel: str | None = None):
+    """Finish a row of panels from :func:`panel_row`: one colour bar for all of them (beside
+    the last), the frequency label on the first panel only; the figure is closed so that a
+    notebook shows it once, as the cell's value.
+
+    Parameters
+    ----------
+    fig : matplotlib.figure.Figure
+        The figure.
+    axes : sequence of matplotlib.axes.Axes
+        Its panels, left to right.
+    image : matplotlib.cm.ScalarMappable, optional
+        What the colour bar describes (e.g. the last panel's image); none without it.
+    label : str, optional
+        The colour bar's label (with units).
+    ylabel : str, optional
+        The first panel's y label; the other panels' y labels are removed.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        ``fig``.
+    """
+    if ylabel is not None:
+        axes[0].set_ylabel(ylabel)
+    for ax in axes[1:]:
+        ax.set_ylabel("")
+    if image is not None:
+        fig.colorbar(image, ax=axes[-1], label=label, pad=0.01)
+    plt.close(fig)
+    return fig
 
 
 def spectrogram_figure(S, sr: int, hop_length: int = 1024, title=None, db: bool = True,

@@ -6,7 +6,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from ..spectral import amplitude_to_db
-from .core import spectrogram_axes, spectrogram_figure
+from .core import finish_row, panel_row, spectrogram_axes, spectrogram_figure
 
 __all__ = ["mask_figure", "masked_spectrogram_figure", "masks_figure", "wdo_figure"]
 
@@ -70,9 +70,8 @@ def masked_spectrogram_figure(mixture_stft, mask, sr: int, hop_length: int = 102
     if titles:
         panels = [(t, p, d) for t, (_, p, d) in zip(titles, panels)]
     ref = float(Y.mean(axis=0).max()) if Y.ndim == 3 else float(Y.max())
-    fig, axes = plt.subplots(1, len(panels), figsize=(3.6 * len(panels), 3.0),
-                             constrained_layout=True, squeeze=False)
-    for ax, (title, img, db) in zip(axes[0], panels):
+    fig, axes = panel_row(len(panels), (3.6, 3.0))
+    for ax, (title, img, db) in zip(axes, panels):
         if db:
             mono = img.mean(axis=0) if img.ndim == 3 else img
             scaled = 10 ** (np.maximum(amplitude_to_db(mono, ref=ref or 1.0, top_db=None), -80) / 20)
@@ -81,10 +80,7 @@ def masked_spectrogram_figure(mixture_stft, mask, sr: int, hop_length: int = 102
         else:
             spectrogram_axes(ax, img, sr, hop_length, db=False, title=title, cmap="viridis",
                              colorbar=True)
-    for ax in axes[0][1:]:
-        ax.set_ylabel("")
-    plt.close(fig)
-    return fig
+    return finish_row(fig, axes)
 
 
 def masks_figure(masks: dict, sr: int, hop_length: int = 1024):

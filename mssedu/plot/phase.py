@@ -4,7 +4,7 @@ from __future__ import annotations
 import matplotlib.pyplot as plt
 import numpy as np
 
-from .core import masked_bins_axes
+from .core import finish_row, masked_bins_axes, panel_row
 
 __all__ = ["convergence_figure", "phase_figure"]
 
@@ -80,10 +80,9 @@ def phase_figure(spectrograms: dict, sr: int, hop_length: int, max_hz: float = 2
     """
 
     n = len(spectrograms)
-    fig, axes = plt.subplots(1, n, figsize=figsize or (3.6 * n, 3.0), squeeze=False,
-                             constrained_layout=True)
+    fig, axes = panel_row(n, (3.6, 3.0), figsize)
     im = None
-    for ax, (label, X) in zip(axes[0], spectrograms.items()):
+    for ax, (label, X) in zip(axes, spectrograms.items()):
         X = np.asarray(X)
         if X.ndim == 3:
             X = X[0]
@@ -96,8 +95,4 @@ def phase_figure(spectrograms: dict, sr: int, hop_length: int, max_hz: float = 2
         quiet = mag < mag.max() * 1e-3 if mag.max() > 0 else np.ones_like(mag, bool)
         im = masked_bins_axes(ax, ang, quiet, sr, n_fft, hop_length, "twilight", -np.pi, np.pi, label,
                               y_axis="mel", fmax=max_hz)
-    axes[0, 0].set_ylabel("frequency (Hz), mel scale")
-    if im is not None:
-        fig.colorbar(im, ax=axes[0, -1], label="phase (rad)", pad=0.01)
-    plt.close(fig)
-    return fig
+    return finish_row(fig, axes, im, "phase (rad)", "frequency (Hz), mel scale")

@@ -16,6 +16,7 @@ from matplotlib.patches import Rectangle
 
 from ..spectral import (amplitude_to_db, check_cola, check_stft_params, constant_q_kernel, cqt,
                         cqt_frequencies, get_window, stft)
+from .core import finish_row, panel_row
 
 __all__ = ["window_sum", "window_figure", "resolution_figure", "cola_figure",
            "cqt_vs_stft_figure", "tiling_figure"]
@@ -153,16 +154,13 @@ def resolution_figure(signals: dict, sr: int, n_fft: int = 2048, hop_length: int
         The figure (not shown; a notebook displays it).
     """
     n = len(signals)
-    fig, axes = plt.subplots(1, n, figsize=figsize or (4.6 * n, 3.4), squeeze=False,
-                             constrained_layout=True)
-    for ax, (name, sig) in zip(axes[0], signals.items()):
+    fig, axes = panel_row(n, (4.6, 3.4), figsize)
+    for ax, (name, sig) in zip(axes, signals.items()):
         mag = np.abs(stft(_mono(sig), n_fft, hop_length, window))
         im = _db_image(ax, mag, mag.shape[-1] * hop_length / sr, fmax, sr / 2, title=name)
-    fig.colorbar(im, ax=axes[0, -1], label="dB", pad=0.01)
     fig.suptitle(f"n_fft = {n_fft} ({1000 * n_fft / sr:.0f} ms per frame, bins {sr / n_fft:.1f} Hz apart), "
                  f"hop = {hop_length} ({1000 * hop_length / sr:.1f} ms), window = {window}", fontsize=10)
-    plt.close(fig)
-    return fig
+    return finish_row(fig, axes, im, "dB")
 
 
 def cola_figure(window="hann", n_fft: int = 1024, hop_length: int = 512, n_frames: int = 8,

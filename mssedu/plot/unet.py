@@ -5,7 +5,7 @@ from __future__ import annotations
 import matplotlib.pyplot as plt
 import numpy as np
 
-from .core import spectrogram_axes
+from .core import finish_row, panel_row, spectrogram_axes
 
 __all__ = ["unet_architecture_figure", "feature_maps_figure", "mask_comparison_figure",
            "loss_curve_figure", "draw_loss_curve"]
@@ -132,9 +132,8 @@ def mask_comparison_figure(masks: dict, sr: int, hop_length: int, fmax: float | 
         One panel per mask.
     """
     items = list(masks.items())
-    fig, axes = plt.subplots(1, len(items), figsize=figsize or (4.3 * len(items), 3.0),
-                             squeeze=False, constrained_layout=True)
-    for ax, (name, m) in zip(axes[0], items):
+    fig, axes = panel_row(len(items), (4.3, 3.0), figsize)
+    for ax, (name, m) in zip(axes, items):
         m = np.asarray(m)
         if m.ndim == 3:
             m = m.mean(axis=0)
@@ -144,9 +143,8 @@ def mask_comparison_figure(masks: dict, sr: int, hop_length: int, fmax: float | 
             keep = int(np.searchsorted(freqs, fmax)) + 1
             m, freqs = m[:keep], freqs[:keep]
         spectrogram_axes(ax, m, sr, hop_length, db=False, title=name, freqs=freqs,
-                         colorbar=ax is axes[0, -1], cmap="viridis")
-    plt.close(fig)
-    return fig
+                         colorbar=ax is axes[-1], cmap="viridis")
+    return finish_row(fig, axes)
 
 
 def draw_loss_curve(ax, history: dict, smooth: int = 10):

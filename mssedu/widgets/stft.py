@@ -5,7 +5,7 @@ executed headless, and the first picture is there before anyone touches a contro
 figures come from :mod:`mssedu.plot.stft`; the maths from :mod:`mssedu.spectral`.
 
 >>> import mssedu
->>> box = mssedu.widgets.stft_explorer(mssedu.data.example_track())   # doctest: +SKIP
+>>> box = mssedu.widgets.stft_explorer(mssedu.data.example_track())
 """
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-r"""Time-frequency representations: the STFT, its inverse, and the constant-Q transform.
+r"""The short-time Fourier transform and its inverse, with the windows they use.
 
 The short-time Fourier transform of a signal :math:`x[n]` with analysis window :math:`w`
 of length :math:`N` (``n_fft``) and hop :math:`H` (``hop_length``) is
@@ -28,16 +28,15 @@ from __future__ import annotations
 
 import functools
 
-import librosa
 import numpy as np
 import scipy.fft
 import scipy.signal
 import torch
 
-from .errors import as_signal, check_finite, check_rate, is_number, is_whole, ParameterError
+from ..errors import as_signal, check_finite, is_number, is_whole, ParameterError
 
-__all__ = ["stft", "istft", "check_stft_params", "check_invertible", "magphase", "amplitude_to_db", "get_window", "check_cola",
-           "n_frames", "cqt", "icqt", "cqt_frequencies", "constant_q_kernel", "naive_cqt"]
+__all__ = ["stft", "istft", "check_stft_params", "check_invertible", "magphase", "amplitude_to_db",
+           "get_window", "check_cola", "n_frames"]
 
 
 def _is_torch(x) -> bool:
@@ -174,16 +173,16 @@ def stft(x, n_fft: int = 2048, hop_length: int | None = None, window="hann",
     if center:
         pad = [(0, 0)] * (x.ndim - 1) + [(n_fft // 2, n_fft // 2)]
         x = np.pad(x, pad, mode="constant")
-    # 1. cut the signal into overlapping frames: (..., frames, n_fft), a view, no copy
-    frames = np.lib.stride_tricks.sliding_window_view(x, n_fft, axis=-1)[..., ::hop, :]
-    # 2. window each frame and take its real FFT (in float64, as librosa does, then stored
-    #    as complex64), a block of frames at a time to bound memory: (..., freq, frames)
-    out = np.empty(frames.shape[:-2] + (n_fft // 2 + 1, frames.shape[-2]), dtype=np.complex64)
-    block = max(1, 2 ** 22 // (n_fft * max(1, int(np.prod(frames.shape[:-2])))))
-    for a in range(0, frames.shape[-2], block):
-        spec = scipy.fft.rfft(frames[..., a:a + block, :] * win64, axis=-1)
-        # 3. put frequency before time, as in every spectrogram picture
-        out[..., a:a + block] = np.swapaxes(spec, -1, -2)
+    # 1. cut the signal into overlapping frames, one per column: (..., n_fft, frames), a view
+    frames = np.swapaxes(np.lib.stride_tricks.sliding_window_view(x, n_fft, axis=-1)[..., ::hop, :],
+                         -1, -2)
+    # 2. window each frame and take its real FFT down the columns (in float64, as librosa
+    #    does, then stored as complex64), a block of frames at a time: (..., freq, frames)
+    out = np.empty(frames.shape[:-2] + (n_fft // 2 + 1, frames.shape[-1]), dtype=np.complex64)
+    block = _block_frames(n_fft, frames.shape[:-2])
+    for a in range(0, frames.shape[-1], block):
+        out[..., a:a + block] = scipy.fft.rfft(win64[:, None] * frames[..., a:a + block], axis=-2,
+                                               workers=_WORKERS)
     return out
 
 
@@ -236,28 +235,71 @@ def istft(X, hop_length: int | None = None, window="hann", center: bool = True,
     check_finite(X, "X")
     win = get_window(window, n_fft)
     n_fr = X.shape[-1]
-    # 1. back to time-domain frames, each multiplied by the synthesis window: (..., frames, n_fft)
-    frames = np.fft.irfft(np.swapaxes(X, -1, -2), n=n_fft, axis=-1).astype(np.float32) * win
-    # 2. overlap-add the frames, and the squared window alongside
-    total = n_fft + hop * (n_fr - 1)
-    y = np.zeros(X.shape[:-2] + (total,), dtype=np.float32)
-    wss = np.zeros(total, dtype=np.float32)
-    for m in range(n_fr):
-        y[..., m * hop: m * hop + n_fft] += frames[..., m, :]
-        wss[m * hop: m * hop + n_fft] += win ** 2
-    # 3. divide by the window-sum-square where it is non-zero
-    nonzero = wss > np.finfo(np.float32).tiny
-    y[..., nonzero] /= wss[nonzero]
-    # 4. undo the centring pad and fix the length
+    y = np.zeros(X.shape[:-2] + (_n_pieces(n_fft, hop, n_fr) * hop,), dtype=np.float32)
+    block = _block_frames(n_fft, X.shape[:-2])
+    for a in range(0, n_fr, block):
+        # 1. back to time-domain frames (float32 FFT of complex64, as librosa), windowed
+        frames = scipy.fft.irfft(np.swapaxes(X[..., a:a + block], -1, -2), n=n_fft, axis=-1,
+                                 workers=_WORKERS)
+        # 2. overlap-add them, ceil(n_fft / hop) hop-long pieces at a time
+        _overlap_add(y, np.multiply(frames, win, out=frames), a, hop)
+    # 3. undo the centring pad, fix the length and divide by the window-sum-square
     start = n_fft // 2 if center else 0
-    if length is None:
-        end = total - n_fft // 2 if center else total
-        return y[..., start:end]
-    length = int(length)
-    y = y[..., start:start + length]
-    if y.shape[-1] < length:
-        y = np.pad(y, [(0, 0)] * (y.ndim - 1) + [(0, length - y.shape[-1])])
+    total = n_fft + hop * (n_fr - 1)
+    n_out = (total - 2 * start) if length is None else int(length)
+    y = y[..., start:start + n_out]
+    y = y * _inverse_envelope(window, n_fft, hop, n_fr)[start:start + y.shape[-1]]
+    if y.shape[-1] < n_out:
+        y = np.pad(y, [(0, 0)] * (y.ndim - 1) + [(0, n_out - y.shape[-1])])
     return y
+
+
+#: Threads of the numpy path's FFTs (scipy.fft's ``workers``): all cores, as torch uses.
+_WORKERS = -1
+#: Bytes of float64 frames per FFT block: small enough to stay in the cache (a block and its
+#: FFT are reused, not page-faulted in afresh), large enough to amortise Python's loop.
+_BLOCK_BYTES = 2 ** 18
+
+
+def _block_frames(n_fft: int, lead_shape) -> int:
+    """Frames per block of the numpy STFT/iSTFT for signals with leading axes ``lead_shape``."""
+    return max(1, _BLOCK_BYTES // (8 * n_fft * max(1, int(np.prod(lead_shape)))))
+
+
+def _n_pieces(n_fft: int, hop: int, n_fr: int) -> int:
+    """Hop-long pieces that hold the overlap-add of ``n_fr`` frames."""
+    return n_fr - 1 + -(-n_fft // hop)
+
+
+def _overlap_add(y, frames, first: int, hop: int) -> None:
+    """In place, add ``frames`` ``(..., m, n_fft)`` into ``y`` ``(..., pieces * hop)``, frame
+    ``first + i`` at sample ``(first + i) * hop``: one addition per hop-long piece of a frame
+    (``ceil(n_fft / hop)``), not one per frame. Works for numpy arrays and torch tensors."""
+    m, n_fft = frames.shape[-2:]
+    pieces = y.reshape(y.shape[:-1] + (-1, hop))     # a view of y
+    for j in range(-(-n_fft // hop)):               # the j-th piece of every frame at once
+        piece = frames[..., j * hop:(j + 1) * hop]
+        pieces[..., first + j:first + j + m, :piece.shape[-1]] += piece
+
+
+@functools.lru_cache(maxsize=16)
+def _envelope_cached(window, n_fft: int, hop: int, n_fr: int) -> np.ndarray:
+    return _inverse_envelope_of(get_window(window, n_fft), hop, n_fr)
+
+
+def _inverse_envelope_of(win, hop: int, n_fr: int) -> np.ndarray:
+    r""":math:`1 / \sum_m w^2[n - mH]` where the sum is non-zero, 1 where it vanishes."""
+    wss = np.zeros(_n_pieces(len(win), hop, n_fr) * hop, dtype=np.float32)
+    _overlap_add(wss, np.broadcast_to(win ** 2, (n_fr, len(win))), 0, hop)
+    ok = wss > np.finfo(np.float32).tiny
+    return np.divide(1.0, wss, out=np.ones_like(wss), where=ok)
+
+
+def _inverse_envelope(window, n_fft: int, hop: int, n_fr: int) -> np.ndarray:
+    """The inverse window-sum-square of an iSTFT of ``n_fr`` frames (cached for named windows)."""
+    if isinstance(window, (str, tuple)):
+        return _envelope_cached(window, n_fft, hop, n_fr)
+    return _inverse_envelope_of(get_window(window, n_fft), hop, n_fr)
 
 
 @functools.lru_cache(maxsize=64)
@@ -326,24 +368,20 @@ def _stft_torch(x, n_fft, hop, window, center):
 
 
 def _istft_torch(X, n_fft, hop, window, center, length):
-    batch = X.shape[:-2]
+    """:func:`istft` of a tensor: the numpy path's steps in torch, on ``X``'s device, whole."""
+    batch, n_fr = X.shape[:-2], X.shape[-1]
     flat = X.reshape((-1,) + X.shape[-2:])
-    win = _torch_window(window, n_fft, X.device)
-    if not center:
-        # torch.istft needs NOLA over the whole span; do the overlap-add by hand with fold.
-        frames = torch.fft.irfft(flat.transpose(-1, -2), n=n_fft) * win
-        n_fr = frames.shape[-2]
-        total = n_fft + hop * (n_fr - 1)
-        y = torch.nn.functional.fold(frames.transpose(-1, -2), (1, total), (1, n_fft), stride=(1, hop))
-        wss = torch.nn.functional.fold((win ** 2).expand(1, n_fr, n_fft).transpose(-1, -2),
-                                       (1, total), (1, n_fft), stride=(1, hop))
-        y = y.reshape(flat.shape[0], total)
-        wss = wss.reshape(total)
-        y = torch.where(wss > 1e-11, y / wss.clamp_min(1e-11), y)
-        if length is not None:
-            y = torch.nn.functional.pad(y[..., :length], (0, max(0, length - y.shape[-1])))
-        return y.reshape(batch + y.shape[-1:])
-    y = torch.istft(flat, n_fft, hop_length=hop, window=win, center=True, length=length)
+    frames = torch.fft.irfft(flat.transpose(-1, -2), n=n_fft)       # (rows, frames, n_fft)
+    frames = frames * _torch_window(window, n_fft, X.device)          # not in place: autograd
+    y = frames.new_zeros(flat.shape[0], _n_pieces(n_fft, hop, n_fr) * hop)
+    _overlap_add(y, frames, 0, hop)
+    start = n_fft // 2 if center else 0
+    n_out = (n_fft + hop * (n_fr - 1) - 2 * start) if length is None else length
+    y = y[:, start:start + n_out]
+    envelope = _inverse_envelope(window, n_fft, hop, n_fr)[start:start + y.shape[-1]]
+    y = y * torch.from_numpy(envelope).to(y.device)
+    if y.shape[-1] < n_out:
+        y = torch.nn.functional.pad(y, (0, n_out - y.shape[-1]))
     return y.reshape(batch + y.shape[-1:])
 
 
@@ -443,187 +481,3 @@ def check_cola(window="hann", n_fft: int = 2048, hop_length: int | None = None,
         acc[: len(seg)] += seg
     ripple = float((acc.max() - acc.min()) / max(acc.mean(), 1e-12))
     return {"cola": cola, "nola": nola, "ripple": ripple}
-
-
-# --- constant-Q transform --------------------------------------------------------------
-
-def cqt_frequencies(n_bins: int = 84, fmin: float = 32.70, bins_per_octave: int = 12) -> np.ndarray:
-    r"""Centre frequencies :math:`f_k = f_{min}\, 2^{k / B}` of the CQT bins.
-
-    Parameters
-    ----------
-    n_bins : int
-        Number of bins.
-    fmin : float
-        Frequency of the lowest bin in Hz (32.70 Hz is C1).
-    bins_per_octave : int
-        :math:`B`, bins per octave (12: semitones).
-
-    Returns
-    -------
-    np.ndarray
-        Shape ``(n_bins,)``, in Hz.
-    """
-    return fmin * 2.0 ** (np.arange(n_bins) / bins_per_octave)
-
-
-def constant_q_kernel(sr: int, fmin: float = 32.70, n_bins: int = 84,
-                      bins_per_octave: int = 12, window="hann"):
-    r"""The constant-Q filters, from scratch (Brown, 1991).
-
-    Bin :math:`k` has centre :math:`f_k = f_{min} 2^{k/B}` and quality factor
-    :math:`Q = 1 / (2^{1/B} - 1)`, so its filter is :math:`N_k = \lceil Q\, f_s / f_k \rceil`
-    samples long: long for low notes (fine frequency resolution), short for high ones
-    (fine time resolution). The filter is a window times a complex exponential,
-
-    .. math::  a_k[n] = \frac{w[n]}{N_k} \, e^{2\pi i Q n / N_k}, \qquad n = 0..N_k-1 .
-
-    Parameters
-    ----------
-    sr : int
-        Sample rate in Hz.
-    fmin : float
-        Frequency of the lowest bin in Hz.
-    n_bins : int
-        Number of bins; the top one must lie below Nyquist.
-    bins_per_octave : int
-        Bins per octave.
-    window : str
-        Window shape of each filter (a scipy name).
-
-    Returns
-    -------
-    filters : list of np.ndarray
-        One complex filter :math:`a_k` per bin, of length :math:`N_k`.
-    lengths : np.ndarray
-        The lengths :math:`N_k`, shape ``(n_bins,)``.
-    freqs : np.ndarray
-        The centre frequencies, shape ``(n_bins,)``.
-    """
-    sr = check_rate(sr)
-    freqs = cqt_frequencies(n_bins, fmin, bins_per_octave)
-    if freqs[-1] >= sr / 2:
-        raise ParameterError(f"The top CQT bin ({freqs[-1]:.0f} Hz) is above Nyquist ({sr / 2:.0f} Hz); "
-                          "use fewer bins or a lower fmin.")
-    Q = 1.0 / (2.0 ** (1.0 / bins_per_octave) - 1.0)
-    lengths = np.ceil(Q * sr / freqs).astype(int)
-    filters = []
-    for N in lengths:
-        n = np.arange(N)
-        w = scipy.signal.get_window(window, N, fftbins=False) if N > 1 else np.ones(1)
-        filters.append((w / N) * np.exp(2j * np.pi * Q * n / N))
-    return filters, lengths, freqs
-
-
-def naive_cqt(x, sr: int, hop_length: int = 512, fmin: float = 32.70, n_bins: int = 84,
-              bins_per_octave: int = 12) -> np.ndarray:
-    r"""Teaching CQT: correlate each centred frame with each constant-Q filter directly,
-
-    .. math:: X^{CQ}[k, m] = \sum_n x[n + mH - N_k/2]\; \overline{a_k[n]} .
-
-    Slow (it is a loop over bins, for reading, not for songs) and mono only: ``x`` is 1-D.
-
-    Parameters
-    ----------
-    x : array_like, shape ``(samples,)``
-        A mono signal.
-    sr : int
-        Sample rate in Hz.
-    hop_length : int
-        Step between frames.
-    fmin : float
-        Frequency of the lowest bin in Hz.
-    n_bins : int
-        Number of bins.
-    bins_per_octave : int
-        Bins per octave.
-
-    Returns
-    -------
-    np.ndarray
-        complex64 ``(n_bins, frames)``, frames centred on multiples of ``hop_length``.
-    """
-    x = as_signal(x, "x")
-    if x.ndim != 1:
-        raise ParameterError("naive_cqt takes a mono 1-D signal; use cqt for (channels, samples).")
-    filters, lengths, _ = constant_q_kernel(sr, fmin, n_bins, bins_per_octave)
-    pad = int(lengths.max()) // 2 + 1
-    xp = np.pad(x, pad)
-    n_fr = 1 + len(x) // hop_length
-    out = np.zeros((n_bins, n_fr), dtype=np.complex64)
-    for k, (a, N) in enumerate(zip(filters, lengths)):
-        # every frame of this bin at once: strided view of the padded signal
-        starts = pad + np.arange(n_fr) * hop_length - N // 2
-        frames = np.lib.stride_tricks.sliding_window_view(xp, N)[starts]
-        out[k] = frames @ np.conj(a)
-    return out
-
-
-def cqt(x, sr: int, hop_length: int = 512, fmin: float = 32.70, n_bins: int = 84,
-        bins_per_octave: int = 12) -> np.ndarray:
-    """Constant-Q transform of ``(..., samples)`` -> complex ``(..., n_bins, frames)``,
-    computed by :func:`librosa.cqt` (its recursive down-sampling is much faster than
-    :func:`naive_cqt`, which shows the idea). ``hop_length`` must be divisible by
-    ``2**(octaves - 1)``.
-
-    Parameters
-    ----------
-    x : array_like, shape ``(..., samples)``
-        The signal, e.g. ``(channels, samples)``.
-    sr : int
-        Sample rate in Hz.
-    hop_length : int
-        Step between frames.
-    fmin : float
-        Frequency of the lowest bin in Hz.
-    n_bins : int
-        Number of bins.
-    bins_per_octave : int
-        Bins per octave.
-
-    Returns
-    -------
-    np.ndarray
-        Complex ``(..., n_bins, frames)``, e.g. ``(channels, n_bins, frames)``.
-    """
-    sr = check_rate(sr)
-    x = as_signal(x, "x")
-    try:
-        return librosa.cqt(x, sr=sr, hop_length=hop_length, fmin=fmin, n_bins=n_bins,
-                           bins_per_octave=bins_per_octave)
-    except librosa.util.exceptions.ParameterError as err:
-        raise ParameterError(f"CQT parameters rejected: {err}") from err
-
-
-def icqt(C, sr: int, hop_length: int = 512, fmin: float = 32.70, bins_per_octave: int = 12,
-         length: int | None = None) -> np.ndarray:
-    """Approximate inverse of :func:`cqt` (:func:`librosa.icqt`). The CQT is not a tight
-    frame, so the reconstruction is close but not exact: a point the course makes.
-
-    Parameters
-    ----------
-    C : array_like, complex, shape ``(..., n_bins, frames)``
-        A CQT from :func:`cqt`.
-    sr : int
-        Sample rate in Hz.
-    hop_length : int
-        Step between frames, as in :func:`cqt`.
-    fmin : float
-        Frequency of the lowest bin in Hz, as in :func:`cqt`.
-    bins_per_octave : int
-        Bins per octave, as in :func:`cqt`.
-    length : int, optional
-        Exact output length in samples.
-
-    Returns
-    -------
-    np.ndarray
-        float32 ``(..., samples)``.
-    """
-    sr = check_rate(sr)
-    if length is not None and (not is_whole(length) or length < 1):
-        raise ParameterError(f"length must be a positive whole number of samples, got {length!r}; "
-                             "pass the original signal's length (x.shape[-1]) or None.")
-    return librosa.icqt(np.asarray(C), sr=sr, hop_length=hop_length, fmin=fmin,
-                        bins_per_octave=bins_per_octave, length=length).astype(np.float32)
-
