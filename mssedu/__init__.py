@@ -25,7 +25,7 @@ __version__ = "0.1.0"
 __all__ = ["MsseduError", "ParameterError", "DataError", "AudioError", "ModelLoadingError",
            "NetworkError", "__version__"]
 
-_SUBMODULES = {"errors", "config", "audio", "spectral", "data", "masks", "phase", "metrics",
+_SUBMODULES = {"errors", "checks", "config", "audio", "spectral", "data", "masks", "phase", "metrics",
                "models", "losses", "chunking", "separation", "pipeline", "plot", "widgets",
                "exercises", "cli", "classical", "spatial", "compat", "network", "chapters", "progress",
                "atomic", "course", "app", "colab_setup", "tables",

@@ -26,15 +26,8 @@ from IPython.display import Audio
 from scipy.signal import resample_poly
 
 from .atomic import clean_stale_parts, part_path, usual_mode, writable_folder
-from .errors import (
-    AudioError,
-    DataError,
-    ParameterError,
-    as_signal,
-    check_finite,
-    check_number,
-    check_rate,
-)
+from .checks import check_bool, check_finite, check_number, check_rate, check_signal
+from .errors import AudioError, DataError, ParameterError
 
 try:
     import stempeg
@@ -42,7 +35,7 @@ except RuntimeError:  # stempeg refuses to import when ffmpeg is not on PATH; wa
     stempeg = None
 
 __all__ = ["load", "save", "info", "stream", "resample", "to_mono", "to_stereo", "normalize",
-           "play", "ffmpeg_path", "MAX_LOAD_BYTES"]
+           "play", "ffmpeg_path", "MAX_LOAD_BYTES", "as_signal", "pcm_to_float", "PCM_SCALES"]
 
 #: :func:`load` refuses to decode more than this many bytes of float32 audio at once
 #: (about 100 minutes of 44.1 kHz stereo); longer files are read in pieces with
@@ -224,7 +217,12 @@ def _load_soundfile(path: Path, offset: float, duration):
         if start:
             f.seek(start)
         frames = -1 if duration is None else int(round(duration * sr))
-        data = f.read(frames=frames, dtype="float32", always_2d=True)
+        try:
+            data = f.read(frames=frames, dtype="float32", always_2d=True)
+        except sf.LibsndfileError as err:   # e.g. a FLAC cut short: "decoder lost sync"
+            raise AudioError(f"{path} is truncated or corrupt: its header says {total / sr:.2f} s "
+                             f"({total} frames) but decoding failed ({err.error_string}). The "
+                             "download or copy was cut short: re-download or re-export it.") from None
     expected = total - start if duration is None else min(frames, total - start)
     if declared is not None and declared > total:
         _truncated(path, sr, declared, total)
@@ -312,7 +310,7 @@ def load(path, sr: int | None = None, mono: bool = False, offset: float = 0.0,
     >>> y.shape[0], sr
     (2, 44100)
     """
-    path = _check_readable(path)
+    path, mono = _check_readable(path), check_bool(mono, "mono")
     offset = 0.0 if offset is None else check_number(
         offset, "offset", 0, strict=False, hint="It is the start, in seconds from the beginning.")
     if duration is not None:
@@ -626,3 +624,66 @@ def play(signal, sr: int, normalize_level: bool = False):
     if not normalize_level and peak > 1.0:
         x = x / peak
     return Audio(x, rate=sr, normalize=bool(normalize_level and peak > 0.0))
+
+
+#: Integer PCM dtypes and how :func:`pcm_to_float` maps them to [-1, 1): (offset, full scale).
+PCM_SCALES = {np.dtype(np.int8): (0, 2.0 ** 7), np.dtype(np.int16): (0, 2.0 ** 15),
+              np.dtype(np.int32): (0, 2.0 ** 31), np.dtype(np.uint8): (128, 2.0 ** 7),
+              np.dtype(np.uint16): (2 ** 15, 2.0 ** 15)}
+
+
+def pcm_to_float(x) -> np.ndarray:
+    """Integer PCM samples as floats in [-1, 1) (see :data:`PCM_SCALES`); other dtypes unchanged.
+
+    Parameters
+    ----------
+    x : array_like
+        Samples of any shape and dtype.
+
+    Returns
+    -------
+    numpy.ndarray
+        float64 for integer PCM dtypes (int8/16/32, uint8/16), otherwise ``np.asarray(x)``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> pcm_to_float(np.array([-32768, 16384], dtype=np.int16))
+    array([-1. ,  0.5])
+    """
+    arr = np.asarray(x)
+    if arr.dtype in PCM_SCALES:
+        offset, scale = PCM_SCALES[arr.dtype]
+        return (arr.astype(np.float64) - offset) / scale
+    return arr
+
+
+def as_signal(x, name: str = "signal", min_samples: int = 1) -> np.ndarray:
+    """``x`` checked as audio (:func:`mssedu.checks.check_signal`) and as float32 ``(..., samples)``.
+
+    Integer PCM is converted by its full scale, as a WAV reader would (int16 / 32768, uint8
+    (x - 128) / 128, ...: :func:`pcm_to_float`); other integer dtypes (int64: a plain list of
+    numbers) are taken as they are.
+
+    Parameters
+    ----------
+    x : array_like
+        Audio samples, last axis = time.
+    name : str
+        What ``x`` is, for messages.
+    min_samples : int
+        Fewest samples accepted (e.g. one analysis frame).
+
+    Returns
+    -------
+    numpy.ndarray
+        float32, same shape as ``x`` (no copy for a float32 array).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> as_signal(np.array([0, 16384], dtype=np.int16))
+    array([0. , 0.5], dtype=float32)
+    """
+    arr = check_signal(x, name, min_samples)
+    return pcm_to_float(arr).astype(np.float32, copy=False)

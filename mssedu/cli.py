@@ -34,6 +34,7 @@ from . import __version__
 from .assignments import release, sources
 from .atomic import writable_folder
 from .app import app_command
+from .checks import check_output_file
 from .course import DEFAULT_FOLDER, copy_course, lab_command
 from .errors import DataError, MsseduError, ParameterError
 from .grading import DEFAULT_TIMEOUT_S, find_submissions, grade, verify
@@ -48,6 +49,7 @@ from .separation import (
     load_separator,
     looks_like_path,
     separate_file,
+    song_name,
     stem_names,
 )
 
@@ -65,14 +67,6 @@ def _model_list() -> str:
 
 def _say(msg: str = "", err: bool = False) -> None:
     print(msg, file=sys.stderr if err else sys.stdout, flush=True)
-
-
-def _song_name(path: Path) -> str:
-    name = path.name
-    for suffix in (".stem.mp4",):
-        if name.lower().endswith(suffix):
-            return name[: -len(suffix)]
-    return path.stem
 
 
 # -- separate ---------------------------------------------------------------------------------
@@ -98,11 +92,11 @@ def cmd_separate(args) -> int:
         return 1
     for song in args.songs:
         song = Path(song).expanduser()
-        folder = out_root / model_dir / _song_name(song)
+        folder = out_root / model_dir / song_name(song)
         if folder in used:   # song.wav and song.flac: never let one overwrite the other
             folder = folder.with_name(f"{folder.name}_{slug(song.suffix.lstrip('.') or 'audio')}")
-            _say(f"note: {used[folder.with_name(_song_name(song))]} already writes "
-                 f"{folder.with_name(_song_name(song))}; {song.name} goes to {folder}")
+            _say(f"note: {used[folder.with_name(song_name(song))]} already writes "
+                 f"{folder.with_name(song_name(song))}; {song.name} goes to {folder}")
         used[folder] = song
         t0 = time.perf_counter()
         try:
@@ -255,6 +249,8 @@ def cmd_train(args) -> int:
     int
         Exit status (0: trained and wrote the checkpoint).
     """
+    if args.checkpoint is not None:   # before the first step, not after 9 minutes of training
+        check_output_file(args.checkpoint, "--checkpoint", "Choose another --checkpoint path.")
     data = None if args.data == "synthetic" else str(_training_folder(args.data, args.subset))
     if args.valid == "synthetic":
         valid = "synthetic"

@@ -13,10 +13,11 @@ Examples
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import torch
 
-from .errors import ParameterError
+from .errors import DataError, ParameterError
 
 __all__ = ["fast_mode", "torch_device", "cache_dir"]
 
@@ -92,5 +93,13 @@ def cache_dir(*parts) -> str:
     root = os.environ.get("MSSEDU_CACHE") or os.path.join(
         os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "mssedu")
     path = os.path.join(root, *parts)
-    os.makedirs(path, exist_ok=True)
+    try:
+        os.makedirs(path, exist_ok=True)
+    except (FileExistsError, NotADirectoryError):   # MSSEDU_CACHE (or a part) is a file
+        blocker = next(p for p in [path, *Path(path).parents] if os.path.isfile(p))
+        raise DataError(f"The cache folder {path} cannot be made: {blocker} is a file, not a "
+                        "folder. Point MSSEDU_CACHE at a folder (or unset it).") from None
+    except OSError as err:
+        raise DataError(f"The cache folder {path} cannot be made: {err.strerror or err}. Point "
+                        "MSSEDU_CACHE at a folder you can write.") from None
     return path

@@ -29,13 +29,19 @@ The SDR losses compute exactly what the numpy metrics compute (same shapes conve
 :data:`LOSSES` maps the names that ``train(loss=...)`` accepts (``"l1"``, ``"l2"``,
 ``"huber"``, ``"mrstft"``, ``"sdr"``, ``"si_sdr"``) to these functions; :func:`get_loss`
 looks one up.
+
+Undefined values follow :mod:`mssedu.metrics`' rule: a reference or estimate holding NaN/inf
+gives a NaN loss and an :class:`~mssedu.errors.UndefinedScoreWarning` (the training loop
+then stops on it); a silent reference stays defined only through ``eps``, which must be > 0.
 """
 from __future__ import annotations
 
-import numpy as np
+import warnings
+
 import torch
 
-from .errors import ParameterError
+from .checks import check_array, check_bool, check_number
+from .errors import ParameterError, UndefinedScoreWarning
 from .spectral import stft
 
 __all__ = ["l1_loss", "l2_loss", "huber_loss", "spectral_convergence_loss",
@@ -45,8 +51,10 @@ __all__ = ["l1_loss", "l2_loss", "huber_loss", "spectral_convergence_loss",
 
 def _pair(reference, estimate, name):
     """Both arguments as real floating tensors of one shape and dtype."""
-    ref = reference if isinstance(reference, torch.Tensor) else torch.as_tensor(np.asarray(reference))
-    est = estimate if isinstance(estimate, torch.Tensor) else torch.as_tensor(np.asarray(estimate))
+    ref = reference if isinstance(reference, torch.Tensor) else torch.as_tensor(
+        check_array(reference, "reference"))
+    est = estimate if isinstance(estimate, torch.Tensor) else torch.as_tensor(
+        check_array(estimate, "estimate"))
     if est.shape != ref.shape:
         raise ParameterError(f"{name}: reference has shape {tuple(ref.shape)} but estimate "
                              f"{tuple(est.shape)}; they must match.")
@@ -57,7 +65,23 @@ def _pair(reference, estimate, name):
         est = est.float()
     if not ref.is_floating_point():
         ref = ref.float()
+    if not bool(torch.isfinite(ref).all() & torch.isfinite(est).all()):   # one pass each
+        warnings.warn(f"{name}: the reference or estimate holds NaN/inf, so the loss is "
+                      "undefined and NaN. Check the batch and the model's output "
+                      "(torch.isfinite shows where); lower the learning rate if it diverged.",
+                      UndefinedScoreWarning, stacklevel=3)
+        est = est * float("nan")   # NaN, still attached to the graph
     return ref.to(est.dtype), est
+
+
+def _undefined(est) -> bool:
+    # _pair makes every element NaN when the loss is undefined, so one element tells (O(1))
+    return est.numel() > 0 and bool(est.reshape(-1)[0].isnan())
+
+
+def _eps(eps) -> float:
+    # eps > 0 keeps a silent reference's loss finite; 0 makes it inf or NaN
+    return check_number(eps, "eps", 0, hint="Use a small positive number such as 1e-8.")
 
 
 def l1_loss(reference, estimate):
@@ -172,7 +196,7 @@ def spectral_convergence_loss(reference, estimate, eps: float = 1e-8):
         Scalar, the mean over the leading axes.
     """
     ref, est = _pair(reference, estimate, "spectral_convergence_loss")
-    return (_frobenius(ref - est) / (_frobenius(ref) + eps)).mean()
+    return (_frobenius(ref - est) / (_frobenius(ref) + _eps(eps))).mean()
 
 
 def log_magnitude_loss(reference, estimate, eps: float = 1e-7):
@@ -194,6 +218,7 @@ def log_magnitude_loss(reference, estimate, eps: float = 1e-7):
         Scalar, the mean over every element.
     """
     ref, est = _pair(reference, estimate, "log_magnitude_loss")
+    eps = _eps(eps)
     return (ref.clamp_min(0).add(eps).log() - est.clamp_min(0).add(eps).log()).abs().mean()
 
 
@@ -219,6 +244,8 @@ def stft_loss(reference, estimate, n_fft: int = 1024, hop_length: int | None = N
         Scalar.
     """
     ref, est = _pair(reference, estimate, "stft_loss")
+    if _undefined(est):
+        return est.mean()
     hop = n_fft // 4 if hop_length is None else hop_length
     R = stft(ref, n_fft, hop).abs()
     E = stft(est, n_fft, hop).abs()
@@ -254,6 +281,8 @@ def multi_resolution_stft_loss(reference, estimate, n_ffts=(512, 1024, 2048), ho
     if len(hop_lengths) != len(n_ffts):
         raise ParameterError("multi_resolution_stft_loss: give one hop length per n_fft.")
     ref, est = _pair(reference, estimate, "multi_resolution_stft_loss")
+    if _undefined(est):
+        return est.mean()
     if est.shape[-1] < max(n_ffts):
         raise ParameterError(f"multi_resolution_stft_loss: signals of {est.shape[-1]} samples are "
                              f"shorter than the largest window ({max(n_ffts)}); use longer excerpts.")
@@ -295,8 +324,9 @@ def sdr_loss(reference, estimate, per_channel: bool = False, eps: float = 1e-12)
         Scalar, ``-mean(metrics.sdr(reference, estimate, per_channel))``.
     """
     ref, est = _pair(reference, estimate, "sdr_loss")
+    per_channel = check_bool(per_channel, "per_channel")
     r, e = _rows(ref, per_channel), _rows(est, per_channel)
-    return -_db_ratio(r.pow(2).sum(-1), (r - e).pow(2).sum(-1), eps).mean()
+    return -_db_ratio(r.pow(2).sum(-1), (r - e).pow(2).sum(-1), _eps(eps)).mean()
 
 
 def si_sdr_loss(reference, estimate, zero_mean: bool = True, per_channel: bool = False,
@@ -337,7 +367,8 @@ def si_sdr_loss(reference, estimate, zero_mean: bool = True, per_channel: bool =
     -6.0206
     """
     ref, est = _pair(reference, estimate, "si_sdr_loss")
-    if zero_mean:  # each channel's own mean
+    eps, per_channel = _eps(eps), check_bool(per_channel, "per_channel")
+    if check_bool(zero_mean, "zero_mean"):  # each channel's own mean
         ref = ref - ref.mean(dim=-1, keepdim=True)
         est = est - est.mean(dim=-1, keepdim=True)
     r, e = _rows(ref, per_channel), _rows(est, per_channel)

@@ -47,7 +47,8 @@ import numpy as np
 import torch
 from scipy.special import expit
 
-from .errors import check_finite, check_number, ParameterError
+from .checks import check_finite, check_number
+from .errors import ParameterError
 from .spectral import istft, stft
 
 __all__ = ["ideal_binary_mask", "ideal_ratio_mask", "phase_sensitive_mask",

@@ -39,6 +39,22 @@ does not move it:
 
 Shapes: a signal is ``(channels, samples)`` (or 1-D mono); a set of sources is a dict
 ``name -> (channels, samples)`` or an array ``(sources, channels, samples)``.
+
+**Undefined scores: NaN with a warning, one rule for every metric and loss.** BSS Eval and
+its relatives measure an estimate *against a reference*; they are undefined when
+
+* the reference is silent (all zeros): there is nothing to measure against (an ``eps`` would
+  turn this into about -142 dB, a number that looks like a result and is not one), or
+* the reference or the estimate holds NaN or inf (a broken file or model).
+
+Then the value for that source (or channel, with ``per_channel=True``; or frame, in
+:func:`framewise_sdr`) is NaN, and an :class:`~mssedu.errors.UndefinedScoreWarning` says
+which argument and what to do; the other values are computed as usual (so
+``np.nanmean`` over a set of songs skips them, as museval's medians do). The losses of
+:mod:`mssedu.losses` follow the same rule: a non-finite input gives a NaN loss and the
+warning; a silent reference stays defined there only through ``eps > 0``, which is therefore
+required. Wrong types and shapes (``None``, strings, ragged lists, complex arrays, mismatched
+shapes) are not degenerate scores but bad arguments: ``ParameterError``.
 """
 from __future__ import annotations
 
@@ -48,7 +64,9 @@ import museval
 import numpy as np
 import pandas as pd
 
-from .errors import check_finite, check_rate, ParameterError, pcm_to_float
+from .audio import pcm_to_float
+from .checks import check_bool, check_rate, check_signal
+from .errors import ParameterError, UndefinedScoreWarning
 
 __all__ = ["bss_eval", "bss_eval_quick", "sdr", "si_sdr", "gain_sensitivity", "framewise_sdr",
            "METRICS", "si_sar"]
@@ -65,14 +83,14 @@ def _as_sources(x, name: str):
         if not x:
             raise ParameterError(f"{name} is an empty dict; give at least one source.")
         names = list(x)
-        arrays = [pcm_to_float(v) for v in x.values()]
+        arrays = [pcm_to_float(check_signal(v, f"{name}[{k!r}]", finite=False)) for k, v in x.items()]
         shapes = {k: a.shape for k, a in zip(names, arrays)}
         if len(set(shapes.values())) != 1:
             raise ParameterError(f"The signals in {name} have different shapes {shapes}; every "
                               "source must have the same channels and length.")
         arr = np.stack([a if a.ndim == 2 else np.atleast_2d(a) for a in arrays])
     else:
-        arr = pcm_to_float(x)
+        arr = pcm_to_float(check_signal(x, name, finite=False))
         names = None
         if arr.ndim == 1:
             arr = arr[None, None]
@@ -83,7 +101,6 @@ def _as_sources(x, name: str):
                               f"a dict of (channels, samples) signals; got shape {arr.shape}.")
     if arr.ndim != 3:
         raise ParameterError(f"{name}: each source must be (channels, samples), got {arr.shape[1:]}.")
-    check_finite(arr, name)
     return names, arr.astype(np.float64)
 
 
@@ -109,6 +126,22 @@ def _pair(references, estimates):
 
 
 # --- BSS Eval v4 via museval ----------------------------------------------------------------
+
+def _bss_notes(names, R, E) -> dict:
+    """Why a source has no BSS Eval scores (the module's rule: NaN with a warning), by name."""
+    notes = {}
+    for j, k in enumerate(names):
+        if not (np.isfinite(R[j]).all() and np.isfinite(E[j]).all()):
+            notes[k] = ("reference or estimate holds NaN/inf: the scores are undefined; check "
+                        "the file or model that produced it")
+        elif not np.any(R[j]):
+            notes[k] = ("reference is silent (all zeros): SDR/SIR/SAR are undefined, "
+                        "there is nothing to measure the estimate against")
+        elif not np.any(E[j]):
+            notes[k] = ("estimate is silent (all zeros): BSS Eval cannot project a zero "
+                        "signal; its plain SDR is 0 dB (see mssedu.metrics.sdr)")
+    return notes
+
 
 def bss_eval(references, estimates, sr: int = 44100, window: float | None = 1.0,
              hop: float | None = None, framewise: bool = False, filters_len: int = 512):
@@ -168,20 +201,11 @@ def bss_eval(references, estimates, sr: int = 44100, window: float | None = 1.0,
         raise ParameterError(f"The frame ({win} samples) must be longer than the distortion filters "
                           f"({filters_len} taps); use a longer window or signal.")
 
-    silent_ref = [not np.any(R[j]) for j in range(len(names))]
-    silent_est = [not np.any(E[j]) for j in range(len(names))]
-    notes = {}
-    for j, k in enumerate(names):
-        if silent_ref[j]:
-            notes[k] = ("reference is silent (all zeros): SDR/SIR/SAR are undefined, "
-                        "there is nothing to measure the estimate against")
-        elif silent_est[j]:
-            notes[k] = ("estimate is silent (all zeros): BSS Eval cannot project a zero "
-                        "signal; its plain SDR is 0 dB (see mssedu.metrics.sdr)")
+    notes = _bss_notes(names, R, E)
     keep = [j for j in range(len(names)) if names[j] not in notes]
     if notes:
         warnings.warn("bss_eval: " + "; ".join(f"{k}: {v}" for k, v in notes.items())
-                      + ". Those rows are NaN.", UserWarning, stacklevel=2)
+                      + ". Those rows are NaN.", UndefinedScoreWarning, stacklevel=2)
 
     n_frames = 1 + max(0, (n - win)) // hop_s if win < n else 1
     scores = np.full((4, len(names), n_frames), np.nan)
@@ -222,10 +246,9 @@ def bss_eval(references, estimates, sr: int = 44100, window: float | None = 1.0,
 # --- plain and scale-invariant SDR ---------------------------------------------------------
 
 def _pair_arrays(reference, estimate):
-    r = pcm_to_float(reference)      # int16 etc. by full scale, like a WAV reader
-    e = pcm_to_float(estimate)
-    check_finite(r, "reference")
-    check_finite(e, "estimate")
+    # int16 etc. by full scale, like a WAV reader; NaN/inf are scored NaN (the module's rule)
+    r = pcm_to_float(check_signal(reference, "reference", finite=False))
+    e = pcm_to_float(check_signal(estimate, "estimate", finite=False))
     if r.ndim == 0 or r.ndim > 3:
         raise ParameterError(f"reference must be (samples,), (channels, samples) or (sources, "
                           f"channels, samples); got shape {r.shape}.")
@@ -252,6 +275,45 @@ def _db_ratio(num, den, eps):
 
 def _shape_out(values, shape):
     return float(values[0]) if shape == () else values.reshape(shape)
+
+
+def _undefined_rows(reference, estimate, what: str) -> np.ndarray:
+    """Which rows of ``(rows, samples)`` pairs have no defined score, with one warning for all.
+
+    The module's rule: a silent reference, or NaN/inf in either argument, makes a score
+    undefined; its value is NaN and an :class:`~mssedu.errors.UndefinedScoreWarning` says so.
+
+    Parameters
+    ----------
+    reference, estimate : numpy.ndarray
+        ``(rows, samples)`` each.
+    what : str
+        The metric or loss, for the message.
+
+    Returns
+    -------
+    numpy.ndarray
+        bool ``(rows,)``: True where the score must be NaN.
+    """
+    broken = ~(np.isfinite(reference).all(-1) & np.isfinite(estimate).all(-1))
+    silent = ~np.any(reference, axis=-1) & ~broken
+    if broken.any():
+        warnings.warn(f"{what}: {int(broken.sum())} of {broken.size} reference/estimate pair(s) "
+                      "hold NaN/inf, so their score is undefined and NaN. Check the file or the "
+                      "model that produced the estimate (np.isfinite shows where).",
+                      UndefinedScoreWarning, stacklevel=3)
+    if silent.any():
+        warnings.warn(f"{what}: {int(silent.sum())} of {silent.size} reference(s) are silent (all "
+                      "zeros), so the score is undefined there and NaN. Score only where the "
+                      "source plays, and average with np.nanmean.", UndefinedScoreWarning,
+                      stacklevel=3)
+    return broken | silent
+
+
+def _ratio_or_nan(num, den, eps, undefined, shape):
+    with np.errstate(all="ignore"):      # the undefined rows become NaN just below
+        out = _db_ratio(num, den, eps)
+    return _shape_out(np.where(undefined, np.nan, out), shape)
 
 
 def sdr(reference, estimate, per_channel: bool = False, eps: float = 1e-12):
@@ -289,8 +351,18 @@ def sdr(reference, estimate, per_channel: bool = False, eps: float = 1e-12):
     20.0
     """
     r, e = _pair_arrays(reference, estimate)
-    (r, shape), (e, _) = _flatten(r, per_channel), _flatten(e, per_channel)
-    return _shape_out(_db_ratio(np.sum(r ** 2, -1), np.sum((r - e) ** 2, -1), eps), shape)
+    (r, shape), (e, _) = _flatten(r, check_bool(per_channel, "per_channel")), _flatten(e, per_channel)
+    bad = _undefined_rows(r, e, "sdr")
+    with np.errstate(invalid="ignore", over="ignore"):
+        num, den = np.sum(r ** 2, -1), np.sum((r - e) ** 2, -1)
+    return _ratio_or_nan(num, den, _check_eps(eps), bad, shape)
+
+
+def _check_eps(eps) -> float:
+    # eps > 0 keeps a near-silent (but defined) energy finite; 0 or less turns it into inf/NaN
+    if isinstance(eps, (bool, str)) or not np.isscalar(eps) or not np.isfinite(eps) or eps <= 0:
+        raise ParameterError(f"eps must be a small positive number such as 1e-12, got {eps!r}.")
+    return float(eps)
 
 
 def si_sdr(reference, estimate, zero_mean: bool = True, per_channel: bool = False,
@@ -333,13 +405,18 @@ def si_sdr(reference, estimate, zero_mean: bool = True, per_channel: bool = Fals
     True
     """
     r, e = _pair_arrays(reference, estimate)
-    if zero_mean:  # each channel's own mean
-        r = r - r.mean(-1, keepdims=True)
-        e = e - e.mean(-1, keepdims=True)
-    (r, shape), (e, _) = _flatten(r, per_channel), _flatten(e, per_channel)
-    alpha = np.sum(e * r, -1, keepdims=True) / (np.sum(r ** 2, -1, keepdims=True) + eps)
-    target = alpha * r
-    return _shape_out(_db_ratio(np.sum(target ** 2, -1), np.sum((target - e) ** 2, -1), eps), shape)
+    eps = _check_eps(eps)
+    if check_bool(zero_mean, "zero_mean"):  # each channel's own mean
+        with np.errstate(all="ignore"):     # inf - inf: an undefined row, NaN below
+            r = r - r.mean(-1, keepdims=True)
+            e = e - e.mean(-1, keepdims=True)
+    (r, shape), (e, _) = _flatten(r, check_bool(per_channel, "per_channel")), _flatten(e, per_channel)
+    bad = _undefined_rows(r, e, "si_sdr")
+    with np.errstate(invalid="ignore", over="ignore"):
+        alpha = np.sum(e * r, -1, keepdims=True) / (np.sum(r ** 2, -1, keepdims=True) + eps)
+        target = alpha * r
+        num, den = np.sum(target ** 2, -1), np.sum((target - e) ** 2, -1)
+    return _ratio_or_nan(num, den, eps, bad, shape)
 
 
 def framewise_sdr(reference, estimate, sr: int, window: float = 1.0, hop: float | None = None,
@@ -371,10 +448,7 @@ def framewise_sdr(reference, estimate, sr: int, window: float = 1.0, hop: float 
         SDR of each frame in dB, shape ``(frames,)``.
     """
     sr = check_rate(sr)
-    r = np.asarray(reference, dtype=np.float64)
-    e = np.asarray(estimate, dtype=np.float64)
-    if r.shape != e.shape:
-        raise ParameterError(f"reference has shape {r.shape}, estimate {e.shape}; they must match.")
+    r, e = _pair_arrays(reference, estimate)
     win = int(round(window * sr))
     step = int(round((hop or window) * sr))
     if win < 2 or step < 1:
@@ -382,8 +456,12 @@ def framewise_sdr(reference, estimate, sr: int, window: float = 1.0, hop: float 
     n = r.shape[-1]
     starts = np.arange(0, max(1, n - win + 1), step)
     f = si_sdr if scale_invariant else sdr
-    vals = np.array([np.nan if not np.any(r[..., a:a + win]) else
-                     f(r[..., a:a + win], e[..., a:a + win]) for a in starts])
+    if not (np.isfinite(r).all() and np.isfinite(e).all()):
+        _undefined_rows(r.reshape(1, -1), e.reshape(1, -1), "framewise_sdr")   # the one warning
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UndefinedScoreWarning)   # silent frames: NaN, documented
+        vals = np.array([np.nan if not np.any(r[..., a:a + win]) else
+                         f(r[..., a:a + win], e[..., a:a + win]) for a in starts])
     return starts / sr, vals
 
 
@@ -453,6 +531,9 @@ def bss_eval_quick(references, estimates):
         Like :func:`bss_eval`: index ``source``; columns ``SDR ISR SIR SAR`` (dB).
     """
     names, R, E = _pair(references, estimates)
+    bad = _undefined_rows(R.reshape(len(names), -1), E.reshape(len(names), -1), "bss_eval_quick")
+    if bad.any():   # a broken or silent reference spoils every projection: score the others
+        R, E = np.where(bad[:, None, None], 0.0, R), np.where(bad[:, None, None], 0.0, E)
     nsrc, nch, _ = R.shape
     basis = R.reshape(nsrc * nch, -1)                         # every reference channel
     gram = basis @ basis.T
@@ -474,7 +555,9 @@ def bss_eval_quick(references, estimates):
                      "ISR": _db_ratio(energy(s), energy(e_spat), eps),
                      "SIR": _db_ratio(energy(s + e_spat), energy(e_interf), eps),
                      "SAR": _db_ratio(energy(s + e_spat + e_interf), energy(e_artif), eps)})
-    return pd.DataFrame(rows).set_index("source")
+    table = pd.DataFrame(rows).set_index("source")
+    table.loc[np.asarray(names)[bad], list(METRICS)] = np.nan    # the module's rule
+    return table
 
 
 def si_sar(reference, estimate, others, eps: float = 1e-12) -> float:

@@ -23,7 +23,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .errors import as_signal, check_finite, ParameterError
+from .audio import as_signal
+from .checks import check_finite
+from .errors import ParameterError
 from .spectral import stft
 
 __all__ = ["pan", "ild_ipd", "stereo_stft", "inter_channel_correlation", "stereo_image_preservation",

@@ -241,3 +241,12 @@ def test_channel_errors():
         audio.to_stereo(np.zeros((3, 10), np.float32))
     with pytest.raises(MsseduError, match="got a scalar"):
         audio.to_mono(np.float32(1.0))
+
+
+def test_errors_module_holds_the_exception_family_alone():
+    from mssedu import checks, errors
+    assert all(issubclass(getattr(errors, n), Exception) for n in errors.__all__)
+    assert issubclass(errors.UndefinedScoreWarning, UserWarning)
+    # the shared checks live in mssedu.checks, and raise this family
+    with pytest.raises(ParameterError, match="center must be True or False"):
+        checks.check_bool("no", "center")

@@ -11,6 +11,8 @@ import html
 import urllib.parse
 from pathlib import Path
 
+from ..checks import check_inside
+
 __all__ = ["FILES_URL", "download_links", "result_html"]
 
 #: Voila serves files under the page's folder at this relative URL.
@@ -46,8 +48,9 @@ def download_links(paths, root=".", url=FILES_URL, song: str | None = None) -> s
     """
     root = Path(root).resolve()
     links = []
-    for p in map(Path, paths):
-        rel = p.resolve().relative_to(root).as_posix()
+    for p in paths:
+        rel = check_inside(p, root, "path").relative_to(root).as_posix()   # else a DataError
+        p = Path(p)
         name, shown = (f"{song} - {p.name}", p.stem) if song else (p.name, p.name)
         links.append(f"<a class='mssedu-download' href='{html.escape(url + urllib.parse.quote(rel))}' "
                      f"download='{html.escape(name)}'>&#11015; {html.escape(shown)}</a>")

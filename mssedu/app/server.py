@@ -14,7 +14,7 @@ import socket
 import sys
 from pathlib import Path
 
-from ..errors import ParameterError
+from ..errors import DataError, ParameterError
 
 __all__ = ["APP_NOTEBOOK", "TEMPLATE", "DEFAULT_PORT", "VOILA_DEFAULTS", "KERNEL_CULLING",
            "voila_arguments", "prepare_app", "voila_command", "app_command"]
@@ -147,6 +147,9 @@ def prepare_app(folder) -> Path:
     folder = Path(folder).expanduser().resolve()
     folder.mkdir(parents=True, exist_ok=True)
     target = folder / APP_NOTEBOOK.name
+    if target.exists() and target.read_bytes() != APP_NOTEBOOK.read_bytes():
+        raise DataError(f"{target} exists and is not the app's notebook; it is left as it is. "
+                        "Move it away, or choose another --dir.")
     shutil.copyfile(APP_NOTEBOOK, target)
     return target
 

@@ -10,6 +10,7 @@ import tempfile
 from pathlib import Path
 
 from .. import audio
+from ..checks import check_upload
 from ..data import Track, load_multitrack
 from ..errors import ParameterError
 from ..separation import separate
@@ -80,6 +81,7 @@ def track_from_upload(name: str, data: bytes, seconds: float | None = None, sepa
     ...
     mssedu.errors.ParameterError: 'notes.txt' is not an audio file the app reads; ...
     """
+    data, name = check_upload(data, name)     # bytes and a plain name, or a message
     lower = name.lower()
     if not (has_true_stems(name) or Path(lower).suffix in AUDIO_SUFFIXES):
         raise ParameterError(f"{name!r} is not an audio file the app reads; upload a .stem.mp4 "

@@ -9,7 +9,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..errors import as_signal, is_number, ParameterError
+from ..audio import as_signal
+from ..checks import is_number
+from ..errors import ParameterError
 from ..spatial import inter_channel_correlation
 
 __all__ = ["mid_side", "stereo_from_mid_side", "centre_channel_cancellation", "cancellation_report"]

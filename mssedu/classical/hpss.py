@@ -8,7 +8,9 @@ from __future__ import annotations
 import librosa
 import numpy as np
 
-from ..errors import as_signal, check_finite, is_number, is_whole, ParameterError
+from ..audio import as_signal
+from ..checks import check_finite, is_number, is_whole
+from ..errors import ParameterError
 from ..spectral import istft, stft
 
 __all__ = ["hpss_masks", "hpss"]

@@ -10,7 +10,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..errors import as_signal, check_finite, is_whole, ParameterError
+from ..audio import as_signal
+from ..checks import check_finite, check_int
+from ..errors import ParameterError
 from ..progress import progress_bar
 from ..spectral import istft, stft
 
@@ -76,12 +78,10 @@ def nmf(V, n_components: int, n_iter: int = 200, beta: float = 2, W=None, H=None
     check_finite(V, "V")
     if (V < 0).any():
         raise ParameterError("V has negative values; NMF factorises non-negative data (use np.abs(X)).")
-    if not is_whole(n_components) or n_components < 1:
-        raise ParameterError(f"n_components must be a positive whole number, got {n_components!r}.")
+    check_int(n_components, "n_components", 1)    # named limit: LIMITS["n_components"]
     if beta not in (1, 2):
         raise ParameterError(f"beta must be 2 (Euclidean) or 1 (Kullback-Leibler), got {beta!r}.")
-    if int(n_iter) != n_iter or n_iter < 0:
-        raise ParameterError(f"n_iter must be a whole number >= 0, got {n_iter!r}.")
+    check_int(n_iter, "n_iter", 0)
     rng = np.random.default_rng(seed)
     F, T = V.shape
     K = int(n_components)

@@ -9,7 +9,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..errors import as_signal, check_finite, check_rate, is_whole, ParameterError
+from ..audio import as_signal
+from ..checks import check_finite, check_rate, is_whole
+from ..errors import ParameterError
 from ..spectral import istft, stft
 
 __all__ = ["beat_spectrum", "repeating_period", "repet_mask", "repet", "RepetResult"]

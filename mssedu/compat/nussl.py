@@ -77,7 +77,9 @@ import numpy as np
 import scipy.signal
 import scipy.signal.windows as windows
 
-from ..errors import DataError, as_signal, check_rate
+from ..audio import as_signal
+from ..checks import check_rate
+from ..errors import DataError
 
 __all__ = ["import_nussl", "nussl_available", "nussl_unavailable_reason", "to_audio_signal",
            "from_audio_signal", "stft_params"]

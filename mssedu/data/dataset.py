@@ -50,11 +50,13 @@ from torch.utils.data import DataLoader
 from tqdm.auto import tqdm
 
 from ..audio import resample, to_stereo
-from ..errors import check_rate, ParameterError
+from ..checks import check_rate
+from ..errors import DataError, ParameterError
 from .multitrack import load_multitrack
 from .track import Track
 
 __all__ = ["Augment", "ExcerptDataset", "make_loader", "active_frames", "precompute_shifts",
+           "check_training_tracks",
            "GlobalBatchSampler"]
 
 
@@ -119,6 +121,35 @@ class Augment:
             if any(v <= 0 for v in t):
                 raise ParameterError(f"Augment.tempo factors must be > 0 (1.1 = 10% faster), got {self.tempo!r}.")
             self.tempo = t
+
+
+def check_training_tracks(tracks, targets) -> None:
+    """Refuse training songs that cannot teach separation, before the first step.
+
+    A song needs at least two stems: with one (a folder holding only ``vocals.wav``) the
+    mixture *is* the target and a network learns to copy its input.
+
+    Parameters
+    ----------
+    tracks : list of Track
+        The training songs.
+    targets : tuple of str
+        The stems to learn.
+
+    Raises
+    ------
+    DataError
+        No songs, or a song with fewer than two stems (the message names it).
+    """
+    if not tracks:
+        raise DataError("No training songs: give a folder with one sub-folder of stem files (or "
+                        "one .stem.mp4) per song, or 'synthetic'.")
+    for t in tracks:
+        if len(t.stems) < 2:
+            raise DataError(
+                f"Training song {t.name!r} has only the stem(s) {list(t.stems)}: its mixture is "
+                f"the target itself, so there is nothing to separate. Give each song the other "
+                f"stems too (e.g. drums.wav, bass.wav, other.wav beside {targets[0]}.wav).")
 
 
 def active_frames(signal, sr: int, threshold_db: float = -40.0, frame_seconds: float = 0.1) -> np.ndarray:
@@ -279,6 +310,7 @@ class ExcerptDataset:
         if "accompaniment" in self.targets and activity_target is None:
             raise ParameterError("'accompaniment' is the sum of every stem but activity_target; "
                                  "set activity_target (e.g. 'vocals').")
+        check_training_tracks(tracks, self.targets)
         rates = {t.sr for t in tracks}
         if sr is None and len(rates) > 1:
             raise ParameterError(f"Tracks have different sample rates {sorted(rates)}; pass sr=... to resample them.")

@@ -22,7 +22,8 @@ import numpy as np
 import stempeg
 
 from ..audio import load, resample, save, to_mono, to_stereo
-from ..errors import AudioError, check_rate, DataError, MsseduError, ParameterError
+from ..checks import check_rate
+from ..errors import AudioError, DataError, MsseduError, ParameterError
 from .track import MUSDB_STEMS, Track
 
 __all__ = ["load_multitrack", "save_multitrack", "AUDIO_SUFFIXES", "MixtureResidualWarning"]

@@ -42,7 +42,8 @@ import numpy as np
 from scipy import fft as sfft
 from scipy.signal import butter, sosfilt
 
-from ..errors import ParameterError, check_rate
+from ..checks import check_rate
+from ..errors import ParameterError
 from .drums import render_drums, synthetic_kit
 
 __all__ = ["TIMBRES", "DEFAULT_REVERB", "timbre_of", "harmonic_amplitudes", "midi_parts", "render_note",

@@ -60,7 +60,8 @@ import soundfile as sf
 from tqdm.auto import tqdm
 
 from ..audio import save
-from ..errors import check_rate, DataError, ParameterError
+from ..checks import check_rate
+from ..errors import DataError, ParameterError
 from . import drums, mixing, numpy_synth, voice
 from .chorales import chorale_ids, load_chorale
 from .renderers import RENDERERS, FallbackRendererWarning, choose_renderer, warn_fallback

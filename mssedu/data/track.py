@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ..checks import check_rate
 from ..errors import ParameterError
 
 __all__ = ["Track", "MUSDB_STEMS"]
@@ -42,6 +43,7 @@ class Track:
     mixture_residual_db: float | None = None
 
     def __post_init__(self):
+        self.sr = check_rate(self.sr, "sr")
         shapes = {k: v.shape for k, v in self.stems.items()}
         for k, shp in shapes.items():
             if shp != self.mixture.shape:

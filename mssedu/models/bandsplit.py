@@ -61,7 +61,8 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
-from ..errors import ParameterError, check_finite
+from ..checks import check_finite
+from ..errors import ParameterError
 from .base import SpectrogramModel, SpectrogramModelConfig
 
 __all__ = ["BandSplitConfig", "BandSplitModel", "RotaryAttention", "BANDSPLIT_PRESETS", "BSRNN_BANDS",

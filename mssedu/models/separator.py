@@ -20,8 +20,10 @@ import torch
 from tqdm.auto import tqdm
 
 from ..chunking import overlap_add
+from ..audio import as_signal
+from ..checks import check_bool
 from ..config import torch_device
-from ..errors import ParameterError, as_signal
+from ..errors import ParameterError
 from ..masks import ideal_ratio_mask
 from ..spectral import istft, stft
 from .checkpoint import MODEL_KINDS, load_checkpoint
@@ -75,7 +77,7 @@ class UNetSeparator:
         self.config = model.config
         self.device = torch_device(device)
         self.model.to(self.device).eval()
-        self.wiener = bool(wiener)
+        self.wiener = check_bool(wiener, "wiener")
         try:
             self.chunk_frames = int(chunk_frames or 4 * self.config.patch_frames)
             self.overlap_frames = int(self.chunk_frames // 4 if overlap_frames is None else overlap_frames)

@@ -61,7 +61,8 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
-from ..errors import ParameterError, check_finite
+from ..checks import check_finite
+from ..errors import ParameterError
 from .base import ModelSummary, SpectrogramModel, SpectrogramModelConfig, count_parameters
 
 __all__ = ["UNetConfig", "UNET_PRESETS", "MiniUNet", "conv_output_size"]

@@ -35,7 +35,8 @@ import numpy as np
 import torch
 
 from ..config import torch_device
-from ..errors import check_finite, ParameterError
+from ..checks import check_finite
+from ..errors import ParameterError
 from ..progress import progress_bar
 from ..spectral import stft
 from .inputs import (check_iterations, check_length, check_magnitude, check_momentum,

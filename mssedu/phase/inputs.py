@@ -22,7 +22,8 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from ..errors import check_finite, ParameterError
+from ..checks import check_finite, check_int
+from ..errors import ParameterError
 from ..spectral import check_cola, check_stft_params, n_frames
 
 __all__ = ["initial_phase", "check_magnitude", "check_iterations", "check_momentum",
@@ -160,9 +161,7 @@ def check_iterations(n_iter) -> int:
     >>> check_iterations(32.0)
     32
     """
-    if isinstance(n_iter, bool) or int(n_iter) != n_iter or n_iter < 0:
-        raise ParameterError(f"n_iter must be a whole number >= 0, got {n_iter!r}.")
-    return int(n_iter)
+    return check_int(n_iter, "n_iter", 0)    # named limit: LIMITS["n_iter"]
 
 
 def check_momentum(momentum) -> float:

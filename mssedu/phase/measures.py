@@ -24,7 +24,8 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from ..errors import check_finite, ParameterError
+from ..checks import check_finite
+from ..errors import ParameterError
 from .inputs import check_stft_grid
 from .projection import ConsistentProjection, frames_major
 

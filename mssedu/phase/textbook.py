@@ -46,7 +46,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..errors import as_signal, ParameterError
+from ..audio import as_signal
+from ..errors import ParameterError
 from ..spectral import istft, stft
 from .inputs import (check_iterations, check_length, check_magnitude, check_momentum,
                      check_stft_grid, initial_phase)

@@ -57,7 +57,8 @@ import numpy as np
 import torch
 from torch import nn
 
-from ..errors import ParameterError, check_finite
+from ..checks import check_finite
+from ..errors import ParameterError
 from ..losses import get_loss
 from ..spectral import check_stft_params, istft, stft
 from .inputs import initial_phase

@@ -22,7 +22,7 @@ from .demucs import (
                       choose_precision,
                       half_precision_error_db,
 )
-from .files import FORMATS, separate_file, stem_names
+from .files import FORMATS, separate_file, song_name, stem_names
 from .oracle import OracleSeparator
 from .postfilter import WienerPostFilter, multichannel_wiener
 from .protocol import Separator
@@ -34,7 +34,7 @@ from .repo import find_weights, models_folder
 from .weights import download, load_demucs_model
 
 __all__ = ["Separator", "load_separator", "separate", "fold_two_stems", "looks_like_path",
-           "separate_file", "stem_names", "FORMATS", "evaluate", "compare", "DemucsSeparator", "OracleSeparator", "choose_precision",
+           "separate_file", "song_name", "stem_names", "FORMATS", "evaluate", "compare", "DemucsSeparator", "OracleSeparator", "choose_precision",
            "half_precision_error_db", "HALF_TOLERANCE_DB", "HTDEMUCS_CONFIG", "RANDOM_MODEL",
            "HF_NAMESPACE", "MODEL_LABELS", "download", "find_weights", "import_demucs",
            "load_demucs_model", "models_folder", "random_htdemucs", "random_demucs", "DEMUCS_MODELS",

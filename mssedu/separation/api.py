@@ -22,7 +22,9 @@ from pathlib import Path
 import numpy as np
 
 from ..audio import resample
-from ..errors import ModelLoadingError, ParameterError, as_signal, check_rate
+from ..audio import as_signal
+from ..checks import check_rate
+from ..errors import ModelLoadingError, ParameterError
 from ..models import is_checkpoint, load_checkpoint, separator_for
 from .demucs import DemucsSeparator
 from .oracle import OracleSeparator

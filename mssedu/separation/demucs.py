@@ -34,7 +34,9 @@ from tqdm.auto import tqdm
 
 from ..chunking import overlap_add
 from ..config import torch_device
-from ..errors import ParameterError, as_signal
+from ..audio import as_signal
+from ..checks import check_int
+from ..errors import ParameterError
 from .demucs_models import import_demucs
 
 __all__ = ["DemucsSeparator", "probe_signal", "choose_precision", "half_precision_error_db", "HALF_TOLERANCE_DB"]
@@ -188,6 +190,10 @@ class DemucsSeparator:
 
     def __init__(self, model, name: str = "HT-Demucs", device="auto", half="auto", shifts: int = 0,
                  overlap: float = 0.25, segment: float | None = None, window_seconds: float = 600.0):
+        if isinstance(overlap, bool) or not isinstance(overlap, (int, float)) or not 0 <= overlap < 1:
+            raise ParameterError(f"overlap must be a number in [0, 1), got {overlap!r}.")
+        # named limit LIMITS["shifts"]: checked before anything is loaded or run
+        self.shifts, self.overlap = check_int(shifts, "shifts", 0), float(overlap)
         self._apply = import_demucs().apply
         self.model = model.eval()
         self.name = name
@@ -195,11 +201,6 @@ class DemucsSeparator:
         self.sources = list(model.sources)
         self.channels = int(model.audio_channels)
         self.device = torch_device(device)
-        if isinstance(overlap, bool) or not isinstance(overlap, (int, float)) or not 0 <= overlap < 1:
-            raise ParameterError(f"overlap must be a number in [0, 1), got {overlap!r}.")
-        if isinstance(shifts, bool) or not isinstance(shifts, (int, np.integer)) or shifts < 0:
-            raise ParameterError(f"shifts must be a whole number >= 0, got {shifts!r}.")
-        self.shifts, self.overlap = int(shifts), float(overlap)
         longest = self._model_segment()
         if segment is not None and not 0 < float(segment) <= longest:
             raise ParameterError(f"segment must be in (0, {longest}] seconds for this model, got {segment!r}.")

@@ -24,6 +24,7 @@ Examples
 from __future__ import annotations
 
 import errno
+import os
 import shutil
 import subprocess
 import warnings
@@ -36,10 +37,11 @@ from tqdm.auto import tqdm
 from ..atomic import move_into_place, new_part_folder
 from ..audio import ffmpeg_path, info, load
 from ..chunking import chunk_weights, plan_chunks
-from ..errors import AudioError, DataError, ParameterError, check_number
+from ..checks import check_bool, check_number, safe_component
+from ..errors import AudioError, DataError, ParameterError
 from .api import fold_two_stems, separate
 
-__all__ = ["separate_file", "stem_names", "FORMATS"]
+__all__ = ["separate_file", "stem_names", "song_name", "FORMATS"]
 
 #: Output formats and the soundfile subtype used for each (mp3 goes through ffmpeg).
 FORMATS = {"wav": "FLOAT", "flac": "PCM_24", "mp3": None}
@@ -182,11 +184,87 @@ def separate_file(separator, path, folder, two_stems: str | None = None, fmt: st
                         ("fade_seconds", fade_seconds)):
         check_number(value, name, minimum=0, strict=False)
     path, folder = Path(path).expanduser(), Path(folder).expanduser()
+    overwrite = check_bool(overwrite, "overwrite")
+    if folder.name in ("", ".", ".."):
+        raise ParameterError(f"folder {str(folder)!r} must name the song's own folder (e.g. "
+                             "out/htdemucs/song), not '.' or '..'; use song_name(path) for it.")
     names = stem_names(separator, two_stems)
-    if folder.exists() and not folder.is_dir():
-        raise DataError(f"{folder} is a file, not a folder; choose another --out.")
-    if folder.exists() and any(folder.iterdir()) and not overwrite:
-        raise DataError(f"output exists: {folder} already holds files; pass --force (overwrite=True) to replace them.")
+    lock = _lock(folder)      # one writer per song folder at a time
+    try:
+        if folder.exists() and not folder.is_dir():
+            raise DataError(f"{folder} is a file, not a folder; choose another --out.")
+        if folder.exists() and any(folder.iterdir()) and not overwrite:
+            raise DataError(f"output exists: {folder} already holds files; pass --force "
+                            "(overwrite=True) to replace them.")
+        return _separate_into(separator, path, folder, names, two_stems, fmt,
+                              (window_seconds, margin_seconds, fade_seconds), progress)
+    finally:
+        lock.unlink(missing_ok=True)
+
+
+def song_name(path) -> str:
+    """The folder name of a song's stems: its file name without the suffix, made safe.
+
+    Always one safe, non-empty path component that is not ``.`` or ``..``
+    (:func:`mssedu.checks.safe_component`), so no song can write outside its own folder.
+
+    Parameters
+    ----------
+    path : str or Path
+        The song's file.
+
+    Returns
+    -------
+    str
+        The name (``.stem.mp4`` counts as one suffix).
+
+    Examples
+    --------
+    >>> song_name("music/My Song.stem.mp4"), song_name("..wav"), song_name("a/../b.flac")
+    ('My Song', 'untitled', 'b')
+    """
+    name = Path(path).name
+    stem = name[:-len(".stem.mp4")] if name.lower().endswith(".stem.mp4") else Path(name).stem
+    return safe_component(stem, fallback="untitled")
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:     # someone else's process: alive
+        return True
+    return True
+
+
+def _lock(folder: Path) -> Path:
+    """Take ``.<song>.lock`` beside the song folder (O_EXCL), or say who holds it."""
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    lock = folder.with_name(f".{folder.name}.lock")
+    for _ in range(2):       # a second try after removing a dead run's lock
+        try:
+            fd = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
+        except FileExistsError:
+            text = lock.read_text(errors="replace").strip()
+            pid = int(text) if text.isdigit() else 0
+            if pid and _alive(pid) and pid != os.getpid():
+                raise DataError(f"{folder} is being written by another mssedu run (process "
+                                f"{pid}). Wait for it to finish, or choose another --out.") from None
+            lock.unlink(missing_ok=True)      # left by a dead run (or by this one, crashed)
+            continue
+        except OSError as err:
+            raise DataError(f"Cannot write into {folder.parent}: {err.strerror or err}. Choose "
+                            "another folder with --out.") from err
+        with os.fdopen(fd, "w") as f:
+            f.write(str(os.getpid()))
+        return lock
+    raise DataError(f"Could not lock {folder} for writing; remove {lock} and try again.")
+
+
+def _separate_into(separator, path, folder, names, two_stems, fmt, seconds, progress):
+    """The body of :func:`separate_file`, run while holding the song folder's lock."""
+    window_seconds, margin_seconds, fade_seconds = seconds
     meta = info(path)
     sr, channels, n = int(meta["sr"]), int(meta["channels"]), int(meta["samples"])
     if n < 1:
@@ -243,6 +321,6 @@ def separate_file(separator, path, folder, two_stems: str | None = None, fmt: st
     if clipped:
         warnings.warn(f"{clipped} samples of {path.name}'s stems exceeded full scale and were "
                       "clipped in the 24-bit FLAC files; use --format wav (float) to keep them.",
-                      stacklevel=2)
+                      stacklevel=3)
     return [folder / f"{s}.{fmt}" for s in names]
 

@@ -6,7 +6,9 @@ import librosa
 import numpy as np
 import scipy.signal
 
-from ..errors import as_signal, check_rate, is_whole, ParameterError
+from ..audio import as_signal
+from ..checks import check_rate, is_whole
+from ..errors import ParameterError
 
 __all__ = ["cqt", "icqt", "cqt_frequencies", "constant_q_kernel", "naive_cqt"]
 

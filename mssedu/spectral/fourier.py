@@ -33,7 +33,10 @@ import scipy.fft
 import scipy.signal
 import torch
 
-from ..errors import as_signal, check_finite, is_number, is_whole, ParameterError
+from ..audio import as_signal
+from ..checks import (check_bool, check_finite, check_int, check_real, check_spectrogram,
+                      is_number, is_whole)
+from ..errors import ParameterError
 
 __all__ = ["stft", "istft", "check_stft_params", "check_invertible", "magphase", "amplitude_to_db",
            "get_window", "check_cola", "n_frames"]
@@ -63,11 +66,8 @@ def check_stft_params(n_fft: int, hop_length: int | None) -> int:
     ParameterError
         ``n_fft`` or ``hop_length`` is not a positive integer, or the hop exceeds ``n_fft``.
     """
-    if not is_whole(n_fft) or n_fft < 2:
-        raise ParameterError(f"n_fft must be an integer >= 2, got {n_fft!r}.")
-    hop = n_fft // 4 if hop_length is None else hop_length
-    if not is_whole(hop) or hop < 1:
-        raise ParameterError(f"hop_length must be a positive integer, got {hop!r}.")
+    n_fft = check_int(n_fft, "n_fft", 2)    # named limit: LIMITS["n_fft"]
+    hop = check_int(n_fft // 4 if hop_length is None else hop_length, "hop_length", 1)
     if hop > n_fft:
         raise ParameterError(
             f"hop_length={hop} is larger than n_fft={n_fft}: samples between frames would "
@@ -162,6 +162,7 @@ def stft(x, n_fft: int = 2048, hop_length: int | None = None, window="hann",
     (2, 2049, 44)
     """
     hop = check_stft_params(n_fft, hop_length)
+    center = check_bool(center, "center")
     if _is_torch(x):
         return _stft_torch(x, n_fft, hop, window, center)
     x = as_signal(x, "x")
@@ -214,8 +215,8 @@ def istft(X, hop_length: int | None = None, window="hann", center: bool = True,
     np.ndarray or torch.Tensor
         float32 ``(..., samples)``, e.g. ``(channels, samples)`` (a tensor for a tensor input).
     """
-    if X.shape[-2] < 2:
-        raise ParameterError(f"X must be (..., freq, frames) with freq >= 2, got shape {tuple(X.shape)}.")
+    X = check_spectrogram(X, "X", finite=False)   # complex, (..., freq, frames)
+    center = check_bool(center, "center")
     if n_fft is not None and not is_whole(n_fft):
         raise ParameterError(f"n_fft must be a whole number of samples, got {n_fft!r}; leave it "
                              "out to infer it from the frequency bins.")
@@ -231,7 +232,6 @@ def istft(X, hop_length: int | None = None, window="hann", center: bool = True,
     check_invertible(window, n_fft, hop)
     if _is_torch(X):
         return _istft_torch(X, n_fft, hop, window, center, None if length is None else int(length))
-    X = np.asarray(X)
     check_finite(X, "X")
     win = get_window(window, n_fft)
     n_fr = X.shape[-1]
@@ -348,6 +348,7 @@ def _torch_window(window, n_fft, device):
 
 
 def _stft_torch(x, n_fft, hop, window, center):
+    check_real(x, "x")
     check_finite(x, "x")
     if x.shape[-1] < (1 if center else n_fft) or (not center and x.shape[-1] < n_fft):
         raise ParameterError(f"The signal has {x.shape[-1]} samples, shorter than one frame "
@@ -360,8 +361,10 @@ def _stft_torch(x, n_fft, hop, window, center):
     if not flat.is_floating_point():
         if flat.dtype == torch.bool:
             raise ParameterError("x is a boolean tensor, not audio; pass float samples in [-1, 1].")
-        # integer PCM by its full scale, as errors.as_signal does for arrays
+        # integer PCM by its full scale, as audio.as_signal does for arrays
         flat = torch.from_numpy(as_signal(flat.cpu().numpy(), "x")).to(x.device)
+    elif flat.dtype in (torch.float16, torch.bfloat16):
+        flat = flat.float()     # torch.stft has no half-precision kernel on CPU; float32 is exact
     X = torch.stft(flat, n_fft, hop_length=hop, window=_torch_window(window, n_fft, x.device).to(flat.dtype),
                    center=center, pad_mode="constant", return_complex=True)
     return X.reshape(batch + X.shape[-2:])

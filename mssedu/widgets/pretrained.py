@@ -10,6 +10,7 @@ import numpy as np
 from IPython.display import FileLink, display
 
 from .. import audio
+from ..checks import check_upload, safe_component
 from ..config import fast_mode
 from ..errors import MsseduError, ParameterError
 from ..plot.pretrained import chunking_figure
@@ -198,13 +199,14 @@ def song_separator(separator, out_dir="my_stems", max_mb: float = 50.0, max_seco
     out = w.Output()
 
     def process_file(name: str, data: bytes):
+        data, name = check_upload(data, name)      # bytes, a plain name: else a message
         _check_upload(name, len(data), max_mb)
         signal, sr = _decode_upload(name, data, max_seconds, max_minutes)
         stems = separate(separator, signal, sr, two_stems=two_stems, progress=True)
-        folder = Path(out_dir) / Path(name).stem
+        folder = Path(out_dir) / safe_component(Path(name).stem)   # never '.', '..' or a path
         k = 1
         while folder.exists() and any(folder.iterdir()):
-            folder = Path(out_dir) / f"{Path(name).stem}_{k}"
+            folder = Path(out_dir) / f"{safe_component(Path(name).stem)}_{k}"
             k += 1
         paths = [audio.save(folder / f"{stem}.wav", sig, sr) for stem, sig in stems.items()]
         return stems, sr, paths
