@@ -32,7 +32,9 @@ import scipy.signal
 import scipy.stats
 
 from .atomic import part_path, usual_mode
-from .errors import DataError, ParameterError, as_signal, check_rate
+from .audio import as_signal
+from .checks import check_rate
+from .errors import DataError, ParameterError
 from .metrics import sdr, si_sar, si_sdr
 
 __all__ = ["RATING_SCALE", "RATING_COLUMNS", "HIDDEN_REFERENCE", "ANCHOR", "lowpass_anchor",

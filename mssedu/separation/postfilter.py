@@ -41,7 +41,8 @@ from __future__ import annotations
 import norbert
 import numpy as np
 
-from ..errors import ParameterError, as_signal
+from ..audio import as_signal
+from ..errors import ParameterError
 from ..spectral import check_stft_params, istft, stft
 
 __all__ = ["multichannel_wiener", "WienerPostFilter", "WIENER_N_FFT", "WIENER_HOP"]
