@@ -5,6 +5,7 @@ Submodules are imported on first use, so ``import mssedu`` stays quick. From the
 * ``errors``, ``config`` -- the exception family and run-time settings;
 * ``audio``, ``spectral``, ``masks``, ``phase``, ``metrics``, ``classical``, ``spatial``,
   ``losses``, ``chunking`` -- the signal-processing lessons, one concept per module;
+  ``listening`` -- a MUSHRA listening test's conditions, ratings files and rank correlations;
 * ``data`` -- tracks, the real example excerpt, MUSDB18, synthetic songs, training excerpts;
 * ``models`` -- the students' mask models (mini U-Net, band-split): checkpoints, separator, training;
 * ``separation`` -- one ``separate()`` for every separator (oracle, mini U-Net, HT-Demucs),
@@ -27,7 +28,8 @@ __all__ = ["MsseduError", "ParameterError", "DataError", "AudioError", "ModelLoa
 _SUBMODULES = {"errors", "checks", "config", "audio", "spectral", "data", "masks", "phase", "metrics",
                "models", "losses", "chunking", "separation", "pipeline", "plot", "widgets",
                "exercises", "cli", "classical", "spatial", "compat", "network", "chapters", "progress",
-               "atomic", "course", "app", "colab_setup", "tables"}
+               "atomic", "course", "app", "colab_setup", "tables",
+               "listening"}
 
 
 def __getattr__(name):

@@ -69,7 +69,7 @@ from .compat.museval import museval
 from .errors import ParameterError, UndefinedScoreWarning
 
 __all__ = ["bss_eval", "bss_eval_quick", "sdr", "si_sdr", "gain_sensitivity", "framewise_sdr",
-           "METRICS"]
+           "METRICS", "si_sar"]
 
 #: The BSS Eval ratios, in the order museval returns them.
 METRICS = ("SDR", "ISR", "SIR", "SAR")
@@ -558,3 +558,52 @@ def bss_eval_quick(references, estimates):
     table = pd.DataFrame(rows).set_index("source")
     table.loc[np.asarray(names)[bad], list(METRICS)] = np.nan    # the module's rule
     return table
+
+
+def si_sar(reference, estimate, others, eps: float = 1e-12) -> float:
+    r"""Scale-invariant signal-to-artefacts ratio (Le Roux et al., 2019), in dB.
+
+    The estimate is projected onto the span of *all* the true sources, the target
+    :math:`s` and the others :math:`s_k`: what they explain, :math:`P\hat s`, is target plus
+    interference, and the rest, :math:`\hat s - P\hat s`, is the artefacts (musical noise,
+    smearing):
+
+    .. math:: \mathrm{SI\text{-}SAR} = 10 \log_{10} \frac{\|P \hat s\|^2}{\|\hat s - P\hat s\|^2}.
+
+    Each channel's mean is removed first, and one coefficient per source covers all channels
+    (as in :func:`si_sdr`).
+
+    Parameters
+    ----------
+    reference : array_like, shape ``([channels,] samples)``
+        The true target source :math:`s`.
+    estimate : array_like, same shape
+        Its estimate :math:`\hat s`.
+    others : sequence of array_like, each the same shape
+        The other true sources (e.g. ``[accompaniment]``).
+    eps : float
+        Added to the energies.
+
+    Returns
+    -------
+    float
+        SI-SAR in dB.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> rng = np.random.default_rng(0)
+    >>> s, n, art = rng.standard_normal((3, 1, 4000))
+    >>> bool(si_sar(s, s + 0.5 * n, [n]) > 100)          # leakage is no artefact
+    True
+    """
+    r, e = _pair_arrays(reference, estimate)
+    if isinstance(others, np.ndarray) and others.shape == r.shape:
+        others = [others]                       # one other source given bare
+    basis = [r] + [_pair_arrays(reference, o)[1] for o in others]
+    # zero-mean channels, then every source as one long vector: (sources, channels * samples)
+    A = np.stack([(b - b.mean(-1, keepdims=True)).reshape(-1) for b in basis])
+    e = (e - e.mean(-1, keepdims=True)).reshape(-1)
+    coef = np.linalg.lstsq(A.T, e, rcond=None)[0]   # least-squares projection onto the span
+    explained = A.T @ coef
+    return float(_db_ratio(np.sum(explained ** 2), np.sum((e - explained) ** 2), eps))

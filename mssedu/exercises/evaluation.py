@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import numpy as np
+import scipy.stats
 
 from ..metrics import sdr, si_sdr
 from .checking import check_function, exercise
@@ -101,3 +102,20 @@ def my_si_sdr(answer):
                     "reference's energy with the energy of what remains.",
                     "Zero-mean both; alpha = sum(e r) / sum(r r); then the energy ratio of alpha r and "
                     "alpha r - e, in dB (10 log10)."))
+
+
+# --- the perceptual gap: rank correlation of ratings and a metric ------------------------------
+
+@exercise("evaluation.rank_correlation")
+def check_rank_correlation(answer, ratings=None, metric=None):
+    """Spearman's rank correlation between listening-test ratings and a metric (one float)."""
+    expected = float(scipy.stats.spearmanr(metric, ratings).statistic)
+    value = _number(answer)
+    if value is None or not -1 <= value <= 1:
+        return False, "Give one number between -1 and 1 (Spearman's rho)."
+    if abs(value - expected) < 1e-6:
+        return True, f"Right: rho = {expected:.2f}."
+    if abs(value - float(np.corrcoef(metric, ratings)[0, 1])) < 1e-6:
+        return False, ("That is Pearson's correlation of the values. Spearman's correlates their "
+                       "ranks: scipy.stats.spearmanr(metric, ratings).")
+    return False, "Not quite: rho = corr(rank(metric), rank(ratings)) (scipy.stats.spearmanr)."

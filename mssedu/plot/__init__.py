@@ -13,7 +13,8 @@ from .stft import (window_sum, window_figure, resolution_figure, cola_figure, cq
                    tiling_figure)
 from .masks import mask_figure, masked_spectrogram_figure, masks_figure, wdo_figure
 from .phase import convergence_figure, phase_figure
-from .evaluation import framewise_figure, gain_sensitivity_figure, song_scores_figure
+from .evaluation import (framewise_figure, gain_sensitivity_figure, song_scores_figure,
+                         ratings_figure)
 from .classical import cancellation_figure, hpss_figure, beat_spectrum_figure, nmf_figure
 from .unet import (unet_architecture_figure, feature_maps_figure, mask_comparison_figure,
                    loss_curve_figure, draw_loss_curve)
@@ -34,7 +35,7 @@ __all__ = [
     # phase
     "convergence_figure", "phase_figure",
     # evaluation
-    "framewise_figure", "gain_sensitivity_figure", "song_scores_figure",
+    "framewise_figure", "gain_sensitivity_figure", "song_scores_figure", "ratings_figure",
     # classical
     "cancellation_figure", "hpss_figure", "beat_spectrum_figure", "nmf_figure",
     # unet

@@ -6,7 +6,7 @@ import numpy as np
 
 from ..errors import ParameterError
 
-__all__ = ["framewise_figure", "gain_sensitivity_figure", "song_scores_figure"]
+__all__ = ["framewise_figure", "gain_sensitivity_figure", "song_scores_figure", "ratings_figure"]
 
 
 def framewise_figure(frames, metrics=("SDR", "SIR", "SAR"), sources=None, signal=None, sr=None,
@@ -147,4 +147,39 @@ def song_scores_figure(scores, metric: str = "SDR", title=None):
         ax.grid(axis="x", alpha=0.3)
     songs = table["track"].nunique() if "track" in table.columns else None
     fig.suptitle(title or f"{metric} per song" + (f" ({songs} songs; line: median)" if songs else ""))
+    return fig
+
+
+def ratings_figure(ratings, metrics, correlations=None):
+    """Listening-test ratings against each metric: one panel per metric, one dot per rating
+    (colour: listener), Spearman's rho in the panel title.
+
+    Parameters
+    ----------
+    ratings : pandas.DataFrame
+        Columns ``listener``, ``condition``, ``rating`` (:func:`mssedu.listening.load_ratings`).
+    metrics : pandas.DataFrame
+        Index condition, one column per metric in dB.
+    correlations : pandas.DataFrame or None
+        From :func:`mssedu.listening.rating_correlations` (its ``rho`` goes in the titles).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The figure.
+    """
+    joined = ratings.join(metrics, on="condition", how="inner")
+    fig, axes = plt.subplots(1, len(metrics.columns), figsize=(4 * len(metrics.columns), 3.4),
+                             sharey=True, squeeze=False)
+    for ax, col in zip(axes[0], metrics.columns):
+        for who, part in joined.groupby("listener"):
+            ax.scatter(part[col], part["rating"], label=str(who), alpha=0.8)
+        for name, x in metrics[col].items():       # each condition named once, under the axis
+            ax.annotate(name, (x, 0), xytext=(0, -2), textcoords="offset points", fontsize=7,
+                        rotation=90, ha="center", va="top")
+        rho = "" if correlations is None else f"  (Spearman rho = {correlations.loc[col, 'rho']:.2f})"
+        ax.set(xlabel=f"{col} (dB)", title=f"{col}{rho}", ylim=(-5, 105))
+    axes[0][0].set_ylabel("rating (0-100)")
+    axes[0][-1].legend(title="listener", fontsize=8)
+    fig.tight_layout()
     return fig

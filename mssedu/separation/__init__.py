@@ -7,6 +7,7 @@
 * :mod:`~mssedu.separation.weights` -- loading them safely (:func:`load_demucs_model`);
 * :mod:`~mssedu.separation.demucs` -- HT-Demucs as a separator (precision, windows);
 * :mod:`~mssedu.separation.oracle` -- oracle masks as a separator;
+* :mod:`~mssedu.separation.postfilter` -- multichannel Wiener post-filter (norbert) for any separator;
 * :mod:`~mssedu.separation.api` -- :func:`load_separator`, :func:`separate`, two-stems output;
 * :mod:`~mssedu.separation.files` -- a song file to stem files, streamed and atomic;
 * :mod:`~mssedu.separation.scoring` -- :func:`evaluate` and :func:`compare` tables; :func:`evaluate_many` over songs.
@@ -23,6 +24,7 @@ from .demucs import (
 )
 from .files import FORMATS, separate_file, song_name, stem_names
 from .oracle import OracleSeparator
+from .postfilter import WienerPostFilter, multichannel_wiener
 from .protocol import Separator
 from .scoring import BASELINES, SongScores, compare, constant_gain, evaluate, evaluate_many
 from .demucs_models import (DEMUCS_MODELS, HDEMUCS_CONFIG, HF_NAMESPACE, HTDEMUCS_CONFIG, MODEL_LABELS,
@@ -36,4 +38,4 @@ __all__ = ["Separator", "load_separator", "separate", "fold_two_stems", "looks_l
            "half_precision_error_db", "HALF_TOLERANCE_DB", "HTDEMUCS_CONFIG", "RANDOM_MODEL",
            "HF_NAMESPACE", "MODEL_LABELS", "download", "find_weights", "import_demucs",
            "load_demucs_model", "models_folder", "random_htdemucs", "random_demucs", "DEMUCS_MODELS",
-           "HDEMUCS_CONFIG", "QUANTISED_MODELS"]
+           "HDEMUCS_CONFIG", "QUANTISED_MODELS", "multichannel_wiener", "WienerPostFilter"]

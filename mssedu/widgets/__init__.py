@@ -12,7 +12,7 @@ from .sound import stem_mixer, augmentation_explorer, mix_stems
 from .stft import stft_explorer, cola_explorer, cqt_explorer
 from .masks import mask_explorer, wdo_explorer
 from .phase import griffin_lim_explorer, phase_choice_explorer
-from .evaluation import gain_explorer, distortion_explorer, DISTORTIONS
+from .evaluation import gain_explorer, distortion_explorer, DISTORTIONS, listening_test
 from .classical import karaoke_explorer, hpss_explorer, repet_explorer
 from .unet import (LiveLossPlot, live_loss_plot, feature_map_browser, mask_sharpness_explorer,
                    training_snapshots_player)
@@ -32,7 +32,7 @@ __all__ = [
     # phase
     "griffin_lim_explorer", "phase_choice_explorer",
     # evaluation
-    "gain_explorer", "distortion_explorer", "DISTORTIONS",
+    "gain_explorer", "distortion_explorer", "DISTORTIONS", "listening_test",
     # classical
     "karaoke_explorer", "hpss_explorer", "repet_explorer",
     # unet

@@ -6,13 +6,15 @@ import ipywidgets as w
 import numpy as np
 import scipy.signal
 
-from ..errors import ParameterError
+from ..errors import MsseduError, ParameterError
+from ..listening import (ANCHOR, HIDDEN_REFERENCE, RATING_SCALE, lowpass_anchor, rating_label,
+                         save_ratings, trial_order)
 from ..metrics import bss_eval_quick, gain_sensitivity, sdr, si_sdr
 from ..plot.evaluation import gain_sensitivity_figure
 from ..tables import format_db
-from .core import audio_html, show_figure
+from .core import WIDE_LABEL, audio_html, show_figure
 
-__all__ = ["gain_explorer", "distortion_explorer", "DISTORTIONS"]
+__all__ = ["gain_explorer", "distortion_explorer", "DISTORTIONS", "listening_test"]
 
 #: Distortions offered by :func:`distortion_explorer`.
 DISTORTIONS = ("gain", "white noise", "leakage", "low-pass", "delay")
@@ -136,4 +138,76 @@ def distortion_explorer(track, target: str = "vocals", duration: float = 3.0):
     update()
     box = w.VBox([w.HBox([kind, amount]), w.HBox([ref_audio, audio]), readout])
     box.controls = {"error": kind, "amount": amount, "metrics": readout, "audio": audio}
+    return box
+
+
+def _rating_row(letter: str, player: str):
+    """One condition's row: its player (created once), a 0-100 slider, its MUSHRA label."""
+    slider = w.IntSlider(value=50, min=0, max=100, step=1, description=f"sound {letter}",
+                         continuous_update=True, style=WIDE_LABEL, layout=w.Layout(width="360px"))
+    label = w.Label(rating_label(50))
+    slider.observe(lambda ch: setattr(label, "value", rating_label(ch["new"])), names="value")
+    return w.HBox([w.HTML(player).add_class("mssedu-audio"), slider, label]), slider
+
+
+def listening_test(reference, conditions: dict, sr: int, path, listener: str = "", trial: str = "1",
+                   seed=None):
+    """A MUSHRA trial (ITU-R BS.1534): rate blind conditions against a reference, 0 to 100.
+
+    The conditions, a hidden reference and a 3.5 kHz low-pass anchor
+    (:func:`mssedu.listening.lowpass_anchor`) are shown in a random order as "sound A",
+    "sound B"..., each with its own player, made once (switching never reloads audio), and a
+    slider marked with the scale's labels (Bad, Poor, Fair, Good, Excellent). **Save** adds the
+    ratings to the CSV at ``path`` (:func:`mssedu.listening.save_ratings`: appended, atomic).
+
+    Parameters
+    ----------
+    reference : numpy.ndarray
+        The true source ``([channels,] samples)``.
+    conditions : dict
+        Name -> estimate, same shape (e.g. ``{"IBM": ..., "IRM": ...}``).
+    sr : int
+        Sample rate in Hz.
+    path : str or Path
+        The ratings CSV (yours: kept, new ratings appended).
+    listener : str
+        Your name or a pseudonym, saved with the ratings.
+    trial : str
+        Name of this trial (e.g. the song and stem).
+    seed : int or None
+        Fix the order (tests); by default every call shuffles anew.
+
+    Returns
+    -------
+    ipywidgets.VBox
+        The trial. ``box.controls``: ``sliders`` (letter -> slider), ``save``, ``status``,
+        ``listener``; ``box.key`` maps letters to conditions (don't peek before rating).
+    """
+    if not conditions:
+        raise ParameterError("Give at least one condition to rate, e.g. {'IBM': ibm_vocals}.")
+    sounds = dict(conditions, **{HIDDEN_REFERENCE: reference, ANCHOR: lowpass_anchor(reference, sr)})
+    order = trial_order(list(conditions), seed)
+    key = {chr(ord("A") + i): name for i, name in enumerate(order)}
+    rows, sliders = [], {}
+    for letter, name in key.items():
+        row, sliders[letter] = _rating_row(letter, audio_html(sounds[name], sr))
+        rows.append(row)
+    who = w.Text(value=listener, description="listener", placeholder="your name or a pseudonym")
+    save, status = w.Button(description="Save ratings", button_style="primary"), w.HTML()
+
+    def on_save(*_):
+        table = [{"listener": who.value or "anonymous", "trial": trial, "condition": key[k],
+                  "rating": s.value} for k, s in sliders.items()]
+        try:
+            status.value = f"Saved {len(table)} ratings to <code>{save_ratings(path, table)}</code>."
+        except MsseduError as err:                 # shown, never a traceback that loses the ratings
+            status.value = f"<span style='color:#b00'>Not saved: {err}</span>"
+
+    save.on_click(on_save)
+    scale = " · ".join(f"{low}-{low + 20} {label}" for low, label in RATING_SCALE)
+    box = w.VBox([w.HTML(audio_html(reference, sr, "Reference")).add_class("mssedu-audio"),
+                  w.HTML(f"<small>Rate each sound against the reference: {scale}. One of them is "
+                         "the reference itself.</small>"), *rows, w.HBox([who, save]), status])
+    box.controls = {"sliders": sliders, "save": save, "status": status, "listener": who}
+    box.key = key
     return box
