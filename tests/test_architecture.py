@@ -319,3 +319,97 @@ if __name__ == "__main__":  # python tests/test_architecture.py mssedu.audio
 
     for p in docstring_problems(sys.argv[1] if len(sys.argv) > 1 else "mssedu"):
         print(p)
+
+
+# -- a codebase a newcomer can hold in their head ------------------------------------------
+
+#: Limits (CONTRIBUTING.md): a module a reader can hold, a function that fits a screen.
+MAX_MODULE_LINES, MAX_FUNCTION_CODE_LINES = 600, 60
+
+
+def _code_lines(node, lines: list) -> int:
+    """Non-blank, non-comment lines of a function, its docstring not counted."""
+    start = node.body[0].lineno
+    first = node.body[0]
+    if isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant) and isinstance(first.value.value, str):
+        start = first.end_lineno + 1
+    return sum(1 for i in range(start, node.end_lineno + 1)
+               if lines[i - 1].strip() and not lines[i - 1].strip().startswith("#"))
+
+
+def test_modules_are_short():
+    long = [f"{p.relative_to(REPO)}: {n} lines" for p in MODULES.values()
+            if (n := len(p.read_text().splitlines())) > MAX_MODULE_LINES]
+    assert long == [], f"modules over {MAX_MODULE_LINES} lines:\n" + "\n".join(long)
+
+
+def test_functions_are_short():
+    long = []
+    for path in MODULES.values():
+        lines = path.read_text().splitlines()
+        for node in ast.walk(_tree(path)):
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                n = _code_lines(node, lines)
+                if n > MAX_FUNCTION_CODE_LINES:
+                    long.append(f"{path.relative_to(REPO)}:{node.lineno} {node.name}: {n} code lines")
+    assert long == [], f"functions over {MAX_FUNCTION_CODE_LINES} code lines:\n" + "\n".join(long)
+
+
+def test_package_init_files_only_reexport():
+    """``__init__.py``: a docstring, imports, ``__all__``; the top-level package may also
+    load its subpackages lazily (``__getattr__``), which keeps ``import mssedu`` fast."""
+    bad = []
+    for name, path in MODULES.items():
+        if path.name != "__init__.py":
+            continue
+        for node in _tree(path).body:
+            if isinstance(node, (ast.Import, ast.ImportFrom)):
+                continue
+            if isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant):
+                continue          # the docstring
+            targets = [t.id for t in getattr(node, "targets", []) if isinstance(t, ast.Name)]
+            if targets == ["__all__"]:
+                continue
+            if name == "mssedu" and (targets in (["__version__"], ["_SUBMODULES"])
+                                     or getattr(node, "name", "") == "__getattr__"):
+                continue
+            bad.append(f"{path.relative_to(REPO)}:{node.lineno} {type(node).__name__}")
+    assert bad == [], "code in package __init__ files:\n" + "\n".join(bad)
+
+
+def test_no_registry_is_filled_by_an_import_side_effect():
+    """No module calls anything at import time (a registry filled by importing a module is
+    how a band-split checkpoint once failed to load unless mssedu.bandsplit had been
+    imported); the one allowed call silences a third-party warning."""
+    allowed = {"warnings.filterwarnings"}
+    calls = [f"{p.relative_to(REPO)}:{n.lineno} {ast.unparse(n.value.func)}"
+             for p in MODULES.values() for n in _tree(p).body
+             if isinstance(n, ast.Expr) and isinstance(n.value, ast.Call)
+             and ast.unparse(n.value.func) not in allowed]
+    assert calls == []
+
+
+def test_a_band_split_checkpoint_loads_in_a_fresh_interpreter_through_the_one_loader(tmp_path):
+    import subprocess
+    import sys
+
+    from mssedu.models import BandSplitModel, save_checkpoint
+
+    path = save_checkpoint(tmp_path / "bs.pt", BandSplitModel.from_preset("tiny"))
+    code = ("from mssedu.models.checkpoint import load_checkpoint\n"
+            f"model, config = load_checkpoint({str(path)!r})\n"
+            "print(type(model).__name__, type(config).__name__)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+    assert out.stdout.split() == ["BandSplitModel", "BandSplitConfig"], out.stderr[-2000:]
+
+
+def test_one_name_per_chapter():
+    """The chapter's name alone names its notebook, exercises, figures and widgets."""
+    from mssedu.chapters import CHAPTERS
+
+    names = {c.name for c in CHAPTERS}
+    for package in ("exercises", "plot", "widgets"):
+        modules = {p.stem for p in (ROOT / package).glob("*.py")} - {"__init__", "core", "checking", "hints"}
+        assert modules <= names, f"mssedu.{package} modules named after no chapter: {modules - names}"
+    notebooks = {p.stem for p in (REPO / "notebooks").glob("*.ipynb")}
+    assert notebooks == {f"{c.number:02d}_{c.name}" for c in CHAPTERS}

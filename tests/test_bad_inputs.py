@@ -235,7 +235,7 @@ def test_8_max_seconds_counts_only_what_is_read(half_hour_flac):
 
 
 def test_8_too_big_message_mentions_the_cli(half_hour_flac, monkeypatch):
-    monkeypatch.setattr(audio, "MAX_LOAD_BYTES", 1024)
+    monkeypatch.setattr(audio.files, "MAX_LOAD_BYTES", 1024)   # the module load() reads it from
     with pytest.raises(AudioError, match=r"offset=.*stream\(path\).*mssedu separate long\.flac"):
         audio.load(half_hour_flac)
 
@@ -634,7 +634,9 @@ def song(path, seconds, seed=0):
 def test_r4_dot_dot_wav_does_not_write_into_the_model_folder(tmp_path, monkeypatch):
     song(tmp_path / "other.wav", 1.0, seed=1)
     song(tmp_path / "..wav", 1.0, seed=2)
-    monkeypatch.setattr(cli, "load_separator", lambda *a, **k: GainSeparator())
+    import mssedu.separation as separation   # the CLI imports load_separator from here when it runs
+
+    monkeypatch.setattr(separation, "load_separator", lambda *a, **k: GainSeparator())
     out = tmp_path / "out"
     assert cli.main(["separate", str(tmp_path / "other.wav"), "--out", str(out), "-q"]) == 0
     assert cli.main(["separate", str(tmp_path / "..wav"), "--out", str(out), "--force", "-q"]) == 0

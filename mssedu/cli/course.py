@@ -26,7 +26,13 @@ def notebooks_folder():
 
 
 def add_lab_args(p) -> None:
-    """Arguments of ``mssedu lab``."""
+    """Arguments of ``mssedu lab``.
+
+    Parameters
+    ----------
+    p : argparse.ArgumentParser
+        The sub-command's parser, filled in place.
+    """
     p.description = ("Start JupyterLab on the course's notebooks/ folder (in a checkout of the "
                      "repository; with mssedu installed from pip use `mssedu course`). Other "
                      "arguments (e.g. --port=9999, or anything after --) go to JupyterLab; "
@@ -37,7 +43,18 @@ def add_lab_args(p) -> None:
 
 
 def cmd_lab(args) -> int:
-    """``mssedu lab``: JupyterLab on a checkout's notebooks."""
+    """``mssedu lab``: JupyterLab on a checkout's notebooks.
+
+    Parameters
+    ----------
+    args : argparse.Namespace
+        The parsed arguments.
+
+    Returns
+    -------
+    int
+        Exit status (0: everything worked).
+    """
     from ..course import lab_command
 
     folder = Path(args.dir).expanduser() if args.dir else notebooks_folder()
@@ -52,7 +69,13 @@ def cmd_lab(args) -> int:
 
 
 def add_course_args(p) -> None:
-    """Arguments of ``mssedu course``."""
+    """Arguments of ``mssedu course``.
+
+    Parameters
+    ----------
+    p : argparse.ArgumentParser
+        The sub-command's parser, filled in place.
+    """
     p.description = (f"Copy the notebooks that ship with mssedu into DIR (default ./{DEFAULT_FOLDER}) "
                      "and open JupyterLab there. A new release of mssedu updates the notebooks you "
                      "have not edited (only run is fine); an edited one is kept, unless --update: "
@@ -84,7 +107,18 @@ def _course_report(report: dict, again: str) -> None:
 
 
 def cmd_course(args) -> int:
-    """``mssedu course``: copy (or update) the notebooks into a folder and open JupyterLab."""
+    """``mssedu course``: copy (or update) the notebooks into a folder and open JupyterLab.
+
+    Parameters
+    ----------
+    args : argparse.Namespace
+        The parsed arguments.
+
+    Returns
+    -------
+    int
+        Exit status (0: everything worked).
+    """
     from ..course import copy_course, lab_command
 
     report = copy_course(args.dir, update=args.update)
@@ -98,7 +132,13 @@ def cmd_course(args) -> int:
 
 
 def add_app_args(p) -> None:
-    """Arguments of ``mssedu app``."""
+    """Arguments of ``mssedu app``.
+
+    Parameters
+    ----------
+    p : argparse.ArgumentParser
+        The sub-command's parser, filled in place.
+    """
     p.description = ("Serve the workshop page (mask explorer; separate your song) with Voila on "
                      "http://127.0.0.1:PORT/: widgets only, no code. Other arguments go to Voila "
                      "(e.g. --Voila.ip=0.0.0.0 to let the room connect).")
@@ -110,7 +150,18 @@ def add_app_args(p) -> None:
 
 
 def cmd_app(args) -> int:
-    """``mssedu app``: the workshop page with Voila (the user's --ip/--port win, one value each)."""
+    """``mssedu app``: the workshop page with Voila (the user's --ip/--port win, one value each).
+
+    Parameters
+    ----------
+    args : argparse.Namespace
+        The parsed arguments.
+
+    Returns
+    -------
+    int
+        Exit status (0: everything worked).
+    """
     from ..app import app_command
 
     cmd, message = app_command(args.dir, port=args.port, no_browser=args.no_browser, extra=args.extra)

@@ -10,7 +10,13 @@ __all__ = ["add_assign_args", "cmd_assign", "add_grade_args", "cmd_grade"]
 
 
 def add_assign_args(p) -> None:
-    """Arguments of ``mssedu assign``."""
+    """Arguments of ``mssedu assign``.
+
+    Parameters
+    ----------
+    p : argparse.ArgumentParser
+        The sub-command's parser, filled in place.
+    """
     p.description = ("build: write notebooks/NN_*.ipynb (solutions, notes and tests removed, "
                      "outputs stripped) and instructors/solutions/NN_*.md (the notes and "
                      "solutions) from instructors/assignments/NN_*.ipynb; --check only reports. "
@@ -29,7 +35,18 @@ def add_assign_args(p) -> None:
 
 
 def cmd_assign(args) -> int:
-    """``mssedu assign``: build, verify or archive the graded notebooks."""
+    """``mssedu assign``: build, verify or archive the graded notebooks.
+
+    Parameters
+    ----------
+    args : argparse.Namespace
+        The parsed arguments.
+
+    Returns
+    -------
+    int
+        Exit status (0: everything worked).
+    """
     from ..assignments import release, sources
     from ..grading import DEFAULT_TIMEOUT_S, verify
     from ..instructors import archive
@@ -73,7 +90,13 @@ def cmd_assign(args) -> int:
 
 
 def add_grade_args(p) -> None:
-    """Arguments of ``mssedu grade``."""
+    """Arguments of ``mssedu grade``.
+
+    Parameters
+    ----------
+    p : argparse.ArgumentParser
+        The sub-command's parser, filled in place.
+    """
     p.description = ("Execute each submission (SUBMISSIONS_DIR/<student>.ipynb or "
                      "SUBMISSIONS_DIR/<student>/*.ipynb) in a sandbox (no network, its own "
                      "folder only, resource limits; refused where there is none unless "
@@ -97,7 +120,18 @@ def add_grade_args(p) -> None:
 
 
 def cmd_grade(args) -> int:
-    """``mssedu grade``: grade a folder of submitted notebooks."""
+    """``mssedu grade``: grade a folder of submitted notebooks.
+
+    Parameters
+    ----------
+    args : argparse.Namespace
+        The parsed arguments.
+
+    Returns
+    -------
+    int
+        Exit status (0: everything worked).
+    """
     from ..grading import DEFAULT_TIMEOUT_S, find_submissions, grade
 
     args.timeout = DEFAULT_TIMEOUT_S if args.timeout is None else args.timeout

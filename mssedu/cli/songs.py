@@ -13,7 +13,13 @@ __all__ = ["add_separate_args", "cmd_separate", "add_download_args", "cmd_downlo
 
 
 def add_separate_args(p) -> None:
-    """Arguments of ``mssedu separate``."""
+    """Arguments of ``mssedu separate``.
+
+    Parameters
+    ----------
+    p : argparse.ArgumentParser
+        The sub-command's parser, filled in place.
+    """
     p.description = ("Separate each SONG into one audio file per stem, written to "
                      "OUT/MODEL/SONG/STEM.FORMAT. Existing files are never replaced without "
                      "--force. A file that fails is reported and the others still run; the exit "
@@ -41,7 +47,18 @@ def add_separate_args(p) -> None:
 
 
 def cmd_separate(args) -> int:
-    """``mssedu separate``: every song to stems; keeps going past a file that fails."""
+    """``mssedu separate``: every song to stems; keeps going past a file that fails.
+
+    Parameters
+    ----------
+    args : argparse.Namespace
+        The parsed arguments.
+
+    Returns
+    -------
+    int
+        Exit status (0: everything worked).
+    """
     from ..atomic import writable_folder
     from ..pipeline import slug
     from ..separation import FORMATS, load_separator, looks_like_path, separate_file, song_name, stem_names
@@ -88,7 +105,13 @@ def cmd_separate(args) -> int:
 
 
 def add_download_args(p) -> None:
-    """Arguments of ``mssedu download``."""
+    """Arguments of ``mssedu download``.
+
+    Parameters
+    ----------
+    p : argparse.ArgumentParser
+        The sub-command's parser, filled in place.
+    """
     p.description = ("Download MODEL's weights (Hugging Face hub, falling back to Meta's "
                      "server), check their SHA-256 and load them once. Without --to they go to "
                      "mssedu's model folder, where load_separator finds them; with --to DIR you "
@@ -101,7 +124,18 @@ def add_download_args(p) -> None:
 
 
 def cmd_download(args) -> int:
-    """``mssedu download``: fetch and verify a demucs model's weights."""
+    """``mssedu download``: fetch and verify a demucs model's weights.
+
+    Parameters
+    ----------
+    args : argparse.Namespace
+        The parsed arguments.
+
+    Returns
+    -------
+    int
+        Exit status (0: everything worked).
+    """
     from ..separation import download
 
     t0 = time.perf_counter()
@@ -114,7 +148,13 @@ def cmd_download(args) -> int:
 
 
 def add_demo_args(p) -> None:
-    """Arguments of ``mssedu demo``."""
+    """Arguments of ``mssedu demo``.
+
+    Parameters
+    ----------
+    p : argparse.ArgumentParser
+        The sub-command's parser, filled in place.
+    """
     p.description = ("On the shipped MUSDB18 excerpt: oracle masks, Griffin-Lim and MISI phase "
                      "reconstruction, the mini U-Net (the shipped checkpoint, the one in "
                      "$MSSEDU_UNET_CHECKPOINT, or a fresh run with --unet-seconds) and HT-Demucs "
@@ -133,7 +173,18 @@ def add_demo_args(p) -> None:
 
 
 def cmd_demo(args) -> int:
-    """``mssedu demo``: the course pipeline, headless, on the real excerpt."""
+    """``mssedu demo``: the course pipeline, headless, on the real excerpt.
+
+    Parameters
+    ----------
+    args : argparse.Namespace
+        The parsed arguments.
+
+    Returns
+    -------
+    int
+        Exit status (0: everything worked).
+    """
     from ..pipeline import demo_text, run_demo
 
     if args.fast:

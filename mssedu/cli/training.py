@@ -49,7 +49,13 @@ def _musdb_training(args):
 
 
 def add_train_args(p) -> None:
-    """Arguments of ``mssedu train``."""
+    """Arguments of ``mssedu train``.
+
+    Parameters
+    ----------
+    p : argparse.ArgumentParser
+        The sub-command's parser, filled in place.
+    """
     p.description = ("Train the mini U-Net with mssedu.models.train, the function the notebooks "
                      "use. Data: 'synthetic' (songs made here, rendered once into the cache), a "
                      "MUSDB18/MUSDB18-HQ root (its --subset folder), or any folder with one "
@@ -197,7 +203,13 @@ def cmd_evaluate(args) -> int:
 
 
 def add_evaluate_args(p) -> None:
-    """Arguments of ``mssedu evaluate``."""
+    """Arguments of ``mssedu evaluate``.
+
+    Parameters
+    ----------
+    p : argparse.ArgumentParser
+        The sub-command's parser, filled in place.
+    """
     p.description = ("Separate every song of --data's --subset with each MODEL and score it with "
                      "museval v4 (median of 1-s frames per song), then report the median over "
                      "songs per source, as SiSEC 2018 does; a constant gain and the oracle IRM are "

@@ -141,7 +141,19 @@ def load_multitrack(path, stems=None, sr: int | None = None, channels: int | Non
     mix_rate = rates.pop("mixture", None)
     if not sig:
         raise DataError(f"{path} holds a mixture but no stems; a multitrack needs the stems too.")
+    sig = _pick_stems(path, sig, stems)
+    sig, mixture, rate = _one_rate(path, sig, rates, mixture, mix_rate, sr)
+    sig, mixture = _one_channel_count(path, sig, mixture, channels)
+    sig, mixture = _one_length(path, sig, mixture, trim)
+    sig = {k: np.ascontiguousarray(v, dtype=np.float32) for k, v in sig.items()}
+    mixture, residual_db = _mixture_and_residual(path, sig, mixture, residual_warn_db)
+    track = Track(name or default_name, int(rate), mixture, sig, str(path))
+    track.mixture_residual_db = residual_db
+    return track
 
+
+def _pick_stems(path, sig: dict, stems) -> dict:
+    """The stems asked for, in that order (MUSDB18's order for its four stems)."""
     if stems is not None:
         stems = [str(s) for s in stems]
         missing = [s for s in stems if s not in sig]
@@ -150,13 +162,16 @@ def load_multitrack(path, stems=None, sr: int | None = None, channels: int | Non
                             f"Add {', '.join(m + '.wav' for m in missing)} or pass stems=None.")
         extra = [s for s in sig if s not in stems]
         if extra:
-            warnings.warn(f"{path}: ignoring stem(s) {extra} not in stems={stems}.", UserWarning, stacklevel=2)
+            warnings.warn(f"{path}: ignoring stem(s) {extra} not in stems={stems}.", UserWarning, stacklevel=4)
         sig = {s: sig[s] for s in stems}
     else:
         if set(sig) == set(MUSDB_STEMS):  # a MUSDB-layout folder: MUSDB's stem order
             sig = {s: sig[s] for s in MUSDB_STEMS}
+    return sig
 
-    # sample rates
+
+def _one_rate(path, sig: dict, rates: dict, mixture, mix_rate, sr):
+    """Every signal at one rate: the files' common rate, or ``sr`` after resampling."""
     all_rates = dict(rates)
     if mix_rate is not None:
         all_rates["mixture"] = mix_rate
@@ -171,8 +186,11 @@ def load_multitrack(path, stems=None, sr: int | None = None, channels: int | Non
         sig = {k: resample(v, rates[k], rate) for k, v in sig.items()}
         if mixture is not None:
             mixture = resample(mixture, mix_rate, rate)
+    return sig, mixture, rate
 
-    # channels
+
+def _one_channel_count(path, sig: dict, mixture, channels):
+    """Every signal with one channel count (``channels`` converts, ``None`` requires it)."""
     everything = dict(sig, **({"mixture": mixture} if mixture is not None else {}))
     if channels is None:
         counts = {k: v.shape[0] for k, v in everything.items()}
@@ -186,8 +204,11 @@ def load_multitrack(path, stems=None, sr: int | None = None, channels: int | Non
         mixture = conv(mixture) if mixture is not None else None
     else:
         raise ParameterError(f"channels must be 1, 2 or None, got {channels!r}.")
+    return sig, mixture
 
-    # lengths
+
+def _one_length(path, sig: dict, mixture, trim: bool):
+    """Every signal of one length (``trim`` cuts to the shortest, else a difference is an error)."""
     lengths = {k: v.shape[-1] for k, v in sig.items()}
     if mixture is not None:
         lengths["mixture"] = mixture.shape[-1]
@@ -199,8 +220,11 @@ def load_multitrack(path, stems=None, sr: int | None = None, channels: int | Non
         n = min(lengths.values())
         sig = {k: v[:, :n] for k, v in sig.items()}
         mixture = mixture[:, :n] if mixture is not None else None
+    return sig, mixture
 
-    sig = {k: np.ascontiguousarray(v, dtype=np.float32) for k, v in sig.items()}
+
+def _mixture_and_residual(path, sig: dict, mixture, warn_db: float):
+    """The mixture (the stems' sum when none was stored) and its residual, in dB below it."""
     total = np.sum(list(sig.values()), axis=0, dtype=np.float32)
     if mixture is None:
         mixture, residual_db = total, float("-inf")
@@ -210,15 +234,13 @@ def load_multitrack(path, stems=None, sr: int | None = None, channels: int | Non
         den = float(np.sum(mixture.astype(np.float64) ** 2))
         residual_db = 10 * np.log10(num / den) if num > 0 and den > 0 else (
             float("-inf") if num == 0 else float("inf"))
-        if residual_db > residual_warn_db:
+        if residual_db > warn_db:
             warnings.warn(
                 f"The mixture of {path} is not the sum of its stems: residual {residual_db:.1f} dB "
                 f"relative to the mixture (lossy-coded files sit around -15 to -40 dB). The stored "
                 "mixture is kept; use sum(track.stems.values()) for an exact one.",
-                MixtureResidualWarning, stacklevel=2)
-    track = Track(name or default_name, int(rate), mixture, sig, str(path))
-    track.mixture_residual_db = residual_db
-    return track
+                MixtureResidualWarning, stacklevel=4)
+    return mixture, residual_db
 
 
 def save_multitrack(track, folder, overwrite: bool = False, subtype: str = "FLOAT") -> Path:

@@ -1,13 +1,13 @@
-"""Reading, writing and listening to audio.
+"""Audio files: reading (soundfile, else PyAV), streaming long files, writing atomically.
 
-Every signal in mssedu is a float32 numpy array shaped ``(channels, samples)``; a mono
-signal has one channel. :func:`load` always returns that shape, whatever the file holds.
-
-Reading tries :mod:`soundfile` (wav, flac, ogg, and mp3 with libsndfile >= 1.1) and falls
-back to PyAV (:mod:`mssedu.decode`: mp3, m4a, anything FFmpeg knows, with FFmpeg's libraries
-inside its wheels, so no ``ffmpeg`` program is needed). ``.stem.mp4`` multitracks are read
-through PyAV too; ``load`` returns their mixture stream, and
-:func:`mssedu.data.load_multitrack` returns every stem.
+Examples
+--------
+>>> import os, tempfile
+>>> import numpy as np
+>>> path = save(os.path.join(tempfile.mkdtemp(), "tone.wav"), np.zeros((2, 800), np.float32), 8000)
+>>> y, sr = load(path)
+>>> y.shape, sr
+((2, 800), 8000)
 """
 from __future__ import annotations
 
@@ -17,21 +17,18 @@ import shutil
 import subprocess
 import sys
 import tempfile
-from math import gcd
 from pathlib import Path
 
 import numpy as np
 import soundfile as sf
-from IPython.display import Audio
-from scipy.signal import resample_poly
 
-from . import decode
-from .atomic import clean_stale_parts, part_path, usual_mode, writable_folder
-from .checks import check_bool, check_finite, check_number, check_rate, check_signal
-from .errors import AudioError, DataError, ParameterError
+from .. import decode
+from ..atomic import clean_stale_parts, part_path, usual_mode, writable_folder
+from ..checks import check_bool, check_finite, check_number, check_rate
+from ..errors import AudioError, DataError, ParameterError
+from .signals import as_signal, resample, to_mono
 
-__all__ = ["load", "save", "info", "stream", "resample", "to_mono", "to_stereo", "normalize",
-           "play", "ffmpeg_path", "MAX_LOAD_BYTES", "as_signal", "pcm_to_float", "PCM_SCALES"]
+__all__ = ["load", "save", "info", "stream", "ffmpeg_path", "MAX_LOAD_BYTES", "WRITABLE"]
 
 #: :func:`load` refuses to decode more than this many bytes of float32 audio at once
 #: (about 100 minutes of 44.1 kHz stereo); longer files are read in pieces with
@@ -422,189 +419,3 @@ def _save_mp3(path: Path, x: np.ndarray, sr: int) -> None:
     out = subprocess.run(cmd, input=pcm, capture_output=True)
     if out.returncode != 0:
         raise DataError(f"ffmpeg could not write mp3: {out.stderr.decode(errors='replace')[-300:]}")
-
-
-def resample(signal, orig_sr: int, target_sr: int) -> np.ndarray:
-    """Resample ``(..., samples)`` from ``orig_sr`` to ``target_sr`` (polyphase, scipy).
-
-    Parameters
-    ----------
-    signal : array_like, shape ``(..., samples)``
-        The audio, e.g. ``(channels, samples)``.
-    orig_sr : int
-        Its sample rate in Hz.
-    target_sr : int
-        The rate wanted, in Hz.
-
-    Returns
-    -------
-    np.ndarray
-        float32, shape ``(..., new_samples)`` with ``new_samples`` about
-        ``samples * target_sr / orig_sr``.
-    """
-    orig_sr, target_sr = check_rate(orig_sr, "orig_sr"), check_rate(target_sr, "target_sr")
-    x = as_signal(signal)
-    if orig_sr == target_sr:
-        return x
-    g = gcd(orig_sr, target_sr)
-    return resample_poly(x, target_sr // g, orig_sr // g, axis=-1).astype(np.float32)
-
-
-def to_mono(signal) -> np.ndarray:
-    """Average channels: ``(channels, samples)`` -> ``(1, samples)``; 1-D input becomes ``(1, samples)``.
-
-    Parameters
-    ----------
-    signal : array_like, shape ``(channels, samples)`` or ``(samples,)``
-        The audio.
-
-    Returns
-    -------
-    np.ndarray
-        float32, shape ``(1, samples)``.
-    """
-    x = as_signal(signal)
-    if x.ndim == 1:
-        return x[None]
-    return x.mean(axis=-2, keepdims=True)
-
-
-def to_stereo(signal) -> np.ndarray:
-    """Make a signal two-channel: mono is duplicated, stereo is kept, more channels are an error.
-
-    Parameters
-    ----------
-    signal : array_like, shape ``(channels, samples)`` or ``(samples,)``
-        Mono or stereo audio.
-
-    Returns
-    -------
-    np.ndarray
-        float32, shape ``(2, samples)``.
-    """
-    x = as_signal(signal)
-    if x.ndim == 1:
-        x = x[None]
-    if x.shape[-2] == 1:
-        return np.repeat(x, 2, axis=-2)
-    if x.shape[-2] == 2:
-        return x
-    raise ParameterError(f"to_stereo expects 1 or 2 channels, got {x.shape[-2]}. "
-                      "Down-mix multichannel audio first (e.g. to_mono).")
-
-
-def normalize(signal, peak: float = 0.99) -> np.ndarray:
-    """Scale so that the largest absolute sample equals ``peak``; silence is returned as is.
-
-    Parameters
-    ----------
-    signal : array_like, shape ``(channels, samples)`` or any
-        The audio.
-    peak : float
-        The largest absolute sample after scaling, > 0.
-
-    Returns
-    -------
-    np.ndarray
-        float32, same shape.
-    """
-    peak = check_number(peak, "peak", 0, hint="It is the largest absolute sample after "
-                        "scaling, e.g. 0.99 (a negative peak would flip the polarity).")
-    x = as_signal(signal)
-    m = float(np.max(np.abs(x))) if x.size else 0.0
-    return x if m == 0 else (x * (peak / m)).astype(np.float32)
-
-
-def play(signal, sr: int, normalize_level: bool = False):
-    """An IPython audio player for ``signal`` (``(channels, samples)`` or 1-D).
-
-    Levels are kept as they are (``normalize_level=False``) so that players side by side
-    can be compared by ear; samples beyond +-1 are scaled down to avoid clipping.
-
-    Parameters
-    ----------
-    signal : array_like, shape ``(channels, samples)`` or ``(samples,)``
-        The audio.
-    sr : int
-        Sample rate in Hz.
-    normalize_level : bool
-        Let the player scale the audio to full level.
-
-    Returns
-    -------
-    IPython.display.Audio
-        A player; it shows when it is the last value of a notebook cell.
-    """
-    x = as_signal(signal)
-    sr = check_rate(sr)
-    if x.ndim == 2 and x.shape[0] == 1:
-        x = x[0]
-    if x.ndim > 2:
-        raise ParameterError(f"play expects (channels, samples), got shape {x.shape}.")
-    peak = float(np.max(np.abs(x))) if x.size else 0.0
-    if not normalize_level and peak > 1.0:
-        x = x / peak
-    return Audio(x, rate=sr, normalize=bool(normalize_level and peak > 0.0))
-
-
-#: Integer PCM dtypes and how :func:`pcm_to_float` maps them to [-1, 1): (offset, full scale).
-PCM_SCALES = {np.dtype(np.int8): (0, 2.0 ** 7), np.dtype(np.int16): (0, 2.0 ** 15),
-              np.dtype(np.int32): (0, 2.0 ** 31), np.dtype(np.uint8): (128, 2.0 ** 7),
-              np.dtype(np.uint16): (2 ** 15, 2.0 ** 15)}
-
-
-def pcm_to_float(x) -> np.ndarray:
-    """Integer PCM samples as floats in [-1, 1) (see :data:`PCM_SCALES`); other dtypes unchanged.
-
-    Parameters
-    ----------
-    x : array_like
-        Samples of any shape and dtype.
-
-    Returns
-    -------
-    numpy.ndarray
-        float64 for integer PCM dtypes (int8/16/32, uint8/16), otherwise ``np.asarray(x)``.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> pcm_to_float(np.array([-32768, 16384], dtype=np.int16))
-    array([-1. ,  0.5])
-    """
-    arr = np.asarray(x)
-    if arr.dtype in PCM_SCALES:
-        offset, scale = PCM_SCALES[arr.dtype]
-        return (arr.astype(np.float64) - offset) / scale
-    return arr
-
-
-def as_signal(x, name: str = "signal", min_samples: int = 1) -> np.ndarray:
-    """``x`` checked as audio (:func:`mssedu.checks.check_signal`) and as float32 ``(..., samples)``.
-
-    Integer PCM is converted by its full scale, as a WAV reader would (int16 / 32768, uint8
-    (x - 128) / 128, ...: :func:`pcm_to_float`); other integer dtypes (int64: a plain list of
-    numbers) are taken as they are.
-
-    Parameters
-    ----------
-    x : array_like
-        Audio samples, last axis = time.
-    name : str
-        What ``x`` is, for messages.
-    min_samples : int
-        Fewest samples accepted (e.g. one analysis frame).
-
-    Returns
-    -------
-    numpy.ndarray
-        float32, same shape as ``x`` (no copy for a float32 array).
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> as_signal(np.array([0, 16384], dtype=np.int16))
-    array([0. , 0.5], dtype=float32)
-    """
-    arr = check_signal(x, name, min_samples)
-    return pcm_to_float(arr).astype(np.float32, copy=False)
