@@ -215,22 +215,17 @@ def _fetch_meta(name: str, dest: Path, progress: bool, hub_missing: str = "") ->
 
 
 def fetch_weights(name: str = "htdemucs", to=None, progress: bool = True) -> Path:
-    """Fetch the weights of demucs model ``name`` and check their checksums (not yet loaded:
-    :func:`mssedu.separation.weights.download` does both).
+    """Fetch the weights of demucs model ``name`` into ``to`` and check their checksums.
 
-    Tries the Hugging Face hub (``adefossez/HTDemucs``; ``HF_ENDPOINT``) and falls back to
-    Meta's server (:data:`META_URL`, or the mirror ``MSSEDU_DEMUCS_URL`` names).
-    The files land in ``to`` as a local repository: ``<name>.yaml`` and
-    ``<signature>-<sha256 prefix>.safetensors`` (or ``.th``), which
-    ``load_separator(name, repo=to)`` (and ``demucs -n name --repo to`` for ``.th``)
-    read. The checksums are then verified and the model loaded once.
+    The files are not loaded here: :func:`mssedu.separation.weights.download` fetches with
+    this function, then loads every file once, and documents the layout and the errors.
 
     Parameters
     ----------
     name : str
         A demucs model name.
     to : str or Path, optional
-        Target folder (default :func:`models_folder`).
+        Target folder (default :func:`~mssedu.separation.repo.models_folder`).
     progress : bool
         Show download progress.
 
@@ -238,18 +233,6 @@ def fetch_weights(name: str = "htdemucs", to=None, progress: bool = True) -> Pat
     -------
     Path
         The folder.
-
-    Raises
-    ------
-    DataError
-        The folder cannot be created or written.
-    ParameterError
-        ``name`` is no demucs model.
-    ModelLoadingError
-        A file failed its checksum (nothing is kept), or the servers answered 404 (the model
-        does not exist there).
-    NetworkError
-        Neither host can be reached, or both downloads failed.
     """
     refuse_quantised(name)
     import_demucs()
