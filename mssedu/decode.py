@@ -42,7 +42,7 @@ def _open(path: Path):
 
 def _not_audio(path: Path, why: str) -> AudioError:
     if path.name.lower().endswith(".stem.mp4"):
-        return AudioError(f"{path} could not be read as a .stem.mp4 multitrack ({why}). Re-download it.")
+        return AudioError(f"{path} could not be read as a stem file (a .stem.mp4 multitrack; {why}). Re-download it.")
     return AudioError(f"{path} is not an audio file that soundfile or PyAV can read ({why}; is it "
                       "really audio, or a download error page?). Re-export it as wav or flac, or "
                       "re-download it.")

@@ -76,7 +76,7 @@ def track_from_upload(name: str, data: bytes, seconds: float | None = None, sepa
 
     Examples
     --------
-    >>> track_from_upload("notes.txt", b"")
+    >>> track_from_upload("notes.txt", b"hello")
     Traceback (most recent call last):
     ...
     mssedu.errors.ParameterError: 'notes.txt' is not an audio file the app reads; ...

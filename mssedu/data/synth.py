@@ -453,6 +453,8 @@ def make_dataset(out_dir, n_songs: int = 10, seconds: float = 30.0, seed: int = 
     if seconds is None or float(seconds) <= 0:
         raise ParameterError(f"seconds must be > 0, got {seconds!r}.")
     renderer, font = choose_renderer(renderer, soundfont)
+    if style_settings(style)["vocals"] == "sung":
+        _can_sing()      # a missing pyworld is said here, once: forked workers inherit that
     sr = check_rate(sr)
     out = Path(out_dir).expanduser()
     (out / subset).mkdir(parents=True, exist_ok=True)

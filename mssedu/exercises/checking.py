@@ -296,6 +296,20 @@ class Source:
         return f"# {self.name}\n{self.text}"
 
 
+def _public_module(obj):
+    """The shortest module path a student imports ``obj`` from: ``mssedu.metrics`` for
+    ``si_sdr``, which is written in ``mssedu.metrics.ratios`` and re-exported by its package."""
+    module = getattr(obj, "__module__", None)
+    if not module:
+        return module
+    parts = module.split(".")
+    for k in range(1, len(parts)):      # from the shortest: mssedu, mssedu.metrics, ...
+        shorter = ".".join(parts[:k])
+        if k > 1 and getattr(importlib.import_module(shorter), getattr(obj, "__name__", ""), None) is obj:
+            return shorter
+    return module
+
+
 def show_source(obj, docstring: bool = True) -> Source:
     """The readable implementation of a course function, to read next to the maths.
 
@@ -319,7 +333,7 @@ def show_source(obj, docstring: bool = True) -> Source:
     True
     """
     text = textwrap.dedent(inspect.getsource(obj))
-    name = ".".join(p for p in (getattr(obj, "__module__", None),
+    name = ".".join(p for p in (_public_module(obj),
                                 getattr(obj, "__qualname__", getattr(obj, "__name__", ""))) if p)
     if not docstring:
         tree = ast.parse(text)
