@@ -42,7 +42,10 @@ def _open(path: Path):
 
 def _not_audio(path: Path, why: str) -> AudioError:
     if path.name.lower().endswith(".stem.mp4"):
-        return AudioError(f"{path} could not be read as a stem file (a .stem.mp4 multitrack; {why}). Re-download it.")
+        # names the format (.stem.mp4) and what it holds (a stem file), as both loaders said before
+        return AudioError(f"{path} could not be read as a .stem.mp4 multitrack ({why}): the stem "
+                          "file is damaged or incomplete, or could not be read as a stem file at "
+                          "all. Re-download it.")
     return AudioError(f"{path} is not an audio file that soundfile or PyAV can read ({why}; is it "
                       "really audio, or a download error page?). Re-export it as wav or flac, or "
                       "re-download it.")
