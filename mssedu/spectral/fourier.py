@@ -170,20 +170,23 @@ def stft(x, n_fft: int = 2048, hop_length: int | None = None, window="hann",
     if x.shape[-1] < needed or (center and x.shape[-1] + 2 * (n_fft // 2) < n_fft):
         raise ParameterError(f"The signal has {x.shape[-1]} samples, shorter than one frame "
                           f"(n_fft={n_fft}). Use a longer clip or a smaller n_fft.")
-    win64 = get_window(window, n_fft, dtype=np.float64)
+    win64 = get_window(window, n_fft, dtype=np.float64)   # librosa's float64 window: equal bits
     if center:
         pad = [(0, 0)] * (x.ndim - 1) + [(n_fft // 2, n_fft // 2)]
         x = np.pad(x, pad, mode="constant")
-    # 1. cut the signal into overlapping frames, one per column: (..., n_fft, frames), a view
-    frames = np.swapaxes(np.lib.stride_tricks.sliding_window_view(x, n_fft, axis=-1)[..., ::hop, :],
-                         -1, -2)
-    # 2. window each frame and take its real FFT down the columns (in float64, as librosa
-    #    does, then stored as complex64), a block of frames at a time: (..., freq, frames)
-    out = np.empty(frames.shape[:-2] + (n_fft // 2 + 1, frames.shape[-1]), dtype=np.complex64)
-    block = _block_frames(n_fft, frames.shape[:-2])
-    for a in range(0, frames.shape[-1], block):
-        out[..., a:a + block] = scipy.fft.rfft(win64[:, None] * frames[..., a:a + block], axis=-2,
-                                               workers=_WORKERS)
+    # 1. cut the signal into overlapping frames, one per row: (..., frames, n_fft), a view
+    frames = np.lib.stride_tricks.sliding_window_view(x, n_fft, axis=-1)[..., ::hop, :]
+    # 2. window each frame and take its real FFT along the row (contiguous, so the FFT reads
+    #    and writes without strides), in float64 as librosa does, a block of frames at a time
+    #    into one reused buffer; stored as complex64 (..., freq, frames)
+    out = np.empty(frames.shape[:-2] + (n_fft // 2 + 1, frames.shape[-2]), dtype=np.complex64)
+    block = _block_frames(n_fft, frames.shape[:-2], _STFT_BLOCK_BYTES)
+    buffer = np.empty(frames.shape[:-2] + (min(block, frames.shape[-2]), n_fft))
+    for a in range(0, frames.shape[-2], block):
+        chunk = frames[..., a:a + block, :]
+        windowed = np.multiply(chunk, win64, out=buffer[..., :chunk.shape[-2], :])
+        spectra = scipy.fft.rfft(windowed, axis=-1, overwrite_x=True, workers=_WORKERS)
+        out[..., a:a + block] = np.swapaxes(spectra, -1, -2)
     return out
 
 
@@ -258,14 +261,19 @@ def istft(X, hop_length: int | None = None, window="hann", center: bool = True,
 #: starting threads costs more than it saves (180 s stereo on 2 quiet cores: 0.36 s with one
 #: worker, 0.66 s with all; librosa 0.40 s).
 _WORKERS = None
-#: Bytes of float64 frames per FFT block: small enough to stay in the cache (a block and its
+#: Bytes of float64 frames per iSTFT block: small enough to stay in the cache (a block and its
 #: FFT are reused, not page-faulted in afresh), large enough to amortise Python's loop.
 _BLOCK_BYTES = 2 ** 18
+#: Bytes of float64 frames per STFT block. Larger than the iSTFT's: the STFT's FFT runs along
+#: contiguous rows, and fewer, longer FFT calls won (180 s stereo, n_fft 4096, 2 quiet cores:
+#: 0.50 s at 512 KiB, 0.37 s at 2 MiB, 0.35 s at 4 MiB; librosa 0.41 s).
+_STFT_BLOCK_BYTES = 2 ** 22
 
 
-def _block_frames(n_fft: int, lead_shape) -> int:
+def _block_frames(n_fft: int, lead_shape, block_bytes: int = _BLOCK_BYTES,
+                  itemsize: int = 8) -> int:
     """Frames per block of the numpy STFT/iSTFT for signals with leading axes ``lead_shape``."""
-    return max(1, _BLOCK_BYTES // (8 * n_fft * max(1, int(np.prod(lead_shape)))))
+    return max(1, block_bytes // (itemsize * n_fft * max(1, int(np.prod(lead_shape)))))
 
 
 def _n_pieces(n_fft: int, hop: int, n_fr: int) -> int:
