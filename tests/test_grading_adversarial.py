@@ -70,8 +70,10 @@ def _insert(nb, source, before=None):
 SDR_CALL = 'check("evaluation.sdr", my_sdr, reference=vocals, estimate=est_vocals)'
 SI_CALL = 'check("evaluation.si_sdr", my_si_sdr, reference=vocals, estimate=est_vocals)'
 FN_CALL = 'check("evaluation.my_si_sdr", my_si_sdr)'
+RHO_CALL = 'check("evaluation.rank_correlation", my_rho, ratings=rated["rating"], metric=rated["SDR"])'
 ZERO = {"evaluation.sdr": f"my_sdr = 0.0\n{SDR_CALL}", "evaluation.si_sdr": f"my_si_sdr = 0.0\n{SI_CALL}",
-        "evaluation.my_si_sdr": f"def my_si_sdr(reference, estimate):\n    return 0.0\n{FN_CALL}"}
+        "evaluation.my_si_sdr": f"def my_si_sdr(reference, estimate):\n    return 0.0\n{FN_CALL}",
+        "evaluation.rank_correlation": f"my_rho = 0.0\n{RHO_CALL}"}
 PATCHES = """import builtins, sys, types
 import numpy as np
 import mssedu.exercises, mssedu.exercises.checking, mssedu.metrics
@@ -120,10 +122,14 @@ def _submissions(folder: Path, outside: Path, grades: Path, port: int) -> None:
     half = _replace(_notebook(), "evaluation.sdr",                      # a 2x wrong SDR
                     "s, s_hat = vocals.astype(float), est_vocals.astype(float)\n"
                     f"my_sdr = 20 * np.log10(np.sum(s ** 2) / np.sum((s - s_hat) ** 2))\n{SDR_CALL}")
-    subs["half"] = _replace(half, "evaluation.my_si_sdr",               # plain SDR, not SI-SDR
-                            "def my_si_sdr(reference, estimate):\n"
-                            "    return 10 * np.log10(np.sum(reference ** 2) / np.sum((reference - estimate) ** 2))\n"
-                            + FN_CALL)
+    half = _replace(half, "evaluation.my_si_sdr",                       # plain SDR, not SI-SDR
+                    "def my_si_sdr(reference, estimate):\n"
+                    "    return 10 * np.log10(np.sum(reference ** 2) / np.sum((reference - estimate) ** 2))\n"
+                    + FN_CALL)
+    # rho right on the notebook's ratings but frozen in an earlier cell: the hidden re-run catches it
+    half = _insert(half, "import scipy.stats\n_frozen = scipy.stats.spearmanr(rated['SDR'], rated['rating']).statistic",
+                   before="evaluation.rank_correlation")
+    subs["half"] = _replace(half, "evaluation.rank_correlation", f"my_rho = _frozen\n{RHO_CALL}")
     subs["crash"] = _replace(_notebook(), "evaluation.my_si_sdr", "1 / 0\n" + FN_CALL)
     subs["nameerror"] = _replace(_notebook(), "evaluation.sdr", f"my_sdr = x + 1\n{SDR_CALL}")
     patcher = _insert(_notebook(), PATCHES)
@@ -202,9 +208,10 @@ def test_controls(graded):
     rows = graded["rows"]
     assert rows["alice"]["scores"] == POSSIBLE and rows["alice"]["note"] == "", rows["alice"]
     assert _total(graded, "bob") == 0.0
-    # half: SDR 2x wrong (0), SI-SDR value right (3), function is plain SDR (0), rank correlation right (3)
+    # half: SDR 2x wrong (0), SI-SDR value right (3), function is plain SDR (0), rank correlation
+    # right here but hard-coded (1: the public check; the hidden re-run on other ratings fails)
     assert rows["half"]["scores"] == {"evaluation.sdr": 0.0, "evaluation.si_sdr": 3.0,
-                                      "evaluation.my_si_sdr": 0.0, "evaluation.rank_correlation": 3.0}, rows["half"]
+                                      "evaluation.my_si_sdr": 0.0, "evaluation.rank_correlation": 1.0}, rows["half"]
     assert rows["crash"]["scores"] == {**POSSIBLE, "evaluation.my_si_sdr": 0.0}
     assert "ZeroDivisionError" in rows["crash"]["note"]
     assert _total(graded, "dave") == 0.0 and "not a notebook" in rows["dave"]["note"]
