@@ -132,8 +132,8 @@ def pooled_ratings(path, metrics, poll_s: float | None = POLL_S):
         except MsseduError:   # fewer than 3 rated conditions with metrics
             summary.value = f"{len(table)} ratings so far: the plot needs ratings of 3 conditions or more."
             return True
-        summary.value = _summary(table, correlations)
         show_figure(out, figure_image(ratings_figure(table, metrics, correlations)))
+        summary.value = _summary(table, correlations)   # after the plot: the line says it is there
         return True
 
     async def poll():
