@@ -27,10 +27,10 @@ import inspect
 import io
 import json
 import math
-import sys
 import types
 
 import numpy as np
+import pandas as pd
 
 from .errors import DataError
 
@@ -100,8 +100,7 @@ def _encode_column(values, arrays: list, depth: int, seen: dict):
 
 def _encode_pandas(value, arrays: list, depth: int, seen: dict):
     """A ``DataFrame`` or ``Series`` as its columns and index; ``None`` when it is neither."""
-    pd = sys.modules.get("pandas")   # never imported here: a table exists only if pandas is loaded
-    if pd is None or not isinstance(value, (pd.DataFrame, pd.Series)):
+    if not isinstance(value, (pd.DataFrame, pd.Series)):
         return None
     if isinstance(value.index, pd.MultiIndex) or (isinstance(value, pd.DataFrame)
                                                   and isinstance(value.columns, pd.MultiIndex)):
@@ -200,8 +199,6 @@ def _decode_dataclass(parts: dict, arrays: list, depth: int):
 
 def _decode_pandas(parts: dict, arrays: list, depth: int):
     """The ``DataFrame`` or ``Series`` of :func:`_encode_pandas` (built from plain values only)."""
-    import pandas as pd   # only a table's parts import it
-
     def column(p):   # an array or a list of plain values, never anything else
         values = decode(p, arrays, depth + 2)
         if not isinstance(values, (np.ndarray, list)):
