@@ -182,7 +182,8 @@ _TRIAL_JS = """(img => { const t0 = Date.now(); const init = () => {
   players().forEach(q => { q.currentTime = region()[0]; }); });
  const word = v => words.filter(w => v >= w[0]).pop()[1];
  const relabel = () => box.querySelectorAll('.mssedu-rating-row').forEach(row => {
-  const r = row.querySelector('.widget-readout'), l = row.querySelector('.mssedu-rating-label');
+  const r = row.querySelector('.widget-readout'), l = (row.querySelector('.mssedu-rating-label .widget-html-content') ||
+   row.querySelector('.mssedu-rating-label'));
   if (!r || !l || r.textContent === '') return;
   const wd = word(parseFloat(r.textContent)); if (l.textContent !== wd) l.textContent = wd; });
  new MutationObserver(relabel).observe(box, {subtree: true, childList: true, characterData: true});
