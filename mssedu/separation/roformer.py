@@ -207,7 +207,18 @@ class BSRoFormer(nn.Module):
             self.mask_estimators.append(estimator)
 
     def forward(self, audio: torch.Tensor) -> torch.Tensor:
-        """Separate a batch (shapes in the class docstring)."""
+        """Separate a batch.
+
+        Parameters
+        ----------
+        audio : torch.Tensor
+            ``(batch, channels, samples)``.
+
+        Returns
+        -------
+        torch.Tensor
+            ``(batch, stems, channels, samples)``; ``(batch, channels, samples)`` for one stem.
+        """
         b, c, n = audio.shape
         window = torch.hann_window(self.stft_kwargs["win_length"], device=audio.device)
         spec = torch.stft(audio.reshape(b * c, n), **self.stft_kwargs, window=window, return_complex=True)
