@@ -346,3 +346,30 @@ def test_a_file_not_matching_its_hash_name_is_refused(tmp_path):
     torch.save(OpenUnmixNet(**umx_architecture(TOY_UMX)).state_dict(), tmp_path / "vocals-00000000.pth")
     with pytest.raises(ModelLoadingError, match="corrupt or was changed"):
         FAM.load_state_dict_file(tmp_path / "vocals-00000000.pth")
+
+
+# -- one model per family of the survey's table -----------------------------------------------
+
+def test_family_rows_time_stand_ins_and_report_sizes(tmp_path, monkeypatch):
+    monkeypatch.setenv("MSSEDU_CACHE", str(tmp_path / "cache"))       # no weights anywhere
+    monkeypatch.setenv("TORCH_HOME", str(tmp_path / "torch"))
+    families = [f for f in P.SURVEY_FAMILIES if f["model"] in ("unet-full", "umxhq")]
+    rows, trained = P.family_rows(music(0.5), SR, families=families)
+    assert trained == {}
+    by = {r["family"]: r for r in rows}
+    assert by["Open-Unmix"]["parameters (M)"] == pytest.approx(35.573392)      # 4 x 8,893,348
+    assert by["Open-Unmix"]["model"] == "umxhq (timed: -random)" and by["Open-Unmix"]["trained weights"] == "not here"
+    from mssedu.models import MiniUNet, count_parameters
+    assert by["Spleeter-style U-Net"]["parameters (M)"] * 1e6 == count_parameters(MiniUNet.from_preset("full"))
+    assert all(np.isfinite(r["seconds per second of music"]) and r["seconds per second of music"] > 0 for r in rows)
+    quick, _ = P.family_rows(music(0.5), SR, families=families, time_models=False)
+    assert all(np.isnan(r["seconds per second of music"]) for r in quick)
+    with pytest.raises(ParameterError, match="at least 0.5 s"):
+        P.family_rows(music(0.1), SR)
+
+
+def test_family_rows_score_trained_weights_when_present(server):
+    P.download("umxhq", progress=False)
+    rows, trained = P.family_rows(music(0.5), SR, families=[f for f in P.SURVEY_FAMILIES if f["model"] == "umxhq"])
+    assert rows[0]["trained weights"] == "here" and rows[0]["model"] == "umxhq"
+    assert list(trained) == ["Open-Unmix: Open-Unmix (UMX-HQ)"]
