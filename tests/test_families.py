@@ -267,6 +267,20 @@ def test_roformer_checkpoint_and_yaml_by_path_and_cli(tmp_path, capsys):
         ["bass.wav", "drums.wav", "other.wav", "vocals.wav"]
 
 
+def test_cli_separates_with_a_family_name(tmp_path, capsys):
+    from mssedu import audio
+
+    song = tmp_path / "song.wav"
+    audio.save(song, music(0.5), SR)
+    code = cli.main(["separate", str(song), "--model", "bs-roformer-random", "--two-stems", "vocals",
+                     "--out", str(tmp_path / "out"), "-q", "--device", "cpu"])
+    assert code == 0, capsys.readouterr()
+    written = tmp_path / "out" / "bs-roformer-random" / "song"
+    assert sorted(p.name for p in written.iterdir()) == ["accompaniment.wav", "vocals.wav"]
+    stems = [audio.load(written / f"{k}.wav")[0] for k in ("vocals", "accompaniment")]
+    assert stems[0].shape == (2, SR // 2)
+
+
 def _published_style_yaml(extra: str = "") -> str:
     """A config as ZFTurbo publishes them: tuples tagged !!python/tuple, training settings."""
     bands = "\n".join(f"    - {b}" for b in SMALL_CONFIG["model"]["freqs_per_bands"])
