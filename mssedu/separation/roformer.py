@@ -30,8 +30,8 @@ Band-Split RoPE Transformer. ICASSP.
 Examples
 --------
 >>> net = BSRoFormer(**{**SMALL_CONFIG["model"], "dim": 16, "depth": 1})
->>> net(torch.zeros(1, 2, 4410)).shape
-torch.Size([1, 2, 4410])
+>>> net(torch.zeros(1, 2, 4410)).shape   # (batch, stems, channels, samples)
+torch.Size([1, 4, 2, 4410])
 """
 from __future__ import annotations
 
