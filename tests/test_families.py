@@ -39,7 +39,7 @@ def music(seconds=1.0, seed=0):
 
 # -- the random stand-ins separate --------------------------------------------------------------
 
-@pytest.mark.parametrize("name", ["umxhq-random", "bs-roformer-random"])
+@pytest.mark.parametrize("name", ["umxhq-random", "bs-roformer-random", "mel-roformer-random"])
 def test_random_stand_ins_separate_with_input_shape(name):
     sep = P.load_separator(name, device="cpu")
     x = music(1.0)
@@ -131,6 +131,56 @@ def test_bs_roformer_equals_lucidrains_package():
         want = ref(x)
         got = ours(x)[..., :want.shape[-1]]
     np.testing.assert_allclose(got.numpy(), want.numpy(), rtol=1e-4, atol=1e-5)
+
+
+@pytest.mark.parametrize("stereo", [True, False])
+def test_mel_roformer_equals_lucidrains_package(stereo):
+    """Our Mel-RoFormer (overlapping mel bands, averaged masks) == lucidrains'
+    ``bs_roformer.MelBandRoformer`` 0.3.x for the same state dict (1e-4)."""
+    ref_module = pytest.importorskip("bs_roformer")
+    from mssedu.separation.roformer import MelRoFormer
+
+    cfg = dict(dim=16, depth=2, stereo=stereo, num_stems=2, time_transformer_depth=1,
+               freq_transformer_depth=1, dim_head=8, heads=2, stft_hop_length=441, num_bands=60)
+    torch.manual_seed(0)
+    ref = ref_module.MelBandRoformer(**cfg, flash_attn=False).eval()
+    ours = MelRoFormer(**cfg).eval()
+    assert set(ref.state_dict()) == set(ours.state_dict())
+    ours.load_state_dict(ref.state_dict())
+    x = 0.1 * torch.randn(1, 2 if stereo else 1, 441 * 40)
+    with torch.no_grad():
+        want = ref(x)
+        got = ours(x)[..., :want.shape[-1]]
+    np.testing.assert_allclose(got.numpy(), want.numpy(), rtol=1e-4, atol=1e-5)
+
+
+def test_mel_bands_overlap_and_cover_every_bin():
+    from mssedu.separation.roformer import mel_bands
+
+    bands = mel_bands()
+    per_bin = bands.sum(0)
+    assert bool((per_bin >= 1).all()) and int(per_bin.max()) == 2      # neighbours overlap, no more
+    assert bool(bands[0, 0]) and bool(bands[-1, -1])                   # DC and Nyquist covered
+
+
+def test_mel_roformer_checkpoint_and_yaml_load(tmp_path):
+    from mssedu.separation.roformer import SMALL_MEL_CONFIG, MelRoFormer, roformer_class
+
+    model_section = {**SMALL_MEL_CONFIG["model"], "dim": 8, "heads": 1, "dim_head": 8}
+    assert roformer_class(model_section) is MelRoFormer
+    torch.manual_seed(2)
+    model = MelRoFormer(**roformer_kwargs(model_section))
+    torch.save(model.state_dict(), tmp_path / "mel.ckpt")
+    lines = "\n".join(f"  {k}: {str(v).lower() if isinstance(v, bool) else v}" for k, v in model_section.items())
+    (tmp_path / "mel.yaml").write_text(f"audio:\n  chunk_size: 88200\n  sample_rate: 44100\nmodel:\n{lines}\n"
+                                       "training:\n  instruments: [vocals, other]\n  target_instrument: null\n")
+    with pytest.raises(ModelLoadingError, match="names 2 stems"):       # 4 masks, 2 names: refused
+        P.load_separator(tmp_path / "mel.ckpt", config=tmp_path / "mel.yaml", device="cpu")
+    text = (tmp_path / "mel.yaml").read_text().replace("[vocals, other]", "[drums, bass, other, vocals]")
+    (tmp_path / "mel.yaml").write_text(text)
+    sep = P.load_separator(tmp_path / "mel.ckpt", config=tmp_path / "mel.yaml", device="cpu")
+    assert isinstance(sep.model, MelRoFormer)
+    assert torch.equal(sep.model.layers[0][0].norm.gamma, model.layers[0][0].norm.gamma)
 
 
 # -- downloads through a stand-in server on 127.0.0.1 -----------------------------------------

@@ -43,7 +43,7 @@ from ..models import check_finite_weights, check_model_size
 from ..network import download_file, offline_requested
 from .openunmix import UMX_MODELS, OpenUnmixNet, OpenUnmixSeparator, random_openunmix, umx_architecture
 from .repo import check_suffix, models_folder, sha256
-from .roformer import SMALL_CONFIG, BSRoFormer, RoFormerSeparator, roformer_kwargs
+from .roformer import SMALL_CONFIG, SMALL_MEL_CONFIG, RoFormerSeparator, roformer_class, roformer_kwargs
 
 __all__ = ["ROFORMER_MODELS", "FAMILY_LABELS", "is_family_model", "find_family_weights",
            "download_family", "load_state_dict_file", "read_roformer_config", "load_roformer",
@@ -71,7 +71,9 @@ ROFORMER_MODELS = {
 FAMILY_LABELS = {**{n: s["label"] for n, s in {**UMX_MODELS, **ROFORMER_MODELS}.items()},
                  **{f"{n}-random": f"{s['label']} (random weights)" for n, s in
                     {**UMX_MODELS, **ROFORMER_MODELS}.items()},
-                 "bs-roformer-random": "BS-RoFormer (small, random weights)"}
+                 "bs-roformer-random": "BS-RoFormer (small, random weights)",
+                 "mel-roformer-random": "Mel-RoFormer (small, random weights)"}
+_SMALL = {"bs-roformer-random": SMALL_CONFIG, "mel-roformer-random": SMALL_MEL_CONFIG}
 
 _SLACK = 16 << 20       # bytes a state-dict file may hold beyond its float32 tensors (pickle, names)
 _FOREIGN_KEYS = ("stft.window", "sample_rate", "transform.")   # extras of some published UMX files
@@ -370,7 +372,7 @@ def read_roformer_config(path) -> dict:
 
 
 def load_roformer(checkpoint, config, name: str = "BS-RoFormer", device="auto") -> RoFormerSeparator:
-    """A BS-RoFormer separator from a checkpoint and its YAML configuration, safely.
+    """A BS-RoFormer (or Mel-RoFormer) separator from a checkpoint and its YAML configuration, safely.
 
     Parameters
     ----------
@@ -397,9 +399,10 @@ def load_roformer(checkpoint, config, name: str = "BS-RoFormer", device="auto") 
         kwargs = roformer_kwargs(config["model"], str(checkpoint))
     except ParameterError as err:
         raise ModelLoadingError(str(err)) from err
-    n = check_model_size(lambda: BSRoFormer(**kwargs), str(checkpoint))   # on meta: nothing allocated
+    build = roformer_class(config["model"])                     # BS- or Mel-RoFormer
+    n = check_model_size(lambda: build(**kwargs), str(checkpoint))   # on meta: nothing allocated
     state = load_state_dict_file(checkpoint, _size_limit(n))
-    model = BSRoFormer(**kwargs)
+    model = build(**kwargs)
     _fill(model, state, checkpoint)
     try:
         return RoFormerSeparator(model, config, name=name, device=device)
@@ -428,8 +431,8 @@ def load_family_separator(name: str, repo=None, device="auto", **options):
     ----------
     name : str
         ``umxhq``, ``umxl``, a name of :data:`ROFORMER_MODELS`, any of them with
-        ``-random`` (real architecture, random weights), or ``bs-roformer-random`` (a small
-        configuration of the architecture).
+        ``-random`` (real architecture, random weights), or ``bs-roformer-random`` /
+        ``mel-roformer-random`` (small configurations of the architectures).
     repo : str or Path, optional
         Folder with the model's files.
     device : str
@@ -453,12 +456,12 @@ def load_family_separator(name: str, repo=None, device="auto", **options):
     if set(options) - allowed:
         raise ParameterError(f"{name} does not take {', '.join(sorted(set(options) - allowed))} "
                              f"(it takes {', '.join(sorted(allowed)) or 'no options'}).")
-    if name == "bs-roformer-random" or (name.endswith("-random") and name[:-7] in ROFORMER_MODELS):
-        config = SMALL_CONFIG if name == "bs-roformer-random" else ROFORMER_MODELS[name[:-7]]["config"]
+    if name in _SMALL or (name.endswith("-random") and name[:-7] in ROFORMER_MODELS):
+        config = _SMALL[name] if name in _SMALL else ROFORMER_MODELS[name[:-7]]["config"]
         state = torch.random.get_rng_state()
         try:
             torch.manual_seed(0)
-            model = BSRoFormer(**roformer_kwargs(config["model"]))
+            model = roformer_class(config["model"])(**roformer_kwargs(config["model"]))
         finally:
             torch.random.set_rng_state(state)
         return RoFormerSeparator(model, config, name=FAMILY_LABELS[name], device=device)

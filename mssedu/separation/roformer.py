@@ -35,6 +35,7 @@ torch.Size([1, 4, 2, 4410])
 """
 from __future__ import annotations
 
+import librosa
 import numpy as np
 import torch
 import torch.nn.functional as F
@@ -45,8 +46,8 @@ from ..chunking import overlap_add
 from ..config import torch_device
 from ..errors import ParameterError
 
-__all__ = ["BSRoFormer", "RoFormerSeparator", "SMALL_CONFIG", "DEFAULT_BANDS", "roformer_kwargs",
-           "roformer_sources"]
+__all__ = ["BSRoFormer", "MelRoFormer", "RoFormerSeparator", "SMALL_CONFIG", "DEFAULT_BANDS", "roformer_kwargs",
+           "roformer_sources", "roformer_class", "mel_bands", "SMALL_MEL_CONFIG"]
 
 #: Bins per band of the published models (2048-point STFT: 1025 bins in 62 bands).
 DEFAULT_BANDS = (2,) * 24 + (4,) * 12 + (12,) * 8 + (24,) * 8 + (48,) * 8 + (128, 129)
@@ -63,10 +64,18 @@ SMALL_CONFIG = {
     "inference": {"num_overlap": 2},
 }
 
+#: A small Mel-RoFormer (``mel-roformer-random``): 60 mel bands, narrow and shallow.
+SMALL_MEL_CONFIG = {**SMALL_CONFIG, "model": {
+    "dim": 32, "depth": 1, "stereo": True, "num_stems": 4, "time_transformer_depth": 1,
+    "freq_transformer_depth": 1, "num_bands": 60, "sample_rate": 44100, "dim_head": 16, "heads": 2,
+    "stft_n_fft": 2048, "stft_hop_length": 441, "stft_win_length": 2048, "mask_estimator_depth": 1,
+    "mlp_expansion_factor": 2}}
+
 # what the architecture takes; the rest of a published ``model:`` section is for training
 _ARCH_KEYS = {"dim", "depth", "stereo", "num_stems", "time_transformer_depth", "freq_transformer_depth",
               "freqs_per_bands", "dim_head", "heads", "stft_n_fft", "stft_hop_length",
-              "stft_win_length", "stft_normalized", "mask_estimator_depth", "mlp_expansion_factor"}
+              "stft_win_length", "stft_normalized", "mask_estimator_depth", "mlp_expansion_factor",
+              "num_bands", "sample_rate"}
 _TRAINING_KEYS = {"attn_dropout", "ff_dropout", "flash_attn", "dim_freqs_in", "multi_stft_resolution_loss_weight",
                   "multi_stft_resolutions_window_sizes", "multi_stft_hop_size", "multi_stft_normalized",
                   "use_torch_checkpoint", "sage_attention", "linear_transformer_depth", "skip_connection"}
@@ -123,7 +132,7 @@ class _Attention(nn.Module):
 class _Transformer(nn.Module):
     """Pre-norm residual layers of attention and feed-forward (GELU, 4x wide)."""
 
-    def __init__(self, dim: int, depth: int, heads: int, dim_head: int, rotary: _Rotary):
+    def __init__(self, dim: int, depth: int, heads: int, dim_head: int, rotary: _Rotary, norm_output: bool):
         super().__init__()
         self.layers = nn.ModuleList(nn.ModuleList([
             _Attention(dim, heads, dim_head, rotary),
@@ -131,22 +140,41 @@ class _Transformer(nn.Module):
         for layer in self.layers:                                # net.0/1/4 as published
             layer[1].net = nn.Sequential(_RMSNorm(dim), nn.Linear(dim, 4 * dim), nn.GELU(),
                                          nn.Dropout(0.0), nn.Linear(4 * dim, dim))
+        self.norm = _RMSNorm(dim) if norm_output else nn.Identity()   # Mel-RoFormer's: each output
 
     def forward(self, x):
         for attn, ff in self.layers:
             x = attn(x) + x
             x = ff.net(x) + x
-        return x
+        return self.norm(x)
 
 
-def _mask_mlp(dim: int, dim_in: int, depth: int, hidden: int) -> nn.Sequential:
-    """Tokens of one band -> its complex mask values: ``depth`` linear layers (tanh between),
+def _mask_mlp(dim: int, dim_in: int, n_linear: int, hidden: int) -> nn.Sequential:
+    """Tokens of one band -> its complex mask values: ``n_linear`` linear layers (tanh between),
     doubled width, then a GLU halves it."""
-    sizes = [dim] + [hidden] * (depth - 1) + [2 * dim_in]
+    sizes = [dim] + [hidden] * (n_linear - 1) + [2 * dim_in]
     layers = []
     for k, (a, b) in enumerate(zip(sizes[:-1], sizes[1:])):
         layers += [nn.Linear(a, b)] + ([nn.Tanh()] if k < len(sizes) - 2 else [])
     return nn.Sequential(nn.Sequential(*layers), nn.GLU(dim=-1))
+
+
+def _build_trunk(model: nn.Module, dim: int, depth: int, time_depth: int, freq_depth: int, heads: int,
+                 dim_head: int, n_linear: int, hidden: int, norm_output: bool) -> None:
+    """The layers both RoFormers share, named as published: band projections, ``depth`` pairs
+    of (time, frequency) Transformers, one mask MLP per band and stem (``model.band_dims``)."""
+    time_rope, freq_rope = _Rotary(dim_head), _Rotary(dim_head)   # shared by all blocks
+    model.layers = nn.ModuleList(nn.ModuleList([
+        _Transformer(dim, time_depth, heads, dim_head, time_rope, norm_output),
+        _Transformer(dim, freq_depth, heads, dim_head, freq_rope, norm_output)]) for _ in range(depth))
+    model.band_split = nn.Module()
+    model.band_split.to_features = nn.ModuleList(
+        nn.Sequential(_RMSNorm(d), nn.Linear(d, dim)) for d in model.band_dims)
+    model.mask_estimators = nn.ModuleList()
+    for _ in range(model.num_stems):
+        estimator = nn.Module()
+        estimator.to_freqs = nn.ModuleList(_mask_mlp(dim, d, n_linear, hidden) for d in model.band_dims)
+        model.mask_estimators.append(estimator)
 
 
 class BSRoFormer(nn.Module):
@@ -191,20 +219,10 @@ class BSRoFormer(nn.Module):
         self.stft_kwargs = dict(n_fft=stft_n_fft, hop_length=stft_hop_length, win_length=stft_win_length,
                                 normalized=stft_normalized)
         self.band_dims = tuple(2 * f * self.channels for f in freqs_per_bands)   # re, im per channel
-        time_rope, freq_rope = _Rotary(dim_head), _Rotary(dim_head)   # shared by all blocks
-        self.layers = nn.ModuleList(nn.ModuleList([
-            _Transformer(dim, time_transformer_depth, heads, dim_head, time_rope),
-            _Transformer(dim, freq_transformer_depth, heads, dim_head, freq_rope)]) for _ in range(depth))
+        self.freq_indices = None                                                # bands cut, not picked
+        _build_trunk(self, dim, depth, time_transformer_depth, freq_transformer_depth, heads, dim_head,
+                     mask_estimator_depth, dim * mlp_expansion_factor, norm_output=False)
         self.final_norm = _RMSNorm(dim)
-        self.band_split = nn.Module()
-        self.band_split.to_features = nn.ModuleList(
-            nn.Sequential(_RMSNorm(d), nn.Linear(d, dim)) for d in self.band_dims)
-        self.mask_estimators = nn.ModuleList()
-        for _ in range(self.num_stems):
-            estimator = nn.Module()
-            estimator.to_freqs = nn.ModuleList(_mask_mlp(dim, d, mask_estimator_depth,
-                                                         dim * mlp_expansion_factor) for d in self.band_dims)
-            self.mask_estimators.append(estimator)
 
     def forward(self, audio: torch.Tensor) -> torch.Tensor:
         """Separate a batch.
@@ -223,7 +241,8 @@ class BSRoFormer(nn.Module):
         window = torch.hann_window(self.stft_kwargs["win_length"], device=audio.device)
         spec = torch.stft(audio.reshape(b * c, n), **self.stft_kwargs, window=window, return_complex=True)
         spec = spec.unflatten(0, (b, c)).transpose(1, 2).flatten(1, 2)     # (b, bins*c, t): bin-major
-        feats = torch.view_as_real(spec).transpose(1, 2).flatten(2)        # (b, t, bins*c*2)
+        picked = spec if self.freq_indices is None else spec[:, self.freq_indices]   # Mel: overlapping
+        feats = torch.view_as_real(picked).transpose(1, 2).flatten(2)      # (b, t, bins*c*2)
         x = torch.stack([net(part) for net, part in zip(self.band_split.to_features,
                                                         feats.split(self.band_dims, dim=-1))], dim=-2)
         for time_tf, freq_tf in self.layers:                               # x: (b, t, bands, dim)
@@ -234,14 +253,86 @@ class BSRoFormer(nn.Module):
         masks = torch.stack([torch.cat([mlp(band) for mlp, band in zip(est.to_freqs, x.unbind(dim=-2))],
                                        dim=-1) for est in self.mask_estimators], dim=1)  # (b, s, t, bins*c*2)
         masks = torch.view_as_complex(masks.unflatten(-1, (-1, 2)).transpose(2, 3).contiguous())
+        if self.freq_indices is not None:          # a bin in several bands: the mean of its masks
+            summed = masks.new_zeros(masks.shape[:2] + spec.shape[1:]).index_add_(2, self.freq_indices, masks)
+            masks = summed / self.bands_per_bin[:, None]
         out = spec[:, None] * masks                                        # (b, s, bins*c, t)
         out = out.unflatten(2, (-1, c)).transpose(2, 3).flatten(0, 2)      # (b*s*c, bins, t)
         y = torch.istft(out, **self.stft_kwargs, window=window, length=n).unflatten(0, (b, -1, c))
         return y[:, 0] if self.num_stems == 1 else y
 
 
+def mel_bands(sample_rate: int = 44100, n_fft: int = 2048, num_bands: int = 60) -> torch.Tensor:
+    """Which STFT bins each Mel-RoFormer band holds: the non-zero support of each triangle of
+    librosa's mel filter bank (the first and last bins forced in), so neighbours overlap.
+
+    Parameters
+    ----------
+    sample_rate : int
+        Hz.
+    n_fft : int
+        FFT size.
+    num_bands : int
+        Mel bands.
+
+    Returns
+    -------
+    torch.Tensor
+        bool ``(num_bands, n_fft // 2 + 1)``; every bin is in at least one band.
+
+    Examples
+    --------
+    >>> bands = mel_bands()
+    >>> tuple(bands.shape), bool(bands.any(dim=0).all())
+    ((60, 1025), True)
+    """
+    fb = librosa.filters.mel(sr=sample_rate, n_fft=n_fft, n_mels=num_bands)
+    fb[0, 0] = fb[-1, -1] = 1.0        # the published models' convention: DC and Nyquist covered
+    return torch.from_numpy(fb > 0)
+
+
+class MelRoFormer(BSRoFormer):
+    """Mel-RoFormer (Wang, Lu, Won et al., 2024): BS-RoFormer with overlapping mel-scale bands;
+    a bin's mask is the mean of its bands' masks. Layers as published: every Transformer ends
+    with an RMSNorm, no final norm, ``mask_estimator_depth + 1`` linear layers per mask MLP.
+
+    Parameters
+    ----------
+    dim, depth, stereo, num_stems, time_transformer_depth, freq_transformer_depth : int or bool
+        As :class:`BSRoFormer`.
+    num_bands : int
+        Mel bands.
+    sample_rate : int
+        For the mel scale.
+    dim_head, heads, stft_n_fft, stft_hop_length, stft_win_length, stft_normalized : int or bool
+        As :class:`BSRoFormer`.
+    mask_estimator_depth, mlp_expansion_factor : int
+        As :class:`BSRoFormer` (one more linear layer per MLP).
+    """
+
+    def __init__(self, dim: int, depth: int, stereo: bool = False, num_stems: int = 1,
+                 time_transformer_depth: int = 2, freq_transformer_depth: int = 2, num_bands: int = 60,
+                 sample_rate: int = 44100, dim_head: int = 64, heads: int = 8, stft_n_fft: int = 2048,
+                 stft_hop_length: int = 512, stft_win_length: int = 2048, stft_normalized: bool = False,
+                 mask_estimator_depth: int = 1, mlp_expansion_factor: int = 4):
+        nn.Module.__init__(self)
+        self.channels, self.num_stems = 2 if stereo else 1, int(num_stems)
+        self.stft_kwargs = dict(n_fft=stft_n_fft, hop_length=stft_hop_length, win_length=stft_win_length,
+                                normalized=stft_normalized)
+        bands = mel_bands(sample_rate, stft_n_fft, num_bands)
+        bins = torch.arange(bands.shape[1]).expand_as(bands)[bands]        # band by band, ascending
+        c = self.channels                                                  # bin f of channel s: f c + s
+        self.register_buffer("freq_indices", (bins[:, None] * c + torch.arange(c)).flatten(), persistent=False)
+        self.register_buffer("bands_per_bin", bands.sum(0).repeat_interleave(c), persistent=False)
+        self.band_dims = tuple(2 * int(k) * c for k in bands.sum(1))
+        _build_trunk(self, dim, depth, time_transformer_depth, freq_transformer_depth, heads, dim_head,
+                     mask_estimator_depth + 1, dim * mlp_expansion_factor, norm_output=True)
+        self.final_norm = nn.Identity()
+
+
 def roformer_kwargs(model_section: dict, what: str = "config") -> dict:
-    """The :class:`BSRoFormer` arguments of a published config's ``model:`` section.
+    """The :class:`BSRoFormer` (or :class:`MelRoFormer`) arguments of a published config's
+    ``model:`` section.
 
     Parameters
     ----------
@@ -265,12 +356,30 @@ def roformer_kwargs(model_section: dict, what: str = "config") -> dict:
         raise ParameterError(f"{what}: the model: section must be a mapping of settings.")
     unknown = sorted(set(model_section) - _ARCH_KEYS - _TRAINING_KEYS)
     if unknown:
-        raise ParameterError(f"{what}: unknown BS-RoFormer settings {unknown}; mssedu builds the "
-                             "published BS-RoFormer layout (Mel-RoFormer configs are not supported).")
+        raise ParameterError(f"{what}: unknown RoFormer settings {unknown}; mssedu builds the "
+                             "published BS-RoFormer and Mel-RoFormer layouts.")
     if model_section.get("linear_transformer_depth") or model_section.get("skip_connection"):
         raise ParameterError(f"{what}: linear attention layers and skip connections are variants "
                              "mssedu does not build; use a checkpoint without them.")
-    return {k: (tuple(v) if k == "freqs_per_bands" else v) for k, v in model_section.items() if k in _ARCH_KEYS}
+    mel = "num_bands" in model_section           # Mel-RoFormer: bands from the mel scale
+    keep = _ARCH_KEYS - ({"freqs_per_bands"} if mel else {"num_bands", "sample_rate"})
+    return {k: (tuple(v) if k == "freqs_per_bands" else v) for k, v in model_section.items() if k in keep}
+
+
+def roformer_class(model_section: dict):
+    """The class a config's ``model:`` section describes.
+
+    Parameters
+    ----------
+    model_section : dict
+        The ``model:`` mapping.
+
+    Returns
+    -------
+    type
+        :class:`MelRoFormer` when it sets ``num_bands``, else :class:`BSRoFormer`.
+    """
+    return MelRoFormer if "num_bands" in model_section else BSRoFormer
 
 
 def roformer_sources(config: dict) -> list:
@@ -303,7 +412,7 @@ class RoFormerSeparator:
 
     Parameters
     ----------
-    model : BSRoFormer
+    model : BSRoFormer or MelRoFormer
         The network (eval mode is set here).
     config : dict
         Its config (``audio:``, ``training:``, ``inference:`` sections are read).
