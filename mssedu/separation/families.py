@@ -1,5 +1,5 @@
-"""The other model families of the survey's table: Open-Unmix and BS-RoFormer weights, found
-offline first, downloaded checked, loaded safely.
+"""The other model families of the survey's table: Open-Unmix and BS-/Mel-RoFormer weights,
+found offline first, downloaded checked, loaded safely.
 
 The published files of both families are plain *state dicts* (name -> tensor), so loading
 one runs no code at all (``torch.load(weights_only=True)``); the architecture comes from
