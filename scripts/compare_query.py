@@ -26,10 +26,10 @@ from mssedu.models import (QUERY_STEMS, default_validation_tracks, save_checkpoi
                            separator_for, train)
 
 
-def _train(kind: str, targets, steps: int, model: dict) -> tuple:
+def _train(kind: str, targets, steps: int, model: dict, seed: int) -> tuple:
     start = time.process_time()
     res = train(None, valid=None, model_kind=kind, targets=targets, steps=steps, max_seconds=None,
-                device="cpu", progress=False, seed=0, model=model)
+                device="cpu", progress=False, seed=seed, model=model)
     return res, time.process_time() - start
 
 
@@ -39,12 +39,13 @@ def main() -> None:
     parser.add_argument("--steps", type=int, default=600)
     parser.add_argument("--out", required=True)
     parser.add_argument("--checkpoint")
+    parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()
     torch.set_num_threads(1)
     songs = default_validation_tracks(progress=False)
-    report = {"which": args.which, "steps": args.steps, "sdr": {}, "cpu_s": 0.0, "params": 0}
+    report = {"which": args.which, "steps": args.steps, "seed": args.seed, "sdr": {}, "cpu_s": 0.0, "params": 0}
     if args.which == "conditioned":
-        res, cpu = _train("conditioned", QUERY_STEMS, args.steps, {})
+        res, cpu = _train("conditioned", QUERY_STEMS, args.steps, {}, args.seed)
         report["cpu_s"], report["params"] = cpu, res.model.num_parameters()
         for stem in QUERY_STEMS:
             report["sdr"][stem] = float(np.mean([sdr(t.stems[stem], separate_by_query(res.model, t.mixture, stem))
@@ -54,7 +55,7 @@ def main() -> None:
                             history=res.history, overwrite=True)
     else:
         for stem in QUERY_STEMS:
-            res, cpu = _train("unet", (stem,), args.steps, {"channels": (4, 8, 16, 32, 64)})
+            res, cpu = _train("unet", (stem,), args.steps, {"channels": (4, 8, 16, 32, 64)}, args.seed)
             report["cpu_s"] += cpu
             report["params"] += res.model.num_parameters()
             sep = separator_for(res.model, device="cpu")

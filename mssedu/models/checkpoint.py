@@ -180,6 +180,7 @@ def shipped_checkpoint(name: str = "unet_tiny_vocals") -> str:
 
     ``unet_tiny_vocals``: the ``tiny`` preset trained on synthetic songs only, vocals;
     ``unet_tiny_4stems``: the same recipe with four targets (vocals, drums, bass, other).
+    ``conditioned_tiny_4stems``: separation by query, a conditioned U-Net (chapter 8).
     How exactly each was made: ``mssedu/checkpoints/README.md``.
 
     Parameters
