@@ -89,6 +89,8 @@ def test_unknown_queries_are_refused_by_name():
     with pytest.raises(ParameterError, match="distinct"):
         ConditionedUNetConfig(**SMALL, targets=("bass", "bass"))
     assert model.query_vector("bass").tolist() == [0.0, 0.0, 1.0, 0.0]
+    with pytest.raises(ParameterError, match="takes a torch tensor"):
+        model(np.zeros((1, 2, 129, 20)))
 
 
 def test_query_batch_draws_the_stem_each_example_learns():

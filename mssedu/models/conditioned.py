@@ -283,12 +283,12 @@ class ConditionedUNet(SpectrogramModel):
         """
         if isinstance(mag, torch.Tensor) and mag.ndim == 3:
             mag = mag.unsqueeze(0)
-        batch = mag.shape[0] if isinstance(mag, torch.Tensor) and mag.ndim == 4 else 1
-        k = len(self.config.targets)
+        if not (isinstance(mag, torch.Tensor) and mag.ndim == 4):
+            self.body(mag)          # not a magnitude batch: the U-Net's input check says why
+        batch, k = mag.shape[0], len(self.config.targets)
         if query is None:   # every stem: the batch repeated once per query, example-major
             idx = torch.arange(k, device=self.control[0].weight.device).repeat(batch)
-            if batch:
-                mag = mag.repeat_interleave(k, dim=0)
+            mag = mag.repeat_interleave(k, dim=0)
         else:
             idx = self.query_index(query, batch)
         blocks = list(self.body.encoder)
