@@ -2,12 +2,19 @@
 correlations against scipy, and the widget driven programmatically."""
 from __future__ import annotations
 
+import base64
+import io
+import re
+import wave
+
+import av
 import numpy as np
 import pandas as pd
 import pytest
 import scipy.signal
 import scipy.stats
 
+from mssedu.audio import play
 from mssedu.errors import DataError, ParameterError
 from mssedu.exercises import check
 from mssedu.metrics import si_sar
@@ -112,6 +119,48 @@ def test_widget_driven_programmatically(sounds, tmp_path):
     path.write_text("not,ratings\n")                       # a file that is not ours: refused, shown
     box.controls["save"].click()
     assert "Not saved" in box.controls["status"].value and path.read_text() == "not,ratings\n"
+
+
+def _players(box) -> list:
+    """The trial's player HTML: the reference's, then each row's."""
+    rows = [c for c in box.children if "mssedu-rating-row" in c._dom_classes]
+    return [box.children[0].value] + [r.children[0].value for r in rows]
+
+
+def test_players_send_flac_with_exactly_the_wav_samples(sounds, tmp_path):
+    """What is rated is unchanged: each FLAC decodes (PyAV) to the very 16-bit samples of the
+    WAV player (``mssedu.audio.play``), and the page carries fewer bytes."""
+    ref, conds = sounds
+    box = listening_test(ref, conds, SR, tmp_path / "r.csv", seed=1)
+    sounds_by_name = dict(conds, **{HIDDEN_REFERENCE: ref, ANCHOR: lowpass_anchor(ref, SR)})
+    players = _players(box)
+    names = [HIDDEN_REFERENCE] + [box.key[k] for k in box.controls["sliders"]]
+    assert len(players) == 6 and all("data:audio/flac;base64," in p and " loop " in p for p in players)
+    wav_bytes = flac_bytes = 0
+    for name, player in zip(names, players):
+        uri = re.search(r'src="data:audio/flac;base64,([^"]+)"', player).group(1)
+        flac = base64.b64decode(uri)
+        with av.open(io.BytesIO(flac)) as c:
+            got = np.concatenate([f.to_ndarray() for f in c.decode(audio=0)], axis=1).ravel()
+        wav = play(sounds_by_name[name], SR).data
+        with wave.open(io.BytesIO(wav)) as wf:
+            want = np.frombuffer(wf.readframes(wf.getnframes()), dtype="<i2")
+        np.testing.assert_array_equal(got, want)          # lossless: sample for sample
+        wav_bytes, flac_bytes = wav_bytes + len(wav), flac_bytes + len(flac)
+    assert flac_bytes < 0.9 * wav_bytes, (flac_bytes, wav_bytes)   # white noise: FLAC's worst case
+
+
+def test_region_strip_and_browser_labels(sounds, tmp_path):
+    """The strip holds the loop's two range inputs over the sound's length and the browser
+    code; the labels are written by the browser (the kernel sets none after the first)."""
+    ref, conds = sounds
+    box = listening_test(ref, conds, SR, tmp_path / "r.csv", seed=1)
+    strip = box.children[1].value
+    assert "mssedu-listening" in box._dom_classes and strip.count("type='range'") == 2
+    assert "max='1.000'" in strip and "onerror=" in strip and "<script" not in strip
+    row = next(c for c in box.children if "mssedu-rating-row" in c._dom_classes)
+    row.children[1].value = 95
+    assert row.children[2].value == "Fair" and "mssedu-rating-label" in row.children[2]._dom_classes
 
 
 def test_rank_correlation_exercise():

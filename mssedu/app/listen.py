@@ -3,7 +3,8 @@
 Every browser on the page is one listener (a name typed in, or an anonymous id such as
 ``listener-3f2a``) who rates a MUSHRA trial of the example song's vocals
 (:func:`mssedu.widgets.listening_test`: blind, shuffled anew for each page, a hidden
-reference and a 3.5 kHz anchor). Voila runs one kernel per page, so the room's ratings
+reference and a 3.5 kHz anchor; a loop region and gap-free switching, answered by the
+browser; the sounds sent once with the page, as lossless FLAC). Voila runs one kernel per page, so the room's ratings
 cannot meet in memory: each kernel appends its listener's ratings to **one CSV in the app's
 folder** (``listening/ratings.csv``), under a lock file so that two saves at once both land
 (:func:`mssedu.listening.save_ratings` with ``lock=True``). Every page then reads that file
@@ -194,7 +195,8 @@ def listening_section(track, seconds, folder):
                            on_save=lambda _: pooled.refresh())
     box = section("3 · Listen and rate: the room's ratings",
                   "Headphones on. Rate each sound against the reference (one of them is the reference "
-                  "itself), type a name if you like, and save: everyone's ratings meet in the plot "
+                  "itself; pick a region on the strip to loop it, and switch sounds while it plays), "
+                  "type a name if you like, and save: everyone's ratings meet in the plot "
                   "below, against SDR, SI-SDR and SI-SAR.",
                   trial, w.HTML("<h3>The room's ratings</h3>"), pooled)
     box.add_class("mssedu-app-listening")
