@@ -135,6 +135,9 @@ _GL = ("def my_gl_step(A, x, n_fft, hop):\n"
        "    return spectral.istft(A * np.exp(1j * np.angle(X)), {h}, length=len(x), n_fft={n})")
 _BAND = ("def my_band_split(S, edges, weights):\n"
          "    return np.stack([W @ S[{e}[k]:{e}[k + 1]] for k, W in enumerate(weights)])")
+_FILM = ("def my_film(x, query, W, b):\n"
+         "    p = W @ np.eye(len(QUERY_STEMS))[QUERY_STEMS.index(query)] + b\n"
+         "    return p[{g}, None, None] * x + p[{b}, None, None]")
 HONEST_AND_CHEAT = {
     "phase.spectral_convergence": (
         "from mssedu.exercises.phase import sc_problem\nA_ex, X_ex = sc_problem()", "my_sc",
@@ -162,6 +165,8 @@ HONEST_AND_CHEAT = {
         "from mssedu.exercises.beyond import ild_problem\nX = ild_problem()", "my_ild",
         "20 * np.log10((np.abs(X[0]) + 1e-12) / (np.abs(X[1]) + 1e-12))", None),
     "beyond.my_band_split": ("", "my_band_split", _BAND.format(e="edges"), _BAND.format(e="band_edges")),
+    "beyond.my_film": ("from mssedu.exercises.beyond import QUERY_STEMS", "my_film", _FILM.format(g=":len(p) // 2", b="len(p) // 2:"),
+                       _FILM.format(g=":4", b="4:")),   # the cheat assumes the visible check's 4 channels
 }
 
 

@@ -1,5 +1,6 @@
-"""Exercises of chapter 8 (notebook ``08_beyond``): the pan law's ILD and an ILD map.
-Reference answers come from :mod:`mssedu.spatial`.
+"""Exercises of chapter 8 (notebook ``08_beyond``): the pan law's ILD and an ILD map, a
+band-split layer, and the FiLM layer of separation by query. Reference answers come from
+:mod:`mssedu.spatial` and :func:`mssedu.models.film`.
 
 >>> from mssedu.exercises import check
 >>> check("beyond.pan_law_ild", 7.66).ok
@@ -11,11 +12,14 @@ import numbers
 
 import numpy as np
 
+from ..models.conditioned import QUERY_STEMS, film
 from ..spatial import pan, pan_law_ild
 from ..spectral import stft
 from .checking import check_function, exercise
+from .hints import ladder
 
-__all__ = ["ild_problem", "band_split_problem", "POSITION", "N_FFT", "HOP", "BAND_EDGES_HZ", "BAND_SR"]
+__all__ = ["ild_problem", "band_split_problem", "film_problem", "POSITION", "N_FFT", "HOP", "BAND_EDGES_HZ",
+           "BAND_SR", "QUERY_STEMS"]
 
 POSITION = -0.5
 N_FFT, HOP = 512, 128
@@ -152,3 +156,77 @@ def my_band_split(answer):
         name="my_band_split", rtol=1e-4, atol=1e-5,
         hint="Band k is S[edges[k]:edges[k + 1]] (the upper edge excluded: edges[k+1] - edges[k] bins, "
              "the width of weights[k]); out[k] = weights[k] @ band; np.stack over k.")
+
+
+# --- build it yourself: a FiLM layer fed by a query ---------------------------------------------
+
+def film_problem(seed: int = 0, query: str = "bass"):
+    """The FiLM exercise's inputs: feature maps, a query and the control layer's weights.
+
+    Parameters
+    ----------
+    seed : int
+        Seed of the random features and weights.
+    query : str
+        One of :data:`QUERY_STEMS`.
+
+    Returns
+    -------
+    x : numpy.ndarray
+        ``(4, 6, 5)`` float32 feature maps ``(channels, freq, frames)``.
+    query : str
+        The stem asked for.
+    W : numpy.ndarray
+        ``(8, 4)`` float32: the control layer, ``W @ q + b`` gives the 4 gammas then the 4 betas.
+    b : numpy.ndarray
+        ``(8,)`` float32.
+
+    Examples
+    --------
+    >>> x, query, W, b = film_problem()
+    >>> x.shape, query, W.shape, b.shape
+    ((4, 6, 5), 'bass', (8, 4), (8,))
+    """
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal((4, 6, 5)).astype(np.float32)
+    W = rng.standard_normal((8, len(QUERY_STEMS))).astype(np.float32)
+    b = rng.standard_normal(8).astype(np.float32)
+    return x, query, W, b
+
+
+def _film(x, query, W, b, index=None, swap=False, bias=True, offset=True):
+    """Reference (and, with the flags, the typical mistakes) of ``my_film``."""
+    W, b = np.asarray(W, np.float64), np.asarray(b, np.float64)
+    q = np.eye(W.shape[1])[QUERY_STEMS.index(query) if index is None else index]
+    gamma, beta = np.split(W @ q + (b if bias else 0.0), 2)
+    if swap:
+        gamma, beta = beta, gamma
+    return film(np.asarray(x, np.float64)[None], gamma[None], beta[None] if offset else 0 * beta[None])[0]
+
+
+@exercise("beyond.my_film")
+def my_film(answer):
+    """A function ``my_film(x, query, W, b)``: the one-hot of ``query`` over :data:`QUERY_STEMS`,
+    ``gamma, beta`` = the two halves of ``W @ q + b``, then ``gamma_c * x_c + beta_c`` per channel."""
+    cases = [film_problem(0, "bass"), film_problem(1, "vocals"), film_problem(2, "other")]
+    mistakes = [
+        (lambda x, q, W, b: _film(x, q, W, b, swap=True),
+         "gamma and beta are swapped: the first half of W @ q + b scales, the second half shifts."),
+        (lambda x, q, W, b: _film(x, q, W, b, offset=False),
+         "You scaled the channels but did not add beta: FiLM is gamma * x + beta."),
+        (lambda x, q, W, b: _film(x, q, W, b, bias=False),
+         "The control layer has a bias: gamma and beta come from W @ q + b, not W @ q alone."),
+        (lambda x, q, W, b: _film(x, "bass", W, b),
+         "Your answer is right for 'bass' only: build the one-hot from the `query` argument."),
+    ]
+    ok, message = check_function(answer, cases, _film, mistakes, name="my_film", rtol=1e-4, atol=1e-5)
+    known = {why for _, why in mistakes}
+    if ok or message in known or message.startswith("No answer yet"):   # nothing to hint at
+        return ok, message
+    return False, message.rstrip() + " " + ladder(    # the hint ladder moves on wrong tries only
+        "beyond.my_film",
+        "Three steps: the query becomes a one-hot vector, the control layer turns it into one "
+        "scale and one offset per channel, and these modulate the channels.",
+        "q has a 1 at QUERY_STEMS.index(query); W @ q + b has 8 numbers, the first 4 are gamma "
+        "and the last 4 beta; give gamma and beta two new axes so that they act on the channel "
+        "axis of x (channels, freq, frames).")

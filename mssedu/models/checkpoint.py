@@ -3,7 +3,7 @@
 A checkpoint is a plain dict of tensors, numbers, strings, lists and dicts -- no pickled
 Python objects -- so it loads with ``torch.load(path, weights_only=True)``, which cannot run
 code hidden in a file. It holds ``format`` (:data:`CHECKPOINT_FORMAT`), the model's
-``kind`` (a key of :data:`MODEL_KINDS`: ``"unet"`` or ``"bandsplit"``; files without it
+``kind`` (a key of :data:`MODEL_KINDS`: ``"unet"``, ``"bandsplit"`` or ``"conditioned"``; files without it
 are U-Nets), its ``config`` and weights (``model``; ``best_model`` when training kept its
 best validation weights), and for resuming a run the optimiser state, step, epoch and
 history. A file is recognised by its content, never by its suffix.
@@ -37,6 +37,7 @@ from ..config import torch_device
 from ..errors import DataError, ModelLoadingError, ParameterError
 from .bandsplit import BANDSPLIT_PRESETS, BandSplitConfig, BandSplitModel
 from .base import count_parameters
+from .conditioned import CONDITIONED_PRESETS, ConditionedUNet, ConditionedUNetConfig
 from .unet import UNET_PRESETS, MiniUNet, UNetConfig
 
 __all__ = ["CHECKPOINT_FORMAT", "MODEL_KINDS", "MAX_PARAMETERS", "ModelKind", "save_checkpoint",
@@ -72,7 +73,8 @@ class ModelKind(NamedTuple):
 
 #: Model kinds, by the ``kind`` stored in a checkpoint: the one explicit list.
 MODEL_KINDS = {"unet": ModelKind(UNetConfig, MiniUNet, UNET_PRESETS),
-               "bandsplit": ModelKind(BandSplitConfig, BandSplitModel, BANDSPLIT_PRESETS)}
+               "bandsplit": ModelKind(BandSplitConfig, BandSplitModel, BANDSPLIT_PRESETS),
+               "conditioned": ModelKind(ConditionedUNetConfig, ConditionedUNet, CONDITIONED_PRESETS)}
 
 
 def model_kind(name: str) -> ModelKind:
@@ -81,7 +83,7 @@ def model_kind(name: str) -> ModelKind:
     Parameters
     ----------
     name : str
-        ``"unet"`` or ``"bandsplit"``.
+        ``"unet"``, ``"bandsplit"`` or ``"conditioned"``.
 
     Returns
     -------
@@ -178,6 +180,7 @@ def shipped_checkpoint(name: str = "unet_tiny_vocals") -> str:
 
     ``unet_tiny_vocals``: the ``tiny`` preset trained on synthetic songs only, vocals;
     ``unet_tiny_4stems``: the same recipe with four targets (vocals, drums, bass, other).
+    ``conditioned_tiny_4stems``: separation by query, a conditioned U-Net (chapter 8).
     How exactly each was made: ``mssedu/checkpoints/README.md``.
 
     Parameters

@@ -31,7 +31,7 @@ from ..errors import ParameterError
 from ..losses import WAVEFORM_LOSSES, get_loss
 from ..spectral import istft, stft
 
-__all__ = ["spectrogram_batch", "training_step"]
+__all__ = ["spectrogram_batch", "query_batch", "training_step"]
 
 
 def spectrogram_batch(batch: dict, targets, n_fft: int, hop_length: int, device):
@@ -64,19 +64,56 @@ def spectrogram_batch(batch: dict, targets, n_fft: int, hop_length: int, device)
     return stft(mix, n_fft, hop_length), stft(tgt, n_fft, hop_length).abs()
 
 
+def query_batch(batch: dict, targets) -> tuple:
+    """Separation by query: draw one of ``targets`` per example (torch's random stream).
+
+    Parameters
+    ----------
+    batch : dict
+        ``"mixture"`` and every target, each ``(batch, channels, samples)``.
+    targets : sequence of str
+        The stems a query may name.
+
+    Returns
+    -------
+    batch : dict
+        ``"mixture"`` and ``"query"``: each example's drawn stem ``(batch, channels, samples)``.
+    query : torch.Tensor
+        ``(batch,)`` int64, the drawn stems' positions in ``targets``.
+
+    Examples
+    --------
+    >>> b = {"mixture": torch.zeros(3, 2, 8), "bass": torch.ones(3, 2, 8), "drums": -torch.ones(3, 2, 8)}
+    >>> qb, q = query_batch(b, ("bass", "drums"))
+    >>> bool((qb["query"][:, 0, 0] == 1 - 2 * q).all())
+    True
+    """
+    missing = [t for t in targets if t not in batch]
+    if missing:
+        raise ParameterError(f"The batch has no {missing}; a query model needs every stem it knows.")
+    n = batch["mixture"].shape[0]
+    query = torch.randint(len(targets), (n,))
+    stems = torch.stack([batch[t] for t in targets], dim=1)     # (batch, targets, channels, samples)
+    return {"mixture": batch["mixture"], "query": stems[torch.arange(n), query]}, query
+
+
 def _batch_loss(model, net, batch: dict, loss_name: str, use_amp: bool, device):
     cfg = net.config
-    X, S = spectrogram_batch(batch, cfg.targets, cfg.n_fft, cfg.hop_length, device)
+    targets, inputs = cfg.targets, {}
+    if getattr(net, "takes_query", False):   # separation by query: one drawn stem per example
+        batch, query = query_batch(batch, cfg.targets)
+        targets, inputs = ("query",), {"query": query.to(device)}
+    X, S = spectrogram_batch(batch, targets, cfg.n_fft, cfg.hop_length, device)
     mag = X.abs()
     with torch.autocast(device.type, enabled=use_amp):
-        estimate = model(mag)
+        estimate = model(mag, **inputs)
     estimate = estimate.float()
     loss_fn = get_loss(loss_name)
     if loss_name in WAVEFORM_LOSSES:   # back to waveforms with the mixture phase
         phase = X / mag.clamp_min(1e-8)
         n = batch["mixture"].shape[-1]
         est_wave = istft(estimate * phase.unsqueeze(1), cfg.hop_length, length=n, n_fft=cfg.n_fft)
-        ref_wave = torch.stack([batch[t].to(device) for t in cfg.targets], dim=1)
+        ref_wave = torch.stack([batch[t].to(device) for t in targets], dim=1)
         return loss_fn(ref_wave, est_wave)
     return loss_fn(S, estimate)
 

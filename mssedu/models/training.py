@@ -66,7 +66,8 @@ class TrainConfig:
     model_kind : str
         Which model to train, a key of :data:`mssedu.models.MODEL_KINDS`: ``"unet"``
         (:class:`~mssedu.models.MiniUNet`) or ``"bandsplit"``
-        (:class:`~mssedu.models.BandSplitModel`). Everything else in the loop is the same.
+        (:class:`~mssedu.models.BandSplitModel`) or ``"conditioned"`` (separation by query,
+        :class:`~mssedu.models.ConditionedUNet`). Everything else in the loop is the same.
     targets : tuple of str
         Sources to learn (``("vocals",)``).
     batch_size : int
