@@ -10,6 +10,20 @@ dependencies, the whole tree -- as that machine would, accepting wheels only::
 ``--dry-run`` resolves exactly as ``pip download --only-binary=:all:`` does but fetches only
 the wheels' metadata (PyPI serves it apart, PEP 658), not gigabytes of torch wheels. A
 dependency without a wheel for a target fails the resolution, and pip's message names it.
+
+Two things pip does not do for a foreign target, done here:
+
+* ``--platform``/``--python-version`` choose the wheels' *tags*, but pip evaluates the
+  environment *markers* of every requirement (``platform_system == "Linux"``, ...) for the
+  machine it runs on (pypa/pip#10050, #6117). Run on Linux x86-64, pip asked torch's macOS,
+  Windows and aarch64 wheels for their Linux-only CUDA packages (``cuda-bindings``,
+  ``nvidia-*``), found no macOS/Windows wheel of those, and either failed (CPython 3.12/3.13)
+  or backtracked to torch 2.1.0, the last release whose per-platform metadata left them out
+  (3.10/3.11: a "pass" with the wrong torch). pip therefore runs through
+  :data:`_PIP_FOR_TARGET`, which gives the markers the target's values (:data:`MARKERS`).
+* This machine's pip configuration (a ``find-links`` folder, a ``constraint`` file, extra
+  indexes) is not a student's: it is ignored (``PIP_CONFIG_FILE=os.devnull``); only the
+  index, certificate and timeout settings of the environment are kept.
 Results are cached in ``~/.cache/mssedu/wheel-check/`` (keyed by the dependency list, one day).
 
     python tests/wheel_check.py          # prints the table (for the release notes)
@@ -18,6 +32,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
 import subprocess
 import sys
@@ -32,16 +47,41 @@ else:  # pragma: no cover
     import tomli as tomllib
 
 ROOT = Path(__file__).resolve().parents[1]
-#: target name -> pip --platform tags (pip takes several; older manylinux/macOS tags included)
+#: target name -> pip --platform tags, as pip on the oldest system we promise lists them: Linux
+#: with glibc 2.35 (Ubuntu 22.04, Colab; torch >= 2.11's Linux wheels need a glibc newer than
+#: 2.28), macOS 14 on Apple silicon, Windows 10/11 x64
 TARGETS = {
-    "linux x86_64": ["manylinux_2_28_x86_64", "manylinux_2_17_x86_64", "manylinux2014_x86_64",
-                     "manylinux2010_x86_64", "manylinux1_x86_64"],
-    "linux aarch64": ["manylinux_2_28_aarch64", "manylinux_2_17_aarch64", "manylinux2014_aarch64"],
-    "macos arm64": ["macosx_14_0_arm64", "macosx_11_0_arm64", "macosx_14_0_universal2",
-                    "macosx_11_0_universal2", "macosx_10_9_universal2"],
+    "linux x86_64": [f"manylinux_2_{minor}_x86_64" for minor in range(35, 16, -1)]
+                    + ["manylinux2014_x86_64", "manylinux2010_x86_64", "manylinux1_x86_64"],
+    "linux aarch64": [f"manylinux_2_{minor}_aarch64" for minor in range(35, 16, -1)] + ["manylinux2014_aarch64"],
+    "macos arm64": [f"macosx_{major}_0_{arch}" for major in (14, 13, 12, 11) for arch in ("arm64", "universal2")]
+                   + ["macosx_10_9_universal2"],
     "windows amd64": ["win_amd64"],
 }
 PYTHONS = ["3.10", "3.11", "3.12", "3.13"]
+#: PEP 508 marker values of each target (``python_version`` and friends come from the Python).
+MARKERS = {
+    "linux x86_64": {"sys_platform": "linux", "platform_system": "Linux", "platform_machine": "x86_64",
+                     "os_name": "posix"},
+    "linux aarch64": {"sys_platform": "linux", "platform_system": "Linux", "platform_machine": "aarch64",
+                      "os_name": "posix"},
+    "macos arm64": {"sys_platform": "darwin", "platform_system": "Darwin", "platform_machine": "arm64",
+                    "os_name": "posix"},
+    "windows amd64": {"sys_platform": "win32", "platform_system": "Windows", "platform_machine": "AMD64",
+                      "os_name": "nt"},
+}
+#: pip with its marker environment replaced by the target's (argv[1], JSON): packaging's
+#: ``Marker.evaluate`` looks ``default_environment`` up in its module at every call.
+_PIP_FOR_TARGET = """
+import json, sys
+from pip._vendor.packaging import markers
+target, host = json.loads(sys.argv[1]), markers.default_environment
+markers.default_environment = lambda: {**host(), **target}
+from pip._internal.cli.main import main
+sys.exit(main(sys.argv[2:]))
+"""
+#: environment settings of pip that a student may have too (the rest are this machine's)
+_PIP_ENV_KEPT = ("PIP_INDEX_URL", "PIP_CERT", "PIP_CLIENT_CERT", "PIP_DEFAULT_TIMEOUT", "PIP_TRUSTED_HOST")
 #: Requirements known to lack wheels on a target, and why (the rest is still checked there, and
 #: the test fails when one of these starts to resolve: then take it out of this list).
 KNOWN_GAPS = {
@@ -61,16 +101,31 @@ def dist_name(req: str) -> str:
     return re.split(r"[<>=!~;\[ ]", req, maxsplit=1)[0].strip().lower().replace("_", "-")
 
 
+def marker_environment(target: str, python: str) -> dict:
+    """The PEP 508 marker values of CPython ``python`` on ``target``."""
+    full = f"{python}.0"
+    return {**MARKERS[target], "python_version": python, "python_full_version": full,
+            "implementation_name": "cpython", "implementation_version": full,
+            "platform_python_implementation": "CPython"}
+
+
+def _pip_environment() -> dict:
+    """This process's environment without this machine's pip configuration."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PIP_") or k in _PIP_ENV_KEPT}
+    return {**env, "PIP_CONFIG_FILE": os.devnull}
+
+
 def resolve(target: str, python: str, reqs: list) -> dict:
     """One resolution: ``{"ok": bool, "versions": {name: version}, "error": str}``."""
     with tempfile.TemporaryDirectory() as tmp:
         report = Path(tmp) / "report.json"
-        cmd = [sys.executable, "-m", "pip", "install", "--dry-run", "--ignore-installed", "--quiet",
+        markers = json.dumps(marker_environment(target, python))
+        cmd = [sys.executable, "-c", _PIP_FOR_TARGET, markers, "install", "--dry-run", "--ignore-installed", "--quiet",
                "--only-binary=:all:", "--python-version", python, "--target", str(Path(tmp) / "t"),
                "--report", str(report), "--disable-pip-version-check"]
         for tag in TARGETS[target]:
             cmd += ["--platform", tag]
-        out = subprocess.run(cmd + reqs, capture_output=True, text=True)
+        out = subprocess.run(cmd + reqs, capture_output=True, text=True, env=_pip_environment())
         if out.returncode != 0:
             lines = [l for l in out.stderr.splitlines() if "ERROR" in l] or out.stderr.splitlines()[-3:]
             return {"ok": False, "versions": {}, "error": " ".join(lines)[-400:]}
@@ -84,7 +139,7 @@ def check(reqs=None, refresh: bool = False) -> dict:
     :data:`KNOWN_GAPS`), plus ``{(target, python, "gaps"): resolution}`` of the gaps alone;
     cached for a day."""
     reqs = requirements() if reqs is None else reqs
-    key = hashlib.sha256(json.dumps([reqs, TARGETS, PYTHONS, KNOWN_GAPS]).encode()).hexdigest()[:16]
+    key = hashlib.sha256(json.dumps([reqs, TARGETS, PYTHONS, KNOWN_GAPS, MARKERS, _PIP_FOR_TARGET]).encode()).hexdigest()[:16]
     cache = CACHE / f"{key}.json"
     if not refresh and cache.exists() and time.time() - cache.stat().st_mtime < MAX_AGE_S:
         return {tuple(k.split("|")): v for k, v in json.loads(cache.read_text()).items()}
