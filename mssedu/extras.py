@@ -1,8 +1,11 @@
 """The optional parts of mssedu (pip's *extras*) and the one message that says how to get one.
 
 A student's ``pip install`` brings what every notebook needs to run top to bottom. What only
-one command or one cell uses, and what costs much disk or needs a compiler, is an extra:
+one command or one cell uses, what costs much disk or needs a compiler, and what the user's
+own Jupyter already has, is an extra:
 
+* ``lab`` -- JupyterLab, which ``mssedu course`` opens (45 packages). The README's student line
+  installs it; Colab, a JupyterHub, Binder and VS Code bring their own front end.
 * ``voices`` -- sung synthetic vocals: the WORLD vocoder (``pyworld``; wheels for Windows
   only, elsewhere pip compiles it) and the ``espeak-ng`` program. Without it the synthetic
   songs play the melody on a voice patch.
@@ -24,6 +27,8 @@ __all__ = ["EXTRAS", "installed", "install_line", "missing"]
 
 #: extra -> the requirements pip installs for it, the modules that must import, what it gives
 EXTRAS = {
+    "lab": {"requires": ("jupyterlab>=4",), "modules": ("jupyterlab",),
+            "gives": "JupyterLab, which `mssedu course` opens the notebooks in"},
     "voices": {"requires": ("pyworld>=0.3.4", "setuptools<81"), "modules": ("pyworld",),
                "gives": "sung synthetic vocals (the WORLD vocoder)"},
     "app": {"requires": ("voila>=0.5",), "modules": ("voila",),

@@ -48,7 +48,7 @@ def test_missing_message_names_the_extra_what_happens_and_the_install_line():
 
 
 def test_unknown_extra_is_refused_with_the_list():
-    with pytest.raises(ParameterError, match=r"extra must be one of \['app', 'pretrained', 'voices'\], got 'gui'"):
+    with pytest.raises(ParameterError, match=r"extra must be one of \[.app., .lab., .pretrained., .voices.\], got .gui."):
         extras.installed("gui")
 
 
@@ -90,3 +90,15 @@ def test_voices_message_uses_the_same_install_line(monkeypatch):
 
 def test_lazy_attribute():
     assert mssedu.extras is extras
+
+
+def test_course_without_jupyterlab_copies_and_says_how_to_open(monkeypatch, tmp_path, capsys):
+    from mssedu.cli import main
+
+    monkeypatch.setattr(extras, "installed", lambda name: name != "lab")
+    assert main(["course", str(tmp_path / "c"), "--no-browser"]) == 1
+    err = capsys.readouterr().err
+    assert "mssedu[lab] is not installed" in err and f"The notebooks are in {tmp_path / 'c'}" in err
+    assert '`python -m pip install "jupyterlab>=4"`' in err
+    assert len(list((tmp_path / "c").glob("*.ipynb"))) == 9   # the copy happened all the same
+    assert main(["course", str(tmp_path / "c"), "--no-lab"]) == 0   # the way without JupyterLab

@@ -2,7 +2,8 @@
 
 For each target (Linux x86-64 and aarch64, macOS arm64, Windows x64) and each CPython 3.10 to
 3.13, pip resolves ``pyproject.toml``'s ``[project] dependencies`` -- with their own
-dependencies, the whole tree -- as that machine would, accepting wheels only::
+dependencies, the whole tree -- as that machine would, accepting wheels only (and, apart,
+each optional extra's requirements: :data:`EXTRA_GAPS` lists where one needs a compiler)::
 
     pip install --dry-run --ignore-installed --only-binary=:all: --platform P --python-version V
                 --target T --report R  DEP ...
@@ -82,19 +83,26 @@ sys.exit(main(sys.argv[2:]))
 """
 #: environment settings of pip that a student may have too (the rest are this machine's)
 _PIP_ENV_KEPT = ("PIP_INDEX_URL", "PIP_CERT", "PIP_CLIENT_CERT", "PIP_DEFAULT_TIMEOUT", "PIP_TRUSTED_HOST")
-#: Requirements known to lack wheels on a target, and why (the rest is still checked there, and
-#: the test fails when one of these starts to resolve: then take it out of this list).
-KNOWN_GAPS = {
-    "linux aarch64": {"demucs": "its dependency sphn (used only by demucs.api, which mssedu does "
-                                "not import) publishes no Linux aarch64 wheel (sphn 0.2.1)"},
+#: The optional extras checked too (``[project.optional-dependencies]``; not the test tools), and
+#: the targets where an extra is known to need more than wheels, and why. The required set has
+#: no such list: it must resolve everywhere. The test fails when a gap starts to resolve (then
+#: take it out of this list) and when an extra fails anywhere else.
+EXTRAS = ("lab", "app", "pretrained", "voices")
+EXTRA_GAPS = {
+    ("pretrained", "linux aarch64"): "demucs 4.1.0 requires sphn (used only by demucs.api, which mssedu "
+                                     "does not import), which publishes no Linux aarch64 wheel",
+    ("voices", "linux x86_64"): "pyworld publishes Windows wheels only: pip compiles it (a C++ compiler)",
+    ("voices", "linux aarch64"): "pyworld publishes Windows wheels only: pip compiles it (a C++ compiler)",
+    ("voices", "macos arm64"): "pyworld publishes Windows wheels only: pip compiles it (a C++ compiler)",
 }
 CACHE = Path.home() / ".cache" / "mssedu" / "wheel-check"
 MAX_AGE_S = 24 * 3600
 
 
-def requirements() -> list:
-    """``[project] dependencies`` of pyproject.toml."""
-    return list(tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"])
+def requirements(extra: str | None = None) -> list:
+    """``[project] dependencies`` of pyproject.toml, or the requirements of one ``extra``."""
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    return list(project["dependencies"] if extra is None else project["optional-dependencies"][extra])
 
 
 def dist_name(req: str) -> str:
@@ -134,19 +142,16 @@ def resolve(target: str, python: str, reqs: list) -> dict:
         return {"ok": True, "versions": versions, "error": ""}
 
 
-def check(reqs=None, refresh: bool = False) -> dict:
-    """``{(target, python): resolution}`` for every target and Python (without that target's
-    :data:`KNOWN_GAPS`), plus ``{(target, python, "gaps"): resolution}`` of the gaps alone;
-    cached for a day."""
-    reqs = requirements() if reqs is None else reqs
-    key = hashlib.sha256(json.dumps([reqs, TARGETS, PYTHONS, KNOWN_GAPS, MARKERS, _PIP_FOR_TARGET]).encode()).hexdigest()[:16]
+def check(refresh: bool = False) -> dict:
+    """``{(target, python): resolution}`` of the required set and ``{(target, python, extra):
+    resolution}`` of each extra's own requirements, for every target and Python; cached for a day."""
+    jobs = {(t, p): requirements() for t in TARGETS for p in PYTHONS}
+    jobs.update({(t, p, e): requirements(e) for t in TARGETS for p in PYTHONS for e in EXTRAS})
+    key = hashlib.sha256(json.dumps([sorted(map(list, jobs)), list(jobs.values()), TARGETS, MARKERS,
+                                     _PIP_FOR_TARGET]).encode()).hexdigest()[:16]
     cache = CACHE / f"{key}.json"
     if not refresh and cache.exists() and time.time() - cache.stat().st_mtime < MAX_AGE_S:
         return {tuple(k.split("|")): v for k, v in json.loads(cache.read_text()).items()}
-    jobs = {(t, p): [r for r in reqs if dist_name(r) not in KNOWN_GAPS.get(t, {})]
-            for t in TARGETS for p in PYTHONS}
-    jobs.update({(t, p, "gaps"): [r for r in reqs if dist_name(r) in gaps]
-                 for t, gaps in KNOWN_GAPS.items() for p in PYTHONS})
     with ThreadPoolExecutor(max_workers=4) as pool:   # pip waits on the index, mostly
         done = pool.map(lambda k: resolve(k[0], k[1], jobs[k]), list(jobs))
     results = dict(zip(list(jobs), done))
@@ -157,26 +162,27 @@ def check(reqs=None, refresh: bool = False) -> dict:
     return results
 
 
-def table(results: dict, reqs=None) -> str:
-    """Markdown: one row per required dependency, one column per target/Python; the cell is
-    the version pip picked (a wheel), ``NO WHEEL`` when that resolution failed, or
-    ``no wheel (known)`` for a :data:`KNOWN_GAPS` entry (its reason is listed below)."""
-    reqs = requirements() if reqs is None else reqs
+def table(results: dict) -> str:
+    """Markdown: one row per required dependency, then one per extra, one column per
+    target/Python; the cell is the version pip picked (a wheel), or ``NO WHEEL`` where that
+    resolution failed (``no wheel (known)`` for an :data:`EXTRA_GAPS` entry, listed below)."""
     cols = [(t, p) for t in TARGETS for p in PYTHONS]
     lines = ["| dependency | " + " | ".join(f"{t} {p}" for t, p in cols) + " |",
              "|" + "---|" * (len(cols) + 1)]
-    for req in reqs:
+    for req in requirements():
+        cells = [results[c]["versions"].get(dist_name(req), "?") if results[c]["ok"] else "NO WHEEL" for c in cols]
+        lines.append(f"| {req} | " + " | ".join(cells) + " |")
+    for extra in EXTRAS:
         cells = []
         for t, p in cols:
-            if dist_name(req) in KNOWN_GAPS.get(t, {}):
-                got = results[(t, p, "gaps")]
-                cells.append("no wheel (known)" if not got["ok"] else "RESOLVES NOW")
-            else:
-                got = results[(t, p)]
-                cells.append(got["versions"].get(dist_name(req), "?") if got["ok"] else "NO WHEEL")
-        lines.append(f"| {req} | " + " | ".join(cells) + " |")
-    notes = [f"known gap, {t}: {name}: {why}" for t, gaps in KNOWN_GAPS.items() for name, why in gaps.items()]
-    failed = [f"{' '.join(k)}: {r['error']}" for k, r in results.items() if len(k) == 2 and not r["ok"]]
+            got = results[(t, p, extra)]
+            known = (extra, t) in EXTRA_GAPS
+            cells.append(("RESOLVES NOW" if known else "wheels") if got["ok"] else
+                         ("no wheel (known)" if known else "NO WHEEL"))
+        lines.append(f"| extra `{extra}`: {', '.join(requirements(extra))} | " + " | ".join(cells) + " |")
+    notes = [f"known gap, mssedu[{e}] on {t}: {why}" for (e, t), why in EXTRA_GAPS.items()]
+    failed = [f"{' '.join(k)}: {r['error']}" for k, r in results.items()
+              if not r["ok"] and (len(k) == 2 or (k[2], k[0]) not in EXTRA_GAPS)]
     return "\n".join(lines + [""] + notes + failed)
 
 
