@@ -28,7 +28,7 @@ __all__ = ["MsseduError", "ParameterError", "DataError", "AudioError", "ModelLoa
 _SUBMODULES = {"errors", "checks", "config", "audio", "spectral", "data", "masks", "phase", "metrics",
                "models", "losses", "chunking", "separation", "pipeline", "plot", "widgets",
                "exercises", "cli", "classical", "spatial", "compat", "network", "chapters", "progress",
-               "atomic", "course", "app", "colab_setup", "tables",
+               "atomic", "course", "app", "colab_setup", "tables", "extras",
                "listening"}
 
 

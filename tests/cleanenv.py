@@ -24,9 +24,11 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 #: Entries of the test venv's site-packages the clean venv must not see: mssedu itself, and the
-#: optional extra mssedu[voices] (pyworld, which pip compiles on Linux/macOS: a student without
-#: a compiler has none).
-HIDDEN_PREFIXES = ("mssedu", "__editable__", "__editable___mssedu", "pyworld")
+#: optional extras' own packages (mssedu.extras.EXTRAS; their dependencies stay visible): the
+#: student install has none of them -- mssedu[voices] (pyworld, which pip compiles on
+#: Linux/macOS: a student without a compiler has none), mssedu[app] (voila) and
+#: mssedu[pretrained] (demucs).
+HIDDEN_PREFIXES = ("mssedu", "__editable__", "__editable___mssedu", "pyworld", "voila", "demucs")
 #: Programs a student's machine may lack; the installed course must work without any of them.
 SYSTEM_PROGRAMS = ("ffmpeg", "ffprobe", "fluidsynth", "espeak-ng", "espeak", "cc", "gcc", "g++",
                    "c++", "clang", "clang++")

@@ -98,12 +98,22 @@ def test_installed_command_starts_without_system_programs(student, bare_env, tmp
         out = subprocess.run([str(mssedu_exe(student)), *args], capture_output=True, text=True,
                              env=bare_env, cwd=tmp_path)
         assert out.returncode == 0 and "mssedu" in out.stdout and not out.stderr, (args, out.stderr)
-    code = ("import sys, mssedu.data, mssedu.metrics, mssedu.separation, demucs.pretrained; "
+    code = ("import sys, mssedu.data, mssedu.metrics, mssedu.separation; "
             "t = mssedu.data.example_track(); "
             "print(t.mixture.shape, sorted(m for m in ('stempeg', 'musdb', 'pyworld') if m in sys.modules))")
     out = subprocess.run([str(student), "-c", code], capture_output=True, text=True, env=bare_env, cwd=tmp_path)
     assert out.returncode == 0, out.stderr[-3000:]
     assert out.stdout.strip() == "(2, 262552) []", out.stdout
+
+
+def test_installed_app_without_its_extra_says_how_to_get_it(student, bare_env, tmp_path):
+    """The student install has no Voila (the extra mssedu[app]): ``mssedu app`` says so, with
+    the install line, writes nothing and shows no traceback."""
+    out = subprocess.run([str(mssedu_exe(student)), "app", "--dir", str(tmp_path / "app"), "--no-browser"],
+                         capture_output=True, text=True, env=bare_env, cwd=tmp_path, timeout=120)
+    assert out.returncode == 1, out.stderr
+    assert "mssedu[app]" in out.stderr and 'python -m pip install "voila>=0.5"' in out.stderr, out.stderr
+    assert "Traceback" not in out.stderr and not (tmp_path / "app").exists()
 
 
 @pytest.mark.slow
@@ -253,6 +263,9 @@ def test_installed_notebook_executes(path, student, course_dir, bare_path, tmp_p
             if "FallbackRendererWarning" in o.get("text", "")]
     if path in USES_SYNTH:
         assert [w for w in said if "fluidsynth program" in w and "install" in w], said
+    if "extras.installed(" in path.read_text(encoding="utf-8"):   # a cell that needs an extra
+        shown = json.dumps([c.get("outputs", []) for c in nb.cells])   # (none is installed here)
+        assert "The optional extra mssedu[" in shown and "python -m pip install" in shown, path.name
     assert len(said) == len(set(said)), f"a warning repeated: {said}"
 
 

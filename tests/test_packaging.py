@@ -37,16 +37,20 @@ def test_environment_yml_is_the_students_install():
     assert not tools & listed, f"test tools in the students' environment: {sorted(tools & listed)}"
     text = (ROOT / "environment.yml").read_text()
     assert "-e ." not in text and "mssedu @ git+" in text
+    for req in project["optional-dependencies"]["lab"]:   # conda students open the course in it
+        assert CONDA_NAMES.get(_name(req), _name(req)) in listed, req
+    optional = {_name(r) for e in ("app", "pretrained", "voices") for r in project["optional-dependencies"][e]}
+    assert not optional & listed, f"optional extras in the students' environment: {sorted(optional & listed)}"
 
 
 def test_environment_dev_yml_lists_every_dependency_and_extra():
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
     wanted = list(project["dependencies"])
-    for extra in ("test", "nussl", "voices"):
+    for extra in ("test", "nussl", "voices", "lab", "app", "pretrained"):
         wanted += project["optional-dependencies"][extra]
     listed = _listed(ROOT / "environment-dev.yml")
     assert not _missing(wanted, listed), f"environment-dev.yml lacks {_missing(wanted, listed)}"
-    assert "-e .[test,nussl,voices]" in (ROOT / "environment-dev.yml").read_text()
+    assert "-e .[test,nussl,lab,app,pretrained,voices]" in (ROOT / "environment-dev.yml").read_text()
 
 
 def test_ci_runs_the_readme_test_command():

@@ -14,9 +14,8 @@ import wheel_check
 @pytest.mark.slow
 @pytest.mark.timeout(1800)
 @pytest.mark.skipif(os.environ.get("MSSEDU_WHEEL_CHECK") != "1",
-                    reason="opt-in (MSSEDU_WHEEL_CHECK=1) until the CPython 3.12/3.13 torch "
-                           "resolution conflict on aarch64/macOS/Windows is understood; see "
-                           "`python tests/wheel_check.py`")
+                    reason="opt-in (MSSEDU_WHEEL_CHECK=1): asks the package index ~80 resolutions "
+                           "(minutes); `python tests/wheel_check.py` prints the table")
 def test_required_dependencies_have_wheels_everywhere():
     results = wheel_check.check()
     offline = [r["error"] for r in results.values()
@@ -28,11 +27,12 @@ def test_required_dependencies_have_wheels_everywhere():
     failed = {" ".join(k): r["error"] for k, r in results.items() if len(k) == 2 and not r["ok"]}
     assert not failed, "no wheel (pip would need a compiler):\n" + "\n".join(f"{k}: {v}" for k, v in failed.items())
     for key, r in results.items():
-        if len(key) == 2:   # and the resolution holds every requirement checked there
-            gaps = wheel_check.KNOWN_GAPS.get(key[0], {})
-            missing = [req for req in wheel_check.requirements()
-                       if wheel_check.dist_name(req) not in r["versions"] and wheel_check.dist_name(req) not in gaps]
+        if len(key) == 2:   # the resolution holds every required dependency, torch a recent one
+            missing = [req for req in wheel_check.requirements() if wheel_check.dist_name(req) not in r["versions"]]
             assert not missing, f"{key}: {missing}"
-        else:               # a known gap that resolves now must leave the list
-            assert not r["ok"], f"{key[0]} {key[1]}: {sorted(wheel_check.KNOWN_GAPS[key[0]])} resolve now: " \
-                                "take them out of wheel_check.KNOWN_GAPS"
+            assert int(r["versions"]["torch"].split(".")[1]) >= 10, f"{key}: torch {r['versions']['torch']}"
+        elif (key[2], key[0]) in wheel_check.EXTRA_GAPS:   # a known gap that resolves now leaves the list
+            assert not r["ok"], f"mssedu[{key[2]}] resolves on {key[0]} {key[1]} now: take it out of " \
+                                "wheel_check.EXTRA_GAPS"
+        else:
+            assert r["ok"], f"mssedu[{key[2]}] on {key[0]} {key[1]}: {r['error']}"

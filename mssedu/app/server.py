@@ -15,6 +15,7 @@ import sys
 from pathlib import Path
 
 from ..errors import DataError, ParameterError
+from ..extras import installed, missing
 
 __all__ = ["APP_NOTEBOOK", "TEMPLATE", "DEFAULT_PORT", "VOILA_DEFAULTS", "KERNEL_CULLING",
            "voila_arguments", "prepare_app", "voila_command", "app_command"]
@@ -231,6 +232,8 @@ def app_command(folder, port: int | None = None, no_browser: bool = False, extra
     ------
     ParameterError
         See :func:`voila_command`.
+    DataError
+        Voila (the optional extra ``mssedu[app]``) is not installed; the message says how to add it.
 
     Examples
     --------
@@ -239,6 +242,9 @@ def app_command(folder, port: int | None = None, no_browser: bool = False, extra
     >>> message.split(";")[0]
     'workshop app on http://127.0.0.1:8900/'
     """
+    if not installed("app"):   # Voila is the optional extra mssedu[app]: say so, write nothing
+        raise DataError(missing("app", instead="The workshop page cannot be served without Voila; "
+                                               "the course itself opens with `mssedu course`."))
     cmd = voila_command(Path(folder).expanduser().resolve() / APP_NOTEBOOK.name, port=port,
                         no_browser=no_browser, extra=extra)   # checked before anything is written
     notebook = prepare_app(folder)

@@ -42,6 +42,20 @@ def add_lab_args(p) -> None:
     p.add_argument("--dry-run", action="store_true", help="print the command instead of running it")
 
 
+def _run_lab(folder: Path, args) -> int:
+    """JupyterLab on ``folder`` with the user's arguments; where JupyterLab (the optional extra
+    ``mssedu[lab]``) is missing, say where the notebooks are and how to add it (exit status 1)."""
+    from ..course import lab_command
+    from ..extras import installed, missing
+
+    if not installed("lab"):
+        say("error: " + missing("lab", instead=f"The notebooks are in {folder}: open that folder in the "
+                                               "Jupyter you have (VS Code, a JupyterHub, Colab), or add "
+                                               "JupyterLab."), err=True)
+        return 1
+    return run_program(lab_command(folder, args.extra, no_browser=args.no_browser), args.dry_run)
+
+
 def cmd_lab(args) -> int:
     """``mssedu lab``: JupyterLab on a checkout's notebooks.
 
@@ -55,8 +69,6 @@ def cmd_lab(args) -> int:
     int
         Exit status (0: everything worked).
     """
-    from ..course import lab_command
-
     folder = Path(args.dir).expanduser() if args.dir else notebooks_folder()
     if folder is None or not folder.is_dir():
         say("error: the course notebooks were not found (looked for notebooks/ beside the mssedu "
@@ -65,7 +77,7 @@ def cmd_lab(args) -> int:
              "`mssedu lab --dir PATH/TO/notebooks`.", err=True)
         return 1
     say(f"opening JupyterLab on {folder}")
-    return run_program(lab_command(folder, args.extra, no_browser=args.no_browser), args.dry_run)
+    return _run_lab(folder, args)
 
 
 def add_course_args(p) -> None:
@@ -119,7 +131,7 @@ def cmd_course(args) -> int:
     int
         Exit status (0: everything worked).
     """
-    from ..course import copy_course, lab_command
+    from ..course import copy_course
 
     report = copy_course(args.dir, update=args.update)
     folder = report["folder"]
@@ -128,7 +140,7 @@ def cmd_course(args) -> int:
     _course_report(report, again)
     if args.no_lab:
         return 0
-    return run_program(lab_command(folder, args.extra, no_browser=args.no_browser), args.dry_run)
+    return _run_lab(folder, args)
 
 
 def add_app_args(p) -> None:

@@ -44,6 +44,7 @@ import soundfile as sf
 from scipy.signal import resample_poly
 
 from ..errors import DataError, ParameterError
+from ..extras import install_line
 
 # pyworld's __init__ imports the deprecated pkg_resources; that one warning says nothing to a user
 warnings.filterwarnings("ignore", message="pkg_resources is deprecated", category=UserWarning)
@@ -73,22 +74,21 @@ _WORDS = ("love night light heart fire dream rain day way home road sky eyes tim
           "sun moon star river ocean morning evening summer winter wind heaven shadow "
           "hello baby darling tonight forever never again alone together golden silver "
           "dancing falling burning shining waiting leaving coming singing holding").split()
-#: How to get espeak-ng and pyworld (the extra ``mssedu[voices]``), per system (sys.platform).
+#: How to get espeak-ng, and what pyworld (the extra ``mssedu[voices]``) needs before pip, per
+#: system (sys.platform); the pip line itself is :func:`mssedu.extras.install_line`'s.
 _INSTALL = {
-    "win32": ("`winget install eSpeak-NG.eSpeak-NG`",
-              '`python -m pip install "pyworld>=0.3.4" "setuptools<81"` (a wheel: no compiler needed)'),
+    "win32": ("`winget install eSpeak-NG.eSpeak-NG`", ""),   # pyworld has Windows wheels: no compiler
     "darwin": ("`brew install espeak-ng`",
-               "`xcode-select --install` (the C++ compiler pyworld is built with), then "
-               '`python -m pip install "pyworld>=0.3.4" "setuptools<81"`'),
+               "`xcode-select --install` (the C++ compiler pyworld is built with), then "),
     "linux": ("`sudo apt-get install espeak-ng` (Debian/Ubuntu; or your system's package manager)",
-              "`sudo apt-get install g++` (the C++ compiler pyworld is built with), then "
-              '`python -m pip install "pyworld>=0.3.4" "setuptools<81"`'),
+              "`sudo apt-get install g++` (the C++ compiler pyworld is built with), then "),
 }
 
 
 def _install_line(which: int) -> str:
     """This system's install line for espeak-ng (0) or pyworld (1)."""
-    return _INSTALL.get(sys.platform, _INSTALL["linux"])[which]
+    line = _INSTALL.get(sys.platform, _INSTALL["linux"])[which]
+    return line if which == 0 else f"{line}`{install_line('voices')}`"
 
 
 def espeak_path() -> str:

@@ -21,6 +21,7 @@ from pathlib import Path
 import torch
 
 from ..errors import ModelLoadingError, ParameterError
+from ..extras import missing
 
 __all__ = ["import_demucs", "HTDEMUCS_CONFIG", "HDEMUCS_CONFIG", "DEMUCS_MODELS", "QUANTISED_MODELS",
            "RANDOM_MODEL", "HF_NAMESPACE", "META_URL", "MODEL_LABELS", "random_htdemucs",
@@ -106,9 +107,8 @@ def import_demucs():
         import demucs.htdemucs  # noqa: F401
         import demucs.pretrained  # noqa: F401
     except ImportError as err:
-        raise ModelLoadingError(f"The demucs package could not be imported ({err}). Install it "
-                                "with `pip install demucs==4.1.0` (mssedu needs only its model "
-                                "code, not torchaudio).") from err
+        raise ModelLoadingError(f"The demucs package could not be imported ({err}). "
+                                + missing("pretrained")) from err
     return demucs
 
 

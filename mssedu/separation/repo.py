@@ -28,6 +28,7 @@ import torch
 
 from ..config import cache_dir
 from ..errors import DataError, ModelLoadingError
+from ..extras import installed
 from .demucs_models import bag_from_yaml, hf_repo, meta_urls, remote_yaml
 
 __all__ = ["models_folder", "find_weights", "local_weights", "check_suffix", "sha256"]
@@ -202,8 +203,10 @@ def find_weights(name: str = "htdemucs", repo=None):
                                     f"{name}-*.th or .safetensors. Make one with `mssedu download "
                                     f"{name} --to {repo}` on a machine with internet.")
         return found
-    for look in (lambda: local_weights(name, models_folder()), lambda: _hf_cached_weights(name),
-                 lambda: _torch_hub_cached_weights(name)):
+    looks = [lambda: local_weights(name, models_folder())]
+    if installed("pretrained"):   # the two caches' entries are named by demucs (the extra mssedu[pretrained])
+        looks += [lambda: _hf_cached_weights(name), lambda: _torch_hub_cached_weights(name)]
+    for look in looks:
         found = look()
         if found is not None:
             return found
