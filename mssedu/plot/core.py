@@ -9,7 +9,7 @@ from ..errors import ParameterError
 from ..spectral import amplitude_to_db, stft
 
 __all__ = ["spectrogram_figure", "waveform_figure", "spectrogram_axes", "stems_figure",
-           "masked_bins_axes", "frequency_position", "panel_row", "finish_row"]
+           "masked_bins_axes", "frequency_position", "display_rows", "panel_row", "finish_row"]
 
 
 def _mono(x):
@@ -78,6 +78,39 @@ def _frequency_rows(freqs, y_axis: str, fmax):
     tick_f = ([0] + [f for f in _ROUND_FREQS if 200 <= f <= top] if y_axis == "mel"
               else [f for f in _ROUND_FREQS if bottom < f <= top])
     return index, lo, hi, (tick_f, [float(fwd(f)) for f in tick_f])
+
+
+def display_rows(n_freq: int, sr: int, y_axis: str = "mel", fmax: float | None = None) -> np.ndarray:
+    """The STFT bin that each image row of :func:`spectrogram_axes` shows (for ``n_freq`` bins
+    from 0 Hz to ``sr / 2``): ``S[display_rows(...)]`` is the image it draws, so that a widget
+    can swap in new data with ``set_data`` instead of drawing a new figure.
+
+    Parameters
+    ----------
+    n_freq : int
+        Number of STFT bins (``n_fft // 2 + 1``).
+    sr : int
+        Sample rate in Hz.
+    y_axis : {"mel", "log", "hz"}
+        Frequency axis scale.
+    fmax : float or None
+        Highest frequency shown in Hz (default: ``sr / 2``).
+
+    Returns
+    -------
+    numpy.ndarray of int
+        One bin index per image row, bottom to top.
+
+    Examples
+    --------
+    >>> rows = display_rows(2049, 44100)
+    >>> len(rows), int(rows[0]), int(rows[-1])
+    (512, 0, 2048)
+    """
+    if y_axis not in ("mel", "log", "hz"):
+        raise ParameterError(f"y_axis must be 'mel', 'log' or 'hz', got {y_axis!r}.")
+    freqs = np.arange(n_freq) * (sr / 2) / max(n_freq - 1, 1)
+    return _frequency_rows(freqs, y_axis, fmax)[0]
 
 
 def _frequency_ticks(ax, ticks) -> None:
