@@ -123,8 +123,8 @@ class MaskedSpectrogramView:
     >>> view.update(np.full((2, 65, 20), 0.1))
     >>> round(float(view.images[2].get_array().max()), 1)    # 20 dB below the mixture
     -20.0
-    >>> view.image().format
-    'jpeg'
+    >>> view.image()[:2]     # a JPEG file
+    b'\\xff\\xd8'
     """
 
     def __init__(self, mixture_stft, sr: int, hop_length: int = 1024, with_target: bool = True,
@@ -151,8 +151,17 @@ class MaskedSpectrogramView:
         return np.maximum(amplitude_to_db(self._mono(magnitude), ref=self._ref, top_db=None), FLOOR_DB)
 
     def update(self, mask, target_stft=None, title: str | None = None) -> None:
-        """Show ``mask`` ``([channels,] freq, frames)`` and what it keeps of the mixture; a new
-        ``target_stft`` and last panel ``title`` if given."""
+        """Show a new mask and what it keeps of the mixture (drawn by :meth:`image`).
+
+        Parameters
+        ----------
+        mask : numpy.ndarray
+            The mask ``([channels,] freq, frames)``, real or complex (its magnitude is shown).
+        target_stft : numpy.ndarray or None
+            A new target for the last panel (None: keep the one shown).
+        title : str or None
+            A new title for the last panel (None: keep it).
+        """
         M = np.abs(np.asarray(mask)[..., self._rows, :])
         self.images[1].set_data(self._mono(M))
         self.images[2].set_data(self._db(M * self._Y))
@@ -161,10 +170,19 @@ class MaskedSpectrogramView:
         if title is not None and self._title is not None:
             self._title.set_text(title)
 
-    def image(self, quality: int = 90):
-        """The figure as it is now, as an ``IPython.display.Image`` (JPEG)."""
-        from IPython.display import Image
+    def image(self, quality: int = 90) -> bytes:
+        """The figure as it is now, as JPEG bytes (for ``IPython.display.Image(data, format="jpeg")``).
 
+        Parameters
+        ----------
+        quality : int
+            JPEG quality, 1 to 95.
+
+        Returns
+        -------
+        bytes
+            The JPEG file.
+        """
         canvas = self.fig.canvas
         canvas.restore_region(self._background)
         for artist in self.images[1:] + ([self._title] if self._title is not None else []):
@@ -173,7 +191,7 @@ class MaskedSpectrogramView:
         # JPEG: a spectrogram's noise compresses badly as PNG (4x the bytes, 10x the time)
         imsave(buffer, np.asarray(canvas.buffer_rgba())[..., :3], format="jpeg",
                pil_kwargs={"quality": quality})
-        return Image(data=buffer.getvalue(), format="jpeg")
+        return buffer.getvalue()
 
 
 def masks_figure(masks: dict, sr: int, hop_length: int = 1024):

@@ -11,6 +11,7 @@ import html
 
 import ipywidgets as w
 import numpy as np
+from IPython.display import Image
 
 from ..masks import (
     apply_mask,
@@ -137,7 +138,7 @@ def mask_explorer(track, n_fft: int = 4096, hop_length: int = 1024, target: str 
         view.update(entry["mask"], compute.S[k] if state.get("target") != k else None,
                     (titles(k) or (None,) * 4)[3])
         state.update(entry, target=k)
-        show_figure(ctl["figure"], view.image())
+        show_figure(ctl["figure"], Image(data=view.image(), format="jpeg"))
         ctl["audio"].value = (f"<div><b>{html.escape(k)}: {entry['label']}</b></div>"
                               "<small>press <i>listen</i> to hear it</small>")
         ctl["metrics"].value = entry["readout"]
