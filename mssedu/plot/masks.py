@@ -2,15 +2,11 @@
 side, and how disjoint the stems are."""
 from __future__ import annotations
 
-import io
-
 import matplotlib.pyplot as plt
 import numpy as np
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.image import imsave
 
 from ..spectral import amplitude_to_db
-from .core import display_rows, finish_row, panel_row, spectrogram_axes, spectrogram_figure
+from .core import LiveFigure, display_rows, finish_row, panel_row, spectrogram_axes, spectrogram_figure
 
 __all__ = ["mask_figure", "masked_spectrogram_figure", "MaskedSpectrogramView", "masks_figure",
            "wdo_figure"]
@@ -135,16 +131,12 @@ class MaskedSpectrogramView:
         self._Y = Y[..., self._rows, :]            # only the rows drawn: updates stay small
         self._ref = _mixture_ref(Y)
         zeros = np.zeros_like(Y)
-        self.fig = masked_spectrogram_figure(mixture_stft, zeros, sr, hop_length,
-                                             zeros if with_target else None, titles)
-        FigureCanvasAgg(self.fig)                  # drawn off screen whatever the backend
-        self.images = [ax.images[0] for ax in self.fig.axes[:3 + with_target]]
-        self._title = self.fig.axes[3].title if with_target else None
-        for artist in self.images[1:] + [self._title] * with_target:
-            artist.set_animated(True)              # left out of the background drawn once
-        self.fig.canvas.draw()                     # lays the panels out once ...
-        self.fig.set_layout_engine("none")         # ... and keeps them there
-        self._background = self.fig.canvas.copy_from_bbox(self.fig.bbox)
+        fig = masked_spectrogram_figure(mixture_stft, zeros, sr, hop_length,
+                                        zeros if with_target else None, titles)
+        self.images = [ax.images[0] for ax in fig.axes[:3 + with_target]]
+        self._title = fig.axes[3].title if with_target else None
+        self._live = LiveFigure(fig, self.images[1:] + [self._title] * with_target)
+        self.fig = fig
 
     def _db(self, magnitude):
         """Display rows of ``magnitude`` in dB against the mixture's peak, floored."""
@@ -183,15 +175,7 @@ class MaskedSpectrogramView:
         bytes
             The JPEG file.
         """
-        canvas = self.fig.canvas
-        canvas.restore_region(self._background)
-        for artist in self.images[1:] + ([self._title] if self._title is not None else []):
-            self.fig.draw_artist(artist)
-        buffer = io.BytesIO()
-        # JPEG: a spectrogram's noise compresses badly as PNG (4x the bytes, 10x the time)
-        imsave(buffer, np.asarray(canvas.buffer_rgba())[..., :3], format="jpeg",
-               pil_kwargs={"quality": quality})
-        return buffer.getvalue()
+        return self._live.jpeg(quality)
 
 
 def masks_figure(masks: dict, sr: int, hop_length: int = 1024):
@@ -239,9 +223,10 @@ def wdo_figure(results: dict, title: str = "How disjoint are the stems? (0 dB bi
     a.bar(x - 0.18, psr, 0.36, label="PSR (energy kept)")
     a.bar(x + 0.18, wdo, 0.36, label="WDO")
     a.set_xticks(x, names)
-    a.set_ylim(min(0, min(wdo) - 0.05), 1.05)
+    # room above the line at 1 (no bar reaches it) for the legend: never over a bar
+    a.set_ylim(min(0, min(wdo) - 0.05), 1.4)
     a.axhline(1, color="k", lw=0.5)
-    a.legend(fontsize=8, loc="lower right")
+    a.legend(fontsize=8, loc="upper center", ncol=2, frameon=False)
     a.set_title(title, fontsize=9)
     b.bar(x, sir, color="C2")
     b.set_xticks(x, names)

@@ -58,7 +58,8 @@ def audio_slot():
     ipywidgets.HTML
         The empty player.
     """
-    return w.HTML().add_class("mssedu-audio")
+    # a browser draws <audio controls> 300 px wide: a box beside others must not squeeze it
+    return w.HTML(layout=w.Layout(min_width="310px")).add_class("mssedu-audio")
 
 
 def set_audio(slot, signal, sr: int, label: str = ""):

@@ -23,7 +23,7 @@ from ..metrics import bss_eval, bss_eval_quick
 from ..plot.masks import MaskedSpectrogramView, wdo_figure
 from ..spectral import istft, stft
 from ..tables import format_db
-from .core import audio_html, show_figure
+from .core import audio_html, audio_slot, show_figure
 
 __all__ = ["mask_explorer", "wdo_explorer"]
 
@@ -173,7 +173,8 @@ def mask_explorer(track, n_fft: int = 4096, hop_length: int = 1024, target: str 
 def _explorer_controls(names, target: str, estimated_by) -> dict:
     """The mask explorer's controls and outputs, by name."""
     ctl = {"target": w.Dropdown(options=names, value=target, description="target"),
-           "mask": w.ToggleButtons(options=list(EXPLORER_MASKS), value="ratio (IRM)", description="mask"),
+           "mask": w.ToggleButtons(options=list(EXPLORER_MASKS), value="ratio (IRM)", description="mask",
+                                   style={"button_width": "auto"}),   # "phase-sensitive (PSM)" whole
            "threshold": w.FloatSlider(value=0.0, min=-20, max=20, step=1, description="threshold (dB)",
                                       continuous_update=False, style={"description_width": "initial"}),
            "alpha": w.FloatSlider(value=1.0, min=0.25, max=4.0, step=0.25, description="alpha",
@@ -181,9 +182,10 @@ def _explorer_controls(names, target: str, estimated_by) -> dict:
            "working": w.HTML(), "figure": w.Output(),
            "listen": w.Button(description="listen", icon="play",
                               tooltip="render the estimate's sound and play it"),
-           "audio": w.HTML().add_class("mssedu-audio"),
+           "audio": audio_slot(),
            "metrics": w.HTML().add_class("mssedu-metrics"),
-           "museval": w.Button(description="museval v4 (slow)", tooltip="512-tap BSS Eval v4 on 1 s frames"),
+           "museval": w.Button(description="museval v4 (slow)", tooltip="512-tap BSS Eval v4 on 1 s frames",
+                               layout=w.Layout(width="auto")),
            "slow_out": w.HTML()}
     ctl["museval"].layout.display = None if estimated_by is None else "none"
     return ctl
