@@ -17,6 +17,7 @@ load (``uptime``) with the numbers.
 """
 from __future__ import annotations
 
+import sys
 import time
 
 import ipywidgets as w
@@ -170,5 +171,8 @@ def run(quick: bool = False, only: str | None = None) -> list:
     rows = []
     for name, factory in _factories(track, quick).items():
         if only is None or only in name:
-            rows += measure(name, factory, moves)
+            new = measure(name, factory, moves)
+            for r in new:   # progress: a full run takes minutes
+                print(f"  {r['benchmark']}: {r['note']}", file=sys.stderr, flush=True)
+            rows += new
     return rows
