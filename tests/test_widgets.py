@@ -114,3 +114,20 @@ def test_masked_spectrogram_panels_share_the_mixtures_db_reference():
     peaks = [float(ax.images[0].get_array().max()) for ax in fig.axes if ax.images]
     assert peaks[0] == pytest.approx(0.0, abs=1e-6)
     assert peaks[2] == pytest.approx(-20.0, abs=0.01) and peaks[3] == pytest.approx(-6.02, abs=0.01)
+
+
+def test_show_figure_sends_image_figures_as_jpeg_and_plots_as_they_are():
+    import matplotlib.pyplot as plt
+    import ipywidgets
+
+    from mssedu.widgets import show_figure
+
+    out = ipywidgets.Output()
+    fig, ax = plt.subplots()
+    ax.imshow(np.random.default_rng(0).random((64, 64)))
+    show_figure(out, fig)
+    assert len(out.outputs) == 1 and "image/jpeg" in out.outputs[0]["data"]
+    fig, ax = plt.subplots()
+    ax.plot([0, 1])
+    show_figure(out, fig)
+    assert len(out.outputs) == 1 and "image/jpeg" not in out.outputs[0]["data"]
