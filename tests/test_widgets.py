@@ -131,3 +131,18 @@ def test_show_figure_sends_image_figures_as_jpeg_and_plots_as_they_are():
     ax.plot([0, 1])
     show_figure(out, fig)
     assert len(out.outputs) == 1 and "image/jpeg" not in out.outputs[0]["data"]
+
+
+def test_karaoke_explorer_resizes_its_bars_to_the_levels_it_reads_out():
+    from mssedu.classical import centre_channel_cancellation
+    from mssedu.widgets import karaoke_explorer
+
+    track = _track()
+    box = karaoke_explorer(track)
+    slider, readout, figure = box.children[:3]
+    before = figure.outputs[0]["data"]["image/jpeg"]
+    slider.value = 0.5
+    y = centre_channel_cancellation(track.stems["vocals"], 0.5).astype(np.float64)
+    expected = 10 * np.log10(np.sum(y ** 2) / np.sum(track.stems["vocals"].astype(np.float64) ** 2))
+    assert f"vocals {expected:.1f} dB" in readout.value
+    assert figure.outputs[0]["data"]["image/jpeg"] != before     # the bars moved
