@@ -162,7 +162,7 @@ def mask_explorer(track, n_fft: int = 4096, hop_length: int = 1024, target: str 
     ctl["listen"].on_click(listen)
     ctl["museval"].on_click(slow)
     update()
-    box = w.VBox([w.HBox([ctl["target"], ctl["mask"]]),
+    box = w.VBox([w.HBox([ctl["target"], ctl["mask"]], layout=w.Layout(flex_flow="row wrap")),
                   w.HBox([ctl["threshold"], ctl["alpha"], ctl["working"]]), ctl["figure"],
                   w.HBox([w.VBox([ctl["listen"], ctl["audio"]]), ctl["metrics"]]),
                   w.HBox([ctl["museval"], ctl["slow_out"]])])
