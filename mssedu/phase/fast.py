@@ -70,8 +70,11 @@ def _phasors(init, A, seed):
 
 
 def _abs(X):
-    """|X| of a complex tensor: sqrt(re^2 + im^2), one product and two in-place passes, is
-    several times faster on the CPU than torch's complex ``X.abs()``."""
+    """|X| of a complex tensor, as a new real tensor. On the CPU numpy's complex ``abs`` is
+    the fastest (about 1.7x sqrt(re^2 + im^2) over strided views, 4x torch's ``X.abs()``);
+    on a GPU, the two-pass formula."""
+    if X.device.type == "cpu":
+        return torch.from_numpy(np.abs(X.numpy()))
     return (X.real * X.real).addcmul_(X.imag, X.imag).sqrt_()
 
 
@@ -82,11 +85,6 @@ def _impose_magnitude_(X, A, X_abs):
     ratio and one product per bin, and no new memory."""
     ratio = torch.div(A, X_abs.add_(_EPS), out=X_abs)
     return X.mul_(ratio)
-
-
-def _squared_distance(X, Y) -> float:
-    r""":math:`\sum |X - Y|^2` as a Python float."""
-    return float(torch.linalg.vector_norm(X - Y)) ** 2
 
 
 def _convergence(squared_error, norm_A):
@@ -104,27 +102,31 @@ def _iterate(project, y, target_abs, n_iter, momentum, norm_A, step, constrain=N
     signal in place before it is analysed (MISI spreads its mixing error there); ``keep(k, y)``,
     if given, sees each signal with its iteration. Returns the
     last signal and the spectral convergence of every signal, ``(n_iter + 1,)``."""
-    rebuilt = torch.empty_like(target_abs, dtype=torch.complex64) if momentum else None  # c_{k-1}
+    # the target, one contiguous block per block of frames (ops on strided slices are slower)
+    targets = [target_abs[:, frames].contiguous() for frames in project.blocks]
+    previous = [None] * len(targets)                    # c_{k-1}, block by block
     history = np.empty(n_iter + 1)
     for k in range(n_iter + 1):
         if constrain is not None:
             constrain(y)
         squared_error = 0.0
-        for frames, c in project.analyse(y):           # c = c_k (a block of frames)
+        for i, (frames, c) in enumerate(project.analyse(y)):    # c = c_k (a block of frames)
             c_abs = _abs(c)
-            squared_error += _squared_distance(c_abs, target_abs[:, frames])
+            squared_error += float(torch.dist(c_abs, targets[i])) ** 2
             if k == n_iter:
                 continue                               # y is the answer: no next iterate
             t, t_abs = c, c_abs                        # t_k = c_k + alpha (c_k - c_{k-1})
             if momentum:
-                if k > 0:
+                if k > 0:                              # written over c_{k-1}, no longer needed
                     t = torch.view_as_complex(torch.lerp(
-                        torch.view_as_real(rebuilt[:, frames]), torch.view_as_real(c),
-                        1.0 + momentum))
+                        torch.view_as_real(previous[i]), torch.view_as_real(c), 1.0 + momentum,
+                        out=torch.view_as_real(previous[i])))
                     t_abs = _abs(t)
-                rebuilt[:, frames] = c
+                else:
+                    t = c.clone()                      # c_0 is kept; t_0 is changed in place
+                previous[i] = c
             # iSTFT(P_A(t_k)), whose STFT is c_{k+1}
-            project.overlap_add(frames, _impose_magnitude_(t, target_abs[:, frames], t_abs))
+            project.overlap_add(frames, _impose_magnitude_(t, targets[i], t_abs))
         history[k] = _convergence(squared_error, norm_A)
         if keep is not None:
             keep(k, y)                                 # y is y_k, whose STFT is c_k

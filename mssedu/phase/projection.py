@@ -133,14 +133,21 @@ class ConsistentProjection:
         step = max(1, block_bins // per_frame) if on_cpu else n_frames
         self.blocks = [slice(a, min(a + step, n_frames)) for a in range(0, n_frames, step)]
 
-    def _add(self, y, frames, first):
+    def _add(self, y, frames, first, weights=None):
         """Overlap-add ``frames`` ``(rows, m, n_fft)`` into ``y`` ``(rows, samples)``, frame
-        ``first + i`` at sample ``(first + i) * hop``."""
+        ``first + i`` at sample ``(first + i) * hop``, each multiplied by ``weights``
+        ``(n_fft,)`` if given (the synthesis window, fused into the addition)."""
         hop, m = self.hop, frames.shape[-2]
         pieces = y.view(y.shape[0], -1, hop)
         for j in range(self.overlap):   # the j-th hop-long piece of every frame at once
             piece = frames[..., j * hop:(j + 1) * hop]
-            pieces[:, first + j:first + j + m, :piece.shape[-1]] += piece
+            # add_ on the view, not `+=`: Python's `a[i] += b` also copies the result back
+            # into a[i], a second pass over the block
+            target = pieces[:, first + j:first + j + m, :piece.shape[-1]]
+            if weights is None:
+                target.add_(piece)
+            else:
+                target.addcmul_(piece, weights[j * hop:j * hop + piece.shape[-1]])
 
     def overlap_add(self, frames, Y) -> None:
         """Add the iSTFT frames of a block of a spectrogram to the next signal.
@@ -152,7 +159,7 @@ class ConsistentProjection:
         Y : torch.Tensor
             complex ``(rows, len(frames), freq)``.
         """
-        self._add(self._next, torch.fft.irfft(Y, n=self.n_fft).mul_(self.window), frames.start)
+        self._add(self._next, torch.fft.irfft(Y, n=self.n_fft), frames.start, self.window)
 
     def next_signal(self):
         """Finish the next signal (divide by the window envelope) and return it.

@@ -289,7 +289,8 @@ def _overlap_add(y, frames, first: int, hop: int) -> None:
     pieces = y.reshape(y.shape[:-1] + (-1, hop))     # a view of y
     for j in range(-(-n_fft // hop)):               # the j-th piece of every frame at once
         piece = frames[..., j * hop:(j + 1) * hop]
-        pieces[..., first + j:first + j + m, :piece.shape[-1]] += piece
+        target = pieces[..., first + j:first + j + m, :piece.shape[-1]]
+        target += piece       # on a name, not `pieces[...] += piece`, which copies back again
 
 
 @functools.lru_cache(maxsize=16)
