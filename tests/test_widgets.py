@@ -146,3 +146,14 @@ def test_karaoke_explorer_resizes_its_bars_to_the_levels_it_reads_out():
     expected = 10 * np.log10(np.sum(y ** 2) / np.sum(track.stems["vocals"].astype(np.float64) ** 2))
     assert f"vocals {expected:.1f} dB" in readout.value
     assert figure.outputs[0]["data"]["image/jpeg"] != before     # the bars moved
+
+
+def test_stft_explorer_redraws_its_figure_in_place_for_new_settings():
+    from mssedu.widgets import stft_explorer
+
+    box = stft_explorer(_track(), stems=("drums", "vocals"), seconds=1.0)
+    n_fft_slider, readout, figure = box.children[0].children[0], box.children[1], box.children[2]
+    before = figure.outputs[0]["data"]["image/jpeg"]
+    n_fft_slider.value = 512
+    assert "257 bins" in readout.value
+    assert figure.outputs[0]["data"]["image/jpeg"] != before

@@ -479,6 +479,8 @@ class LiveFigure:
             artist.set_animated(True)          # left out of the background drawn once
         fig.canvas.draw()                      # lays the figure out once ...
         fig.set_layout_engine("none")          # ... and keeps it so
+        for ax in fig.axes:                    # the ticks drawn once stay true: new data
+            ax.set_autoscale_on(False)         # (a new extent) must not move the limits
         self._background = fig.canvas.copy_from_bbox(fig.bbox)
 
     def jpeg(self, quality: int = 90) -> bytes:
