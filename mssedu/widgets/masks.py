@@ -23,7 +23,7 @@ from ..metrics import bss_eval, bss_eval_quick
 from ..plot.masks import MaskedSpectrogramView, wdo_figure
 from ..spectral import istft, stft
 from ..tables import format_db
-from .core import audio_html, audio_slot, show_figure
+from .core import audio_html, audio_slot, figure_image, show_figure
 
 __all__ = ["mask_explorer", "wdo_explorer"]
 
@@ -254,19 +254,21 @@ def wdo_explorer(track, n_fft: int = 4096, hop_length: int = 1024):
     """
     S = {k: stft(v, n_fft, hop_length) for k, v in track.stems.items()}
     total = sum(S.values())
+    # magnitudes once (each move would take |.| of every stem and its rest again)
+    mags = {k: (np.abs(S[k]), np.abs(total - S[k])) for k in S if np.any(S[k])}
+    kept = {}
     threshold = w.FloatSlider(value=0.0, min=-20, max=20, step=1, description="threshold (dB)",
                               continuous_update=False, style={"description_width": "initial"})
     fig_out = w.Output()
     table = w.HTML().add_class("mssedu-metrics")
 
     def update(*_):
-        res = {}
-        for k in S:
-            rest = total - S[k]
-            if not np.any(S[k]):
-                continue
-            res[k] = w_disjoint_orthogonality(S[k], rest, ideal_binary_mask(S[k], rest, threshold.value))
-        show_figure(fig_out, wdo_figure(res, f"IBM with threshold {threshold.value:+.0f} dB"))
+        t = threshold.value
+        if t not in kept:   # each threshold computed once, figure rendered once
+            res = {k: w_disjoint_orthogonality(a, b, ideal_binary_mask(a, b, t)) for k, (a, b) in mags.items()}
+            kept[t] = (res, figure_image(wdo_figure(res, f"IBM with threshold {t:+.0f} dB")))
+        res, image = kept[t]
+        show_figure(fig_out, image)
         rows = "".join(f"<tr><td>{k}</td><td>{r['psr']:.2f}</td><td>{r['sir_db']:.1f} dB</td>"
                        f"<td>{r['wdo']:.2f}</td></tr>" for k, r in res.items())
         table.value = ("<table><tr><th>stem</th><th>PSR</th><th>SIR</th><th>WDO</th></tr>"
