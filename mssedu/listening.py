@@ -26,6 +26,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import filelock
 import numpy as np
 import pandas as pd
 import scipy.signal
@@ -148,11 +149,19 @@ def load_ratings(path) -> pd.DataFrame:
     return table
 
 
-def save_ratings(path, rows, overwrite: bool = False) -> Path:
+#: How long a save waits for another process's save to the same file (``lock=True``).
+LOCK_TIMEOUT_S = 10.0
+
+
+def save_ratings(path, rows, overwrite: bool = False, lock: bool = False) -> Path:
     """Add ratings to a CSV the student owns, atomically (whole or not at all).
 
     An existing ratings file is kept and the new rows are appended; ``overwrite=True``
-    replaces it. A file that is not a ratings CSV is never touched.
+    replaces it. A file that is not a ratings CSV is never touched; a missing folder is
+    made. With ``lock=True``
+    (a file that several processes write, as the workshop app's pooled ratings) the read,
+    append and replace happen under a lock file ``<path>.lock`` (the ``filelock`` package),
+    so that two listeners saving at once both keep their ratings.
 
     Parameters
     ----------
@@ -162,11 +171,30 @@ def save_ratings(path, rows, overwrite: bool = False) -> Path:
         New ratings, columns :data:`RATING_COLUMNS`.
     overwrite : bool
         Replace the file's ratings instead of appending.
+    lock : bool
+        Hold ``<path>.lock`` while reading and writing (concurrent writers).
 
     Returns
     -------
     Path
         The file written.
+
+    Raises
+    ------
+    ParameterError
+        Rows without the columns, or a rating outside 0-100.
+    DataError
+        ``path`` is not a ratings file, cannot be written, or stays locked for
+        :data:`LOCK_TIMEOUT_S` seconds.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> path = Path(tempfile.mkdtemp()) / "room.csv"
+    >>> for who in ("ana", "bo"):
+    ...     _ = save_ratings(path, [{"listener": who, "trial": "1", "condition": "IBM", "rating": 40}], lock=True)
+    >>> load_ratings(path)["listener"].tolist()
+    ['ana', 'bo']
     """
     path = Path(path).expanduser()
     new = pd.DataFrame(rows)
@@ -175,6 +203,24 @@ def save_ratings(path, rows, overwrite: bool = False) -> Path:
         raise ParameterError(f"rows lack the columns {missing}; give {RATING_COLUMNS}.")
     if not np.all(new["rating"].between(0, 100)):
         raise ParameterError("Every rating must be between 0 and 100.")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)   # e.g. the app's listening/ folder
+    except OSError as err:
+        raise DataError(f"Cannot make the folder {path.parent}: {err}. Choose a folder you can write to.") from err
+    if not lock:
+        return _write_ratings(path, new, overwrite)
+    try:
+        with filelock.FileLock(f"{path}.lock", timeout=LOCK_TIMEOUT_S):
+            return _write_ratings(path, new, overwrite)
+    except filelock.Timeout:
+        raise DataError(f"{path} stayed locked by another save for {LOCK_TIMEOUT_S:g} s; save again, "
+                        f"or delete {path}.lock if no one else is saving.") from None
+    except OSError as err:   # the lock file itself cannot be made
+        raise DataError(f"Cannot lock {path}: {err}. Choose a folder you can write to.") from err
+
+
+def _write_ratings(path: Path, new: pd.DataFrame, overwrite: bool) -> Path:
+    """Append ``new`` to the ratings at ``path`` (or replace them), atomically."""
     if path.exists() and not overwrite:
         new = pd.concat([load_ratings(path), new[RATING_COLUMNS]], ignore_index=True)
     part = part_path(path)

@@ -136,9 +136,12 @@ def _parse_checksum(checksum: str) -> tuple:
     algorithm, _, expected = str(checksum).partition(":")
     algorithm, expected = algorithm.strip().lower(), expected.strip().lower()
     sizes = {"sha256": 64, "md5": 32}
-    if algorithm not in sizes or len(expected) != sizes[algorithm] or \
+    # a SHA-256 prefix of >= 8 digits is what torch hub file names carry (NAME-<8 hex>.pth)
+    shortest = 8 if algorithm == "sha256" else sizes.get(algorithm, 0)
+    if algorithm not in sizes or not shortest <= len(expected) <= sizes[algorithm] or \
             any(c not in "0123456789abcdef" for c in expected):
-        raise ParameterError(f"checksum must be 'sha256:<64 hex digits>' or 'md5:<32 hex digits>', "
+        raise ParameterError(f"checksum must be 'sha256:<64 hex digits>' (or its first 8+ digits, "
+                             f"as published in torch hub file names) or 'md5:<32 hex digits>', "
                              f"got {checksum!r}.")
     return algorithm, expected
 
@@ -182,7 +185,8 @@ def download_file(url: str, target, checksum: str, size: int | None = None, atte
         Where the file goes (its folder must exist). An existing file is replaced only by a
         verified download.
     checksum : str
-        ``"sha256:<hex>"`` or ``"md5:<hex>"``: what the file's digest must be.
+        ``"sha256:<hex>"`` or ``"md5:<hex>"``: what the file's digest must be (a SHA-256 may
+        be given by its first 8 or more digits: the digest must start with them).
     size : int or None
         Its size in bytes, when known (checked too).
     attempts : int
@@ -229,7 +233,7 @@ def download_file(url: str, target, checksum: str, size: int | None = None, atte
         else:
             raise NetworkError(f"Downloading {url} was cut off {len(failures)} times "
                                f"({failures[-1]}); nothing was kept. Run it again. {advice}".rstrip())
-        if (size is not None and done != int(size)) or actual != expected:
+        if (size is not None and done != int(size)) or not actual.startswith(expected):
             raise DataError(f"{url} arrived corrupt: {done} bytes with {algorithm} {actual[:16]}..., "
                             f"expected {size if size is not None else 'any number of'} bytes with "
                             f"{expected[:16]}...; it was deleted, nothing was kept. Run it again; if it "

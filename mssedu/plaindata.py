@@ -3,8 +3,10 @@
 What a submission's kernel hands to the grader (its answers, the notebook's signals, the
 source of the student's functions) and what the grader hands back to re-run the student's
 code (hidden inputs) crosses a process boundary as *plain data* only: numbers, strings,
-``None``, lists, tuples, dicts, numpy arrays (and torch tensors, as arrays), a whitelisted
-dataclass (:class:`mssedu.data.Track`), a module by name, and a function as its source text.
+``None``, lists, tuples, dicts, numpy arrays (and torch tensors, as arrays), pandas tables
+(a ``DataFrame`` or ``Series`` as its columns and index: numeric columns as arrays, text
+as lists), a whitelisted dataclass (:class:`mssedu.data.Track`), a module by name, and a
+function as its source text.
 :func:`encode` turns a value into JSON-able parts and a list of arrays; :func:`decode` turns
 them back, reading arrays with ``numpy.load(allow_pickle=False)``, so a hostile submission
 can send wrong values but never code to run in the grader.
@@ -28,6 +30,7 @@ import math
 import types
 
 import numpy as np
+import pandas as pd
 
 from .errors import DataError
 
@@ -87,6 +90,32 @@ def _encode_array(value, arrays: list) -> dict:
     return {"__array__": len(arrays) - 1}
 
 
+def _encode_column(values, arrays: list, depth: int, seen: dict):
+    """One column or index of a pandas table: an array if numeric, else a list of plain values."""
+    arr = values.to_numpy()
+    if not arr.dtype.hasobject and arr.dtype.fields is None and arr.dtype.kind != "V":
+        return _encode_array(arr, arrays)
+    return encode_part(arr.tolist(), arrays, depth + 1, seen)   # text, categories, mixed: item by item
+
+
+def _encode_pandas(value, arrays: list, depth: int, seen: dict):
+    """A ``DataFrame`` or ``Series`` as its columns and index; ``None`` when it is neither."""
+    if not isinstance(value, (pd.DataFrame, pd.Series)):
+        return None
+    if isinstance(value.index, pd.MultiIndex) or (isinstance(value, pd.DataFrame)
+                                                  and isinstance(value.columns, pd.MultiIndex)):
+        return {"__unsupported__": f"{_qualname(value)} with a MultiIndex"}
+    index = {"values": _encode_column(value.index, arrays, depth, seen),
+             "name": encode_part(value.index.name, arrays, depth + 1, seen)}
+    if isinstance(value, pd.Series):
+        return {"__series__": {"data": _encode_column(value, arrays, depth, seen), "index": index,
+                               "name": encode_part(value.name, arrays, depth + 1, seen)}}
+    return {"__dataframe__": {   # by position: column names may repeat
+        "names": [encode_part(c, arrays, depth + 1, seen) for c in value.columns],
+        "data": [_encode_column(value.iloc[:, i], arrays, depth, seen) for i in range(value.shape[1])],
+        "index": index}}
+
+
 def _encode_special(value, arrays: list, depth: int, seen: dict):
     """Encode what JSON has no word for; ``None`` when ``value`` is not one of them."""
     if isinstance(value, (np.ndarray, np.generic)) and not isinstance(value, np.bool_) and \
@@ -96,6 +125,9 @@ def _encode_special(value, arrays: list, depth: int, seen: dict):
         return encode_part(value.item(), arrays, depth, seen)
     if type(value).__module__ == "torch" and hasattr(value, "detach"):   # a tensor: as an array
         return _encode_array(value.detach().cpu().numpy(), arrays)
+    table = _encode_pandas(value, arrays, depth, seen)
+    if table is not None:
+        return table
     if isinstance(value, types.ModuleType):
         return {"__module__": value.__name__}
     if isinstance(value, types.FunctionType):   # the student's own: its source; else its home
@@ -165,6 +197,29 @@ def _decode_dataclass(parts: dict, arrays: list, depth: int):
     return _class(name)(**fields)
 
 
+def _decode_pandas(parts: dict, arrays: list, depth: int):
+    """The ``DataFrame`` or ``Series`` of :func:`_encode_pandas` (built from plain values only)."""
+    def column(p):   # an array or a list of plain values, never anything else
+        values = decode(p, arrays, depth + 2)
+        if not isinstance(values, (np.ndarray, list)):
+            raise DataError("Refused a table whose column is not an array or a list.")
+        return values
+
+    table = parts.get("__dataframe__", parts.get("__series__"))
+    index = pd.Index(column(table["index"]["values"]), name=decode(table["index"]["name"], arrays, depth + 2))
+    if "__series__" in parts:
+        return pd.Series(column(table["data"]), index=index, name=decode(table["name"], arrays, depth + 2))
+    names = [decode(n, arrays, depth + 2) for n in table["names"]]
+    data = [column(c) for c in table["data"]]
+    if len(names) != len(data):
+        raise DataError("Refused a table with more or fewer names than columns.")
+    if any(len(c) != len(index) for c in data):   # pandas would stretch a 1-row column
+        raise DataError("Refused a table whose columns are not as long as its index.")
+    frame = pd.DataFrame(dict(enumerate(data)), index=index)
+    frame.columns = names
+    return frame
+
+
 def _decode_tagged(parts: dict, arrays: list, depth: int):
     if "__array__" in parts:
         return arrays[int(parts["__array__"])]
@@ -186,6 +241,8 @@ def _decode_tagged(parts: dict, arrays: list, depth: int):
         return importlib.import_module(str(parts["__module__"]))
     if "__dataclass__" in parts:
         return _decode_dataclass(parts, arrays, depth)
+    if "__dataframe__" in parts or "__series__" in parts:
+        return _decode_pandas(parts, arrays, depth)
     if "__unsupported__" in parts:
         return Unsupported(str(parts["__unsupported__"]))
     if "__function__" in parts:

@@ -155,6 +155,8 @@ HONEST_AND_CHEAT = {
         'stems = ht_stems if ht_stems is not None else entries["oracle IRM (true stems)"]', "accompaniment",
         'sum(v for k, v in stems.items() if k != "vocals")', None),
     "pretrained.shift_cost": ("", "n_calls", "4 * 2 * 31", "248.0"),
+    "pretrained.axial_saving": ("T, K = T_frames, K_bands", "saving",
+                                "(T * K) ** 2 / (K * T ** 2 + T * K ** 2)", "56.2"),
     "beyond.pan_law_ild": ("", "my_ild_db", "20 * np.log10(1 / np.tan(np.pi / 8))", "7.66"),
     "beyond.ild": (
         "from mssedu.exercises.beyond import ild_problem\nX = ild_problem()", "my_ild",
@@ -169,7 +171,8 @@ def _notebook_vars():
     rng = np.random.default_rng(0)
     stems = {k: rng.standard_normal((2, 500)).astype(np.float32) for k in ("drums", "bass", "other", "vocals")}
     return {"np": np, "spectral": spectral, "ht_stems": None,
-            "entries": {"oracle IRM (true stems)": stems}, "band_edges": band_split_problem()[1]}
+            "entries": {"oracle IRM (true stems)": stems}, "band_edges": band_split_problem()[1],
+            "T_frames": 601, "K_bands": 62}
 
 
 def _run_cell(name, lines, answer, code, visible=None):

@@ -35,7 +35,8 @@ except Exception as err:  # no sandbox on this machine: these tests need one
     pytest.skip(f"no sandbox here: {err}", allow_module_level=True)
 
 SOURCE = assignments.source_path(4)
-POSSIBLE = {"evaluation.sdr": 3.0, "evaluation.si_sdr": 3.0, "evaluation.my_si_sdr": 3.0}
+POSSIBLE = {"evaluation.sdr": 3.0, "evaluation.si_sdr": 3.0, "evaluation.my_si_sdr": 3.0,
+            "evaluation.rank_correlation": 3.0}
 FULL = sum(POSSIBLE.values())
 TIMEOUT = 90   # the sleeper's notebook is cut off here
 
@@ -59,7 +60,9 @@ def _insert(nb, source, before=None):
     """A code cell before the cell of exercise ``before`` (default: after the set-up cells)."""
     at = next((i for i, c in enumerate(nb.cells) if before and f'check("{before}"' in c.source), None)
     if at is None:
-        at = max(i for i, c in enumerate(nb.cells) if "from mssedu" in c.source) + 1
+        # after the chapter's imports (later cells of the notebook import from mssedu too)
+        at = next(i for i, c in enumerate(nb.cells) if c.cell_type == "code" and "from mssedu" in c.source
+                  and "MSSEDU_SOURCE" not in c.source) + 1
     nb.cells.insert(at, nbformat.v4.new_code_cell(source))
     return nb
 
@@ -67,8 +70,10 @@ def _insert(nb, source, before=None):
 SDR_CALL = 'check("evaluation.sdr", my_sdr, reference=vocals, estimate=est_vocals)'
 SI_CALL = 'check("evaluation.si_sdr", my_si_sdr, reference=vocals, estimate=est_vocals)'
 FN_CALL = 'check("evaluation.my_si_sdr", my_si_sdr)'
+RHO_CALL = 'check("evaluation.rank_correlation", my_rho, ratings=rated["rating"], metric=rated["SDR"])'
 ZERO = {"evaluation.sdr": f"my_sdr = 0.0\n{SDR_CALL}", "evaluation.si_sdr": f"my_si_sdr = 0.0\n{SI_CALL}",
-        "evaluation.my_si_sdr": f"def my_si_sdr(reference, estimate):\n    return 0.0\n{FN_CALL}"}
+        "evaluation.my_si_sdr": f"def my_si_sdr(reference, estimate):\n    return 0.0\n{FN_CALL}",
+        "evaluation.rank_correlation": f"my_rho = 0.0\n{RHO_CALL}"}
 PATCHES = """import builtins, sys, types
 import numpy as np
 import mssedu.exercises, mssedu.exercises.checking, mssedu.metrics
@@ -117,10 +122,14 @@ def _submissions(folder: Path, outside: Path, grades: Path, port: int) -> None:
     half = _replace(_notebook(), "evaluation.sdr",                      # a 2x wrong SDR
                     "s, s_hat = vocals.astype(float), est_vocals.astype(float)\n"
                     f"my_sdr = 20 * np.log10(np.sum(s ** 2) / np.sum((s - s_hat) ** 2))\n{SDR_CALL}")
-    subs["half"] = _replace(half, "evaluation.my_si_sdr",               # plain SDR, not SI-SDR
-                            "def my_si_sdr(reference, estimate):\n"
-                            "    return 10 * np.log10(np.sum(reference ** 2) / np.sum((reference - estimate) ** 2))\n"
-                            + FN_CALL)
+    half = _replace(half, "evaluation.my_si_sdr",                       # plain SDR, not SI-SDR
+                    "def my_si_sdr(reference, estimate):\n"
+                    "    return 10 * np.log10(np.sum(reference ** 2) / np.sum((reference - estimate) ** 2))\n"
+                    + FN_CALL)
+    # rho right on the notebook's ratings but frozen in an earlier cell: the hidden re-run catches it
+    half = _insert(half, "import scipy.stats\n_frozen = scipy.stats.spearmanr(rated['SDR'], rated['rating']).statistic",
+                   before="evaluation.rank_correlation")
+    subs["half"] = _replace(half, "evaluation.rank_correlation", f"my_rho = _frozen\n{RHO_CALL}")
     subs["crash"] = _replace(_notebook(), "evaluation.my_si_sdr", "1 / 0\n" + FN_CALL)
     subs["nameerror"] = _replace(_notebook(), "evaluation.sdr", f"my_sdr = x + 1\n{SDR_CALL}")
     patcher = _insert(_notebook(), PATCHES)
@@ -199,9 +208,10 @@ def test_controls(graded):
     rows = graded["rows"]
     assert rows["alice"]["scores"] == POSSIBLE and rows["alice"]["note"] == "", rows["alice"]
     assert _total(graded, "bob") == 0.0
-    # half: SDR 2x wrong (0), SI-SDR value right (3), function is plain SDR (0)
+    # half: SDR 2x wrong (0), SI-SDR value right (3), function is plain SDR (0), rank correlation
+    # right here but hard-coded (1: the public check; the hidden re-run on other ratings fails)
     assert rows["half"]["scores"] == {"evaluation.sdr": 0.0, "evaluation.si_sdr": 3.0,
-                                      "evaluation.my_si_sdr": 0.0}, rows["half"]
+                                      "evaluation.my_si_sdr": 0.0, "evaluation.rank_correlation": 1.0}, rows["half"]
     assert rows["crash"]["scores"] == {**POSSIBLE, "evaluation.my_si_sdr": 0.0}
     assert "ZeroDivisionError" in rows["crash"]["note"]
     assert _total(graded, "dave") == 0.0 and "not a notebook" in rows["dave"]["note"]
@@ -215,7 +225,7 @@ def test_feedback_names_the_cell_as_the_student_sees_it(graded):
     number = next(i + 1 for i, c in enumerate(nb.cells) if SDR_CALL in c.source)   # 1-based, all cells
     message = res["messages"]["evaluation.sdr"]
     assert message == f"your cell {number} (evaluation.sdr) raised NameError: name 'x' is not defined"
-    assert res["scores"]["evaluation.sdr"] == 0.0 and _total(graded, "nameerror") == 6.0
+    assert res["scores"]["evaluation.sdr"] == 0.0 and _total(graded, "nameerror") == FULL - 3.0
     page = (graded["grades"] / "feedback" / "nameerror.html").read_text()
     assert "raised NameError: name &#x27;x&#x27; is not defined" in page and "No answer yet" not in page
 
@@ -246,7 +256,7 @@ def test_sleep_exit_and_edits(graded):
     rows = graded["rows"]
     assert rows["sleeper"]["scores"] == POSSIBLE and "time limit" in rows["sleeper"]["note"]
     assert rows["exiter"]["scores"] == {"evaluation.sdr": 3.0, "evaluation.si_sdr": 0.0,
-                                        "evaluation.my_si_sdr": 0.0}
+                                        "evaluation.my_si_sdr": 0.0, "evaluation.rank_correlation": 0.0}
     assert "exit status 3" in rows["exiter"]["note"]
     with open(graded["grades"] / "grades.csv", newline="") as f:
         table = {r["student"]: r for r in csv.DictReader(f)}

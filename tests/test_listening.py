@@ -98,7 +98,7 @@ def test_widget_driven_programmatically(sounds, tmp_path):
     assert sorted(box.key.values()) == sorted([*conds, HIDDEN_REFERENCE, ANCHOR])
     players = [row.children[0].value for row in box.children if hasattr(row, "children")
                and row.children and "sound" in getattr(row.children[1], "description", "")]
-    assert len(players) == 5 and all(p.count("<audio") == 1 for p in players)
+    assert len(players) == 5 and all(p.count("<audio") == 1 and 'preload="auto"' in p for p in players)
     wanted = {HIDDEN_REFERENCE: 100, ANCHOR: 25, "slight noise": 85, "loud noise": 30, "half level": 60}
     for letter, name in box.key.items():
         sliders[letter].value = wanted[name]
@@ -145,3 +145,63 @@ def test_condition_metrics_with_si_sar(sounds):
     table = condition_metrics(ref, conds, others=[other])
     assert list(table.columns) == ["SDR", "SI-SDR", "SI-SAR"]
     assert table.loc["loud noise", "SI-SAR"] == pytest.approx(si_sar(ref, conds["loud noise"], [other]))
+
+
+def _save_many(args):
+    """One process of the concurrent-save test: ``n`` saves of one rating each."""
+    path, who, n = args
+    for i in range(n):
+        save_ratings(path, [{"listener": who, "trial": "1", "condition": f"c{i}", "rating": i}], lock=True)
+
+
+def test_locked_saves_from_many_processes_all_land(tmp_path):
+    """The app's pooled CSV: 6 processes x 8 saves at once, every rating kept, no leftovers."""
+    import multiprocessing
+    path = tmp_path / "room" / "ratings.csv"                 # the folder is made by the first save
+    with multiprocessing.get_context("spawn").Pool(6) as pool:
+        pool.map(_save_many, [(path, f"listener-{k}", 8) for k in range(6)])
+    table = load_ratings(path)
+    assert len(table) == 48 and table.groupby("listener").size().to_dict() == {f"listener-{k}": 8 for k in range(6)}
+    assert sorted(p.name for p in path.parent.iterdir()) == ["ratings.csv", "ratings.csv.lock"]
+
+
+def test_a_held_lock_is_refused_with_what_to_do(tmp_path):
+    import filelock
+    path = tmp_path / "ratings.csv"
+    row = {"listener": "ana", "trial": "1", "condition": "IBM", "rating": 40}
+    with filelock.FileLock(f"{path}.lock"):   # another kernel in the middle of its save
+        import mssedu.listening as listening
+        old, listening.LOCK_TIMEOUT_S = listening.LOCK_TIMEOUT_S, 0.2
+        try:
+            with pytest.raises(DataError, match="locked by another save.*save again"):
+                save_ratings(path, [row], lock=True)
+        finally:
+            listening.LOCK_TIMEOUT_S = old
+    assert not path.exists()
+    save_ratings(path, [row], lock=True)
+    assert load_ratings(path)["listener"].tolist() == ["ana"]
+
+
+def test_two_pages_pool_their_ratings(tmp_path):
+    """Two app pages (two kernels in the room; here two sections in one process) share one CSV:
+    each page's pooled plot shows both listeners once either reads the file again."""
+    from mssedu.app.listen import RATINGS_FILE, listening_section
+    from mssedu.data import example_track
+    track = example_track()
+    pages = [listening_section(track, 1.0, tmp_path) for _ in range(2)]
+    ids = [p.trial.controls["listener"].value for p in pages]
+    assert all(i.startswith("listener-") for i in ids) and ids[0] != ids[1]   # anonymous, distinct
+    pages[1].trial.controls["listener"].value = "bo"
+    for page, rating in zip(pages, (30, 70)):
+        for slider in page.trial.controls["sliders"].values():
+            slider.value = rating
+        page.trial.controls["save"].click()
+        assert "Saved 7 ratings" in page.trial.controls["status"].value
+    table = load_ratings(tmp_path / RATINGS_FILE)
+    assert table.groupby("listener")["rating"].unique().map(list).to_dict() == {ids[0]: [30], "bo": [70]}
+    assert "2 listeners" not in pages[0].pooled.summary.value      # saved before bo: not read again yet
+    assert pages[0].pooled.refresh() and not pages[0].pooled.refresh()   # redrawn once, then unchanged
+    for page in pages:
+        text = page.pooled.summary.value
+        assert "14 ratings by 2 listeners" in text and "bo" in text and ids[0] in text and "SI-SAR" in text
+        assert page.pooled.children[1].outputs[0]["output_type"] == "display_data"   # the plot

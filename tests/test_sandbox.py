@@ -137,6 +137,36 @@ def test_plain_data_round_trip():
     assert isinstance(back["obj"], Unsupported) and back["obj"].type_name == "builtins.object"
 
 
+def test_plain_data_carries_pandas_tables():
+    """A table crosses as columns and index (a listening test's ratings joined to metrics)."""
+    import pandas as pd
+    frame = pd.DataFrame({"listener": ["ana", "bo", None], "rating": [35, 80, 100],
+                          "SDR": [4.5, np.nan, float("inf")], "ok": [True, False, True]},
+                         index=pd.Index(["IBM", "Wiener", "hidden reference"], name="condition"))
+    frame["kind"] = pd.Categorical(["mask", "mask", "ref"])
+    dup = pd.DataFrame([[1, 2]], columns=["a", "a"])   # repeated column names stay by position
+    parts, arrays = encode({"rated": frame, "s": frame["rating"], "dup": dup, "empty": frame.iloc[:0]})
+    back = decode(json.loads(json.dumps(parts)), arrays)
+    pd.testing.assert_frame_equal(back["rated"].drop(columns="kind"), frame.drop(columns="kind"))
+    assert back["rated"]["kind"].tolist() == ["mask", "mask", "ref"]   # categories travel as their values
+    pd.testing.assert_series_equal(back["s"], frame["rating"])
+    assert back["rated"].loc["IBM", "listener"] == "ana" and back["rated"]["rating"].dtype == np.int64
+    assert list(back["dup"].columns) == ["a", "a"] and back["dup"].to_numpy().tolist() == [[1, 2]]
+    assert back["empty"].shape == (0, 5) and list(back["empty"].columns) == list(frame.columns)
+    multi = pd.DataFrame({"x": [1]}, index=pd.MultiIndex.from_tuples([("a", 1)]))
+    assert isinstance(decode(*encode(multi)), Unsupported)
+    ragged = json.loads(json.dumps(encode(pd.DataFrame({"x": [1.0, 2.0]}))[0]))
+    ragged["__dataframe__"]["names"].append("y")
+    with pytest.raises(DataError, match="more or fewer names"):
+        decode(ragged, [np.array([1.0, 2.0]), np.arange(2)])
+    ragged["__dataframe__"]["data"].append([1.0])   # a column shorter than the index
+    with pytest.raises(DataError, match="not as long as its index"):
+        decode(ragged, [np.array([1.0, 2.0]), np.arange(2)])
+    code = {"__dataframe__": {"names": ["x"], "data": [{"__module__": "os"}], "index": ragged["__dataframe__"]["index"]}}
+    with pytest.raises(DataError, match="not an array or a list"):
+        decode(code, [np.array([1.0, 2.0]), np.arange(2)])
+
+
 def test_plain_data_refuses_pickles_classes_and_floods():
     buf = io.BytesIO()
     np.save(buf, np.array([{"a": 1}], dtype=object), allow_pickle=True)   # a pickle inside .npy

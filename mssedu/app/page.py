@@ -1,4 +1,5 @@
-"""The whole workshop page: one title, the mask explorer, then "separate your song".
+"""The whole workshop page: one title, the mask explorer, "separate your song", then the
+room's listening test (ratings pooled across browsers).
 
 Everything on the page is built from the course's own widgets
 (:func:`mssedu.widgets.mask_explorer`, :func:`mssedu.widgets.song_separator`,
@@ -15,6 +16,7 @@ from ..config import fast_mode
 from ..data import example_track
 from ..errors import ParameterError
 from .explore import explore_section
+from .listen import listening_section
 from .separate import separate_section
 from .separators import HTDEMUCS, available_separators
 from .style import BIG_FIGURES, STYLE, TITLE, error_html
@@ -51,7 +53,7 @@ def workshop(seconds: float | None = None, out_dir="my_stems"):
     --------
     >>> page = workshop(seconds=1.0)
     >>> "mssedu-app" in page._dom_classes, len(page.children)
-    (True, 4)
+    (True, 5)
     """
     if seconds is not None and not seconds > 0:
         raise ParameterError(f"seconds must be positive or None, got {seconds!r}.")
@@ -67,7 +69,8 @@ def workshop(seconds: float | None = None, out_dir="my_stems"):
     explore_s = seconds or (3.0 if fast_mode() else None)
     upload_s = seconds or (10.0 if fast_mode() else 60.0)
     for build in (lambda: explore_section(track, explore_s, upload_s, separators),
-                  lambda: separate_section(track, upload_s, separators, out_dir, Path.cwd())):
+                  lambda: separate_section(track, upload_s, separators, out_dir, Path.cwd()),
+                  lambda: listening_section(track, explore_s, Path.cwd())):
         try:
             page.children += (build(),)
         except Exception as err:

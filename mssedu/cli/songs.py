@@ -28,7 +28,10 @@ def add_separate_args(p) -> None:
     p.add_argument("--model", "-m", default="htdemucs",   # an unknown name is refused with the list
                    help="htdemucs (default), htdemucs_ft, htdemucs_6s, hdemucs_mmi, mdx_extra; "
                         "NAME-random (that architecture with random weights: for tests, output is "
-                        "noise); a mini U-Net or band-split checkpoint (.pt); or oracle-irm")
+                        "noise); umxhq, umxl (Open-Unmix), bs-roformer-musdb, bs-roformer-random; "
+                        "a mini U-Net or band-split checkpoint (.pt); or oracle-irm")
+    p.add_argument("--config", default=None, metavar="YAML",
+                   help="with --model CHECKPOINT.ckpt: the BS-RoFormer configuration published with it")
     p.add_argument("--repo", default=None, metavar="DIR",
                    help="folder with MODEL.yaml and its checkpoint (from `mssedu download MODEL --to DIR`)")
     p.add_argument("--out", "-o", default="separated", metavar="DIR", help="output folder (default ./separated)")
@@ -68,7 +71,7 @@ def cmd_separate(args) -> int:
     out_root = Path(args.out).expanduser()
     writable_folder(out_root, "Choose another with --out.", what="output folder")
     separator = load_separator(args.model, repo=args.repo, device=args.device,
-                               shifts=args.shifts, overlap=args.overlap)
+                               shifts=args.shifts, overlap=args.overlap, config=args.config)
     model_dir = slug(Path(args.model).stem if looks_like_path(args.model) else args.model)
     say(f"model: {separator.name} ({separator.sr} Hz, sources {', '.join(separator.sources)})")
     stem_names(separator, args.two_stems)   # refuses an unknown --two-stems before any work
@@ -118,7 +121,10 @@ def add_download_args(p) -> None:
                      "get a folder to copy to an offline machine and pass as --repo DIR.")
     p.add_argument("model", metavar="MODEL", nargs="?", default="htdemucs",
                    help="a demucs model: htdemucs (default), htdemucs_ft, htdemucs_6s, "
-                        "hdemucs_mmi, mdx_extra (an unknown name is refused with the full list)")
+                        "hdemucs_mmi, mdx_extra; umxhq, umxl (Open-Unmix); bs-roformer-musdb "
+                        "(an unknown name is refused with the full list)")
+    p.add_argument("--sha256", default=None, metavar="HEX",
+                   help="the SHA-256 you trust, for a checkpoint published without one (bs-roformer-musdb)")
     p.add_argument("--to", default=None, metavar="DIR", help="write the weights into DIR")
     p.add_argument("--quiet", "-q", action="store_true", help="no progress bars")
 
@@ -139,7 +145,7 @@ def cmd_download(args) -> int:
     from ..separation import download
 
     t0 = time.perf_counter()
-    folder = download(args.model, to=args.to, progress=not args.quiet)
+    folder = download(args.model, to=args.to, progress=not args.quiet, sha256=args.sha256)
     say(f"{args.model}: weights downloaded and verified in {folder} ({time.perf_counter() - t0:.0f} s).")
     if args.to is not None:
         say(f"Use them offline with `mssedu separate SONG --model {args.model} --repo {folder}` "

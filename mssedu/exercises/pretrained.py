@@ -1,5 +1,6 @@
 """Exercises of chapter 7 (notebook ``07_pretrained``): how many segments
-HT-Demucs computes, the karaoke track, and the cost of the shift trick. Reference answers
+HT-Demucs computes, the karaoke track, the cost of the shift trick, and what BS-RoFormer's
+axial attention saves. Reference answers
 come from :mod:`mssedu.separation` and ``demucs.apply.apply_model``'s segmenting.
 
 >>> from mssedu.exercises import check
@@ -12,11 +13,14 @@ import numpy as np
 
 from .checking import as_number, close, exercise
 
-__all__ = ["n_segments", "SONG_SECONDS", "SR", "SEGMENT", "OVERLAP"]
+__all__ = ["n_segments", "axial_saving", "SONG_SECONDS", "SR", "SEGMENT", "OVERLAP", "ROFORMER_FRAMES",
+           "ROFORMER_BANDS"]
 
 #: settings of the notebook's questions: a 3-minute song at 44.1 kHz, HT-Demucs' 7.8 s
 #: segments, 25 % overlap
 SONG_SECONDS, SR, SEGMENT, OVERLAP = 180.0, 44100, 7.8, 0.25
+#: BS-RoFormer on the 6-second excerpt: 1 + 264600 // 441 STFT frames (hop 441, centred), 62 bands
+ROFORMER_FRAMES, ROFORMER_BANDS = 601, 62
 
 
 def n_segments(seconds: float = SONG_SECONDS, sr: int = SR, segment: float = SEGMENT,
@@ -97,3 +101,47 @@ def _shift_cost(answer, **_):
                       f"calls ({padding}): 8 times the cost of htdemucs with shifts=0.")
     return False, ("Not yet. Every model of the bag runs on its own, and each shift runs the "
                    "whole song again: calls = models x shifts x segments.")
+
+
+def axial_saving(frames: int = ROFORMER_FRAMES, bands: int = ROFORMER_BANDS) -> float:
+    r"""How many times fewer attention scores one BS-RoFormer block computes than a single
+    Transformer over all its ``frames x bands`` tokens would.
+
+    One block attends along time within each band (:math:`K T^2` query-key pairs) and along
+    frequency within each frame (:math:`T K^2`); full attention over the :math:`TK` tokens
+    would compute :math:`(TK)^2`. The ratio is :math:`TK / (T + K)`.
+
+    Parameters
+    ----------
+    frames : int
+        STFT frames :math:`T`.
+    bands : int
+        Bands :math:`K`.
+
+    Returns
+    -------
+    float
+        :math:`(TK)^2 / (K T^2 + T K^2)`.
+
+    Examples
+    --------
+    >>> round(axial_saving(), 1)
+    56.2
+    """
+    t, k = float(frames), float(bands)
+    return (t * k) ** 2 / (k * t ** 2 + t * k ** 2)
+
+
+@exercise("pretrained.axial_saving")
+def _axial_saving(answer, **_):
+    value = as_number(answer, "the ratio")
+    expected = axial_saving()
+    if abs(value - expected) <= 0.01 * expected:
+        return True, (f"Right: {expected:.1f} times fewer scores. Attention along one axis at a time "
+                      "lets every token reach every other one in two steps, at a cost that grows "
+                      "like T K (T + K) instead of (T K)^2.")
+    if abs(value - ROFORMER_FRAMES * ROFORMER_BANDS) <= 1:
+        return False, "That is the number of tokens, T K. Count query-key pairs: a sequence of n tokens has n^2."
+    return False, (f"Not {value:g}. Full attention over all T K tokens computes (T K)^2 scores; one block "
+                   "computes K sequences of T tokens (time) and T sequences of K tokens (frequency). "
+                   "Divide the first count by the second.")

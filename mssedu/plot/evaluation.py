@@ -177,7 +177,7 @@ def ratings_figure(ratings, metrics, correlations=None):
         for name, x in metrics[col].items():       # each condition named once, under the axis
             ax.annotate(name, (x, 0), xytext=(0, -2), textcoords="offset points", fontsize=7,
                         rotation=90, ha="center", va="top")
-        rho = "" if correlations is None else f"  (Spearman rho = {correlations.loc[col, 'rho']:.2f})"
+        rho = "" if correlations is None else f"\n(Spearman rho = {correlations.loc[col, 'rho']:.2f})"
         ax.set(xlabel=f"{col} (dB)", title=f"{col}{rho}", ylim=(-5, 105))
     axes[0][0].set_ylabel("rating (0-100)")
     axes[0][-1].legend(title="listener", fontsize=8)

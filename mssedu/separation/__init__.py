@@ -6,6 +6,10 @@
 * :mod:`~mssedu.separation.fetch` -- downloading them, checked and staged;
 * :mod:`~mssedu.separation.weights` -- loading them safely (:func:`load_demucs_model`);
 * :mod:`~mssedu.separation.demucs` -- HT-Demucs as a separator (precision, windows);
+* :mod:`~mssedu.separation.openunmix`, :mod:`~mssedu.separation.roformer` -- Open-Unmix and
+  BS-RoFormer (mssedu's own implementations of the published architectures);
+* :mod:`~mssedu.separation.families` -- their weights: found, downloaded checked, loaded safely;
+* :mod:`~mssedu.separation.survey` -- one model per family of the survey's table, timed here;
 * :mod:`~mssedu.separation.oracle` -- oracle masks as a separator;
 * :mod:`~mssedu.separation.postfilter` -- multichannel Wiener post-filter (norbert) for any separator;
 * :mod:`~mssedu.separation.api` -- :func:`load_separator`, :func:`separate`, two-stems output;
@@ -31,6 +35,10 @@ from .demucs_models import (DEMUCS_MODELS, HDEMUCS_CONFIG, HF_NAMESPACE, HTDEMUC
                             QUANTISED_MODELS, RANDOM_MODEL, import_demucs, random_demucs,
                             random_htdemucs)
 from .repo import find_weights, models_folder
+from .families import FAMILY_LABELS, ROFORMER_MODELS, download_family, find_family_weights, load_roformer
+from .openunmix import UMX_MODELS, OpenUnmixNet, OpenUnmixSeparator
+from .roformer import BSRoFormer, RoFormerSeparator
+from .survey import SURVEY_FAMILIES, family_rows, separator_parameters
 from .weights import download, load_demucs_model
 
 __all__ = ["Separator", "load_separator", "separate", "fold_two_stems", "looks_like_path",
@@ -38,4 +46,7 @@ __all__ = ["Separator", "load_separator", "separate", "fold_two_stems", "looks_l
            "half_precision_error_db", "HALF_TOLERANCE_DB", "HTDEMUCS_CONFIG", "RANDOM_MODEL",
            "HF_NAMESPACE", "MODEL_LABELS", "download", "find_weights", "import_demucs",
            "load_demucs_model", "models_folder", "random_htdemucs", "random_demucs", "DEMUCS_MODELS",
-           "HDEMUCS_CONFIG", "QUANTISED_MODELS", "multichannel_wiener", "WienerPostFilter"]
+           "HDEMUCS_CONFIG", "QUANTISED_MODELS", "multichannel_wiener", "WienerPostFilter",
+           "FAMILY_LABELS", "ROFORMER_MODELS", "UMX_MODELS", "download_family", "find_family_weights",
+           "load_roformer", "OpenUnmixNet", "OpenUnmixSeparator", "BSRoFormer", "RoFormerSeparator",
+           "SURVEY_FAMILIES", "family_rows", "separator_parameters"]

@@ -29,6 +29,7 @@ from ..models import is_checkpoint, load_checkpoint, separator_for
 from .demucs import DemucsSeparator
 from .oracle import OracleSeparator
 from .demucs_models import MODEL_LABELS
+from .families import is_family_model, load_family_separator, load_roformer
 from .weights import load_demucs_model
 
 __all__ = ["load_separator", "separate", "fold_two_stems", "looks_like_path"]
@@ -77,7 +78,11 @@ def load_separator(name: str = "htdemucs", repo=None, device="auto", track=None,
         * the path of a mini U-Net or band-split checkpoint (any suffix: the content
           decides, and the checkpoint's ``kind`` picks the separator);
         * ``"<demucs name>-random"``: that architecture with random weights;
-        * ``"oracle-irm"``, ``"oracle-ibm"``, ``"oracle-wiener"``... with ``track=``.
+        * ``"oracle-irm"``, ``"oracle-ibm"``, ``"oracle-wiener"``... with ``track=``;
+        * Open-Unmix ``"umxhq"``, ``"umxl"``, a BS-RoFormer (``"bs-roformer-musdb"``), each
+          also ``-random``, and ``"bs-roformer-random"`` (small): see
+          :mod:`~mssedu.separation.families`;
+        * the path of a BS-RoFormer checkpoint with ``config=`` its YAML file.
     repo : str or Path, optional
         Local repository with ``<name>.yaml`` and the checkpoint(s).
     device : str
@@ -87,6 +92,7 @@ def load_separator(name: str = "htdemucs", repo=None, device="auto", track=None,
     **options
         For demucs: ``shifts``, ``overlap``, ``half``, ``segment``, ``window_seconds``;
         for a mini U-Net: ``wiener``, ``chunk_frames``, ``overlap_frames``, ``which``;
+        for Open-Unmix: ``iterations``; for a BS-RoFormer file: ``config``;
         for an oracle: :func:`mssedu.masks.oracle_separate`'s (``alpha``...). ``None``
         values are ignored; an option the model does not take is an error.
 
@@ -112,7 +118,14 @@ def load_separator(name: str = "htdemucs", repo=None, device="auto", track=None,
             raise ParameterError(f"{name!r} needs the true stems: load_separator({name!r}, track=track).")
         method = name.split("-", 1)[1] if "-" in name else "irm"
         return OracleSeparator(track, method, **{k: v for k, v in options.items() if v is not None})
+    if is_family_model(name):                       # Open-Unmix, BS-RoFormer (and -random)
+        return load_family_separator(name, repo, device, **options)
     path = Path(name).expanduser()
+    if path.is_file() and options.get("config") is not None:    # a BS-RoFormer checkpoint + YAML
+        if set(k for k, v in options.items() if v is not None) != {"config"}:
+            raise ParameterError("A BS-RoFormer checkpoint takes only config= (its YAML file).")
+        return load_roformer(path, Path(options["config"]).expanduser(), name=path.stem, device=device)
+    options.pop("config", None)
     if path.is_file() and path.suffix != ".yaml":
         if not is_checkpoint(path):
             raise ModelLoadingError(f"{path} is not a model checkpoint (not a torch file). Give a "

@@ -37,6 +37,7 @@ from ..models import check_finite_weights, check_model_size
 from ..network import offline_requested
 from .demucs_models import (DEMUCS_MODELS, RANDOM_MODEL, import_demucs, model_classes, random_demucs,
                             random_htdemucs, refuse_quantised, remote_yaml)
+from .families import download_family, is_family_model
 from .fetch import fetch_weights, offline_error
 from .repo import check_suffix, find_weights, local_weights
 
@@ -175,7 +176,7 @@ def load_bag(found):
     return demucs.apply.BagOfModels(models, bag.get("weights"), bag.get("segment")).eval()
 
 
-def download(name: str = "htdemucs", to=None, progress: bool = True) -> Path:
+def download(name: str = "htdemucs", to=None, progress: bool = True, sha256: str | None = None) -> Path:
     """Fetch the weights of demucs model ``name``, check them and load them once, for offline use.
 
     Tries the Hugging Face hub (``adefossez/HTDemucs``; ``HF_ENDPOINT``) and falls back to
@@ -192,6 +193,9 @@ def download(name: str = "htdemucs", to=None, progress: bool = True) -> Path:
         Target folder (default :func:`~mssedu.separation.repo.models_folder`).
     progress : bool
         Show download progress.
+    sha256 : str, optional
+        For a family model whose publisher gives no checksum
+        (:func:`~mssedu.separation.families.download_family`).
 
     Returns
     -------
@@ -210,6 +214,8 @@ def download(name: str = "htdemucs", to=None, progress: bool = True) -> Path:
     NetworkError
         Neither host can be reached, or both downloads failed.
     """
+    if is_family_model(name):                  # Open-Unmix, BS-RoFormer: their own files
+        return download_family(name, to, progress, sha256)
     dest = fetch_weights(name, to, progress)
     load_bag(local_weights(name, dest))   # every file loads: safe, finite, of a sane size
     return dest

@@ -148,8 +148,16 @@ def distortion_explorer(track, target: str = "vocals", duration: float = 3.0):
     return box
 
 
+def _preloaded(player: str) -> str:
+    """An ``audio_html`` player that loads its sound with the page (a listening test switches
+    between sounds: none may wait to load then)."""
+    return player.replace('preload="none"', 'preload="auto"')
+
+
 def _rating_row(letter: str, player: str):
-    """One condition's row: its player (created once), a 0-100 slider, its MUSHRA label."""
+    """One condition's row: its player (created once, its audio loaded with the page so that
+    switching between sounds never waits for one), a 0-100 slider, its MUSHRA label."""
+    player = _preloaded(player)
     slider = w.IntSlider(value=50, min=0, max=100, step=1, description=f"sound {letter}",
                          continuous_update=True, style=WIDE_LABEL, layout=w.Layout(width="360px"))
     label = w.Label(rating_label(50))
@@ -158,7 +166,7 @@ def _rating_row(letter: str, player: str):
 
 
 def listening_test(reference, conditions: dict, sr: int, path, listener: str = "", trial: str = "1",
-                   seed=None):
+                   seed=None, lock: bool = False, on_save=None):
     """A MUSHRA trial (ITU-R BS.1534): rate blind conditions against a reference, 0 to 100.
 
     The conditions, a hidden reference and a 3.5 kHz low-pass anchor
@@ -183,6 +191,11 @@ def listening_test(reference, conditions: dict, sr: int, path, listener: str = "
         Name of this trial (e.g. the song and stem).
     seed : int or None
         Fix the order (tests); by default every call shuffles anew.
+    lock : bool
+        Save under a lock file (a CSV shared by several listeners' kernels, as in the
+        workshop app; :func:`mssedu.listening.save_ratings`).
+    on_save : callable or None
+        Called with the file's path after each successful save.
 
     Returns
     -------
@@ -202,17 +215,21 @@ def listening_test(reference, conditions: dict, sr: int, path, listener: str = "
     who = w.Text(value=listener, description="listener", placeholder="your name or a pseudonym")
     save, status = w.Button(description="Save ratings", button_style="primary"), w.HTML()
 
-    def on_save(*_):
+    def save_clicked(*_):
         table = [{"listener": who.value or "anonymous", "trial": trial, "condition": key[k],
                   "rating": s.value} for k, s in sliders.items()]
         try:
-            status.value = f"Saved {len(table)} ratings to <code>{save_ratings(path, table)}</code>."
+            saved = save_ratings(path, table, lock=lock)
         except MsseduError as err:                 # shown, never a traceback that loses the ratings
             status.value = f"<span style='color:#b00'>Not saved: {err}</span>"
+            return
+        status.value = f"Saved {len(table)} ratings to <code>{saved}</code>."
+        if on_save is not None:
+            on_save(saved)
 
-    save.on_click(on_save)
+    save.on_click(save_clicked)
     scale = " · ".join(f"{low}-{low + 20} {label}" for low, label in RATING_SCALE)
-    box = w.VBox([w.HTML(audio_html(reference, sr, "Reference")).add_class("mssedu-audio"),
+    box = w.VBox([w.HTML(_preloaded(audio_html(reference, sr, "Reference"))).add_class("mssedu-audio"),
                   w.HTML(f"<small>Rate each sound against the reference: {scale}. One of them is "
                          "the reference itself.</small>"), *rows, w.HBox([who, save]), status])
     box.controls = {"sliders": sliders, "save": save, "status": status, "listener": who}
