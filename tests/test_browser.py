@@ -210,6 +210,10 @@ def test_phase_explorers_answer_in_jupyterlab(jupyterlab, artifacts_dir):
             run_all_cells(page, jupyterlab, "03_phase.ipynb")
             choice = page.locator(".jp-OutputArea-output").filter(has=page.locator(".mssedu-phase-readout")).first
             choice.wait_for(state="visible", timeout=300_000)
+            # time moves only once every cell has run: a move made while the kernel still runs
+            # later cells (training) waits for them, which is no latency of the widget
+            page.locator(".mssedu-gl-readout").first.wait_for(state="attached", timeout=300_000)
+            wait_for_kernel(page, timeout_s=600)
             readout = choice.locator(".mssedu-phase-readout").first
             buttons = choice.locator(".widget-toggle-buttons button")
             n = buttons.count()
