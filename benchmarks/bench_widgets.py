@@ -5,7 +5,10 @@ Every widget of the notebooks is built as its notebook builds it (full mode: the
 a smoke run). Then each control (slider, menu, toggle) is moved through its values, one
 value after the other and back, calling the widget's update handler exactly as a browser
 move does (setting the control's ``value`` fires its observers synchronously); each move
-is timed. Rows: one per widget and control, ``mssedu_s`` = the 95th percentile of the move
+is timed. Figures are rendered to PNG on every move as in a notebook (IPython's inline
+backend is switched on: without it a figure would cost nothing to "show"). The workshop
+app's mask explorer is measured as the app builds it (its large fonts, the excerpt it
+explores). Rows: one per widget and control, ``mssedu_s`` = the 95th percentile of the move
 times, ``ref_s`` = the target, 0.3 s (so ``ratio`` >= 1 meets it), the note gives p50, p95,
 the number of moves and the time to build the widget. What a student sees in the browser
 adds the transfer of the new figure and player (``tests/test_browser.py`` measures that for
@@ -14,6 +17,7 @@ load (``uptime``) with the numbers.
 """
 from __future__ import annotations
 
+import sys
 import time
 
 import ipywidgets as w
@@ -60,12 +64,42 @@ def _move_times(control, values, moves: int) -> list:
     return times
 
 
+def _inline_figures() -> None:
+    """Render figures shown in an ``ipywidgets.Output`` to PNG as a Jupyter kernel does
+    (matplotlib-inline's formatter), so that a move's time includes drawing its figure."""
+    from IPython.core.interactiveshell import InteractiveShell
+    from IPython.core.pylabtools import select_figure_formats
+
+    # what matplotlib-inline configures in a kernel: PNG, cropped to the drawn area
+    select_figure_formats(InteractiveShell.instance(), {"png"}, bbox_inches="tight")
+
+
+def _app_explorer(track, quick: bool):
+    """The workshop app's mask explorer, built as :func:`mssedu.app.workshop` builds it."""
+    from mssedu.app.explore import explore_section
+    from mssedu.app.style import BIG_FIGURES
+
+    matplotlib.rcParams.update(BIG_FIGURES)   # kept for its moves, undone by measure()
+    return explore_section(track, 2.0 if quick else None, 2.0, {}).holder.children[0]
+
+
+def _snapshots_player(track, quick: bool):
+    """Notebook 06's snapshot player after a short run of the tiny U-Net on synthetic songs
+    (never the example excerpt: it is only scored)."""
+    from mssedu.models import train
+
+    result = train(preset="tiny", steps=8 if quick else 24, val_every=4 if quick else 6, batch_size=2,
+                   songs=2, song_seconds=4.0, progress=False, snapshots=True)
+    return widgets.training_snapshots_player(result, track, seconds=4.0)
+
+
 def _factories(track, quick: bool) -> dict:
     """Widget name -> a function building it as its notebook does."""
     shipped = UNetSeparator.from_checkpoint(shipped_checkpoint())
     n_iter = 16 if quick else 100
     return {
         "00 stem_mixer": lambda: widgets.stem_mixer(track),
+        "00 augmentation_explorer": lambda: widgets.augmentation_explorer([track, track], seconds=2.0),
         "01 stft_explorer": lambda: widgets.stft_explorer(track, stems=("drums", "vocals")),
         "01 cola_explorer": lambda: widgets.cola_explorer(track.mixture[:, :track.sr], track.sr,
                                                           n_fft=1024, window="hann", hop=512),
@@ -77,21 +111,39 @@ def _factories(track, quick: bool) -> dict:
         "04 gain_explorer": lambda: widgets.gain_explorer(track.stems["vocals"],
                                                           oracle_separate(track, "irm")["vocals"], track.sr),
         "04 distortion_explorer": lambda: widgets.distortion_explorer(track, "vocals"),
+        "04 listening_test": lambda: widgets.listening_test(
+            track.stems["vocals"], {"IRM": oracle_separate(track, "irm")["vocals"], "mixture": track.mixture},
+            track.sr, _scratch() / "ratings.csv", listener="bench"),
         "05 karaoke_explorer": lambda: widgets.karaoke_explorer(track),
         "05 hpss_explorer": lambda: widgets.hpss_explorer(track, n_fft=2048, hop_length=512),
         "05 repet_explorer": lambda: widgets.repet_explorer(track, n_fft=2048, hop_length=512),
         "06 feature_map_browser": lambda: widgets.feature_map_browser(MiniUNet.from_preset("tiny"), track,
                                                                       seconds=3.0),
         "06 mask_sharpness_explorer": lambda: widgets.mask_sharpness_explorer(shipped, track),
+        "06 training_snapshots_player": lambda: _snapshots_player(track, quick),
         "07 chunking_explorer": lambda: widgets.chunking_explorer(seconds=30.0),
         "07 karaoke_mixer": lambda: widgets.karaoke_mixer(track.stems, track.sr, mixture=track.mixture),
         "08 panning_explorer": lambda: widgets.panning_explorer(track, "vocals"),
         "08 stereo_image_explorer": lambda: widgets.stereo_image_explorer(track),
+        "app mask explorer": lambda: _app_explorer(track, quick),
     }
+
+
+def _scratch():
+    """A temporary folder for what a widget writes (the listening test's ratings)."""
+    import tempfile
+    from pathlib import Path
+
+    return Path(tempfile.mkdtemp(prefix="mssedu-bench-"))
 
 
 def measure(name: str, factory, moves: int) -> list:
     """Rows for one widget: build it, then move each of its controls ``moves`` times."""
+    with matplotlib.rc_context():   # a widget's rcParams (the app's big fonts) hold for its moves only
+        return _measure(name, factory, moves)
+
+
+def _measure(name: str, factory, moves: int) -> list:
     t0 = time.perf_counter()
     box = factory()
     build = time.perf_counter() - t0
@@ -111,6 +163,7 @@ def measure(name: str, factory, moves: int) -> list:
 
 def run(quick: bool = False, only: str | None = None) -> list:
     matplotlib.use("Agg")
+    _inline_figures()
     track = example_track()
     if quick:
         track = track.excerpt(1.0, 3.0)
@@ -118,5 +171,8 @@ def run(quick: bool = False, only: str | None = None) -> list:
     rows = []
     for name, factory in _factories(track, quick).items():
         if only is None or only in name:
-            rows += measure(name, factory, moves)
+            new = measure(name, factory, moves)
+            for r in new:   # progress: a full run takes minutes
+                print(f"  {r['benchmark']}: {r['note']}", file=sys.stderr, flush=True)
+            rows += new
     return rows

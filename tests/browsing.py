@@ -21,6 +21,12 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic"
                  "--disable-dev-shm-usage"]
 
 
+#: A widget "answers" when the 95th percentile of its move-to-update times in the browser is
+#: below this (seconds; generous, for a loaded CI machine: the target, 0.3 s, is benchmarked
+#: in ``benchmarks/bench_widgets.py``, not asserted in tests).
+ANSWERS_WITHIN_S = 3.0
+
+
 def free_port() -> int:
     """A TCP port on 127.0.0.1 that nothing listens on right now."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:

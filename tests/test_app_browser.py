@@ -34,7 +34,7 @@ import urllib.request
 import numpy as np
 import psutil
 import pytest
-from browsing import (CHROMIUM, CHROMIUM_ARGS, free_port, jupyter_env, kernel_count, move_slider_to_end,
+from browsing import (ANSWERS_WITHIN_S, CHROMIUM, CHROMIUM_ARGS, free_port, jupyter_env, kernel_count, move_slider_to_end,
                       offline_context, process_tree, require_chromium, serving, timed_update, tree_rss_mb)
 
 from mssedu import audio
@@ -215,6 +215,7 @@ def test_workshop_app_in_a_browser(app, chromium, artifacts_dir, tmp_path):
     (artifacts_dir / "app_latency.json").write_text(json.dumps(report, indent=1))
     print("app control -> visible update:", json.dumps(report))
     assert external == [], f"the page requested other hosts than 127.0.0.1: {external}"
+    assert report["p95_s"] < ANSWERS_WITHIN_S, f"the app's controls answer after {report['p95_s']:.2f} s (p95)"
     assert "Done: 2 stems" in result["status"], result["status"]   # the shipped U-Net: vocals + accompaniment
     assert result["players"] == 2 and result["filelinks"] == 0, result
     assert result["rows"] == ["example song — separated by mini U-Net (vocals)",

@@ -4,7 +4,12 @@ The test starts JupyterLab on a free loopback port over a temporary copy of ``no
 (``MSSEDU_FAST=1``), opens ``02_masks.ipynb``, runs all cells from the Run menu, finds the
 mask explorer (the widget with the ``alpha`` slider, the ``mssedu-metrics`` readout and the
 ``mssedu-audio`` player), moves the slider with the keyboard, and checks that the SDR readout
-and the audio element's ``src`` change. A screenshot goes to ``artifacts/browser_masks.png``.
+and the figure change, then presses *listen* and checks that a player with the new sound
+appears (the sound is rendered on demand, not on every move). A screenshot goes to
+``artifacts/browser_masks.png``. The time from a move to the changed readout is measured for
+the mask explorer, notebook 03's phase explorers (and, in ``test_app_browser.py``, the app):
+p50/p95 go to ``artifacts/browser_latency.txt`` and each test asserts a generous bound
+(:data:`ANSWERS_WITHIN_S`); the 0.3-s target lives in ``benchmarks/bench_widgets.py``.
 
 Chromium is Debian's (``/usr/bin/chromium``, or ``MSSEDU_CHROMIUM``): Playwright's own
 browser download cannot work offline. The test is skipped, with the reason, when Chromium or
@@ -21,7 +26,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from browsing import CHROMIUM, CHROMIUM_ARGS, free_port, jupyter_env, move_slider_to_end, require_chromium, serving
+from browsing import ANSWERS_WITHIN_S, CHROMIUM, CHROMIUM_ARGS, free_port, jupyter_env, move_slider_to_end, require_chromium, serving
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOK = os.environ.get("MSSEDU_BROWSER_NOTEBOOK", "02_masks.ipynb")
@@ -103,17 +108,19 @@ def time_changes(page, readout, act, moves: int, timeout_ms: int = 120_000) -> l
     return times
 
 
-def report_latency(artifacts_dir, name: str, times: list) -> str:
-    """p50/p95 of ``times``, appended to ``artifacts/browser_latency.txt`` and returned (no
-    timed assertion: the numbers go to the report, targets live in ``benchmarks/``)."""
+def report_latency(artifacts_dir, name: str, times: list) -> float:
+    """p50/p95 of ``times``, appended to ``artifacts/browser_latency.txt`` with the machine's
+    load, and the p95 returned (for a generous bound; the target lives in ``benchmarks/``)."""
     import numpy as np
 
     p50, p95 = np.percentile(times, [50, 95])
-    line = f"{name}: p50 {p50:.3f} s, p95 {p95:.3f} s over {len(times)} moves (browser, fast mode)"
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    line = (f"{name}: p50 {p50:.3f} s, p95 {p95:.3f} s over {len(times)} moves (browser, fast mode, "
+            f"load {load:.1f} on {os.cpu_count()} cores)")
     with open(artifacts_dir / "browser_latency.txt", "a", encoding="utf-8") as f:
         f.write(line + "\n")
     print(line)
-    return line
+    return float(p95)
 
 
 def run_all_cells(page, url: str, notebook: str):
@@ -142,15 +149,14 @@ def test_mask_explorer_in_jupyterlab(jupyterlab, artifacts_dir):
                 has=page.locator(".widget-slider .widget-label", has_text=re.compile(r"^alpha$"))).first
             explorer.wait_for(state="visible", timeout=180_000)
             metrics = explorer.locator(".mssedu-metrics").first
-            audio = explorer.locator(".mssedu-audio audio").first
+            figure = explorer.locator(".widget-output img").first
             page.wait_for_function(
                 "el => /SDR/.test(el.textContent)", arg=metrics.element_handle(), timeout=120_000)
-            audio.wait_for(state="attached", timeout=60_000)
+            figure.wait_for(state="attached", timeout=60_000)
             explorer.scroll_into_view_if_needed()
             sdr_before = metrics.inner_text()
             sdr_before_text = metrics.evaluate("e => e.textContent")
-            src_before = audio.get_attribute("src")
-            assert src_before, "the audio element has no src"
+            img_before = figure.get_attribute("src")
 
             # move alpha from 1 to its maximum with the keyboard (noUiSlider handle)
             slider = explorer.locator(".widget-slider", has=page.locator(".widget-label", has_text=re.compile(r"^alpha$"))).first
@@ -159,18 +165,20 @@ def test_mask_explorer_in_jupyterlab(jupyterlab, artifacts_dir):
             page.wait_for_function(
                 "([el, before]) => /SDR/.test(el.textContent) && el.textContent !== before",
                 arg=[metrics.element_handle(), sdr_before_text], timeout=120_000)
-            page.wait_for_function(
-                "([el, before]) => el.getAttribute('src') && el.getAttribute('src') !== before",
-                arg=[audio.element_handle(), src_before], timeout=120_000)
             sdr_after = metrics.inner_text()
+            img_after = explorer.locator(".widget-output img").first.get_attribute("src")
+            # the sound of this state, rendered on demand
+            explorer.locator("button", has_text=re.compile(r"^\s*listen\s*$")).first.click()
+            audio = explorer.locator(".mssedu-audio audio").first
+            audio.wait_for(state="attached", timeout=60_000)
             src_after = audio.get_attribute("src")
-            explorer.scroll_into_view_if_needed()
+            label_after = explorer.locator(".mssedu-audio").first.inner_text()
             page.screenshot(path=str(screenshot), full_page=False)
             # latency: alpha back down and up, one step at a time (the readout changes each time)
             handle = slider.locator(".noUi-handle").first
             handle.focus()
             times = time_changes(page, metrics, lambda k: handle.press("ArrowLeft" if k < 6 else "ArrowRight"), 12)
-            report_latency(artifacts_dir, "mask explorer, alpha slider", times)
+            p95 = report_latency(artifacts_dir, "mask explorer, alpha slider", times)
         except Exception:
             try:
                 page.screenshot(path=str(artifacts_dir / "browser_masks_failure.png"))
@@ -182,8 +190,10 @@ def test_mask_explorer_in_jupyterlab(jupyterlab, artifacts_dir):
     sdr_numbers = lambda text: re.findall(r"-?\d+\.\d+", text)  # noqa: E731
     assert "SDR" in sdr_after and sdr_numbers(sdr_after) != sdr_numbers(sdr_before), (
         f"SDR readout did not change:\n{sdr_before}\n---\n{sdr_after}")
-    assert src_after != src_before
+    assert img_after and img_after != img_before, "the figure did not change"
+    assert src_after and src_after.startswith("data:audio/wav") and "alpha = 4" in label_after, label_after
     assert screenshot.exists() and screenshot.stat().st_size > 10_000
+    assert p95 < ANSWERS_WITHIN_S, f"the mask explorer answers a move after {p95:.2f} s (p95)"
 
 
 @pytest.mark.timeout(900)   # notebook 03 runs a 20-s training and builds both explorers first
@@ -200,6 +210,10 @@ def test_phase_explorers_answer_in_jupyterlab(jupyterlab, artifacts_dir):
             run_all_cells(page, jupyterlab, "03_phase.ipynb")
             choice = page.locator(".jp-OutputArea-output").filter(has=page.locator(".mssedu-phase-readout")).first
             choice.wait_for(state="visible", timeout=300_000)
+            # time moves only once every cell has run: a move made while the kernel still runs
+            # later cells (training) waits for them, which is no latency of the widget
+            page.locator(".mssedu-gl-readout").first.wait_for(state="attached", timeout=300_000)
+            wait_for_kernel(page, timeout_s=600)
             readout = choice.locator(".mssedu-phase-readout").first
             buttons = choice.locator(".widget-toggle-buttons button")
             n = buttons.count()
@@ -207,7 +221,7 @@ def test_phase_explorers_answer_in_jupyterlab(jupyterlab, artifacts_dir):
             choice.scroll_into_view_if_needed()
             # every choice after the selected one, twice round
             times = time_changes(page, readout, lambda k: buttons.nth((k + 2) % n).click(), 2 * n)
-            report_latency(artifacts_dir, "phase-choice explorer, phase buttons", times)
+            p95 = {"phase choice": report_latency(artifacts_dir, "phase-choice explorer, phase buttons", times)}
 
             gl = page.locator(".jp-OutputArea-output").filter(has=page.locator(".mssedu-gl-readout")).first
             gl.wait_for(state="visible", timeout=300_000)
@@ -216,6 +230,7 @@ def test_phase_explorers_answer_in_jupyterlab(jupyterlab, artifacts_dir):
             gl.scroll_into_view_if_needed()
             handle.focus()
             times = time_changes(page, gl_readout, lambda k: handle.press("ArrowLeft" if k < 3 else "ArrowRight"), 6)
-            report_latency(artifacts_dir, "Griffin-Lim explorer, iteration slider", times)
+            p95["Griffin-Lim"] = report_latency(artifacts_dir, "Griffin-Lim explorer, iteration slider", times)
         finally:
             browser.close()
+    assert max(p95.values()) < ANSWERS_WITHIN_S, f"a phase explorer answers slowly (p95, s): {p95}"

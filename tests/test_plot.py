@@ -99,3 +99,46 @@ def test_panel_rows_share_one_colour_bar_and_one_frequency_label():
     assert fig.axes[-1].get_ylabel() == "phase (rad)"
     fig, axes = plot.panel_row(2, (3.0, 2.0))
     assert axes.shape == (2,) and tuple(fig.get_size_inches()) == (6.0, 2.0)
+
+
+def test_residual_panel_is_drawn_against_the_mixtures_reference():
+    """The residual is 30 dB below the mixture and its panel says so (it was scaled to its
+    own peak and looked as loud as the mixture)."""
+    rng = np.random.default_rng(1)
+    stems = {k: (0.3 * rng.standard_normal((2, 8000))).astype(np.float32) for k in ("vocals", "drums")}
+    total = sum(stems.values())
+    mixture = (total + 10 ** (-30 / 20) * rng.standard_normal((2, 8000)) * total.std()).astype(np.float32)
+    fig = plot.residual_figure(Track("toy", 8000, mixture, stems), n_fft=256, hop_length=64)
+    peaks = [float(ax.images[0].get_array().max()) for ax in fig.axes if ax.images]
+    assert max(peaks[:2]) == pytest.approx(0.0, abs=0.5)
+    assert -36 < peaks[2] - peaks[0] < -20, peaks
+
+
+def test_wdo_legend_sits_over_no_bar():
+    from mssedu.plot.masks import wdo_figure
+
+    results = {k: {"psr": 0.97, "wdo": 0.93, "sir_db": 12.0} for k in ("vocals", "drums", "bass", "other")}
+    fig = wdo_figure(results)
+    fig.canvas.draw()
+    ax = fig.axes[0]
+    box = ax.get_legend().get_window_extent()
+    bars = [p.get_window_extent() for p in ax.patches]
+    assert bars and not any(box.overlaps(b) for b in bars)
+
+
+def test_stem_mixer_spectrogram_is_not_saturated_and_shows_a_fader():
+    """00's "+12 dB, watch" task: at 0 dB the mixer's picture is below its top colour, and
+    turning the bass up brightens the low rows by the fader's 12 dB (the old full-scale dB
+    picture was saturated below 2 kHz, so nothing changed)."""
+    from mssedu.data import example_track
+    from mssedu.widgets import stem_mixer
+
+    box = stem_mixer(example_track(), max_seconds=2.0)
+    image = box.figure.axes[1].images[0]
+    before = np.asarray(image.get_array(), dtype=np.float64)
+    assert np.mean(before >= image.norm.vmax) < 0.001 and before.max() <= 0.5
+    box.controls["bass"].value = 12.0
+    after = np.asarray(image.get_array(), dtype=np.float64)
+    low = slice(0, before.shape[0] // 8)         # the mel rows below ~300 Hz
+    assert np.mean(after >= image.norm.vmax) < 0.001
+    assert 4.0 < np.median(after[low] - before[low]) <= 12.0

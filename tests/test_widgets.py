@@ -71,3 +71,89 @@ def test_phase_choice_explorer_scores_every_stem_without_recomputing():
     y = griffin_lim(A, 4, init=np.angle(Y), hop_length=64, length=track.mixture.shape[-1]).signal
     expected = float(np.mean(si_sdr(track.stems["drums"], y)))
     assert _numbers(readout.value)[-1] == pytest.approx(expected, abs=0.06)
+
+
+def test_mask_explorer_redraws_in_place_keeps_states_and_renders_sound_on_listen(monkeypatch):
+    """A move swaps the mask into the figure it drew (no new figure), shows the readout of
+    that mask, keeps the state (a move back computes nothing) and leaves the sound to the
+    listen button."""
+    import mssedu.widgets.masks as explorer_module
+    from mssedu.masks import apply_mask, ideal_ratio_mask
+    from mssedu.metrics import sdr
+    from mssedu.spectral import istft
+
+    calls = []
+    real = explorer_module.compute_mask
+    monkeypatch.setattr(explorer_module, "compute_mask", lambda *a, **k: calls.append(k) or real(*a, **k))
+    track = _track()
+    box = explorer_module.mask_explorer(track, n_fft=256, hop_length=64)
+    c = box.controls
+    first = c["figure"].outputs[0]["data"]["image/jpeg"]
+    c["alpha"].value = 2.0
+    assert len(calls) == 2 and "Wiener" in c["audio"].value and "<audio" not in c["audio"].value
+    wiener = c["figure"].outputs[0]["data"]["image/jpeg"]
+    assert wiener != first                                           # the mask panel changed
+    S, N = stft(track.stems["vocals"], 256, 64), stft(track.stems["drums"], 256, 64)
+    est = istft(apply_mask(S + N, ideal_ratio_mask(S, N, 2.0)), 64, length=track.mixture.shape[-1], n_fft=256)
+    assert _numbers(c["metrics"].value)[0] == pytest.approx(float(np.mean(sdr(track.stems["vocals"], est))), abs=0.01)
+    c["alpha"].value = 1.0                                           # back: a look-up
+    c["alpha"].value = 2.0
+    assert len(calls) == 2 and c["figure"].outputs[0]["data"]["image/jpeg"] == wiener
+    c["listen"].click()
+    assert "<audio" in c["audio"].value and "autoplay" in c["audio"].value and "Wiener" in c["audio"].value
+
+
+def test_masked_spectrogram_panels_share_the_mixtures_db_reference():
+    """The masked mixture is drawn against the mixture's peak, not its own: a mask of 0.1
+    everywhere shows it 20 dB darker (it used to be rescaled to its own peak, as loud as the
+    mixture)."""
+    from mssedu.plot.masks import masked_spectrogram_figure
+
+    Y = stft(_track().mixture, 256, 64)
+    fig = masked_spectrogram_figure(Y, np.full(Y.shape, 0.1), SR, 64, target_stft=0.5 * Y)
+    peaks = [float(ax.images[0].get_array().max()) for ax in fig.axes if ax.images]
+    assert peaks[0] == pytest.approx(0.0, abs=1e-6)
+    assert peaks[2] == pytest.approx(-20.0, abs=0.01) and peaks[3] == pytest.approx(-6.02, abs=0.01)
+
+
+def test_show_figure_sends_image_figures_as_jpeg_and_plots_as_they_are():
+    import matplotlib.pyplot as plt
+    import ipywidgets
+
+    from mssedu.widgets import show_figure
+
+    out = ipywidgets.Output()
+    fig, ax = plt.subplots()
+    ax.imshow(np.random.default_rng(0).random((64, 64)))
+    show_figure(out, fig)
+    assert len(out.outputs) == 1 and "image/jpeg" in out.outputs[0]["data"]
+    fig, ax = plt.subplots()
+    ax.plot([0, 1])
+    show_figure(out, fig)
+    assert len(out.outputs) == 1 and "image/jpeg" not in out.outputs[0]["data"]
+
+
+def test_karaoke_explorer_resizes_its_bars_to_the_levels_it_reads_out():
+    from mssedu.classical import centre_channel_cancellation
+    from mssedu.widgets import karaoke_explorer
+
+    track = _track()
+    box = karaoke_explorer(track)
+    slider, readout, figure = box.children[:3]
+    before = figure.outputs[0]["data"]["image/jpeg"]
+    slider.value = 0.5
+    y = centre_channel_cancellation(track.stems["vocals"], 0.5).astype(np.float64)
+    expected = 10 * np.log10(np.sum(y ** 2) / np.sum(track.stems["vocals"].astype(np.float64) ** 2))
+    assert f"vocals {expected:.1f} dB" in readout.value
+    assert figure.outputs[0]["data"]["image/jpeg"] != before     # the bars moved
+
+
+def test_stft_explorer_redraws_its_figure_in_place_for_new_settings():
+    from mssedu.widgets import stft_explorer
+
+    box = stft_explorer(_track(), stems=("drums", "vocals"), seconds=1.0)
+    n_fft_slider, readout, figure = box.children[0].children[0], box.children[1], box.children[2]
+    before = figure.outputs[0]["data"]["image/jpeg"]
+    n_fft_slider.value = 512
+    assert "257 bins" in readout.value
+    assert figure.outputs[0]["data"]["image/jpeg"] != before

@@ -9,7 +9,7 @@ from __future__ import annotations
 from .core import (spectrogram_figure, waveform_figure, spectrogram_axes, stems_figure,
                    masked_bins_axes, frequency_position, panel_row, finish_row)
 from .sound import stem_levels_figure, residual_figure, piano_roll_figure, STEM_COLOURS
-from .stft import (window_sum, window_figure, resolution_figure, cola_figure, cqt_vs_stft_figure,
+from .stft import (window_sum, window_figure, resolution_figure, update_resolution_figure, cola_figure, cqt_vs_stft_figure,
                    tiling_figure)
 from .masks import mask_figure, masked_spectrogram_figure, masks_figure, wdo_figure
 from .phase import convergence_figure, phase_figure
@@ -28,7 +28,7 @@ __all__ = [
     # sound
     "stem_levels_figure", "residual_figure", "piano_roll_figure", "STEM_COLOURS",
     # stft
-    "window_sum", "window_figure", "resolution_figure", "cola_figure", "cqt_vs_stft_figure",
+    "window_sum", "window_figure", "resolution_figure", "update_resolution_figure", "cola_figure", "cqt_vs_stft_figure",
     "tiling_figure",
     # masks
     "mask_figure", "masked_spectrogram_figure", "masks_figure", "wdo_figure",

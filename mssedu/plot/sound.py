@@ -82,8 +82,9 @@ def residual_figure(track, n_fft: int = 2048, hop_length: int = 512, figsize=(11
     ref = max(float(m.max()) for m in mags.values()) or 1.0
     fig, axes = plt.subplots(1, 3, figsize=figsize, constrained_layout=True, sharey=True)
     for ax, (k, m) in zip(axes, mags.items()):
-        db = np.maximum(amplitude_to_db(m, ref=ref, top_db=None), -90)
-        spectrogram_axes(ax, 10 ** (db / 20), track.sr, hop_length, title=k, vmin=-90, vmax=0,
+        # one reference, the loudest panel's peak, for all three (not each its own peak:
+        # the residual would look as loud as the mixture)
+        spectrogram_axes(ax, m, track.sr, hop_length, title=k, vmin=-90, vmax=0, ref=ref,
                          colorbar=ax is axes[-1])
     fig.suptitle(f"residual {track.residual():.1f} dB below the mixture")
     plt.close(fig)

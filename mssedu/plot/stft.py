@@ -18,7 +18,7 @@ from ..spectral import (amplitude_to_db, check_cola, check_stft_params, constant
                         cqt_frequencies, get_window, stft)
 from .core import finish_row, panel_row
 
-__all__ = ["window_sum", "window_figure", "resolution_figure", "cola_figure",
+__all__ = ["window_sum", "window_figure", "resolution_figure", "update_resolution_figure", "cola_figure",
            "cqt_vs_stft_figure", "tiling_figure"]
 
 
@@ -65,12 +65,37 @@ def _mono(x):
     return x.mean(axis=0) if x.ndim == 2 else x
 
 
-def _db_image(ax, mag, times_end, fmax_shown, fmax_data, title=None, vmin=-80, cmap="magma"):
-    """Draw a (freq, frames) magnitude in dB (0 dB = its maximum), y axis in Hz."""
+#: Most image cells drawn per axis: a figure panel is a few hundred pixels wide, and drawing
+#: a 4097 x 4000 image takes matplotlib seconds for what 800 x 800 shows the same.
+_MAX_CELLS = 800
+
+
+def _pooled(img):
+    """``img`` (rows, columns) reduced to at most :data:`_MAX_CELLS` per axis by taking the
+    maximum of each block (a short loud bin stays visible, as in the full picture)."""
+    for axis in (0, 1):
+        n = img.shape[axis]
+        k = -(-n // _MAX_CELLS)                  # block size, rounded up
+        if k > 1:
+            pad = (-n) % k                       # repeat the edge to fill the last block
+            img = np.concatenate([img, np.take(img, [n - 1] * pad, axis=axis)], axis=axis)
+            shape = img.shape[:axis] + (img.shape[axis] // k, k) + img.shape[axis + 1:]
+            img = img.reshape(shape).max(axis=axis + 1)
+    return img
+
+
+def _db_cells(mag, fmax_shown, fmax_data):
+    """The dB image (0 dB = its maximum) of ``mag`` (freq, frames) up to ``fmax_shown``,
+    pooled for drawing, and the frequency its top row reaches."""
     n_freq = mag.shape[0]
     keep = max(2, int(np.ceil(n_freq * min(1.0, fmax_shown / fmax_data))))
-    img = amplitude_to_db(mag, ref=float(mag.max()) or 1.0, top_db=None)[:keep]
-    top = fmax_data * keep / n_freq
+    img = _pooled(amplitude_to_db(mag, ref=float(mag.max()) or 1.0, top_db=None)[:keep])
+    return img, fmax_data * keep / n_freq
+
+
+def _db_image(ax, mag, times_end, fmax_shown, fmax_data, title=None, vmin=-80, cmap="magma"):
+    """Draw a (freq, frames) magnitude in dB (0 dB = its maximum), y axis in Hz."""
+    img, top = _db_cells(mag, fmax_shown, fmax_data)
     im = ax.imshow(img, origin="lower", aspect="auto", cmap=cmap, vmin=vmin, vmax=0,
                    extent=[0, times_end, 0, top], interpolation="nearest")
     ax.set_ylim(0, min(fmax_shown, top))
@@ -158,9 +183,60 @@ def resolution_figure(signals: dict, sr: int, n_fft: int = 2048, hop_length: int
     for ax, (name, sig) in zip(axes, signals.items()):
         mag = np.abs(stft(_mono(sig), n_fft, hop_length, window))
         im = _db_image(ax, mag, mag.shape[-1] * hop_length / sr, fmax, sr / 2, title=name)
-    fig.suptitle(f"n_fft = {n_fft} ({1000 * n_fft / sr:.0f} ms per frame, bins {sr / n_fft:.1f} Hz apart), "
-                 f"hop = {hop_length} ({1000 * hop_length / sr:.1f} ms), window = {window}", fontsize=10)
+    fig.suptitle(_resolution_title(sr, n_fft, hop_length, window), fontsize=10)
     return finish_row(fig, axes, im, "dB")
+
+
+def _resolution_title(sr, n_fft, hop_length, window) -> str:
+    return (f"n_fft = {n_fft} ({1000 * n_fft / sr:.0f} ms per frame, bins {sr / n_fft:.1f} Hz apart), "
+            f"hop = {hop_length} ({1000 * hop_length / sr:.1f} ms), window = {window}")
+
+
+def update_resolution_figure(fig, signals: dict, sr: int, n_fft: int = 2048, hop_length: int = 512,
+                             window="hann", fmax: float = 5000.0):
+    """Redraw a :func:`resolution_figure` of the same ``signals`` for new STFT settings, in
+    place: its images get the new spectrograms (``set_data``), its title the new settings;
+    nothing else is built again (a widget move then costs a redraw, not a new figure).
+
+    Parameters
+    ----------
+    fig : matplotlib.figure.Figure
+        A figure from :func:`resolution_figure` with one panel per signal.
+    signals : dict
+        Title -> signal ``([channels,] samples)``, as given to :func:`resolution_figure`.
+    sr : int
+        Sample rate in Hz.
+    n_fft : int
+        STFT frame length in samples.
+    hop_length : int
+        STFT hop in samples.
+    window : str
+        Window name.
+    fmax : float
+        Highest frequency shown.
+
+    Returns
+    -------
+    list of matplotlib.artist.Artist
+        What changed (the images and the title), e.g. for :class:`mssedu.plot.LiveFigure`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> x = {"noise": np.random.default_rng(0).standard_normal(8000)}
+    >>> fig = resolution_figure(x, 8000, 256, 64)
+    >>> changed = update_resolution_figure(fig, x, 8000, 1024, 256)
+    >>> fig.axes[0].images[0].get_array().shape, changed[-1].get_text()[:12]
+    ((513, 32), 'n_fft = 1024')
+    """
+    images = [ax.images[0] for ax in fig.axes if ax.images][:len(signals)]
+    for im, sig in zip(images, signals.values()):
+        mag = np.abs(stft(_mono(sig), n_fft, hop_length, window))
+        img, top = _db_cells(mag, fmax, sr / 2)
+        im.set_data(img)
+        im.set_extent([0, mag.shape[-1] * hop_length / sr, 0, top])
+    title = fig.suptitle(_resolution_title(sr, n_fft, hop_length, window), fontsize=10)   # the same Text, new words
+    return images + [title]
 
 
 def cola_figure(window="hann", n_fft: int = 1024, hop_length: int = 512, n_frames: int = 8,

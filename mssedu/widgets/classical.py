@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import ipywidgets as w
 import numpy as np
+from IPython.display import Image
 
 from ..classical import centre_channel_cancellation, hpss_masks, repet
 from ..metrics import si_sdr
 from ..plot.classical import beat_spectrum_figure, cancellation_figure, hpss_figure
+from ..plot.core import LiveFigure
 from ..spectral import istft, stft
 from .core import WIDE_LABEL, audio_slot, figure_output, labelled, set_audio, show_figure
 
@@ -50,13 +52,24 @@ def karaoke_explorer(track):
     energy = {k: float(np.sum(v.astype(np.float64) ** 2))
               for k, v in [("mixture", track.mixture)] + list(track.stems.items())}
 
+    live = {}
+
     def update(_=None):
         a = float(slider.value)
         levels = {}
         for k, v in [("mixture", track.mixture)] + list(track.stems.items()):
             y = centre_channel_cancellation(v, a).astype(np.float64)
             levels[k] = 10 * np.log10(max(float(np.sum(y ** 2)), 1e-30) / energy[k])
-        show_figure(plot_out, cancellation_figure(levels, title=f"level left with amount {a:.2f}"))
+        title = f"level left with amount {a:.2f}"
+        if not live:   # the figure is drawn once; a move resizes its bars (a new one: 0.2-0.4 s)
+            fig = cancellation_figure(levels, title=title)
+            ax = fig.axes[0]
+            live.update(bars=list(ax.patches), title=ax.title,
+                        frame=LiveFigure(fig, list(ax.patches) + [ax.title]))
+        for bar, k in zip(live["bars"], levels):
+            bar.set_width(max(levels[k], -60.0))   # as cancellation_figure draws it
+        live["title"].set_text(title)
+        show_figure(plot_out, Image(data=live["frame"].jpeg(), format="jpeg"))
         set_audio(audio, centre_channel_cancellation(track.mixture, a), track.sr)
         stems = {k: v for k, v in levels.items() if k != "mixture"}
         lowest = min(stems, key=stems.get)

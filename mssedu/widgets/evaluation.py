@@ -12,15 +12,17 @@ import av
 import ipywidgets as w
 import numpy as np
 import scipy.signal
+from IPython.display import Image
 
 from ..errors import MsseduError, ParameterError
 from ..listening import (ANCHOR, HIDDEN_REFERENCE, RATING_SCALE, lowpass_anchor, rating_label,
                          save_ratings, trial_order)
 from ..metrics import bss_eval_quick, gain_sensitivity, sdr, si_sdr
+from ..plot.core import LiveFigure
 from ..plot.evaluation import gain_sensitivity_figure
 from ..tables import format_db
 from ..audio import play
-from .core import WIDE_LABEL, audio_html, show_figure
+from .core import WIDE_LABEL, audio_html, audio_slot, show_figure
 
 __all__ = ["gain_explorer", "distortion_explorer", "DISTORTIONS", "listening_test"]
 
@@ -62,13 +64,18 @@ def gain_explorer(reference, estimate, sr: int, gains_db=None):
                          continuous_update=False)
     fig_out = w.Output()
     readout = w.HTML().add_class("mssedu-metrics")
-    audio = w.HTML().add_class("mssedu-audio")
+    audio = audio_slot()
     est = np.asarray(estimate, dtype=np.float32)
+    # the curves are drawn once; a move only shifts the marker (a new figure: 0.3-0.5 s)
+    fig = gain_sensitivity_figure(table, 0.0)
+    marker = fig.axes[0].lines[-1]
+    live = LiveFigure(fig, [marker])
 
     def update(*_):
         g = 10 ** (gain.value / 20)
         scaled = (g * est).astype(np.float32)
-        show_figure(fig_out, gain_sensitivity_figure(table, gain.value))
+        marker.set_xdata([gain.value, gain.value])
+        show_figure(fig_out, Image(data=live.jpeg(), format="jpeg"))
         readout.value = _readout({"SDR": sdr(reference, scaled), "SI-SDR": si_sdr(reference, scaled)},
                                  "same separation, only louder or quieter")
         audio.value = audio_html(scaled, sr, f"estimate x {g:.2f}")
@@ -129,7 +136,7 @@ def distortion_explorer(track, target: str = "vocals", duration: float = 3.0):
     amount = w.FloatSlider(value=0.3, min=0.0, max=1.0, step=0.05, description="amount",
                            continuous_update=False)
     readout = w.HTML().add_class("mssedu-metrics")
-    audio = w.HTML().add_class("mssedu-audio")
+    audio = audio_slot()
     ref_audio = w.HTML(audio_html(s, t.sr, f"true {target}"))
 
     def update(*_):

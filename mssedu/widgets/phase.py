@@ -140,7 +140,7 @@ def phase_choice_explorer(track, n_fft: int = 2048, hop_length: int = 512, n_ite
     stem_menu = w.Dropdown(options=names, value="vocals" if "vocals" in names else names[0],
                            description="stem")
     phase_menu = w.ToggleButtons(options=list(table[stem_menu.value][0]), value="mixture phase",
-                                 description="phase")
+                                 description="phase", style={"button_width": "auto"})
     readout = w.HTML()
     readout.add_class("mssedu-phase-readout")
     plot_out = figure_output()

@@ -4,15 +4,19 @@ from __future__ import annotations
 import ipywidgets as w
 import matplotlib.pyplot as plt
 import numpy as np
-from IPython.display import display
+from IPython.display import Image, display
 
 from ..audio import play
 from ..data import Augment, ExcerptDataset
-from ..plot.core import spectrogram_axes
+from ..plot.core import LiveFigure, display_rows, spectrogram_axes
 from ..spectral import amplitude_to_db, stft
-from .core import STEM_LABEL, figure_output, players_row, set_players, show_figure
+from .core import STEM_LABEL, audio_slot, figure_output, players_row, set_audio, set_players, show_figure
 
 __all__ = ["stem_mixer", "augmentation_explorer", "mix_stems"]
+
+#: The stem mixer's spectrogram scale, dB against the peak of the song's own mix: down to
+#: -80 dB, up to +12 dB (every fader at its top).
+MIXER_RANGE_DB = (-80.0, 12.0)
 
 
 def mix_stems(track, gains_db: dict, muted=()) -> np.ndarray:
@@ -42,10 +46,14 @@ def mix_stems(track, gains_db: dict, muted=()) -> np.ndarray:
 
 
 def stem_mixer(track, max_seconds: float | None = None):
-    """A mixing desk: one gain slider (dB) and mute box per stem, the resulting mix's player,
-    waveform and spectrogram, and its level. Moving a fader re-mixes
-    :math:`x = \\sum_j 10^{g_j/20} s_j`: silence the vocals for a karaoke version, or keep only
-    them for an ideal "separation".
+    """A mixing desk: one gain slider (dB) and mute box per stem, the resulting mix's
+    waveform and spectrogram, its level, and a *listen* button that plays it. Moving a fader
+    re-mixes :math:`x = \\sum_j 10^{g_j/20} s_j`: silence the vocals for a karaoke version, or
+    keep only them for an ideal "separation".
+
+    The spectrogram is in dB against the peak of the song's own mix (all faders at 0 dB),
+    from -80 to +12 dB (the faders' range), so that a stem turned up or down visibly
+    brightens or darkens; the figure is redrawn in place and the sound rendered on *listen*.
 
     Parameters
     ----------
@@ -58,76 +66,102 @@ def stem_mixer(track, max_seconds: float | None = None):
     -------
     ipywidgets.VBox
         The explorer, ready to display (its first state is computed at once, so it also works
-        without a browser).
+        without a browser); ``box.controls`` names its parts.
+
+    Examples
+    --------
+    >>> from mssedu.data import example_track
+    >>> box = stem_mixer(example_track(), max_seconds=1.0)
+    >>> box.controls["vocals"].value = -30.0
+    >>> box.controls["listen"].click()
+    >>> "<audio" in box.controls["player"].value
+    True
     """
     if max_seconds is not None and track.duration > max_seconds:
         track = track.excerpt(0, max_seconds)
-    sliders, mutes = {}, {}
+    ctl = {}
     rows = []
     for name in track.stems:
-        sliders[name] = w.FloatSlider(value=0.0, min=-30.0, max=12.0, step=1.0, description=name,
-                                      continuous_update=False, readout_format=".0f",
-                                      layout=w.Layout(width="385px"), style=STEM_LABEL)
-        mutes[name] = w.Checkbox(value=False, description="mute", indent=False, layout=w.Layout(width="80px"))
-        rows.append(w.HBox([sliders[name], mutes[name], w.HTML("dB")]))
-    reset = w.Button(description="reset (all 0 dB)")
-    karaoke = w.Button(description="karaoke (mute vocals)" if "vocals" in track.stems else "mute first stem")
-    player = w.Output()
-    info = w.HTML()
-    fig_out = figure_output()
+        ctl[name] = w.FloatSlider(value=0.0, min=-30.0, max=12.0, step=1.0, description=name,
+                                  continuous_update=False, readout_format=".0f",
+                                  layout=w.Layout(width="385px"), style=STEM_LABEL)
+        ctl[f"mute {name}"] = w.Checkbox(value=False, description="mute", indent=False,
+                                         layout=w.Layout(width="80px"))
+        rows.append(w.HBox([ctl[name], ctl[f"mute {name}"], w.HTML("dB")]))
+    ctl.update(reset=w.Button(description="reset (all 0 dB)", layout=w.Layout(width="auto")),
+               karaoke=w.Button(description="karaoke (mute vocals)" if "vocals" in track.stems
+                                else "mute first stem", layout=w.Layout(width="auto")),
+               listen=w.Button(description="listen", icon="play", tooltip="render the mix and play it"),
+               player=audio_slot(), info=w.HTML(), figure=figure_output())
+    draw = _mixer_figure(track)
+    state = {}
 
     def update(*_):
-        gains = {k: s.value for k, s in sliders.items()}
-        muted = [k for k, m in mutes.items() if m.value]
-        mix = mix_stems(track, gains, muted)
-
-
-        player.clear_output(wait=True)
-        with player:
-            display(play(mix, track.sr))
+        gains = {k: ctl[k].value for k in track.stems}
+        muted = [k for k in track.stems if ctl[f"mute {k}"].value]
+        state["mix"] = mix = mix_stems(track, gains, muted)
         rms = 10 * np.log10(max(float(np.mean(mix.astype(np.float64) ** 2)), 1e-20))
         peak = float(np.max(np.abs(mix))) if mix.size else 0.0
-        info.value = (f"mix level <b>{rms:.1f} dB</b> RMS, peak {peak:.2f}"
-                      + (" &mdash; <span style='color:#b3261e'>clips! (the player scales it down)</span>"
-                         if peak > 1 else ""))
-        fig, axes = plt.subplots(1, 2, figsize=(11, 2.8), constrained_layout=True,
-                                 gridspec_kw={"width_ratios": [1, 1.3]})
-        y = mix.mean(axis=0)
-        t = np.arange(len(y)) / track.sr
-        step = max(1, len(y) // 8000)
-        axes[0].plot(t[::step], y[::step], lw=0.5, color="#444")
-        axes[0].set_ylim(-1, 1)
-        axes[0].set_xlabel("time (s)")
-        axes[0].set_title("mix waveform")
-        mag = np.abs(stft(mix, 2048, 512)).mean(axis=0)
-        # dB re full scale, fixed range -90..+20 dB (shifted to 0..110 to draw as raw values), so
-        # that turning a fader down darkens the picture; the course's mel axis up to 8 kHz
-        level = np.maximum(amplitude_to_db(mag, ref=1.0, top_db=None), -90) + 90
-        spectrogram_axes(axes[1], level, track.sr, 512, db=False, vmin=0, vmax=110, fmax=8000,
-                         colorbar=False, title="mix spectrogram (dB, fixed scale)")
-        plt.close(fig)
-        show_figure(fig_out, fig)
+        ctl["info"].value = (f"mix level <b>{rms:.1f} dB</b> RMS, peak {peak:.2f}"
+                             + (" &mdash; <span style='color:#b3261e'>clips! (the player scales it down)</span>"
+                                if peak > 1 else ""))
+        show_figure(ctl["figure"], Image(data=draw(gains, muted, mix), format="jpeg"))
+        ctl["player"].value = "<small>press <i>listen</i> to hear this mix</small>"
 
     def on_reset(_):
-        for s in sliders.values():
-            s.value = 0.0
-        for m in mutes.values():
-            m.value = False
-        update()
+        for k in track.stems:
+            ctl[k].value, ctl[f"mute {k}"].value = 0.0, False
 
     def on_karaoke(_):
-        target = "vocals" if "vocals" in mutes else next(iter(mutes))
-        mutes[target].value = True
+        ctl[f"mute {'vocals' if 'vocals' in track.stems else next(iter(track.stems))}"].value = True
 
-    for s in sliders.values():
-        s.observe(update, names="value")
-    for m in mutes.values():
-        m.observe(update, names="value")
-    reset.on_click(on_reset)
-    karaoke.on_click(on_karaoke)
+    def listen(_=None):
+        set_audio(ctl["player"], state["mix"], track.sr)
+        ctl["player"].value = ctl["player"].value.replace('preload="none"', 'autoplay preload="auto"')
+
+    for k in track.stems:
+        ctl[k].observe(update, names="value")
+        ctl[f"mute {k}"].observe(update, names="value")
+    ctl["reset"].on_click(on_reset)
+    ctl["karaoke"].on_click(on_karaoke)
+    ctl["listen"].on_click(listen)
     update()
-    return w.VBox([w.HTML(f"<b>Mixing desk: {track.name}</b>"), *rows, w.HBox([reset, karaoke]),
-                   player, info, fig_out])
+    box = w.VBox([w.HTML(f"<b>Mixing desk: {track.name}</b>"), *rows,
+                  w.HBox([ctl["reset"], ctl["karaoke"], ctl["listen"]]), ctl["player"], ctl["info"],
+                  ctl["figure"]])
+    box.controls, box.figure = ctl, draw.figure
+    return box
+
+
+def _mixer_figure(track, n_fft: int = 2048, hop_length: int = 512, fmax: float = 8000.0):
+    """The stem mixer's figure, drawn once: returns ``draw(gains, muted, mix) -> JPEG bytes``
+    that swaps the new mix's waveform and spectrogram in (the STFT is linear: the mix's STFT
+    is the gain-weighted sum of the stems' STFTs, computed once)."""
+    rows = display_rows(n_fft // 2 + 1, track.sr, fmax=fmax)
+    # only the rows drawn, one complex STFT per stem: a move is a weighted sum, no STFT
+    S = {k: stft(v, n_fft, hop_length)[..., rows, :] for k, v in track.stems.items()}
+    ref = float(np.abs(stft(track.mixture, n_fft, hop_length)).mean(axis=0).max()) or 1.0
+    fig, axes = plt.subplots(1, 2, figsize=(11, 2.8), constrained_layout=True,
+                             gridspec_kw={"width_ratios": [1, 1.3]})
+    step = max(1, track.mixture.shape[-1] // 8000)
+    t = np.arange(track.mixture.shape[-1])[::step] / track.sr
+    line, = axes[0].plot(t, track.mixture.mean(axis=0)[::step], lw=0.5, color="#444")
+    axes[0].set(ylim=(-1, 1), xlabel="time (s)", title="mix waveform")
+    image = spectrogram_axes(axes[1], np.zeros((n_fft // 2 + 1, next(iter(S.values())).shape[-1])),
+                             track.sr, hop_length, vmin=MIXER_RANGE_DB[0], vmax=MIXER_RANGE_DB[1],
+                             fmax=fmax, ref=1.0, colorbar=True,
+                             title="mix spectrogram (dB re the song's own mix)")
+    live = LiveFigure(fig, [line, image])
+
+    def draw(gains, muted, mix):
+        Z = sum(np.float32(10 ** (gains.get(k, 0.0) / 20)) * S[k] for k in S if k not in muted)
+        mag = np.abs(Z).mean(axis=0) if not np.isscalar(Z) else np.zeros(image.get_array().shape)
+        image.set_data(np.maximum(amplitude_to_db(mag, ref=ref, top_db=None), MIXER_RANGE_DB[0]))
+        line.set_ydata(mix.mean(axis=0)[::step])
+        return live.jpeg()
+
+    draw.figure = fig
+    return draw
 
 
 def augmentation_explorer(tracks, seconds: float = 3.0, target: str = "vocals"):

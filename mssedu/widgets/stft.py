@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import ipywidgets as w
 import numpy as np
+from IPython.display import Image
 
 from ..errors import ParameterError
-from ..plot.stft import cola_figure, cqt_vs_stft_figure, resolution_figure, window_sum
+from ..plot.core import LiveFigure
+from ..plot.stft import cola_figure, cqt_vs_stft_figure, resolution_figure, update_resolution_figure, window_sum
 from ..spectral import check_cola, constant_q_kernel, cqt, icqt, istft, stft
 from .core import WIDE_LABEL, audio_player, figure_output, show_figure
 
@@ -84,12 +86,17 @@ def stft_explorer(track, stems=("drums", "vocals"), seconds: float | None = 3.0,
     readout = w.HTML(layout=w.Layout(min_height="3em"))
     readout.add_class("mssedu-stft-readout")
     out = figure_output()
+    live = {}
 
     def update(_=None):
         N = int(n_fft_slider.value)
         H = max(1, int(round(N / dict(HOP_FRACTIONS)[hop_slider.value])))
         win = window_menu.value
-        show_figure(out, resolution_figure(signals, sr, N, H, win, fmax=fmax))
+        if not live:   # drawn once; a move swaps the spectrograms in (a new figure: 0.5-1 s)
+            fig = resolution_figure(signals, sr, N, H, win, fmax=fmax)
+            live["frame"] = LiveFigure(fig, update_resolution_figure(fig, signals, sr, N, H, win, fmax))
+        update_resolution_figure(live["frame"].fig, signals, sr, N, H, win, fmax)
+        show_figure(out, Image(data=live["frame"].jpeg(), format="jpeg"))
         x = signals[stems[-1]]
         X = stft(x, N, H, win)
         if check_cola(win, N, H)["nola"]:
