@@ -1,12 +1,13 @@
 """The separators the workshop app offers: what this machine can run, nothing loaded yet.
 
 The oracle ratio mask needs the true stems (the example song only), the mini U-Net ships
-with mssedu, and HT-Demucs is offered when its weights are on this machine
-(``mssedu download htdemucs``).
+with mssedu, and HT-Demucs is offered when demucs (the ``pretrained`` extra) is installed and
+its weights are on this machine (``mssedu download htdemucs``).
 """
 from __future__ import annotations
 
 from ..separation import OracleSeparator, find_weights, load_separator
+from ..extras import installed
 from ..models import shipped_checkpoint
 
 __all__ = ["ORACLE", "UNET", "HTDEMUCS", "available_separators", "best_estimator", "short_name"]
@@ -23,8 +24,8 @@ def available_separators() -> dict:
     -------
     dict
         Label -> a function ``(track) -> Separator``: :data:`ORACLE` (needs the example
-        track's true stems), :data:`UNET`, and :data:`HTDEMUCS` only when
-        :func:`mssedu.separation.find_weights` finds its weights offline.
+        track's true stems), :data:`UNET`, and :data:`HTDEMUCS` only when demucs is installed
+        and :func:`mssedu.separation.find_weights` finds its weights offline.
 
     Examples
     --------
@@ -33,7 +34,8 @@ def available_separators() -> dict:
     """
     found = {ORACLE: lambda track: OracleSeparator(track, "irm"),
              UNET: lambda track: load_separator(shipped_checkpoint())}
-    if find_weights("htdemucs") is not None:
+    # without demucs the weights could not be run: offering them would end in an error
+    if installed("pretrained") and find_weights("htdemucs") is not None:
         found[HTDEMUCS] = lambda track: load_separator("htdemucs")
     return found
 
