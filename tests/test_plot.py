@@ -142,3 +142,21 @@ def test_stem_mixer_spectrogram_is_not_saturated_and_shows_a_fader():
     low = slice(0, before.shape[0] // 8)         # the mel rows below ~300 Hz
     assert np.mean(after >= image.norm.vmax) < 0.001
     assert 4.0 < np.median(after[low] - before[low]) <= 12.0
+
+
+def test_cqt_vs_stft_images_put_a_tone_in_the_row_of_its_frequency():
+    """The live CQT figure's STFT rows are log-spaced over the CQT's octaves: a 440-Hz tone
+    peaks in the row whose band holds 440 Hz, and the CQT image is |C| in dB (peak 0 dB)."""
+    from mssedu.plot.stft import cqt_vs_stft_images, log_span
+    from mssedu.spectral import amplitude_to_db, cqt, stft
+
+    sr, t = 22050, np.arange(22050) / 22050
+    x = np.sin(2 * np.pi * 440 * t).astype(np.float32)
+    C = cqt(x, sr, hop_length=256, fmin=55.0, n_bins=60, bins_per_octave=12)
+    a, b = cqt_vs_stft_images(np.abs(stft(x, 8192, 256)), C, sr, 8192, 55.0, 5)
+    lo, hi = np.log2(log_span(55.0, 5))
+    row = int(np.argmax(a[:, a.shape[1] // 2]))
+    band = 2 ** (lo + (hi - lo) * np.array([row, row + 1]) / a.shape[0])
+    assert a.shape[0] == 400 and band[0] - 3 <= 440 <= band[1] + 3    # 3 Hz: the bin's own width
+    np.testing.assert_allclose(b, amplitude_to_db(np.abs(C), ref=np.abs(C).max()), atol=1e-4)   # float32
+    assert int(np.argmax(b[:, b.shape[1] // 2])) == 36                      # 440 Hz = 55 Hz * 2**(36/12)

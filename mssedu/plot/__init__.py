@@ -10,7 +10,7 @@ from .core import (spectrogram_figure, waveform_figure, spectrogram_axes, stems_
                    masked_bins_axes, frequency_position, panel_row, finish_row)
 from .sound import stem_levels_figure, residual_figure, piano_roll_figure, STEM_COLOURS
 from .stft import (window_sum, window_figure, resolution_figure, update_resolution_figure, cola_figure, cqt_vs_stft_figure,
-                   tiling_figure)
+                   cqt_vs_stft_images, log_span, cqt_vs_stft_live_figure, update_cqt_vs_stft_figure, tiling_figure)
 from .masks import mask_figure, masked_spectrogram_figure, masks_figure, wdo_figure
 from .phase import convergence_figure, phase_figure
 from .evaluation import (framewise_figure, gain_sensitivity_figure, song_scores_figure,
@@ -29,7 +29,7 @@ __all__ = [
     "stem_levels_figure", "residual_figure", "piano_roll_figure", "STEM_COLOURS",
     # stft
     "window_sum", "window_figure", "resolution_figure", "update_resolution_figure", "cola_figure", "cqt_vs_stft_figure",
-    "tiling_figure",
+    "cqt_vs_stft_images", "log_span", "cqt_vs_stft_live_figure", "update_cqt_vs_stft_figure", "tiling_figure",
     # masks
     "mask_figure", "masked_spectrogram_figure", "masks_figure", "wdo_figure",
     # phase

@@ -19,7 +19,8 @@ from ..spectral import (amplitude_to_db, check_cola, check_stft_params, constant
 from .core import finish_row, panel_row
 
 __all__ = ["window_sum", "window_figure", "resolution_figure", "update_resolution_figure", "cola_figure",
-           "cqt_vs_stft_figure", "tiling_figure"]
+           "cqt_vs_stft_figure", "cqt_vs_stft_images", "log_span", "cqt_vs_stft_live_figure", "update_cqt_vs_stft_figure",
+           "tiling_figure"]
 
 
 def window_sum(window="hann", n_fft: int = 1024, hop_length: int = 256, n_samples: int | None = None,
@@ -351,6 +352,178 @@ def cqt_vs_stft_figure(x, sr: int, n_fft: int = 2048, hop_length: int = 512, fmi
         fig.suptitle(title, fontsize=11)
     plt.close(fig)
     return fig
+
+
+#: Display rows of the live CQT/STFT figure's STFT panel (log-spaced; more than a panel's pixels).
+_LOG_ROWS = 400
+#: Round frequencies labelled on the live figure's log-frequency axes.
+_LOG_TICKS = (50, 100, 200, 500, 1000, 2000, 4000)
+
+
+def _cqt_edges(fmin: float, n_bins: int, bins_per_octave: int) -> np.ndarray:
+    """Band edges (Hz) of the CQT bins: each bin spans half a bin either side of its centre."""
+    return fmin * 2.0 ** ((np.arange(n_bins + 1) - 0.5) / bins_per_octave)
+
+
+def cqt_vs_stft_images(mag, C, sr: int, n_fft: int, fmin: float, n_octaves: int):
+    """The two images of :func:`cqt_vs_stft_live_figure`, in dB (0 dB = each one's peak,
+    floor -80 dB). The STFT's is drawn on :data:`_LOG_ROWS` rows evenly spaced in
+    log-frequency over the CQT's octaves (:func:`log_span`); each row shows the loudest STFT
+    bin whose band starts within it (or, where rows are finer than bins at low notes, the
+    bin it falls in: the blocks the STFT draws there are the lesson).
+
+    Parameters
+    ----------
+    mag : numpy.ndarray or None
+        STFT magnitude ``(n_fft // 2 + 1, frames)`` (``None``: no STFT image).
+    C : numpy.ndarray or None
+        CQT ``(n_bins, frames)``, complex or magnitude (``None``: no CQT image).
+    sr : int
+        Sample rate in Hz.
+    n_fft : int
+        The STFT's frame length.
+    fmin : float
+        Frequency of the lowest CQT bin.
+    n_octaves : int
+        Octaves of the CQT.
+
+    Returns
+    -------
+    stft_img, cqt_img : numpy.ndarray or None
+        ``(_LOG_ROWS, frames)`` and ``(n_bins, frames)``, bottom row first.
+
+    Examples
+    --------
+    >>> a, b = cqt_vs_stft_images(np.ones((513, 4)), np.ones((24, 4)), 22050, 1024, 55.0, 2)
+    >>> a.shape, b.shape, float(a.max())
+    ((400, 4), (24, 4), 0.0)
+    """
+    stft_img = cqt_img = None
+    if mag is not None:
+        mag = np.abs(np.asarray(mag))
+        grid = np.geomspace(*log_span(fmin, n_octaves), _LOG_ROWS + 1)          # row boundaries in Hz
+        first = np.minimum((grid * n_fft / sr).astype(int), mag.shape[0] - 1)   # STFT bin at each boundary
+        db = amplitude_to_db(mag[:first[-1] + 1], ref=float(mag.max()) or 1.0)
+        # max over the bins starting in each row (reduceat: the one bin where rows share it)
+        stft_img = np.maximum.reduceat(db, first[:-1], axis=0)
+    if C is not None:
+        C = np.abs(np.asarray(C))
+        cqt_img = amplitude_to_db(C, ref=float(C.max()) or 1.0)
+    return stft_img, cqt_img
+
+
+def log_span(fmin: float, n_octaves: int) -> tuple:
+    """The frequency range (Hz) the live CQT/STFT figure shows: the CQT's octaves from half
+    a semitone below ``fmin`` (where the widest bins' bands start) to ``n_octaves`` above.
+
+    Parameters
+    ----------
+    fmin : float
+        Frequency of the lowest CQT bin.
+    n_octaves : int
+        Octaves of the CQT.
+
+    Returns
+    -------
+    tuple of float
+        ``(low, high)`` in Hz.
+
+    Examples
+    --------
+    >>> [round(f, 1) for f in log_span(55.0, 2)]
+    [53.4, 220.0]
+    """
+    return fmin * 2.0 ** (-0.5 / 12), fmin * 2.0 ** n_octaves
+
+
+def cqt_vs_stft_live_figure(stft_img, cqt_img, sr: int, n_fft: int, hop_length: int, fmin: float,
+                            bins_per_octave: int, n_octaves: int, title: str = "", figsize=(11, 3.6)):
+    """The picture of :func:`cqt_vs_stft_figure` built for in-place redraws: images from
+    :func:`cqt_vs_stft_images` on a log2-frequency axis labelled in Hz, so that
+    :func:`update_cqt_vs_stft_figure` swaps in new ones (``set_data``), e.g. in a
+    :class:`mssedu.plot.LiveFigure`.
+
+    Parameters
+    ----------
+    stft_img, cqt_img : numpy.ndarray
+        The two dB images (rows, frames) from :func:`cqt_vs_stft_images`.
+    sr : int
+        Sample rate in Hz.
+    n_fft : int
+        The STFT's frame length (for its title).
+    hop_length : int
+        Hop of both transforms.
+    fmin : float
+        Frequency of the lowest CQT bin.
+    bins_per_octave : int
+        CQT bins per octave.
+    n_octaves : int
+        Octaves of the CQT.
+    title : str
+        Figure title.
+    figsize : tuple of float
+        Figure size in inches.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The figure (not shown; a notebook displays it).
+    """
+    lo, hi = np.log2(log_span(fmin, n_octaves))
+    fig, axes = plt.subplots(1, 2, figsize=figsize, constrained_layout=True)
+    ticks = [f for f in _LOG_TICKS if lo <= np.log2(f) <= hi]
+    for ax in axes:
+        ax.imshow(np.zeros((1, 1)), origin="lower", aspect="auto", cmap="magma", vmin=-80, vmax=0,
+                  interpolation="nearest", extent=[0, 1, lo, hi])
+        ax.set_yticks(np.log2(ticks), [f"{f / 1000:g}k" if f >= 1000 else f"{f}" for f in ticks])
+        ax.set_xlabel("time (s)")
+    axes[0].set_ylabel("frequency (Hz, log scale)")
+    update_cqt_vs_stft_figure(fig, stft_img, cqt_img, sr, n_fft, hop_length, fmin, bins_per_octave, n_octaves,
+                              title)
+    for ax in axes:       # limits from the first data; a LiveFigure keeps them
+        ax.set_xlim(0, ax.images[0].get_extent()[1])
+        ax.set_ylim(lo, hi)
+    plt.close(fig)
+    return fig
+
+
+def update_cqt_vs_stft_figure(fig, stft_img, cqt_img, sr: int, n_fft: int, hop_length: int, fmin: float,
+                              bins_per_octave: int, n_octaves: int, title: str = ""):
+    """Put new images (from :func:`cqt_vs_stft_images`) and titles into a
+    :func:`cqt_vs_stft_live_figure`, in place.
+
+    Parameters
+    ----------
+    fig : matplotlib.figure.Figure
+        A figure from :func:`cqt_vs_stft_live_figure`.
+    stft_img, cqt_img : numpy.ndarray
+        The two dB images (rows, frames).
+    sr, n_fft, hop_length, fmin, bins_per_octave, n_octaves, title
+        As for :func:`cqt_vs_stft_live_figure`.
+
+    Returns
+    -------
+    list of matplotlib.artist.Artist
+        What changed (two images, three titles), e.g. for :class:`mssedu.plot.LiveFigure`.
+
+    Examples
+    --------
+    >>> a, b = cqt_vs_stft_images(np.ones((513, 4)), np.ones((24, 4)), 22050, 1024, 55.0, 2)
+    >>> fig = cqt_vs_stft_live_figure(a, b, 22050, 1024, 256, 55.0, 12, 2)
+    >>> changed = update_cqt_vs_stft_figure(fig, a, b[:12], 22050, 2048, 256, 55.0, 6, 2, "x")
+    >>> len(changed), fig.axes[1].images[0].get_array().shape
+    (5, (12, 4))
+    """
+    a, b = fig.axes[:2]
+    lo, hi = np.log2(log_span(fmin, n_octaves))
+    edges = np.log2(fmin) + (np.array([0, cqt_img.shape[0]]) - 0.5) / bins_per_octave   # CQT band edges
+    for ax, img, (bottom, top) in ((a, stft_img, (lo, hi)), (b, cqt_img, edges)):
+        ax.images[0].set_data(img)
+        ax.images[0].set_extent([0, img.shape[-1] * hop_length / sr, bottom, top])
+    a.set_title(f"STFT (n_fft = {n_fft}): bins {sr / n_fft:.1f} Hz apart", fontsize=10)
+    b.set_title(f"CQT: {bins_per_octave} bins per octave from {fmin:.1f} Hz", fontsize=10)
+    sup = fig.suptitle(title, fontsize=11)     # the same Text, new words
+    return [a.images[0], b.images[0], a.title, b.title, sup]
 
 
 def tiling_figure(sr: int = 8000, n_fft: int = 64, fmin: float = 125.0, bins_per_octave: int = 3,
