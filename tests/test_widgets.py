@@ -183,3 +183,33 @@ def test_cqt_explorer_moves_show_what_a_direct_computation_shows():
              fmin=65.4, bins_per_octave=24, length=len(x))
     rel = float(np.linalg.norm(y - x) / np.linalg.norm(x))
     assert f"relative error {100 * rel:.0f} %" in sound.children[1].value
+
+
+@pytest.mark.parametrize("kernels, power, margin", [((31, 31), 2.0, 1.0), ((5, 17), 1.0, 2.5), ((63, 3), np.inf, 4.0)])
+def test_hpss_explorer_kept_filters_give_the_masks_of_hpss_masks(kernels, power, margin):
+    """The explorer keeps its median filters per kernel size; the masks it builds from them
+    are hpss_masks' (librosa's) exactly, and a move's readout gives their means."""
+    from mssedu.classical import hpss_masks
+    from mssedu.spectral import istft
+    from mssedu.widgets.classical import hpss_explorer
+
+    track = _track(1.0)
+    V = np.abs(stft(track.mixture, 256, 64)).mean(axis=0)
+    box = hpss_explorer(track, n_fft=256, hop_length=64)
+    (kh, kp), (margin_slider, power_menu) = box.children[0].children, box.children[1].children
+    readout, listen, harm = box.children[2], box.children[4].children[0], box.children[4].children[1].children[1]
+    kh.value, kp.value, power_menu.value, margin_slider.value = *kernels, power, margin
+    first = readout.value
+    mh, mp = hpss_masks(V, kernels, power, margin)
+    X = stft(track.mixture, 256, 64)
+    yp = istft(X * mp, 64, length=track.mixture.shape[-1])
+    yh = istft(X * mh, 64, length=track.mixture.shape[-1])
+    assert f"mask mean harmonic {mh.mean():.2f}, percussive {mp.mean():.2f}" in first
+    drums = track.stems["drums"]
+    assert f"drums <b>{np.mean(si_sdr(drums, yp)):.1f} dB" in first
+    assert f"the rest <b>{np.mean(si_sdr(track.mixture - drums, yh)):.1f} dB" in first
+    kh.value, kp.value = 9, 9                                        # away and back: the kept filters
+    kh.value, kp.value = kernels
+    assert readout.value == first and "<audio" not in harm.value     # sound only on listen
+    listen.click()
+    assert "<audio" in harm.value

@@ -4,9 +4,9 @@ from __future__ import annotations
 import matplotlib.pyplot as plt
 import numpy as np
 
-from .core import spectrogram_axes
+from .core import display_rows, spectrogram_axes
 
-__all__ = ["cancellation_figure", "hpss_figure", "beat_spectrum_figure", "nmf_figure"]
+__all__ = ["cancellation_figure", "hpss_figure", "update_hpss_figure", "beat_spectrum_figure", "nmf_figure"]
 
 
 def cancellation_figure(levels: dict, title: str = "level left after L - R", figsize=(6, 2.8)):
@@ -65,23 +65,50 @@ def hpss_figure(mixture_stft, mask_harmonic, mask_percussive, sr: int, hop_lengt
     matplotlib.figure.Figure
         The figure (not shown; a notebook displays it).
     """
-    def cut(a):
-        a = np.asarray(a)
-        a = a.mean(axis=0) if a.ndim == 3 else a
-        n_fft = 2 * (a.shape[0] - 1)
-        return a[: max(2, int(max_hz * n_fft / sr))]
-
     fig, axes = plt.subplots(1, 3, figsize=figsize, constrained_layout=True)
-    n_fft = 2 * (np.asarray(mixture_stft).shape[-2] - 1)
-    top = max(2, int(max_hz * n_fft / sr))
-    freqs = np.linspace(0, top * sr / n_fft, top)
-    spectrogram_axes(axes[0], cut(np.abs(mixture_stft)), sr, hop_length, title="mixture", freqs=freqs)
-    spectrogram_axes(axes[1], cut(mask_harmonic), sr, hop_length, db=False, title="harmonic mask",
-                     cmap="viridis", freqs=freqs)
-    spectrogram_axes(axes[2], cut(mask_percussive), sr, hop_length, db=False,
-                     title="percussive mask", cmap="viridis", freqs=freqs)
+    spectrogram_axes(axes[0], mixture_stft, sr, hop_length, title="mixture", fmax=max_hz)
+    spectrogram_axes(axes[1], mask_harmonic, sr, hop_length, db=False, title="harmonic mask",
+                     cmap="viridis", fmax=max_hz)
+    spectrogram_axes(axes[2], mask_percussive, sr, hop_length, db=False,
+                     title="percussive mask", cmap="viridis", fmax=max_hz)
     plt.close(fig)
     return fig
+
+
+def update_hpss_figure(fig, mask_harmonic, mask_percussive, sr: int, max_hz: float = 8000.0):
+    """Swap new masks into an :func:`hpss_figure` in place (``set_data``): a widget move then
+    costs a redraw of two images, not a new figure.
+
+    Parameters
+    ----------
+    fig : matplotlib.figure.Figure
+        A figure from :func:`hpss_figure`.
+    mask_harmonic, mask_percussive : numpy.ndarray
+        The new masks ``([channels,] freq, frames)``, shaped as the ones drawn.
+    sr : int
+        Sample rate in Hz.
+    max_hz : float
+        Highest frequency shown, as given to :func:`hpss_figure`.
+
+    Returns
+    -------
+    list of matplotlib.image.AxesImage
+        The two mask images (what changed), e.g. for :class:`mssedu.plot.LiveFigure`.
+
+    Examples
+    --------
+    >>> Y = np.ones((65, 10), dtype=np.complex64)
+    >>> fig = hpss_figure(Y, np.zeros((65, 10)), np.ones((65, 10)), 8000, 64, max_hz=2000)
+    >>> images = update_hpss_figure(fig, np.full((65, 10), 0.25), np.ones((65, 10)), 8000, max_hz=2000)
+    >>> float(images[0].get_array().max())
+    0.25
+    """
+    rows = display_rows(np.asarray(mask_harmonic).shape[-2], sr, fmax=max_hz)   # as spectrogram_axes draws
+    images = [fig.axes[1].images[0], fig.axes[2].images[0]]
+    for im, mask in zip(images, (mask_harmonic, mask_percussive)):
+        mask = np.asarray(mask)
+        im.set_data((mask.mean(axis=0) if mask.ndim == 3 else mask)[rows])
+    return images
 
 
 def beat_spectrum_figure(beat, sr: int, hop_length: int, period: int | None = None,
