@@ -160,3 +160,20 @@ def test_cqt_vs_stft_images_put_a_tone_in_the_row_of_its_frequency():
     assert a.shape[0] == 400 and band[0] - 3 <= 440 <= band[1] + 3    # 3 Hz: the bin's own width
     np.testing.assert_allclose(b, amplitude_to_db(np.abs(C), ref=np.abs(C).max()), atol=1e-4)   # float32
     assert int(np.argmax(b[:, b.shape[1] // 2])) == 36                      # 440 Hz = 55 Hz * 2**(36/12)
+
+
+def test_update_chunking_figure_draws_what_a_new_chunking_figure_draws():
+    """A chunking figure redrawn in place for new settings shows the curves and title of one
+    drawn for them directly; the lines it does not need are hidden; too few lines: refused."""
+    fig = plot.chunking_figure(12.0, 2.0, 0.75)
+    plot.update_chunking_figure(fig, 12.0, 5.0, 0.25)
+    direct = plot.chunking_figure(12.0, 5.0, 0.25)
+    for ax, ref in zip(fig.axes[:2], direct.axes[:2]):
+        shown = [line for line in ax.lines if line.get_visible()]
+        assert len(shown) == len(ref.lines) < len(ax.lines)
+        order = shown if ax is fig.axes[0] else shown[:-1] + [ax.lines[-1]]   # the sum is the last line
+        for line, ref_line in zip(order, ref.lines):
+            np.testing.assert_array_equal(line.get_ydata(), ref_line.get_ydata())
+    assert fig.axes[0].get_title() == direct.axes[0].get_title() == "4 segments of 5 s, overlap 25%"
+    with pytest.raises(ParameterError, match="shortest segment"):
+        plot.update_chunking_figure(plot.chunking_figure(12.0, 6.0, 0.0), 12.0, 2.0, 0.5)

@@ -18,7 +18,7 @@ from .evaluation import (framewise_figure, gain_sensitivity_figure, song_scores_
 from .classical import cancellation_figure, hpss_figure, update_hpss_figure, beat_spectrum_figure, nmf_figure
 from .unet import (unet_architecture_figure, feature_maps_figure, mask_comparison_figure,
                    loss_curve_figure, draw_loss_curve)
-from .pretrained import chunking_figure, comparison_figure, demo_figure
+from .pretrained import chunking_figure, update_chunking_figure, comparison_figure, demo_figure
 from .beyond import ild_figure, ild_histogram_figure, band_split_figure, bsrnn_band_edges
 
 __all__ = [
@@ -42,7 +42,7 @@ __all__ = [
     "unet_architecture_figure", "feature_maps_figure", "mask_comparison_figure",
     "loss_curve_figure", "draw_loss_curve",
     # pretrained
-    "chunking_figure", "comparison_figure", "demo_figure",
+    "chunking_figure", "update_chunking_figure", "comparison_figure", "demo_figure",
     # beyond
     "ild_figure", "ild_histogram_figure", "band_split_figure", "bsrnn_band_edges",
 ]

@@ -5,10 +5,11 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from ..chunking import segment_weights
+from ..errors import ParameterError
 from ..spectral import amplitude_to_db, stft
 from .core import spectrogram_axes
 
-__all__ = ["chunking_figure", "comparison_figure", "demo_figure"]
+__all__ = ["chunking_figure", "update_chunking_figure", "comparison_figure", "demo_figure"]
 
 
 def chunking_figure(seconds: float = 20.0, segment: float = 7.8, overlap: float = 0.25,
@@ -50,6 +51,52 @@ def chunking_figure(seconds: float = 20.0, segment: float = 7.8, overlap: float 
     b.legend(loc="lower right", fontsize=8)
     plt.close(fig)
     return fig
+
+
+def update_chunking_figure(fig, seconds: float, segment: float, overlap: float, sr: int = 100):
+    """Redraw a :func:`chunking_figure` for a new segment length and overlap, in place: its
+    lines get the new curves (``set_data``), lines beyond the new number of segments are
+    hidden, the title gets the new words. Build the figure with the most segments it will
+    show (the shortest segment, the largest overlap), as a widget does.
+
+    Parameters
+    ----------
+    fig : matplotlib.figure.Figure
+        A figure from :func:`chunking_figure` of the same ``seconds`` and ``sr``.
+    seconds, segment, overlap, sr
+        As for :func:`chunking_figure`.
+
+    Returns
+    -------
+    list of matplotlib.artist.Artist
+        Every line and the title (what may change), e.g. for :class:`mssedu.plot.LiveFigure`.
+
+    Examples
+    --------
+    >>> fig = chunking_figure(10.0, 2.0, 0.5)
+    >>> changed = update_chunking_figure(fig, 10.0, 5.0, 0.0)
+    >>> sum(line.get_visible() for line in fig.axes[0].lines), changed[-1].get_text()
+    (2, '2 segments of 5 s, overlap 0%')
+    """
+    a, b = fig.axes[:2]
+    length, seg = int(seconds * sr), int(segment * sr)
+    offsets, w, total = segment_weights(length, seg, overlap)
+    if len(offsets) > len(a.lines):
+        raise ParameterError(f"this figure has lines for {len(a.lines)} segments, {segment:g} s with overlap "
+                             f"{overlap:g} needs {len(offsets)}; build it with the shortest segment and "
+                             "the largest overlap the widget offers.")
+    t = np.arange(length) / sr
+    share = w / np.maximum(total, 1e-12)
+    for k, (line_w, line_s) in enumerate(zip(a.lines, b.lines[:-1])):   # b's last line: the sum
+        shown = k < len(offsets)
+        line_w.set_visible(shown)
+        line_s.set_visible(shown)
+        if shown:
+            line_w.set_data(t, w[k])
+            line_s.set_data(t, share[k])
+    b.lines[-1].set_data(t, share.sum(axis=0))
+    a.set_title(f"{len(offsets)} segments of {segment:g} s, overlap {overlap:.0%}")
+    return list(a.lines) + list(b.lines) + [a.title]
 
 
 def comparison_figure(table, metric: str = "SDR", source: str = "vocals", ax=None, figsize=(7, 3)):

@@ -7,13 +7,14 @@ from pathlib import Path
 
 import ipywidgets as w
 import numpy as np
-from IPython.display import FileLink, display
+from IPython.display import FileLink, Image, display
 
 from .. import audio
 from ..checks import check_upload, safe_component
 from ..config import fast_mode
 from ..errors import MsseduError, ParameterError
-from ..plot.pretrained import chunking_figure
+from ..plot.core import LiveFigure
+from ..plot.pretrained import chunking_figure, update_chunking_figure
 from ..separation import separate
 from .core import STEM_LABEL, WIDE_LABEL, audio_slot, figure_output, players_row, set_audio, show_figure
 
@@ -48,9 +49,13 @@ def chunking_explorer(seconds: float = 20.0, segment: float = 7.8):
                         style=WIDE_LABEL, continuous_update=False)
     info = w.HTML()
     out = figure_output()
+    # drawn once with the most segments the sliders reach; a move redraws the curves in place
+    fig = chunking_figure(seconds, seg.min, overlap.max)
+    live = LiveFigure(fig, update_chunking_figure(fig, seconds, seg.value, overlap.value))
 
     def update(*_):
-        show_figure(out, chunking_figure(seconds, seg.value, overlap.value))
+        update_chunking_figure(fig, seconds, seg.value, overlap.value)
+        show_figure(out, Image(data=live.jpeg(), format="jpeg"))
         stride = int((1 - overlap.value) * seg.value * 100) / 100
         n = int(np.ceil(seconds / max(stride, 1e-9)))
         info.value = (f"hop between segments: {stride:.2f} s &rarr; about {n} model calls for "
