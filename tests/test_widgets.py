@@ -213,3 +213,31 @@ def test_hpss_explorer_kept_filters_give_the_masks_of_hpss_masks(kernels, power,
     assert readout.value == first and "<audio" not in harm.value     # sound only on listen
     listen.click()
     assert "<audio" in harm.value
+
+
+def test_stereo_image_explorer_readout_and_map_are_those_computed_directly():
+    """A width move shows the preservation score of stereo_width's output and its ILD map as
+    ild_figure draws it; a move back reuses the setting; the sound waits for listen."""
+    from mssedu.plot import ild_figure, ild_image
+    from mssedu.spatial import stereo_image_preservation, stereo_width
+    from mssedu.widgets import stereo_image_explorer
+
+    track = _track(1.0)
+    box = stereo_image_explorer(track, estimates={k: v * 0.5 for k, v in track.stems.items()})
+    width, kind, readout, figure = box.children[0].children[1], box.children[1], box.children[2], box.children[3]
+    listen, ref_audio = box.children[4].children[0], box.children[4].children[1].children[1]
+    kind.value, width.value = "width", 1.5
+    est = stereo_width(track.stems["vocals"], 1.5)
+    s = stereo_image_preservation(track.stems["vocals"], est)
+    assert f"score <b>{s['score']:.3f}</b>" in readout.value and f"ILD error {s['ild_error_db']:.2f} dB" in readout.value
+    shown = figure.outputs[0]["data"]["image/jpeg"]
+    width.value = 0.5
+    assert figure.outputs[0]["data"]["image/jpeg"] != shown
+    width.value = 1.5
+    assert figure.outputs[0]["data"]["image/jpeg"] == shown and "<audio" not in ref_audio.value
+    listen.click()
+    assert "<audio" in ref_audio.value
+    direct = ild_figure({"a": est}, SR).axes[0].images[0].get_array()   # what a new figure would draw
+    img = ild_image(est, SR)
+    np.testing.assert_array_equal(img.filled(np.nan), direct.filled(np.nan))
+    np.testing.assert_array_equal(np.ma.getmaskarray(img), np.ma.getmaskarray(direct))

@@ -19,7 +19,7 @@ from .classical import cancellation_figure, hpss_figure, update_hpss_figure, bea
 from .unet import (unet_architecture_figure, feature_maps_figure, mask_comparison_figure,
                    loss_curve_figure, draw_loss_curve)
 from .pretrained import chunking_figure, update_chunking_figure, comparison_figure, demo_figure
-from .beyond import ild_figure, ild_histogram_figure, band_split_figure, bsrnn_band_edges
+from .beyond import ild_figure, ild_image, update_ild_figure, ild_histogram_figure, band_split_figure, bsrnn_band_edges
 
 __all__ = [
     # core
@@ -44,5 +44,5 @@ __all__ = [
     # pretrained
     "chunking_figure", "update_chunking_figure", "comparison_figure", "demo_figure",
     # beyond
-    "ild_figure", "ild_histogram_figure", "band_split_figure", "bsrnn_band_edges",
+    "ild_figure", "ild_image", "update_ild_figure", "ild_histogram_figure", "band_split_figure", "bsrnn_band_edges",
 ]

@@ -6,9 +6,9 @@ import numpy as np
 
 from ..models import band_edges
 from ..spatial import ild_ipd, stereo_stft
-from .core import finish_row, frequency_position, masked_bins_axes, panel_row, spectrogram_axes
+from .core import display_rows, finish_row, frequency_position, masked_bins_axes, panel_row, spectrogram_axes
 
-__all__ = ["ild_figure", "ild_histogram_figure", "band_split_figure", "bsrnn_band_edges"]
+__all__ = ["ild_figure", "ild_image", "update_ild_figure", "ild_histogram_figure", "band_split_figure", "bsrnn_band_edges"]
 
 
 def ild_figure(signals: dict, sr: int, n_fft: int = 2048, hop_length: int = 512,
@@ -41,14 +41,77 @@ def ild_figure(signals: dict, sr: int, n_fft: int = 2048, hop_length: int = 512,
     fig, axes = panel_row(n, (3.8, 3.0), figsize)
     im = None
     for ax, (label, x) in zip(axes, signals.items()):
-        X = stereo_stft(x, n_fft, hop_length, "hann")
-        ild, _ = ild_ipd(X, max_db=20)
-        top = max(2, int(max_hz * n_fft / sr))
-        energy = np.abs(X[0]) ** 2 + np.abs(X[1]) ** 2
-        quiet = energy < energy.max() * 1e-6
-        im = masked_bins_axes(ax, ild[:top], quiet[:top], sr, n_fft, hop_length, "RdBu_r", -20, 20, label,
+        ild, quiet = _ild_quiet(x, n_fft, hop_length)
+        im = masked_bins_axes(ax, ild, quiet, sr, n_fft, hop_length, "RdBu_r", -20, 20, label,
                               y_axis="mel", fmax=max_hz)
     return finish_row(fig, axes, im, "ILD (dB)", "frequency (Hz), mel scale")
+
+
+def _ild_quiet(x, n_fft, hop_length):
+    """ILD (dB, clipped at 20) of a stereo signal per bin, and its quiet bins (60 dB under the loudest)."""
+    X = stereo_stft(x, n_fft, hop_length, "hann")
+    ild, _ = ild_ipd(X, max_db=20)
+    energy = np.abs(X[0]) ** 2 + np.abs(X[1]) ** 2
+    return ild, energy < energy.max() * 1e-6
+
+
+def ild_image(x, sr: int, n_fft: int = 2048, hop_length: int = 512, max_hz: float = 8000.0):
+    """The image :func:`ild_figure` draws for one stereo signal: the ILD of its display rows
+    (:func:`mssedu.plot.display_rows`), quiet bins masked. For :func:`update_ild_figure`.
+
+    Parameters
+    ----------
+    x : numpy.ndarray
+        Stereo signal ``(2, samples)``.
+    sr, n_fft, hop_length, max_hz
+        As for :func:`ild_figure`.
+
+    Returns
+    -------
+    numpy.ma.MaskedArray
+        ``(rows, frames)``, bottom row first.
+
+    Examples
+    --------
+    >>> x = np.stack([np.ones(4000), 0.5 * np.ones(4000)])
+    >>> img = ild_image(x, 8000, 256, 64, max_hz=2000)
+    >>> round(float(np.ma.median(img)), 2)      # 20 log10(1 / 0.5)
+    6.02
+    """
+    ild, quiet = _ild_quiet(x, n_fft, hop_length)
+    rows = display_rows(ild.shape[-2], sr, fmax=max_hz)
+    return np.ma.masked_where(quiet[rows], ild[rows])
+
+
+def update_ild_figure(fig, images: dict) -> list:
+    """Put new ILD maps (from :func:`ild_image`) and titles into an :func:`ild_figure` of as
+    many signals, in place (``set_data``): a widget move then costs a redraw of the images.
+
+    Parameters
+    ----------
+    fig : matplotlib.figure.Figure
+        A figure from :func:`ild_figure`.
+    images : dict
+        Title -> image from :func:`ild_image`, one per panel, in order.
+
+    Returns
+    -------
+    list of matplotlib.artist.Artist
+        The images and panel titles (what changed), e.g. for :class:`mssedu.plot.LiveFigure`.
+
+    Examples
+    --------
+    >>> x = np.stack([np.ones(4000), 0.5 * np.ones(4000)])
+    >>> fig = ild_figure({"a": x}, 8000, 256, 64, max_hz=2000)
+    >>> changed = update_ild_figure(fig, {"b": ild_image(x[::-1], 8000, 256, 64, max_hz=2000)})
+    >>> changed[1].get_text(), round(float(np.ma.median(changed[0].get_array())), 2)
+    ('b', -6.02)
+    """
+    axes = [ax for ax in fig.axes if ax.images][:len(images)]
+    for ax, (label, img) in zip(axes, images.items()):
+        ax.images[0].set_data(img)
+        ax.set_title(label)
+    return [ax.images[0] for ax in axes] + [ax.title for ax in axes]
 
 
 def ild_histogram_figure(signals: dict, n_fft: int = 2048, hop_length: int = 512,

@@ -7,10 +7,12 @@ from __future__ import annotations
 
 import ipywidgets as w
 import numpy as np
+from IPython.display import Image
 
 from ..errors import ParameterError
 from ..masks import oracle_separate
-from ..plot.beyond import ild_figure, ild_histogram_figure
+from ..plot.beyond import ild_figure, ild_histogram_figure, ild_image, update_ild_figure
+from ..plot.core import LiveFigure
 from ..spatial import (ild_ipd, mono_collapse, pan, pan_law_ild, stereo_image_preservation,
                        stereo_width)
 from .core import audio_slot, figure_output, labelled, set_audio, show_figure
@@ -72,7 +74,9 @@ def stereo_image_explorer(track, estimates: dict | None = None):
     Estimates: the oracle ratio-mask estimate (``mssedu.masks.oracle_separate``, or the
     ``estimates`` dict you pass), the stem collapsed to mono, or the stem with its side
     signal scaled by the *width* slider (0 = mono, 1 = unchanged, 2 = twice as wide).
-    ILD maps side by side, the preservation score and the mean cue errors as a readout.
+    ILD maps side by side, the preservation score and the mean cue errors as a readout, and a
+    "listen" button for the stem and the estimate. Each setting is computed once (a move back
+    is a look-up) and drawn into the figure drawn first.
 
     Parameters
     ----------
@@ -95,30 +99,47 @@ def stereo_image_explorer(track, estimates: dict | None = None):
                            description="estimate")
     width = w.FloatSlider(value=0.5, min=0.0, max=2.0, step=0.1, description="width",
                           continuous_update=False)
+    listen = w.Button(description="listen", tooltip="play the stem and this estimate")
     readout = w.HTML()
     readout.add_class("mssedu-stereo-readout")
     plot_out = figure_output()
     ref_audio, est_audio = audio_slot(), audio_slot()
+    seen, live = {}, {}      # (stem, estimate[, width]) -> (estimate, its ILD map, readout): moves back are look-ups
+
+    def estimate():
+        ref, key = track.stems[stem_menu.value], (stem_menu.value, kind.value)
+        key += (float(width.value),) if kind.value == "width" else ()
+        if key not in seen:
+            est = (estimates[stem_menu.value] if kind.value == "oracle estimate" else
+                   mono_collapse(ref) if kind.value == "mono collapse" else stereo_width(ref, float(width.value)))
+            s = stereo_image_preservation(ref, est)
+            seen[key] = est, ild_image(est, track.sr), (
+                f"<b>{stem_menu.value}</b> vs <b>{kind.value}</b>: score "
+                f"<b>{s['score']:.3f}</b> &nbsp;·&nbsp; ILD error {s['ild_error_db']:.2f} dB"
+                f" &nbsp;·&nbsp; IPD error {s['ipd_error_rad']:.2f} rad")
+        if stem_menu.value not in seen:
+            seen[stem_menu.value] = ild_image(ref, track.sr)
+        return ref, seen[key], seen[stem_menu.value]
 
     def update(_=None):
-        ref = track.stems[stem_menu.value]
-        if kind.value == "oracle estimate":
-            est = estimates[stem_menu.value]
-        elif kind.value == "mono collapse":
-            est = mono_collapse(ref)
-        else:
-            est = stereo_width(ref, float(width.value))
-        s = stereo_image_preservation(ref, est)
-        show_figure(plot_out, ild_figure({f"{stem_menu.value} (reference)": ref,
-                                          f"{kind.value}": est}, track.sr))
+        ref, (est, est_map, text), ref_map = estimate()
+        images = {f"{stem_menu.value} (reference)": ref_map, f"{kind.value}": est_map}
+        if not live:   # drawn once; a move swaps the ILD maps and titles in (a new figure: 0.4 s)
+            fig = ild_figure({f"{stem_menu.value} (reference)": ref, f"{kind.value}": est}, track.sr)
+            live["frame"] = LiveFigure(fig, update_ild_figure(fig, images))
+        update_ild_figure(live["frame"].fig, images)
+        show_figure(plot_out, Image(data=live["frame"].jpeg(), format="jpeg"))
+        ref_audio.value = est_audio.value = ""     # the players of the last setting no longer apply
+        readout.value = text
+
+    def play(_=None):
+        ref, (est, _, _), _ = estimate()
         set_audio(ref_audio, ref, track.sr)
         set_audio(est_audio, est, track.sr)
-        readout.value = (f"<b>{stem_menu.value}</b> vs <b>{kind.value}</b>: score "
-                         f"<b>{s['score']:.3f}</b> &nbsp;·&nbsp; ILD error {s['ild_error_db']:.2f} dB"
-                         f" &nbsp;·&nbsp; IPD error {s['ipd_error_rad']:.2f} rad")
 
     for c in (stem_menu, kind, width):
         c.observe(update, names="value")
+    listen.on_click(play)
     update()
     return w.VBox([w.HBox([stem_menu, width]), kind, readout, plot_out,
-                   w.HBox([labelled("reference stem", ref_audio), labelled("estimate", est_audio)])])
+                   w.HBox([listen, labelled("reference stem", ref_audio), labelled("estimate", est_audio)])])
