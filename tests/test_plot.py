@@ -177,3 +177,15 @@ def test_update_chunking_figure_draws_what_a_new_chunking_figure_draws():
     assert fig.axes[0].get_title() == direct.axes[0].get_title() == "4 segments of 5 s, overlap 25%"
     with pytest.raises(ParameterError, match="shortest segment"):
         plot.update_chunking_figure(plot.chunking_figure(12.0, 6.0, 0.0), 12.0, 2.0, 0.5)
+
+
+@pytest.mark.parametrize("fmax", [8000.0, None])
+def test_update_mask_comparison_figure_draws_what_a_new_figure_draws(fmax):
+    """A mask swapped into a mask-comparison figure fills its rows as a new figure would."""
+    rng = np.random.default_rng(1)
+    a, b = rng.random((2, 1025, 30)), rng.random((2, 1025, 30))
+    fig = plot.mask_comparison_figure({"one": a, "two": a}, 44100, 512, fmax=fmax)
+    plot.update_mask_comparison_figure(fig, {"one": a, "new": b}, 44100, fmax=fmax)
+    direct = plot.mask_comparison_figure({"one": a, "new": b}, 44100, 512, fmax=fmax)
+    np.testing.assert_array_equal(fig.axes[1].images[0].get_array(), direct.axes[1].images[0].get_array())
+    assert fig.axes[1].get_title() == "new"

@@ -241,3 +241,34 @@ def test_stereo_image_explorer_readout_and_map_are_those_computed_directly():
     img = ild_image(est, SR)
     np.testing.assert_array_equal(img.filled(np.nan), direct.filled(np.nan))
     np.testing.assert_array_equal(np.ma.getmaskarray(img), np.ma.getmaskarray(direct))
+
+
+def test_mask_sharpness_explorer_readout_is_the_sdr_of_the_sharpened_mask():
+    """A threshold move reads out the plain SDR of istft(binarised mask x X), computed here;
+    a move back reuses it, the figure shows that mask, the sound waits for listen."""
+    import torch
+
+    from mssedu.metrics import sdr
+    from mssedu.models import MiniUNet, UNetConfig, UNetSeparator
+    from mssedu.spectral import istft
+    from mssedu.widgets import mask_sharpness_explorer
+
+    torch.manual_seed(0)
+    cfg = UNetConfig(sr=SR, n_fft=256, hop_length=64, n_bins=64, channels=(4, 8), targets=("vocals",))
+    separator = UNetSeparator(MiniUNet(cfg))
+    track = _track(1.0)
+    box = mask_sharpness_explorer(separator, track)
+    mode, (power, thresh), readout, figure = box.children[0], box.children[1].children, box.children[2], box.children[3]
+    listen, players = box.children[4].children
+    mode.value, thresh.value = "threshold", 0.3
+    mask = separator.predict_mask(track.mixture)[0]
+    X = stft(track.mixture, 256, 64)
+    est = istft((mask >= 0.3).astype(np.float32) * X, 64, length=track.mixture.shape[-1], n_fft=256)
+    assert f"<b>M >= 0.30</b>: vocals SDR {sdr(track.stems['vocals'], est):+.2f} dB" in readout.value
+    shown = figure.outputs[0]["data"]["image/jpeg"]
+    thresh.value = 0.7
+    assert figure.outputs[0]["data"]["image/jpeg"] != shown
+    thresh.value = 0.3
+    assert figure.outputs[0]["data"]["image/jpeg"] == shown and players.children == ()
+    listen.click()
+    assert len(players.children) == 3

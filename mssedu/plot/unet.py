@@ -5,10 +5,10 @@ from __future__ import annotations
 import matplotlib.pyplot as plt
 import numpy as np
 
-from .core import finish_row, panel_row, spectrogram_axes
+from .core import display_rows, finish_row, panel_row, spectrogram_axes
 
 __all__ = ["unet_architecture_figure", "feature_maps_figure", "mask_comparison_figure",
-           "loss_curve_figure", "draw_loss_curve"]
+           "update_mask_comparison_figure", "loss_curve_figure", "draw_loss_curve"]
 
 
 def unet_architecture_figure(model, frames: int | None = None, figsize=(10, 3.6)):
@@ -133,18 +133,46 @@ def mask_comparison_figure(masks: dict, sr: int, hop_length: int, fmax: float | 
     """
     items = list(masks.items())
     fig, axes = panel_row(len(items), (4.3, 3.0), figsize)
-    for ax, (name, m) in zip(axes, items):
-        m = np.asarray(m)
-        if m.ndim == 3:
-            m = m.mean(axis=0)
-        n_freq = m.shape[0]
-        freqs = np.linspace(0, sr / 2, n_freq)
-        if fmax is not None:
-            keep = int(np.searchsorted(freqs, fmax)) + 1
-            m, freqs = m[:keep], freqs[:keep]
-        spectrogram_axes(ax, m, sr, hop_length, db=False, title=name, freqs=freqs,
+    for ax, (name, m) in zip(axes, items):   # channels averaged; rows as display_rows picks them
+        spectrogram_axes(ax, m, sr, hop_length, db=False, title=name, fmax=fmax,
                          colorbar=ax is axes[-1], cmap="viridis")
     return finish_row(fig, axes)
+
+
+def update_mask_comparison_figure(fig, masks: dict, sr: int, fmax: float | None = 8000.0) -> list:
+    """Put new masks and titles into a :func:`mask_comparison_figure` of as many masks, in
+    place (``set_data``): a widget move then costs a redraw of the images, not a new figure.
+
+    Parameters
+    ----------
+    fig : matplotlib.figure.Figure
+        A figure from :func:`mask_comparison_figure`.
+    masks : dict
+        ``{name: mask}``, shaped as the masks drawn, one per panel, in order.
+    sr : int
+        Sample rate in Hz.
+    fmax : float or None
+        As given to :func:`mask_comparison_figure`.
+
+    Returns
+    -------
+    list of matplotlib.artist.Artist
+        The images and panel titles (what changed), e.g. for :class:`mssedu.plot.LiveFigure`.
+
+    Examples
+    --------
+    >>> fig = mask_comparison_figure({"a": np.zeros((65, 8))}, 8000, 64)
+    >>> changed = update_mask_comparison_figure(fig, {"b": np.full((65, 8), 0.5)}, 8000)
+    >>> changed[1].get_text(), float(changed[0].get_array().max())
+    ('b', 0.5)
+    """
+    axes = [ax for ax in fig.axes if ax.images][:len(masks)]
+    for ax, (name, m) in zip(axes, masks.items()):
+        m = np.abs(np.asarray(m))
+        m = m.mean(axis=0) if m.ndim == 3 else m           # as spectrogram_axes draws it
+        ax.images[0].set_data(m[display_rows(m.shape[0], sr, fmax=fmax)])
+        ax.set_title(name)
+    return [ax.images[0] for ax in axes] + [ax.title for ax in axes]
 
 
 def draw_loss_curve(ax, history: dict, smooth: int = 10):

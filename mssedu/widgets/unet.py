@@ -11,11 +11,12 @@ import ipywidgets as w
 import matplotlib.pyplot as plt
 import numpy as np
 import torch
-from IPython.display import display
+from IPython.display import Image, display
 
 from ..errors import ParameterError
 from ..metrics import sdr as plain_sdr
-from ..plot.unet import draw_loss_curve, feature_maps_figure, mask_comparison_figure
+from ..plot.core import LiveFigure
+from ..plot.unet import draw_loss_curve, feature_maps_figure, mask_comparison_figure, update_mask_comparison_figure
 from ..spectral import istft, stft
 from ..models import UNetSeparator
 from .core import WIDE_LABEL, figure_output, players_row, set_players, show_figure
@@ -127,7 +128,8 @@ def feature_map_browser(model, track, seconds: float = 3.0, start: float = 0.0):
 def mask_sharpness_explorer(separator, track, seconds: float | None = None):
     """Soft or hard? Raise the U-Net's vocal mask to a power ``p`` (``p -> 0``: all ones,
     ``p = 1``: as trained, large ``p``: towards binary) or binarise it at a threshold, and
-    hear and measure (plain SDR) what happens to the vocals.
+    hear (the "listen" button) and measure (plain SDR) what happens to the vocals. Each
+    setting is computed once (a move back is a look-up) and drawn into the figure drawn first.
 
     Parameters
     ----------
@@ -155,33 +157,49 @@ def mask_sharpness_explorer(separator, track, seconds: float | None = None):
                              continuous_update=False)
     thresh = w.FloatSlider(value=0.5, min=0.05, max=0.95, step=0.05, description="threshold",
                            continuous_update=False)
+    listen = w.Button(description="listen", tooltip="play the mixture, this estimate and the true stem")
     readout = w.HTML()
     fig_out = figure_output()
     audio_out = players_row({}, 1)
+    length, truth = clip.mixture.shape[-1], clip.stems[target]
+    # what no control changes, once: the trained mask's SDR and the mixture's
+    base = plain_sdr(truth, istft(mask * X, cfg.hop_length, length=length, n_fft=cfg.n_fft))
+    floor = plain_sdr(truth, clip.mixture)
+    seen, live = {}, {}      # (mode, value) -> (label, mask, estimate, SDR): a move back is a look-up
+
+    def current():
+        key = (mode.value, power.value if mode.value == "power" else thresh.value)
+        if key not in seen:
+            if mode.value == "power":
+                m, label = mask ** power.value, f"M^{power.value:.2g}"
+            else:
+                m, label = (mask >= thresh.value).astype(np.float32), f"M >= {thresh.value:.2f}"
+            est = istft(m * X, cfg.hop_length, length=length, n_fft=cfg.n_fft)
+            seen[key] = label, m, est, plain_sdr(truth, est)
+        return seen[key]
 
     def update(*_):
-
-        if mode.value == "power":
-            m = mask ** power.value
-            label = f"M^{power.value:.2g}"
-        else:
-            m = (mask >= thresh.value).astype(np.float32)
-            label = f"M >= {thresh.value:.2f}"
-        est = istft(m * X, cfg.hop_length, length=clip.mixture.shape[-1], n_fft=cfg.n_fft)
-        sdr = plain_sdr(clip.stems[target], est)
-        base = plain_sdr(clip.stems[target], istft(mask * X, cfg.hop_length,
-                                                   length=clip.mixture.shape[-1], n_fft=cfg.n_fft))
+        label, m, est, sdr = current()
         readout.value = (f"<b>{label}</b>: {target} SDR {sdr:+.2f} dB "
-                         f"(trained mask: {base:+.2f} dB; mixture as estimate: "
-                         f"{plain_sdr(clip.stems[target], clip.mixture):+.2f} dB)")
-        show_figure(fig_out, mask_comparison_figure({"trained mask": mask, label: m}, clip.sr, cfg.hop_length))
-        set_players(audio_out, {"mixture": clip.mixture, f"{target} ({label})": est,
-                                 f"true {target}": clip.stems[target]}, clip.sr)
+                         f"(trained mask: {base:+.2f} dB; mixture as estimate: {floor:+.2f} dB)")
+        masks = {"trained mask": mask, label: m}
+        if not live:   # drawn once; a move swaps the second mask in (a new figure: 0.4 s)
+            fig = mask_comparison_figure(masks, clip.sr, cfg.hop_length)
+            live["frame"] = LiveFigure(fig, update_mask_comparison_figure(fig, masks, clip.sr))
+        update_mask_comparison_figure(live["frame"].fig, masks, clip.sr)
+        show_figure(fig_out, Image(data=live["frame"].jpeg(), format="jpeg"))
+        audio_out.children = ()     # the players of the last setting no longer apply
+
+    def play(_=None):
+        label, _, est, _ = current()
+        set_players(audio_out, {"mixture": clip.mixture, f"{target} ({label})": est, f"true {target}": truth},
+                    clip.sr)
 
     for c in (mode, power, thresh):
         c.observe(update, "value")
+    listen.on_click(play)
     update()
-    return w.VBox([mode, w.HBox([power, thresh]), readout, fig_out, audio_out])
+    return w.VBox([mode, w.HBox([power, thresh]), readout, fig_out, w.HBox([listen, audio_out])])
 
 
 def training_snapshots_player(result, track, seconds: float | None = None):
