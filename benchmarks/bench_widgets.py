@@ -45,6 +45,8 @@ def _controls(box):
         elif isinstance(node, (w.IntSlider, w.FloatSlider)):
             values = list(np.linspace(node.min, node.max, 6))
             values = [type(node.value)(v) for v in values]
+        elif isinstance(node, w.FloatLogSlider):   # min and max are exponents of its base
+            values = [float(node.base ** e) for e in np.linspace(node.min, node.max, 6)]
         elif isinstance(node, (w.Checkbox, w.ToggleButton)):
             values = [not node.value, node.value]
         else:
