@@ -189,3 +189,15 @@ def test_update_mask_comparison_figure_draws_what_a_new_figure_draws(fmax):
     direct = plot.mask_comparison_figure({"one": a, "new": b}, 44100, 512, fmax=fmax)
     np.testing.assert_array_equal(fig.axes[1].images[0].get_array(), direct.axes[1].images[0].get_array())
     assert fig.axes[1].get_title() == "new"
+
+
+def test_update_beat_spectrum_figure_puts_the_marks_where_a_new_figure_does():
+    """Marks moved to a new period sit where a figure drawn for it puts them; too few: refused."""
+    beat = np.linspace(1.0, 0.0, 400)
+    fig = plot.beat_spectrum_figure(beat, 8000, 64, period=10)
+    plot.update_beat_spectrum_figure(fig, 70, 8000, 64)
+    direct = plot.beat_spectrum_figure(beat, 8000, 64, period=70)
+    shown = [line.get_xdata()[0] for line in fig.axes[0].lines[1:] if line.get_visible()]
+    assert shown == [line.get_xdata()[0] for line in direct.axes[0].lines[1:]] and len(shown) == 5
+    with pytest.raises(ParameterError, match="shortest period"):
+        plot.update_beat_spectrum_figure(direct, 10, 8000, 64)

@@ -272,3 +272,30 @@ def test_mask_sharpness_explorer_readout_is_the_sdr_of_the_sharpened_mask():
     assert figure.outputs[0]["data"]["image/jpeg"] == shown and players.children == ()
     listen.click()
     assert len(players.children) == 3
+
+
+def test_repet_explorer_readout_and_marks_are_those_of_repet_at_the_period():
+    """A period move reads out repet()'s period and scores at that period and moves the
+    figure's marks to its multiples; a move back reuses it; the sound waits for listen."""
+    from mssedu.classical import repet
+    from mssedu.widgets import repet_explorer
+
+    rng = np.random.default_rng(5)
+    loop = np.tile(rng.standard_normal(SR // 4), 12) * 0.1                  # repeats every 0.25 s
+    voice = np.sin(2 * np.pi * 330 * np.arange(loop.size) / SR) * 0.1
+    stems = {"vocals": np.stack([voice, voice]).astype(np.float32), "other": np.stack([loop, loop]).astype(np.float32)}
+    track = Track("loop", SR, sum(stems.values()), stems)
+    box = repet_explorer(track, n_fft=256, hop_length=64, min_period=0.1, max_period=1.0)
+    slider, readout, figure = box.children[0], box.children[1], box.children[2]
+    listen, fg = box.children[3].children[0], box.children[3].children[1].children[1]
+    slider.value = 0.5
+    r = repet(track.mixture, SR, 256, 64, period=0.5)
+    fg_sdr = np.mean(si_sdr(stems["vocals"], r.foreground))
+    assert f"period {r.period_s:.2f} s ({r.period} frames;" in readout.value
+    assert f"vocals <b>{fg_sdr:.1f} dB</b>" in readout.value
+    shown = figure.outputs[0]["data"]["image/jpeg"]
+    slider.value = 0.3
+    slider.value = 0.5
+    assert figure.outputs[0]["data"]["image/jpeg"] == shown and "<audio" not in fg.value
+    listen.click()
+    assert "<audio" in fg.value

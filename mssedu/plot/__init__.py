@@ -15,7 +15,8 @@ from .masks import mask_figure, masked_spectrogram_figure, masks_figure, wdo_fig
 from .phase import convergence_figure, phase_figure
 from .evaluation import (framewise_figure, gain_sensitivity_figure, song_scores_figure,
                          ratings_figure)
-from .classical import cancellation_figure, hpss_figure, update_hpss_figure, beat_spectrum_figure, nmf_figure
+from .classical import (cancellation_figure, hpss_figure, update_hpss_figure, beat_spectrum_figure,
+                        update_beat_spectrum_figure, nmf_figure)
 from .unet import (unet_architecture_figure, feature_maps_figure, mask_comparison_figure,
                    update_mask_comparison_figure, loss_curve_figure, draw_loss_curve)
 from .pretrained import chunking_figure, update_chunking_figure, comparison_figure, demo_figure
@@ -37,7 +38,8 @@ __all__ = [
     # evaluation
     "framewise_figure", "gain_sensitivity_figure", "song_scores_figure", "ratings_figure",
     # classical
-    "cancellation_figure", "hpss_figure", "update_hpss_figure", "beat_spectrum_figure", "nmf_figure",
+    "cancellation_figure", "hpss_figure", "update_hpss_figure", "beat_spectrum_figure",
+    "update_beat_spectrum_figure", "nmf_figure",
     # unet
     "unet_architecture_figure", "feature_maps_figure", "mask_comparison_figure",
     "update_mask_comparison_figure", "loss_curve_figure", "draw_loss_curve",

@@ -4,9 +4,10 @@ from __future__ import annotations
 import matplotlib.pyplot as plt
 import numpy as np
 
+from ..errors import ParameterError
 from .core import display_rows, spectrogram_axes
 
-__all__ = ["cancellation_figure", "hpss_figure", "update_hpss_figure", "beat_spectrum_figure", "nmf_figure"]
+__all__ = ["cancellation_figure", "hpss_figure", "update_hpss_figure", "update_beat_spectrum_figure", "beat_spectrum_figure", "nmf_figure"]
 
 
 def cancellation_figure(levels: dict, title: str = "level left after L - R", figsize=(6, 2.8)):
@@ -152,6 +153,46 @@ def beat_spectrum_figure(beat, sr: int, hop_length: int, period: int | None = No
     ax.legend(fontsize=8, loc="upper right")
     plt.close(fig)
     return fig
+
+
+def update_beat_spectrum_figure(fig, period: int, sr: int, hop_length: int) -> list:
+    """Move the period marks of a :func:`beat_spectrum_figure` to a new period, in place: the
+    first mark and as many multiples as fit are moved (``set_xdata``), the others hidden.
+    Build the figure with the shortest period it will show (the most marks), as a widget does.
+
+    Parameters
+    ----------
+    fig : matplotlib.figure.Figure
+        A figure from :func:`beat_spectrum_figure` drawn with a period.
+    period : int
+        The new period in frames.
+    sr : int
+        Sample rate in Hz.
+    hop_length : int
+        STFT hop in samples.
+
+    Returns
+    -------
+    list of matplotlib.lines.Line2D
+        The period marks (what changed), e.g. for :class:`mssedu.plot.LiveFigure`.
+
+    Examples
+    --------
+    >>> fig = beat_spectrum_figure(np.linspace(1, 0, 100), 100, 1, period=10)
+    >>> marks = update_beat_spectrum_figure(fig, 30, 100, 1)
+    >>> [float(m.get_xdata()[0]) for m in marks if m.get_visible()]
+    [0.3, 0.6, 0.9]
+    """
+    ax = fig.axes[0]
+    marks = ax.lines[1:]                   # the first line is the beat spectrum itself
+    count = int(ax.lines[0].get_xdata()[-1] / (period * hop_length / sr))   # multiples up to the last lag drawn
+    if count > len(marks):
+        raise ParameterError(f"this figure has {len(marks)} period marks, a period of {period} frames needs "
+                             f"{count}; build it with the shortest period the widget offers.")
+    for k, mark in enumerate(marks, start=1):
+        mark.set_visible(k <= count)
+        mark.set_xdata([k * period * hop_length / sr] * 2)    # as beat_spectrum_figure computes it
+    return marks
 
 
 def nmf_figure(W, H, sr: int, hop_length: int, max_hz: float = 4000.0, figsize=(11, 3.2)):

@@ -14,7 +14,8 @@ from scipy.ndimage import median_filter
 
 from ..classical import centre_channel_cancellation, repet
 from ..metrics import si_sdr
-from ..plot.classical import beat_spectrum_figure, cancellation_figure, hpss_figure, update_hpss_figure
+from ..plot.classical import (beat_spectrum_figure, cancellation_figure, hpss_figure, update_beat_spectrum_figure,
+                              update_hpss_figure)
 from ..plot.core import LiveFigure
 from ..spectral import istft, stft
 from .core import WIDE_LABEL, audio_slot, figure_output, labelled, set_audio, show_figure
@@ -190,7 +191,8 @@ def repet_explorer(track, n_fft: int = 2048, hop_length: int = 512, min_period: 
     """REPET with the repeating period on a slider, starting at the automatic choice.
 
     The beat spectrum shows why a period is likely (peaks at the period and its
-    multiples); move the slider off the peak and hear the foreground (voice) get worse.
+    multiples); move the slider off the peak and hear (the "listen" button) the foreground
+    (voice) get worse. Each period is computed once (a move back is a look-up).
 
     Parameters
     ----------
@@ -222,21 +224,38 @@ def repet_explorer(track, n_fft: int = 2048, hop_length: int = 512, min_period: 
     fg, bg = audio_slot(), audio_slot()
     vocals = track.stems.get("vocals")
 
+    listen = w.Button(description="listen", tooltip="render the foreground and background of this period")
+    seen = {}     # period (s) -> (REPET result, readout): a move back is a look-up
+    # drawn once with the shortest period (the most marks); a move moves the marks
+    fig = beat_spectrum_figure(auto.beat_spectrum, track.sr, hop_length,
+                               int(np.ceil(slider.min * track.sr / hop_length)), search=(min_period, top))
+    live = LiveFigure(fig, update_beat_spectrum_figure(fig, auto.period, track.sr, hop_length))
+
+    def result():
+        if slider.value not in seen:
+            r = repet(track.mixture, track.sr, n_fft, hop_length, period=float(slider.value))
+            text = f"period {r.period_s:.2f} s ({r.period} frames; automatic: {auto.period_s:.2f} s)"
+            if vocals is not None:
+                text += (f"<br>SI-SDR foreground vs vocals <b>{_mean_si_sdr(vocals, r.foreground):.1f} dB</b>"
+                         f" &nbsp;·&nbsp; background vs accompaniment "
+                         f"<b>{_mean_si_sdr(track.mixture - vocals, r.background):.1f} dB</b>")
+            seen[slider.value] = r, text
+        return seen[slider.value]
+
     def update(_=None):
-        r = repet(track.mixture, track.sr, n_fft, hop_length, period=float(slider.value))
-        show_figure(plot_out, beat_spectrum_figure(auto.beat_spectrum, track.sr, hop_length, r.period,
-                                                   search=(min_period, top)))
+        r, readout.value = result()
+        update_beat_spectrum_figure(fig, r.period, track.sr, hop_length)
+        show_figure(plot_out, Image(data=live.jpeg(), format="jpeg"))
+        fg.value = bg.value = ""     # the players of the last period no longer apply
+
+    def play(_=None):
+        r, _ = result()
         set_audio(fg, r.foreground, track.sr)
         set_audio(bg, r.background, track.sr)
-        text = f"period {r.period_s:.2f} s ({r.period} frames; automatic: {auto.period_s:.2f} s)"
-        if vocals is not None:
-            text += (f"<br>SI-SDR foreground vs vocals <b>{_mean_si_sdr(vocals, r.foreground):.1f} dB</b>"
-                     f" &nbsp;·&nbsp; background vs accompaniment "
-                     f"<b>{_mean_si_sdr(track.mixture - vocals, r.background):.1f} dB</b>")
-        readout.value = text
 
+    listen.on_click(play)
     slider.observe(update, names="value")
     update()
     return w.VBox([slider, readout, plot_out,
-                   w.HBox([labelled("foreground (non-repeating)", fg),
+                   w.HBox([listen, labelled("foreground (non-repeating)", fg),
                            labelled("background (repeating)", bg)])])
