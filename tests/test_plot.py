@@ -201,3 +201,20 @@ def test_update_beat_spectrum_figure_puts_the_marks_where_a_new_figure_does():
     assert shown == [line.get_xdata()[0] for line in direct.axes[0].lines[1:]] and len(shown) == 5
     with pytest.raises(ParameterError, match="shortest period"):
         plot.update_beat_spectrum_figure(direct, 10, 8000, 64)
+
+
+def test_update_feature_maps_figure_shows_what_a_new_figure_shows():
+    """Channels swapped into a feature-map figure carry the data, colours and titles of a
+    figure drawn for them; panels past the last channel are hidden."""
+    rng = np.random.default_rng(2)
+    maps = {"enc": rng.random((8, 6, 9)), "dec": rng.standard_normal((3, 4, 5))}
+    fig = plot.feature_maps_figure(maps, "enc", n=8)
+    plot.update_feature_maps_figure(fig, maps, "dec", start=1)
+    direct = plot.feature_maps_figure(maps, "dec", n=8, start=1)
+    shown = [ax for ax in fig.axes if ax.images[0].get_visible()]
+    drawn = [ax for ax in direct.axes if ax.images]
+    assert len(shown) == len(drawn) == 2
+    for ax, ref in zip(shown, drawn):
+        np.testing.assert_array_equal(ax.images[0].get_array(), ref.images[0].get_array())
+        assert ax.images[0].get_clim() == ref.images[0].get_clim() and ax.get_title() == ref.get_title()
+        assert ax.images[0].get_cmap().name == ref.images[0].get_cmap().name == "RdBu_r"

@@ -17,7 +17,8 @@ from .evaluation import (framewise_figure, gain_sensitivity_figure, song_scores_
                          ratings_figure)
 from .classical import (cancellation_figure, hpss_figure, update_hpss_figure, beat_spectrum_figure,
                         update_beat_spectrum_figure, nmf_figure)
-from .unet import (unet_architecture_figure, feature_maps_figure, mask_comparison_figure,
+from .unet import (unet_architecture_figure, feature_maps_figure, update_feature_maps_figure,
+                   mask_comparison_figure,
                    update_mask_comparison_figure, loss_curve_figure, draw_loss_curve)
 from .pretrained import chunking_figure, update_chunking_figure, comparison_figure, demo_figure
 from .beyond import ild_figure, ild_image, update_ild_figure, ild_histogram_figure, band_split_figure, bsrnn_band_edges
@@ -41,7 +42,8 @@ __all__ = [
     "cancellation_figure", "hpss_figure", "update_hpss_figure", "beat_spectrum_figure",
     "update_beat_spectrum_figure", "nmf_figure",
     # unet
-    "unet_architecture_figure", "feature_maps_figure", "mask_comparison_figure",
+    "unet_architecture_figure", "feature_maps_figure", "update_feature_maps_figure",
+    "mask_comparison_figure",
     "update_mask_comparison_figure", "loss_curve_figure", "draw_loss_curve",
     # pretrained
     "chunking_figure", "update_chunking_figure", "comparison_figure", "demo_figure",

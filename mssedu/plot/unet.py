@@ -7,7 +7,8 @@ import numpy as np
 
 from .core import display_rows, finish_row, panel_row, spectrogram_axes
 
-__all__ = ["unet_architecture_figure", "feature_maps_figure", "mask_comparison_figure",
+__all__ = ["unet_architecture_figure", "feature_maps_figure", "update_feature_maps_figure",
+           "mask_comparison_figure",
            "update_mask_comparison_figure", "loss_curve_figure", "draw_loss_curve"]
 
 
@@ -105,6 +106,59 @@ def feature_maps_figure(maps: dict, layer: str, n: int = 8, start: int = 0, figs
                  "(frequency x frames)", fontsize=9)
     plt.close(fig)
     return fig
+
+
+def update_feature_maps_figure(fig, maps: dict, layer: str, start: int = 0) -> list:
+    """Show other channels (or another layer) in a :func:`feature_maps_figure`, in place:
+    each panel's image gets the new map, colours and limits (``set_data``, ``set_clim``),
+    its title the new channel; panels beyond the last channel are hidden. Build the figure
+    with its full grid of panels, as a widget does.
+
+    Parameters
+    ----------
+    fig : matplotlib.figure.Figure
+        A figure from :func:`feature_maps_figure` with every panel drawn.
+    maps : dict
+        Layer name -> ``(channels, freq, frames)``, as given to :func:`feature_maps_figure`.
+    layer : str
+        The layer to show.
+    start : int
+        The first channel shown.
+
+    Returns
+    -------
+    list of matplotlib.artist.Artist
+        Images, titles, frames and the figure title (what may change), e.g. for
+        :class:`mssedu.plot.LiveFigure`.
+
+    Examples
+    --------
+    >>> maps = {"a": np.ones((8, 4, 5)), "b": -np.ones((3, 2, 6))}
+    >>> fig = feature_maps_figure(maps, "a", n=4)
+    >>> changed = update_feature_maps_figure(fig, maps, "b", start=1)
+    >>> [ax.get_title() for ax in fig.axes if ax.images[0].get_visible()]
+    ['b ch 1', 'b ch 2']
+    """
+    fm = np.asarray(maps[layer])
+    changing = []
+    for k, ax in enumerate(a for a in fig.axes if a.images):   # panels switched off when built: none
+        im, shown = ax.images[0], start + k < fm.shape[0]
+        for artist in [im, ax.title, *ax.spines.values()]:
+            artist.set_visible(shown)
+        if shown:   # as feature_maps_figure draws a channel
+            img = fm[start + k]
+            vmax = float(np.abs(img).max()) or 1.0
+            im.set_data(img)
+            im.set_cmap("magma" if img.min() >= 0 else "RdBu_r")
+            im.set_clim(0 if img.min() >= 0 else -vmax, vmax)
+            im.set_extent([-0.5, img.shape[1] - 0.5, -0.5, img.shape[0] - 0.5])
+            ax.set_xlim(-0.5, img.shape[1] - 0.5)
+            ax.set_ylim(-0.5, img.shape[0] - 0.5)
+            ax.set_title(f"{layer} ch {start + k}", fontsize=8)
+        changing += [im, ax.title, *ax.spines.values()]
+    title = fig.suptitle(f"{layer}: {fm.shape[0]} channels of {fm.shape[1]} x {fm.shape[2]} "
+                         "(frequency x frames)", fontsize=9)
+    return changing + [title]
 
 
 def mask_comparison_figure(masks: dict, sr: int, hop_length: int, fmax: float | None = 8000.0,

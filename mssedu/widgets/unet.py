@@ -16,7 +16,8 @@ from IPython.display import Image, display
 from ..errors import ParameterError
 from ..metrics import sdr as plain_sdr
 from ..plot.core import LiveFigure
-from ..plot.unet import draw_loss_curve, feature_maps_figure, mask_comparison_figure, update_mask_comparison_figure
+from ..plot.unet import (draw_loss_curve, feature_maps_figure, mask_comparison_figure, update_feature_maps_figure,
+                         update_mask_comparison_figure)
 from ..spectral import istft, stft
 from ..models import UNetSeparator
 from .core import WIDE_LABEL, figure_output, players_row, set_players, show_figure
@@ -111,13 +112,18 @@ def feature_map_browser(model, track, seconds: float = 3.0, start: float = 0.0):
                         style=WIDE_LABEL)
     info = w.HTML()
     out = figure_output()
+    # drawn once with all its panels (the layer with the most channels); a move swaps maps in
+    widest = max(layers, key=lambda name: maps[name].shape[0])
+    fig = feature_maps_figure(maps, widest, n=8)
+    live = LiveFigure(fig, update_feature_maps_figure(fig, maps, layer.value))
 
     def update(*_):
         fm = maps[layer.value]
         first.max = max(0, fm.shape[0] - 1)
         info.value = (f"<code>{layer.value}</code>: {fm.shape[0]} channels, {fm.shape[1]} frequency "
                       f"rows x {fm.shape[2]} frames (input: {cfg.n_bins} x {X.shape[-1]}).")
-        show_figure(out, feature_maps_figure(maps, layer.value, n=8, start=min(first.value, fm.shape[0] - 1)))
+        update_feature_maps_figure(fig, maps, layer.value, start=min(first.value, fm.shape[0] - 1))
+        show_figure(out, Image(data=live.jpeg(), format="jpeg"))
 
     layer.observe(update, "value")
     first.observe(update, "value")
