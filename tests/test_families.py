@@ -437,3 +437,12 @@ def test_family_rows_score_trained_weights_when_present(server):
     rows, trained = P.family_rows(music(0.5), SR, families=[f for f in P.SURVEY_FAMILIES if f["model"] == "umxhq"])
     assert rows[0]["trained weights"] == "here" and rows[0]["model"] == "umxhq"
     assert list(trained) == ["Open-Unmix: Open-Unmix (UMX-HQ)"]
+
+
+def test_family_rows_name_the_extra_a_family_needs(monkeypatch):
+    import mssedu.separation.survey as survey
+    monkeypatch.setattr(survey, "installed", lambda extra: False)     # as if demucs were absent
+    families = [f for f in P.SURVEY_FAMILIES if f["model"] == "htdemucs"]
+    rows, trained = P.family_rows(music(0.5), SR, families=families)
+    assert trained == {} and rows[0]["trained weights"] == "needs mssedu[pretrained]"
+    assert np.isnan(rows[0]["parameters (M)"]) and 'pip install "demucs==4.1.0"' in rows[0]["note"]

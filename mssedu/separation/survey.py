@@ -26,6 +26,7 @@ import time
 import numpy as np
 
 from ..errors import MsseduError, ParameterError
+from ..extras import install_line, installed
 from ..models import MiniUNet, count_parameters, separator_for
 from .api import load_separator, separate
 from .families import find_family_weights, is_family_model
@@ -36,13 +37,16 @@ __all__ = ["SURVEY_FAMILIES", "family_rows", "separator_parameters", "weights_on
 #: The survey's table (SDR on MUSDB18-HQ, dB) and the model mssedu runs for each family.
 #: Demucs v2 (the waveform U-Net of 2019) is not among the models demucs 4 publishes; its
 #: row runs Hybrid Demucs v3 (``hdemucs_mmi``), the same waveform U-Net with a spectrogram twin.
+#: ``extra``: the optional extra whose package the family's model code needs.
 SURVEY_FAMILIES = [
     dict(family="Spleeter-style U-Net", survey_sdr=6.0, model="unet-full",
          note="the course's own `full` U-Net preset (chapter 6): Spleeter's 6-level U-Net; train it to score it"),
     dict(family="Open-Unmix", survey_sdr=6.3, model="umxhq", note="sigsep's UMX-HQ (umxl: more data)"),
     dict(family="Demucs v2", survey_sdr=6.3, model="hdemucs_mmi",
-         note="v2 is not published by demucs 4; its successor Hybrid Demucs v3 runs here"),
-    dict(family="HT-Demucs", survey_sdr=9.0, model="htdemucs", note="hybrid Transformer Demucs"),
+         note="v2 is not published by demucs 4; its successor Hybrid Demucs v3 runs here",
+         extra="pretrained"),
+    dict(family="HT-Demucs", survey_sdr=9.0, model="htdemucs", note="hybrid Transformer Demucs",
+         extra="pretrained"),
     dict(family="BS-RoFormer", survey_sdr=9.8, model="bs-roformer-musdb",
          note="ZFTurbo's 4-stem MUSDB18-HQ checkpoint (9.65 dB published)"),
 ]
@@ -92,6 +96,14 @@ def _load(name: str, trained: bool, device):
     return load_separator(name if trained else f"{name}-random", device=device)
 
 
+def _without_extra(fam: dict) -> dict:
+    """The row of a family whose model code is an extra that is not installed."""
+    return {"family": fam["family"], "model": fam["model"], "survey SDR (dB)": fam["survey_sdr"],
+            "parameters (M)": float("nan"), "trained weights": f"needs mssedu[{fam['extra']}]",
+            "seconds per second of music": float("nan"),
+            "note": f"{fam['note']}; to run it: {install_line(fam['extra'])}"}
+
+
 def family_rows(signal, sr: int, device="cpu", families=None, time_models: bool = True) -> tuple:
     """Parameters, weights and speed of one model per family, measured on ``signal``.
 
@@ -126,6 +138,9 @@ def family_rows(signal, sr: int, device="cpu", families=None, time_models: bool 
         raise ParameterError(f"Give at least 0.5 s of music to time the models; got {x.shape[-1] / sr:.2f} s.")
     rows, trained = [], {}
     for fam in families or SURVEY_FAMILIES:
+        if fam.get("extra") and not installed(fam["extra"]):
+            rows.append(_without_extra(fam))   # e.g. demucs absent: say how to add it
+            continue
         has = weights_on_machine(fam["model"])
         sep = _load(fam["model"], has, device)
         rtf = float("nan")
