@@ -38,7 +38,7 @@ import torch.distributed as dist
 from torch.nn.parallel import DistributedDataParallel
 from tqdm.auto import tqdm
 
-from ..atomic import writable_folder
+from ..checks import check_output_file
 from ..config import torch_device
 from ..data import make_loader
 from ..data.synth import style_settings
@@ -516,12 +516,9 @@ def _checkpoint_path(checkpoint, resume: bool, overwrite: bool) -> Path | None:
     if checkpoint.exists() and not (resume or overwrite):
         raise DataError(f"{checkpoint} exists. Pass resume=True to continue that run, "
                         "overwrite=True to start again, or another file name.")
-    if checkpoint.is_dir():
-        raise DataError(f"{checkpoint} is a folder; give a file name for the checkpoint "
-                        f"(e.g. {checkpoint / 'model.pt'}).")
-    writable_folder(checkpoint.parent, "Choose another file for the checkpoint.",
-                    "checkpoint's folder")
-    return checkpoint
+    # a folder, or a folder that cannot be written: the check the CLI makes too
+    return check_output_file(checkpoint, "checkpoint", "Choose another file for the checkpoint, "
+                             "a file name in a folder you can write (e.g. runs/model.pt).")
 
 
 def _epoch(job: _Job, bar, start: float, elapsed0: float, callbacks, snapshots: bool,
